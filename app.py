@@ -1,0 +1,93 @@
+"""Deep Learning Explorer — watch deep learning happen.
+
+``build_demo()`` composes the tabs; ``python app.py`` serves it (this is also how Hugging Face
+Spaces runs it). No logic lives here: see explorer/ (logic) and explorer/ui/ (one module per tab).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+
+# Offline and quiet, before anything imports huggingface_hub or gradio.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "numba_cache"))
+os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "matplotlib"))
+
+import gradio as gr  # noqa: E402
+
+from explorer import training  # noqa: E402
+from explorer.i18n import DEFAULT_LANG  # noqa: E402
+from explorer.session import SessionStore  # noqa: E402
+from explorer.ui import common, train_tab  # noqa: E402
+
+CSS = """
+#dle-header h1 { margin-bottom: 0; }
+#train-status { min-height: 2.4em; }
+#train-architecture table { font-size: 0.85em; }
+#train-architecture th, #train-architecture td { white-space: nowrap; padding: 2px 8px; }
+"""
+
+# Queue limits for a 2-vCPU machine: cheap views run 4 at a time, training as set in train_tab;
+# beyond MAX_QUEUE waiting events a new one is refused at once rather than left to pile up.
+DEFAULT_CONCURRENCY = int(os.environ.get("DLE_CONCURRENCY", "4"))
+MAX_QUEUE = int(os.environ.get("DLE_MAX_QUEUE", "64"))
+
+
+def build_demo(store: SessionStore | None = None) -> gr.Blocks:
+    """The whole app as a ``gr.Blocks``; per-session state lives in ``store``."""
+    store = store or SessionStore()
+    with gr.Blocks(title="Deep Learning Explorer", delete_cache=(1800, 3600)) as demo:
+        with gr.Row(equal_height=True, elem_id="dle-header"):
+            with gr.Column(scale=4):
+                gr.Markdown("# Deep Learning Explorer")
+                gr.Markdown(common.L("app_tagline"))
+            lang = gr.Radio([("Español", "es"), ("English", "en")], value=None,
+                            label=common.L("lang_label"), elem_id="lang", scale=1, min_width=200)
+        with gr.Tabs():
+            train_tab.build(store, lang)
+
+        # The page's language: the browser's, unless the user picks the other one. Setting the
+        # radio fires its change event, which redraws every computed text in that language.
+        demo.load(common.detect_lang, [lang], [lang], js=common.DETECT_LANG_JS, api_name="detect_lang",
+                  show_progress="hidden")
+        lang.change(None, [lang], None, js=common.SET_LOCALE_JS)
+
+        def drop_session(request: gr.Request) -> None:
+            store.drop(common.session_key(request))
+
+        demo.unload(drop_session)
+    demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=MAX_QUEUE)
+    demo.dle_store = store  # tests and benchmarks inspect it
+    # Warm torch and the dataset in the background once the server is up, not before.
+    warm = threading.Timer(float(os.environ.get("DLE_WARMUP_DELAY", "2")), _warm_up)
+    warm.daemon = True
+    warm.start()
+    return demo
+
+
+def _warm_up() -> None:
+    try:
+        training.warm_up()
+    except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
+        print(f"warm-up skipped: {err}", flush=True)
+
+
+def launch_kwargs() -> dict:
+    return dict(
+        theme=gr.themes.Soft(),
+        css=CSS,
+        i18n=common.I18N,
+        footer_links=["api", "settings"],
+        max_file_size="50mb",
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", os.environ.get("PORT", "7860"))),
+    )
+
+
+if __name__ == "__main__":
+    print(f"Deep Learning Explorer — default language {DEFAULT_LANG}; serving on "
+          f"http://{launch_kwargs()['server_name']}:{launch_kwargs()['server_port']}", flush=True)
+    build_demo().launch(**launch_kwargs())

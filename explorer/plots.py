@@ -1,0 +1,163 @@
+"""Arrays in, pictures out: Plotly figures and PIL images for the tabs (pytorch-grad-cam's split of
+``cam()`` from ``show_cam_on_image``). Nothing here trains or predicts; every label is translated.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image, ImageDraw, ImageFont
+from plotly.subplots import make_subplots
+
+from explorer.i18n import t
+
+TRAIN_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e"
+OK_COLOR, BAD_COLOR = (46, 160, 67), (214, 39, 40)
+
+
+@lru_cache(maxsize=8)
+def font(size: int = 12) -> ImageFont.ImageFont:
+    """DejaVu Sans (accents, ✓/✗) from Debian's fonts-dejavu-core or from matplotlib's copy."""
+    candidates = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")]
+    spec = importlib.util.find_spec("matplotlib")
+    if spec and spec.origin:
+        candidates.append(Path(spec.origin).parent / "mpl-data/fonts/ttf/DejaVuSans.ttf")
+    for path in candidates:
+        if path.is_file():
+            return ImageFont.truetype(str(path), size)
+    return ImageFont.load_default(size=size)
+
+
+def _layout(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=60, r=20, t=50, b=50), template="plotly_white",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1))
+    return fig
+
+
+def curves_figure(history: Sequence[dict], lang: str, prev: Sequence[dict] = (),
+                  epochs: float | None = None) -> go.Figure:
+    """Loss and accuracy against epochs, training and validation; a previous run in faint dashes."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(t(lang, "curve_loss"), t(lang, "curve_acc")),
+                        horizontal_spacing=0.12)
+    for runs, is_prev in ((prev, True), (history, False)):
+        if not runs:
+            continue
+        x = [h["epoch"] for h in runs]
+        for key, col, color, split in (("train", 1, TRAIN_COLOR, "series_train"),
+                                       ("val", 1, VAL_COLOR, "series_val"),
+                                       ("train", 2, TRAIN_COLOR, "series_train"),
+                                       ("val", 2, VAL_COLOR, "series_val")):
+            metric = f"{key}_loss" if col == 1 else f"{key}_acc"
+            y = [h[metric] * (100 if col == 2 else 1) for h in runs]
+            name = t(lang, split) + (f" ({t(lang, 'series_prev')})" if is_prev else "")
+            fig.add_trace(go.Scatter(
+                x=x, y=y, mode="lines+markers" if not is_prev else "lines", name=name,
+                legendgroup=name, showlegend=col == 1,
+                line=dict(color=color, dash="dot" if is_prev else "solid", width=1.5 if is_prev else 2.5),
+                opacity=0.45 if is_prev else 1.0, marker=dict(size=4),
+                hovertemplate=f"{t(lang, 'axis_epoch')} %{{x:.2f}}<br>{name}: %{{y:.3f}}"
+                              f"{' %' if col == 2 else ''}<extra></extra>"), row=1, col=col)
+    fig.update_xaxes(title_text=t(lang, "axis_epoch"), rangemode="tozero")
+    if epochs:
+        fig.update_xaxes(range=[0, epochs * 1.02])
+    fig.update_yaxes(title_text=t(lang, "axis_loss"), rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text=t(lang, "axis_acc"), range=[0, 100], row=1, col=2)
+    return _layout(fig, 340)
+
+
+def confusion_figure(conf: np.ndarray, class_names: Sequence[str], lang: str) -> go.Figure:
+    """Rows = true class, columns = predicted class; counts in the cells, hover with percentages."""
+    conf = np.asarray(conf)
+    n, acc = int(conf.sum()), float(np.trace(conf) / max(conf.sum(), 1) * 100)
+    row_pct = conf / np.maximum(conf.sum(axis=1, keepdims=True), 1) * 100
+    fig = go.Figure(go.Heatmap(
+        z=row_pct, x=list(class_names), y=list(class_names), colorscale="Blues", zmin=0, zmax=100,
+        text=conf, texttemplate="%{text}", customdata=conf,
+        colorbar=dict(title=dict(text="% " + t(lang, "axis_true").lower()), ticksuffix=" %"),
+        hovertemplate=(f"{t(lang, 'axis_true')}: %{{y}}<br>{t(lang, 'axis_pred')}: %{{x}}<br>"
+                       f"%{{customdata}} {t(lang, 'hover_count')} (%{{z:.1f}} %)<extra></extra>")))
+    fig.update_xaxes(title_text=t(lang, "axis_pred"), tickangle=-35)
+    fig.update_yaxes(title_text=t(lang, "axis_true"), autorange="reversed")
+    fig.update_layout(title=dict(text=t(lang, "confusion_title", n=n, acc=acc), font=dict(size=14)))
+    return _layout(fig, 460)
+
+
+def _diverging(w: np.ndarray) -> np.ndarray:
+    """Map weights to RGB: negative blue, zero white, positive red, symmetric around 0."""
+    scale = float(np.abs(w).max()) or 1.0
+    v = np.clip(w / scale, -1, 1)[..., None]
+    white = np.array([255.0, 255.0, 255.0])
+    red, blue = np.array([178.0, 24.0, 43.0]), np.array([33.0, 102.0, 172.0])
+    rgb = np.where(v >= 0, white + v * (red - white), white + (-v) * (blue - white))
+    return rgb.astype(np.uint8)
+
+
+def filters_image(weight: np.ndarray, width: int = 480, gap: int = 4) -> Image.Image:
+    """A grid of first-layer kernels (out, in, k, k), about ``width`` pixels wide. Single-channel
+    kernels use a diverging map (blue < 0 < red, symmetric per grid); RGB kernels are shown in colour
+    (min-max per filter)."""
+    w = np.asarray(weight, dtype=np.float32)
+    n, c_in, k, _ = w.shape
+    cols = min(n, max(4, math.ceil(math.sqrt(n * 2))))
+    rows = math.ceil(n / cols)
+    cell = int(min(72, max(20, (width - gap) / cols - gap)))
+    img = Image.new("RGB", (cols * (cell + gap) + gap, rows * (cell + gap) + gap), (235, 235, 235))
+    if c_in != 3:
+        tiles = _diverging(w.mean(axis=1))  # one colour scale for the whole grid
+    for i in range(n):
+        if c_in == 3:
+            f = w[i].transpose(1, 2, 0)
+            f = ((f - f.min()) / (np.ptp(f) or 1.0) * 255).astype(np.uint8)
+        else:
+            f = tiles[i]
+        tile = Image.fromarray(f).resize((cell, cell), Image.NEAREST)
+        r, c = divmod(i, cols)
+        img.paste(tile, (gap + c * (cell + gap), gap + r * (cell + gap)))
+    return img
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, fnt, width: int) -> str:
+    """``text`` shortened with an ellipsis until it fits in ``width`` pixels."""
+    if draw.textlength(text, font=fnt) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=fnt) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def prediction_grid(images: np.ndarray, true: Sequence[int], pred: Sequence[int] | None,
+                    conf: Sequence[float] | None, class_names: Sequence[str], lang: str,
+                    cols: int = 6, cell: int = 84) -> Image.Image:
+    """Images (N, 28, 28) uint8 with a caption each: the prediction and its probability, a green
+    frame when right, red with the true class when wrong; with ``pred=None`` only the label."""
+    n = len(images)
+    cols = min(cols, n) or 1
+    rows = math.ceil(n / cols)
+    pad, cap = 12, 32
+    f_main, f_small = font(12), font(10)
+    img = Image.new("RGB", (cols * (cell + pad) + pad, rows * (cell + cap + pad) + pad), "white")
+    draw = ImageDraw.Draw(img)
+    text_w = cell + pad - 4
+    for i in range(n):
+        r, c = divmod(i, cols)
+        x0, y0 = pad + c * (cell + pad), pad + r * (cell + cap + pad)
+        tile = Image.fromarray(np.asarray(images[i], dtype=np.uint8)).resize((cell, cell), Image.NEAREST)
+        img.paste(tile.convert("RGB"), (x0, y0))
+        if pred is None:
+            draw.text((x0, y0 + cell + 3), _fit(draw, class_names[true[i]], f_main, text_w),
+                      font=f_main, fill=(40, 40, 40))
+            continue
+        ok = int(pred[i]) == int(true[i])
+        color = OK_COLOR if ok else BAD_COLOR
+        draw.rectangle([x0 - 3, y0 - 3, x0 + cell + 2, y0 + cell + 2], outline=color, width=3)
+        label = _fit(draw, f"{'✓' if ok else '✗'} {class_names[pred[i]]}", f_main, text_w)
+        draw.text((x0 - 2, y0 + cell + 4), label, font=f_main, fill=color)
+        second = f"{conf[i] * 100:.0f} %" + ("" if ok else f" · {t(lang, 'grid_true')}: {class_names[true[i]]}")
+        draw.text((x0 - 2, y0 + cell + 18), _fit(draw, second, f_small, text_w), font=f_small,
+                  fill=(90, 90, 90))
+    return img

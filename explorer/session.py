@@ -1,0 +1,83 @@
+"""Per-session state (DESIGN, state policy): what one browser session or API client has made — its
+trained model, its curves, its files — keyed by Gradio's ``session_hash`` and dropped when the
+session ends. Read-only things (datasets, ONNX sessions) are process-wide and live elsewhere.
+
+A module-level mutable model would be a bug: two students would train the same network.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+IDLE_TTL_S = 6 * 3600  # sessions that never said goodbye (API clients) are swept after this
+
+
+@dataclass
+class SessionData:
+    model: Any = None  # models.cnn.SmallCNN trained in this session, or None
+    params: dict[str, Any] = field(default_factory=dict)  # the validated parameters it was trained with
+    history: list[dict] = field(default_factory=list)  # evaluations of the current/last run
+    batch_losses: list[tuple[float, float]] = field(default_factory=list)  # (epoch, smoothed loss)
+    prev_history: list[dict] = field(default_factory=list)  # the run before, drawn faintly
+    last_done: dict[str, Any] | None = None  # summary of the last finished run
+    run_id: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+    running: bool = False
+    tmpdir: Path | None = None
+    last_seen: float = field(default_factory=time.monotonic)
+
+    def workdir(self) -> Path:
+        """A private temporary directory for this session's files (exports, uploads)."""
+        if self.tmpdir is None or not self.tmpdir.exists():
+            self.tmpdir = Path(tempfile.mkdtemp(prefix="dle-session-"))
+        return self.tmpdir
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.tmpdir is not None:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+        self.model = None
+
+
+class SessionStore:
+    """A thread-safe ``session_hash -> SessionData`` map with explicit and idle-time clean-up."""
+
+    def __init__(self, idle_ttl_s: float = IDLE_TTL_S):
+        self._data: dict[str, SessionData] = {}
+        self._lock = threading.Lock()
+        self.idle_ttl_s = idle_ttl_s
+
+    def get(self, key: str | None) -> SessionData:
+        key = key or "anonymous"
+        now = time.monotonic()
+        with self._lock:
+            self._sweep(now)
+            sess = self._data.get(key)
+            if sess is None:
+                sess = self._data[key] = SessionData()
+            sess.last_seen = now
+            return sess
+
+    def drop(self, key: str | None) -> None:
+        with self._lock:
+            sess = self._data.pop(key or "anonymous", None)
+        if sess is not None:
+            sess.close()
+
+    def _sweep(self, now: float) -> None:
+        stale = [k for k, s in self._data.items()
+                 if not s.running and now - s.last_seen > self.idle_ttl_s]
+        for k in stale:
+            self._data.pop(k).close()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._data

@@ -1,0 +1,227 @@
+"""What the Train tab shows, computed without Gradio: a session's training run turned into frames
+(status line, curves, filters, prediction grid, and at the end a confusion matrix and the most
+confident mistakes), plus the architecture table and the model exports.
+
+``explorer/ui/train_tab.py`` only lays these out and wires them to buttons.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from explorer import data, plots, training
+from explorer.i18n import t
+from explorer.session import SessionData
+from models.cnn import SmallCNN, count_parameters, layer_summary, save_checkpoint
+
+FRAME_INTERVAL_S = 0.4  # at least 2.5 frames a second while training
+MAX_BATCH_POINTS = 400  # the per-batch loss trace is thinned to this many points
+
+
+@dataclass
+class Frame:
+    status: str  # Markdown
+    curves: Any  # plotly Figure
+    filters: Any  # PIL image
+    grid: Any | None  # PIL image, None = unchanged
+    confusion: Any | None = None  # plotly Figure at the end
+    mistakes: Any | None = None  # PIL image at the end
+    summary: dict[str, Any] = field(default_factory=dict)
+    final: bool = False
+
+
+def architecture_markdown(raw: dict[str, Any], lang: str) -> str:
+    """The layer table (output shape and parameters per layer, as Keras' summary of LeNet in the
+    course notes) for the architecture in ``raw``. Raises ``training.ConfigError``."""
+    cnn_cfg, _ = training.validate(raw)
+    model = SmallCNN(cnn_cfg)
+    lines = [f"| {t(lang, 'col_layer')} | {t(lang, 'col_type')} | {t(lang, 'col_shape')} | "
+             f"{t(lang, 'col_params')} |", "|---|---|---|---:|"]
+    for row in layer_summary(model):
+        shape = " × ".join(str(s) for s in row["output_shape"])
+        lines.append(f"| {row['layer']} | {row['type']} | {shape} | {row['params']:,} |")
+    lines.append("")
+    lines.append(t(lang, "total_params", n=f"{count_parameters(model):,}"))
+    return "\n".join(lines)
+
+
+def _history_row(ev: training.Eval) -> dict[str, float]:
+    return {"step": ev.step, "epoch": round(ev.epoch, 4), "train_loss": ev.train_loss,
+            "train_acc": ev.train_acc, "val_loss": ev.val_loss, "val_acc": ev.val_acc,
+            "images_per_s": ev.images_per_s, "elapsed_s": ev.elapsed}
+
+
+def _thin(points: list[tuple[float, float]], n: int) -> list[tuple[float, float]]:
+    if len(points) <= n:
+        return points
+    idx = np.linspace(0, len(points) - 1, n).round().astype(int)
+    return [points[i] for i in idx]
+
+
+def curves(sess: SessionData, lang: str, epochs: float | None = None):
+    fig = plots.curves_figure(sess.history, lang, prev=sess.prev_history, epochs=epochs)
+    if sess.batch_losses:
+        pts = _thin(sess.batch_losses, MAX_BATCH_POINTS)
+        fig.add_trace(go.Scatter(
+            x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines",
+            name=t(lang, "series_train") + " (batch)", line=dict(color=plots.TRAIN_COLOR, width=1),
+            opacity=0.35, hovertemplate="%{x:.2f}: %{y:.3f}<extra></extra>"), row=1, col=1)
+    return fig
+
+
+def filters_of(model: SmallCNN):
+    return plots.filters_image(model.first_conv.weight.detach().float().numpy())
+
+
+def grid_of(ds: data.Dataset, lang: str, pred=None, conf=None):
+    idx = training.showcase_indices(ds)
+    images = ds.train.images[idx, 0].numpy()
+    labels = ds.train.labels[idx].numpy()
+    return plots.prediction_grid(images, labels, pred, conf, ds.class_names(lang), lang)
+
+
+def mistakes_of(ds: data.Dataset, done_summary: dict, lang: str):
+    m = done_summary.get("mistakes", [])
+    if not m:
+        return None
+    images = ds.test.images[[r["index"] for r in m], 0].numpy()
+    return plots.prediction_grid(images, [r["true"] for r in m], [r["pred"] for r in m],
+                                 [r["p"] for r in m], ds.class_names(lang), lang, cols=8)
+
+
+def status_running(ev: training.Step, epochs: int, lang: str) -> str:
+    return t(lang, "status_running", epoch=ev.epoch, epochs=epochs, step=ev.step,
+             ips=ev.images_per_s, elapsed=ev.elapsed, loss=ev.loss)
+
+
+def status_done(summary: dict, lang: str) -> str:
+    reason = t(lang, f"status_done_{summary['reason']}")
+    return t(lang, "status_done", reason=reason, elapsed=summary["elapsed_s"], steps=summary["step"],
+             acc=summary["test_acc"] * 100, loss=summary["test_loss"])
+
+
+def _done_summary(done: training.Done, last: dict) -> dict[str, Any]:
+    return {**last, "done": True, "reason": done.reason, "step": done.step,
+            "epoch": round(done.epoch, 4), "elapsed_s": round(done.elapsed, 3),
+            "images_seen": done.images_seen,
+            "images_per_s": round(done.images_seen / max(done.elapsed, 1e-9), 1),
+            "test_loss": done.test_loss if np.isfinite(done.test_loss) else None,
+            "test_acc": done.test_acc, "confusion": done.confusion.tolist(),
+            "mistakes": [{"index": i, "true": y, "pred": p, "p": round(c, 4)}
+                         for i, y, p, c in done.mistakes]}
+
+
+def run(sess: SessionData, raw: dict[str, Any], lang: str,
+        frame_interval: float = FRAME_INTERVAL_S) -> Iterator[Frame]:
+    """Validate ``raw``, build a fresh model in ``sess`` and train it, yielding frames.
+
+    Raises ``training.ConfigError`` for bad parameters and ``data.DatasetMissing`` before anything
+    starts. The model lives in ``sess.model`` from the first step, so stopping (``sess.stop``) or
+    abandoning the generator keeps what it learned.
+    """
+    cnn_cfg, tc = training.validate(raw)
+    ds = data.load(tc.dataset)
+    model = training.build_model(cnn_cfg, tc.seed)
+    sess.run_id += 1
+    my_run = sess.run_id
+    sess.stop = stop = threading.Event()
+    if sess.history:
+        sess.prev_history = sess.history
+    sess.history, sess.batch_losses, sess.last_done = [], [], None
+    sess.model, sess.params, sess.running = model, {**raw, **_canonical(cnn_cfg, tc)}, True
+    ema, last_frame = None, 0.0
+    summary: dict[str, Any] = {"done": False, "step": 0, "epoch": 0.0, "epochs": tc.epochs}
+    grid = grid_of(ds, lang)
+    yield Frame(t(lang, "status_running", epoch=0, epochs=tc.epochs, step=0, ips=0, elapsed=0,
+                     loss=float("nan")), curves(sess, lang, tc.epochs), filters_of(model), grid,
+                summary=dict(summary))
+    try:
+        for ev in training.train(model, tc, ds, stop=stop):
+            if sess.run_id != my_run:  # a newer run in this session replaced this one
+                stop.set()
+            if isinstance(ev, training.Step):
+                ema = ev.loss if ema is None else 0.9 * ema + 0.1 * ev.loss
+                if np.isfinite(ema):
+                    sess.batch_losses.append((round(ev.epoch, 4), ema))
+                summary.update(step=ev.step, epoch=round(ev.epoch, 4), batch_loss=ev.loss,
+                               lr=ev.lr, images_per_s=round(ev.images_per_s, 1),
+                               elapsed_s=round(ev.elapsed, 3))
+                now = time.monotonic()
+                if now - last_frame >= frame_interval:
+                    last_frame = now
+                    yield Frame(status_running(ev, tc.epochs, lang), curves(sess, lang, tc.epochs),
+                                filters_of(model), None, summary=dict(summary))
+            elif isinstance(ev, training.Eval):
+                row = _history_row(ev)
+                sess.history.append(row)
+                summary.update({k: v for k, v in row.items() if k != "step"})
+                grid = grid_of(ds, lang, ev.showcase_pred, ev.showcase_conf)
+                last_frame = time.monotonic()
+                yield Frame(t(lang, "status_running", epoch=ev.epoch, epochs=tc.epochs, step=ev.step,
+                              ips=ev.images_per_s, elapsed=ev.elapsed, loss=ev.train_loss),
+                            curves(sess, lang, tc.epochs), filters_of(model), grid,
+                            summary=dict(summary))
+            else:  # Done
+                summary = _done_summary(ev, summary)
+                sess.last_done = summary
+                sess.running = False
+                yield Frame(status_done(summary, lang), curves(sess, lang, tc.epochs),
+                            filters_of(model), grid,
+                            plots.confusion_figure(ev.confusion, ds.class_names(lang), lang),
+                            mistakes_of(ds, summary, lang), summary=summary, final=True)
+    finally:
+        if sess.run_id == my_run:
+            sess.running = False
+
+
+def _canonical(cnn_cfg, tc) -> dict[str, Any]:
+    return {"dataset": tc.dataset, "filters_per_block": list(cnn_cfg.filters),
+            "optimizer": tc.optimizer, "lr": tc.lr, "epochs": tc.epochs, "batch_size": tc.batch_size}
+
+
+def final_view(sess: SessionData, lang: str) -> Frame | None:
+    """Redraw the last run of ``sess`` (after a language change, or when a tab is reopened)."""
+    if sess.model is None:
+        return None
+    ds = data.load(sess.params.get("dataset", "fashion"))
+    epochs = sess.params.get("epochs")
+    done = sess.last_done
+    if done is None:
+        return Frame(t(lang, "status_idle"), curves(sess, lang, epochs), filters_of(sess.model),
+                     grid_of(ds, lang))
+    conf = plots.confusion_figure(np.array(done["confusion"]), ds.class_names(lang), lang)
+    return Frame(status_done(done, lang), curves(sess, lang, epochs), filters_of(sess.model),
+                 None, conf, mistakes_of(ds, done, lang), summary=done, final=True)
+
+
+def _snapshot(sess: SessionData) -> SmallCNN:
+    if sess.model is None:
+        raise LookupError("no model")
+    model = copy.deepcopy(sess.model).eval()
+    return model.to(memory_format=torch.contiguous_format)
+
+
+def export_checkpoint(sess: SessionData) -> Path:
+    """Write the session's model as a checkpoint ({config, state_dict, metrics}); returns its path."""
+    model = _snapshot(sess)
+    path = sess.workdir() / "my_cnn.pt"
+    metrics = {k: sess.last_done[k] for k in ("test_acc", "test_loss", "step", "epoch")} \
+        if sess.last_done else {}
+    save_checkpoint(model, path, metrics, extra={"train_params": sess.params})
+    return path
+
+
+def export_onnx(sess: SessionData) -> Path:
+    """Write the session's model as ONNX (dynamic batch, pixels in [0, 1] → logits)."""
+    from models.onnx_export import export_onnx as _export
+
+    model = _snapshot(sess)
+    return _export(model, sess.workdir() / "my_cnn.onnx")

@@ -1,0 +1,115 @@
+"""What every tab shares in the UI: translations, the language switch, session keys and the way
+errors reach the user (a translated ``gr.Error``, never a stack trace)."""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import math
+from typing import Any, Callable
+
+import gradio as gr
+
+from explorer import data, training
+from explorer.i18n import TEXT, config_error_message, lang_from_accept, norm_lang, t
+
+log = logging.getLogger("explorer")
+
+I18N = gr.I18n(**TEXT)
+
+
+def L(key: str):
+    """A label translated in the browser (``gr.I18n``)."""
+    return I18N(key)
+
+
+# Switch Gradio's own front-end locale (static labels) along with ours. Gradio keeps the locale in
+# its core module, which exports ``changeLocale``; importing the already-loaded module by URL gives
+# the same instance. If that ever fails, labels still follow the browser and our text follows the
+# radio.
+SET_LOCALE_JS = """
+async (lang) => {
+  try {
+    const url = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((n) => /\\/assets\\/core-[^/]+\\.js$/.test(n));
+    if (url && lang) {
+      const core = await import(url);
+      if (core.changeLocale) { core.changeLocale(lang); }
+    }
+  } catch (err) { console.warn("locale switch failed", err); }
+  document.documentElement.setAttribute("data-dle-lang", lang || "");
+  return lang;
+}
+"""
+
+# On page load: the browser's language decides (as it does for Gradio's own labels).
+DETECT_LANG_JS = """
+(current) => {
+  const code = (navigator.language || current || "en").slice(0, 2).toLowerCase();
+  return ["es", "en"].includes(code) ? code : "en";
+}
+"""
+
+
+def lang_of(value: Any) -> str:
+    return norm_lang(value if isinstance(value, str) else None)
+
+
+def detect_lang(browser_lang: Any, request: gr.Request | None = None) -> str:
+    if isinstance(browser_lang, str) and browser_lang.strip():
+        return norm_lang(browser_lang)
+    header = request.headers.get("accept-language") if request is not None else None
+    return lang_from_accept(header)
+
+
+def session_key(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "anonymous"
+
+
+def user_error(lang: str, key: str, **kw) -> gr.Error:
+    return gr.Error(t(lang, key, **kw), print_exception=False)
+
+
+def _translate(err: Exception, lang: str) -> gr.Error:
+    if isinstance(err, gr.Error):
+        return err
+    if isinstance(err, training.ConfigError):
+        return gr.Error(config_error_message(lang, err), print_exception=False)
+    if isinstance(err, data.DatasetMissing):
+        return user_error(lang, "err_dataset_missing", name=err.name, how=err.how)
+    log.exception("unexpected error in a handler")
+    return gr.Error(t(lang, "err_unexpected", detail=type(err).__name__), print_exception=False)
+
+
+def friendly(fn: Callable) -> Callable:
+    """Wrap a handler (function or generator) whose ``lang`` argument names the language, so any
+    exception reaches the user as a translated ``gr.Error`` and never as a traceback."""
+    sig = inspect.signature(fn)
+
+    def lang_from(args, kwargs) -> str:
+        try:
+            bound = sig.bind_partial(*args, **kwargs)
+            return lang_of(bound.arguments.get("lang"))
+        except TypeError:
+            return "en"
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as err:  # noqa: BLE001 - every failure becomes a message
+                raise _translate(err, lang_from(args, kwargs)) from None
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001
+            raise _translate(err, lang_from(args, kwargs)) from None
+    return wrapper
+
+
+def finite_or_none(x: Any) -> Any:
+    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
