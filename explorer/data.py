@@ -89,11 +89,11 @@ class Dataset:
 
 
 DATASETS = {
-    "fashion": dict(env="FASHION_MNIST_DIR", dirs=FASHION_DIRS, title="Fashion-MNIST",
+    "fashion": dict(env="FASHION_MNIST_DIR", title="Fashion-MNIST",
                     how="Install it with `apt-get install dataset-fashion-mnist` (Debian), list "
                         "`dataset-fashion-mnist` in packages.txt (Hugging Face Spaces), or put the four "
                         "IDX files (train-images-idx3-ubyte.gz, ...) in a folder and set FASHION_MNIST_DIR."),
-    "mnist": dict(env="MNIST_DIR", dirs=MNIST_DIRS, title="MNIST",
+    "mnist": dict(env="MNIST_DIR", title="MNIST",
                   how="Put the four MNIST IDX files (train-images-idx3-ubyte[.gz], ...) in a folder and "
                       "set MNIST_DIR."),
 }
@@ -113,9 +113,9 @@ def _find(directory: Path, stem: str) -> Path | None:
 
 
 def dataset_dirs(name: str) -> list[str]:
-    spec = DATASETS[name]
-    env = os.environ.get(spec["env"])
-    return ([env] if env else []) + list(spec["dirs"])
+    env = os.environ.get(DATASETS[name]["env"])
+    defaults = FASHION_DIRS if name == "fashion" else MNIST_DIRS
+    return ([env] if env else []) + list(defaults)
 
 
 def locate(name: str) -> Path:

@@ -130,6 +130,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done": ("{reason} en {elapsed:.1f} s · {steps} pasos · exactitud en test **{acc:.2f} %** "
                         "(pérdida {loss:.3f})"),
         "grid_true": "real",
+        "filters_legend": "azul: peso negativo · blanco: 0 · rojo: positivo",
         "conf_short": "{p:.0f} %",
         "no_model": "Aún no has entrenado ningún modelo en esta sesión.",
         "model_ready": "Modelo de esta sesión: {desc}",
@@ -142,7 +143,6 @@ TEXT: dict[str, dict[str, str]] = {
         "err_steps": ("Demasiados pasos de entrenamiento ({steps:,}); el máximo es {max:,}. Reduce las "
                       "épocas o aumenta el tamaño del lote."),
         "err_dataset_missing": "No se encuentra el conjunto de datos {name}. {how}",
-        "err_busy": "Ya hay un entrenamiento en marcha en esta sesión; detenlo primero.",
         "err_no_model": "Aún no hay un modelo entrenado en esta sesión: pulsa ▶ Entrenar primero.",
         "err_preset": "Escenario desconocido: «{value}».",
         "err_export": "No se pudo exportar el modelo: {detail}",
@@ -271,6 +271,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done": ("{reason} in {elapsed:.1f} s · {steps} steps · test accuracy **{acc:.2f} %** "
                         "(loss {loss:.3f})"),
         "grid_true": "true",
+        "filters_legend": "blue: negative weight · white: 0 · red: positive",
         "conf_short": "{p:.0f} %",
         "no_model": "You have not trained a model in this session yet.",
         "model_ready": "This session's model: {desc}",
@@ -282,7 +283,6 @@ TEXT: dict[str, dict[str, str]] = {
         "err_steps": ("Too many training steps ({steps:,}); the maximum is {max:,}. Use fewer epochs or "
                       "a larger batch."),
         "err_dataset_missing": "The {name} dataset is not on this machine. {how}",
-        "err_busy": "A training run is already going in this session; stop it first.",
         "err_no_model": "There is no trained model in this session yet: press ▶ Train first.",
         "err_preset": "Unknown scenario: “{value}”.",
         "err_export": "The model could not be exported: {detail}",

@@ -97,7 +97,10 @@ def _diverging(w: np.ndarray) -> np.ndarray:
     return rgb.astype(np.uint8)
 
 
-def filters_image(weight: np.ndarray, width: int = 480, gap: int = 4) -> Image.Image:
+BADGE_MARGIN = 30  # room at the top of an image for the label badge Gradio draws over it
+
+
+def filters_image(weight: np.ndarray, width: int = 480, gap: int = 4, legend: str = "") -> Image.Image:
     """A grid of first-layer kernels (out, in, k, k), about ``width`` pixels wide. Single-channel
     kernels use a diverging map (blue < 0 < red, symmetric per grid); RGB kernels are shown in colour
     (min-max per filter)."""
@@ -106,7 +109,13 @@ def filters_image(weight: np.ndarray, width: int = 480, gap: int = 4) -> Image.I
     cols = min(n, max(4, math.ceil(math.sqrt(n * 2))))
     rows = math.ceil(n / cols)
     cell = int(min(72, max(20, (width - gap) / cols - gap)))
-    img = Image.new("RGB", (cols * (cell + gap) + gap, rows * (cell + gap) + gap), (235, 235, 235))
+    top, bottom = BADGE_MARGIN, (22 if legend else 0)
+    img = Image.new("RGB", (cols * (cell + gap) + gap, top + rows * (cell + gap) + gap + bottom), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([0, top, img.width, top + rows * (cell + gap) + gap], fill=(235, 235, 235))
+    if legend:
+        draw.text((gap, img.height - bottom + 4), _fit(draw, legend, font(11), img.width - 2 * gap),
+                  font=font(11), fill=(70, 70, 70))
     if c_in != 3:
         tiles = _diverging(w.mean(axis=1))  # one colour scale for the whole grid
     for i in range(n):
@@ -117,7 +126,7 @@ def filters_image(weight: np.ndarray, width: int = 480, gap: int = 4) -> Image.I
             f = tiles[i]
         tile = Image.fromarray(f).resize((cell, cell), Image.NEAREST)
         r, c = divmod(i, cols)
-        img.paste(tile, (gap + c * (cell + gap), gap + r * (cell + gap)))
+        img.paste(tile, (gap + c * (cell + gap), top + gap + r * (cell + gap)))
     return img
 
 
@@ -140,12 +149,13 @@ def prediction_grid(images: np.ndarray, true: Sequence[int], pred: Sequence[int]
     rows = math.ceil(n / cols)
     pad, cap = 12, 32
     f_main, f_small = font(12), font(10)
-    img = Image.new("RGB", (cols * (cell + pad) + pad, rows * (cell + cap + pad) + pad), "white")
+    img = Image.new("RGB", (cols * (cell + pad) + pad, BADGE_MARGIN + rows * (cell + cap + pad) + pad),
+                    "white")
     draw = ImageDraw.Draw(img)
     text_w = cell + pad - 4
     for i in range(n):
         r, c = divmod(i, cols)
-        x0, y0 = pad + c * (cell + pad), pad + r * (cell + cap + pad)
+        x0, y0 = pad + c * (cell + pad), BADGE_MARGIN + pad + r * (cell + cap + pad)
         tile = Image.fromarray(np.asarray(images[i], dtype=np.uint8)).resize((cell, cell), Image.NEAREST)
         img.paste(tile.convert("RGB"), (x0, y0))
         if pred is None:

@@ -77,8 +77,9 @@ def curves(sess: SessionData, lang: str, epochs: float | None = None):
     return fig
 
 
-def filters_of(model: SmallCNN):
-    return plots.filters_image(model.first_conv.weight.detach().float().numpy())
+def filters_of(model: SmallCNN, lang: str):
+    return plots.filters_image(model.first_conv.weight.detach().float().numpy(),
+                               legend=t(lang, "filters_legend"))
 
 
 def grid_of(ds: data.Dataset, lang: str, pred=None, conf=None):
@@ -125,59 +126,63 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
 
     Raises ``training.ConfigError`` for bad parameters and ``data.DatasetMissing`` before anything
     starts. The model lives in ``sess.model`` from the first step, so stopping (``sess.stop``) or
-    abandoning the generator keeps what it learned.
+    abandoning the generator keeps what it learned. A new run in the same session stops the
+    previous one, which then leaves the session's fields alone.
     """
     cnn_cfg, tc = training.validate(raw)
     ds = data.load(tc.dataset)
     model = training.build_model(cnn_cfg, tc.seed)
+    sess.stop.set()  # a run still going in this session ends at its next step
     sess.run_id += 1
     my_run = sess.run_id
     sess.stop = stop = threading.Event()
     if sess.history:
         sess.prev_history = sess.history
-    sess.history, sess.batch_losses, sess.last_done = [], [], None
+    history: list[dict] = []
+    batch_losses: list[tuple[float, float]] = []
+    sess.history, sess.batch_losses, sess.last_done = history, batch_losses, None
     sess.model, sess.params, sess.running = model, {**raw, **_canonical(cnn_cfg, tc)}, True
+    view = SessionData(history=history, batch_losses=batch_losses, prev_history=sess.prev_history)
     ema, last_frame = None, 0.0
     summary: dict[str, Any] = {"done": False, "step": 0, "epoch": 0.0, "epochs": tc.epochs}
     grid = grid_of(ds, lang)
     yield Frame(t(lang, "status_running", epoch=0, epochs=tc.epochs, step=0, ips=0, elapsed=0,
-                     loss=float("nan")), curves(sess, lang, tc.epochs), filters_of(model), grid,
+                  loss=float("nan")), curves(view, lang, tc.epochs), filters_of(model, lang), grid,
                 summary=dict(summary))
     try:
         for ev in training.train(model, tc, ds, stop=stop):
-            if sess.run_id != my_run:  # a newer run in this session replaced this one
-                stop.set()
             if isinstance(ev, training.Step):
                 ema = ev.loss if ema is None else 0.9 * ema + 0.1 * ev.loss
                 if np.isfinite(ema):
-                    sess.batch_losses.append((round(ev.epoch, 4), ema))
+                    batch_losses.append((round(ev.epoch, 4), ema))
                 summary.update(step=ev.step, epoch=round(ev.epoch, 4), batch_loss=ev.loss,
                                lr=ev.lr, images_per_s=round(ev.images_per_s, 1),
                                elapsed_s=round(ev.elapsed, 3))
                 now = time.monotonic()
                 if now - last_frame >= frame_interval:
                     last_frame = now
-                    yield Frame(status_running(ev, tc.epochs, lang), curves(sess, lang, tc.epochs),
-                                filters_of(model), None, summary=dict(summary))
+                    yield Frame(status_running(ev, tc.epochs, lang), curves(view, lang, tc.epochs),
+                                filters_of(model, lang), None, summary=dict(summary))
             elif isinstance(ev, training.Eval):
                 row = _history_row(ev)
-                sess.history.append(row)
+                history.append(row)
                 summary.update({k: v for k, v in row.items() if k != "step"})
                 grid = grid_of(ds, lang, ev.showcase_pred, ev.showcase_conf)
                 last_frame = time.monotonic()
                 yield Frame(t(lang, "status_running", epoch=ev.epoch, epochs=tc.epochs, step=ev.step,
                               ips=ev.images_per_s, elapsed=ev.elapsed, loss=ev.train_loss),
-                            curves(sess, lang, tc.epochs), filters_of(model), grid,
+                            curves(view, lang, tc.epochs), filters_of(model, lang), grid,
                             summary=dict(summary))
             else:  # Done
                 summary = _done_summary(ev, summary)
-                sess.last_done = summary
-                sess.running = False
-                yield Frame(status_done(summary, lang), curves(sess, lang, tc.epochs),
-                            filters_of(model), grid,
+                if sess.run_id == my_run:
+                    sess.last_done, sess.running = summary, False
+                yield Frame(status_done(summary, lang), curves(view, lang, tc.epochs),
+                            filters_of(model, lang), grid,
                             plots.confusion_figure(ev.confusion, ds.class_names(lang), lang),
                             mistakes_of(ds, summary, lang), summary=summary, final=True)
     finally:
+        stop.set()  # whoever stops iterating (a closed browser, a cancelled API job) ends the run
         if sess.run_id == my_run:
             sess.running = False
 
@@ -195,10 +200,10 @@ def final_view(sess: SessionData, lang: str) -> Frame | None:
     epochs = sess.params.get("epochs")
     done = sess.last_done
     if done is None:
-        return Frame(t(lang, "status_idle"), curves(sess, lang, epochs), filters_of(sess.model),
+        return Frame(t(lang, "status_idle"), curves(sess, lang, epochs), filters_of(sess.model, lang),
                      grid_of(ds, lang))
     conf = plots.confusion_figure(np.array(done["confusion"]), ds.class_names(lang), lang)
-    return Frame(status_done(done, lang), curves(sess, lang, epochs), filters_of(sess.model),
+    return Frame(status_done(done, lang), curves(sess, lang, epochs), filters_of(sess.model, lang),
                  None, conf, mistakes_of(ds, done, lang), summary=done, final=True)
 
 

@@ -327,8 +327,12 @@ def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Even
     opt = make_optimizer(tc.optimizer, model.parameters(), tc.lr, tc.weight_decay)
     spe = tc.steps_per_epoch()
     total_steps = spe * tc.epochs
-    sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tc.lr, total_steps=total_steps)
-             if tc.schedule == "onecycle" else None)
+    # One-cycle (Smith & Topin 2018) also cycles momentum, but only where the optimizer has one:
+    # plain SGD and RMSProp (momentum 0) must stay as they are, Adagrad has none.
+    sched = (torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=tc.lr, total_steps=total_steps,
+        cycle_momentum=tc.optimizer in ("sgd_momentum", "adam"))
+        if tc.schedule == "onecycle" else None)
 
     t0 = time.perf_counter()
     step, seen, reason = 0, 0, "completed"

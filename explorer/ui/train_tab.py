@@ -160,8 +160,6 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                                      activation, batch_norm, dropout, dense, optimizer, lr, batch_size,
                                      epochs, weight_decay, l1, schedule, seed)))
         sess = store.get(session_key(request))
-        if sess.running and not sess.stop.is_set():
-            raise user_error(lang, "err_busy")
         for frame in train_view.run(sess, raw, lang):
             yield _summary_outputs(frame)
 

@@ -1,0 +1,45 @@
+import shutil
+
+import pytest
+
+from tests.conftest import ARTIFACTS, require
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--disable-quic", "--no-first-run", "--enable-unsafe-swiftshader"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+
+    require(os.path.exists(CHROMIUM), "Debian chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_app(browser, app_url):
+    """open_app(locale) -> (page, external_requests): a fresh browser context in that locale."""
+    contexts = []
+
+    def _open(locale: str):
+        ctx = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000})
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(30_000)
+        external: list[str] = []
+        page.on("request", lambda r: external.append(r.url)
+                if not r.url.startswith((app_url, "data:", "blob:")) else None)
+        page.goto(app_url)
+        page.wait_for_selector("#train-start")
+        return page, external
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()

@@ -1,0 +1,84 @@
+"""A person's view of the Train tab, in Spanish and in English: run the quick preset, watch curves and
+filters appear, and keep screenshots in test-artifacts/ to look at."""
+import re
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.slow
+
+TEXTS = {
+    "es-ES": dict(lang="es", tab="Entrenar", start="▶ Entrenar", done="exactitud en test", epoch="Época",
+                  lesson="10 %", arch="Capa", klass="Pantalón"),
+    "en-US": dict(lang="en", tab="Train", start="▶ Train", done="test accuracy", epoch="Epoch",
+                  lesson="10 %", arch="Layer", klass="Trouser"),
+}
+
+
+def wait_text(page, selector: str, text: str, timeout: float = 60_000):
+    page.wait_for_function(
+        "([sel, txt]) => { const el = document.querySelector(sel); return el && el.innerText.includes(txt); }",
+        arg=[selector, text], timeout=timeout)
+
+
+@pytest.mark.parametrize("locale", list(TEXTS))
+def test_quick_preset_in_both_languages(open_app, locale):
+    x = TEXTS[locale]
+    page, external = open_app(locale)
+    # static labels (gr.I18n) and computed text (our table) both follow the browser's language
+    assert page.locator("#tab-train-button").inner_text().strip() == x["tab"]
+    assert page.locator("#train-start").inner_text().strip() == x["start"]
+    page.wait_for_function("(l) => document.querySelector(`#lang input[value='${l}']`)?.checked",
+                           arg=x["lang"])
+    wait_text(page, "#train-architecture", x["arch"])
+    wait_text(page, "#train-lesson", x["lesson"])
+    page.click("#train-start")
+    # while training: curves and first-layer filters appear and change
+    page.wait_for_selector("#train-curves .js-plotly-plot .scatterlayer .trace", timeout=60_000)
+    page.wait_for_selector("#train-filters img")
+    first_src = page.locator("#train-filters img").get_attribute("src")
+    page.wait_for_function("(s) => document.querySelector('#train-filters img')?.getAttribute('src') !== s",
+                           arg=first_src, timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / f"train-{x['lang']}-running.png"), full_page=True)
+    wait_text(page, "#train-status", x["done"], timeout=120_000)
+    page.wait_for_selector("#train-confusion .js-plotly-plot")
+    page.wait_for_selector("#train-mistakes img")
+    acc = float(re.search(r"(\d+[.,]\d+) %", page.locator("#train-status").inner_text()).group(1).replace(",", "."))
+    assert acc >= 85.0
+    curves_text = page.locator("#train-curves").inner_text()
+    assert x["epoch"] in curves_text
+    assert x["klass"] in page.locator("#train-confusion").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"train-{x['lang']}.png"), full_page=True)
+    assert external == [], f"requests left this machine: {external[:5]}"
+
+
+def test_language_switch_changes_static_and_computed_text(open_app):
+    page, _ = open_app("en-US")
+    wait_text(page, "#train-architecture", "Layer")
+    page.locator("#lang label", has_text="Español").click()
+    page.wait_for_function("() => document.querySelector('#tab-train-button')?.innerText.trim() === 'Entrenar'")
+    wait_text(page, "#train-architecture", "Capa")
+    wait_text(page, "#train-lesson", "azar")
+    assert page.locator("#train-start").inner_text().strip() == "▶ Entrenar"
+    page.locator("#lang label", has_text="English").click()
+    page.wait_for_function("() => document.querySelector('#tab-train-button')?.innerText.trim() === 'Train'")
+    wait_text(page, "#train-architecture", "Layer")
+    page.screenshot(path=str(ARTIFACTS / "train-language-switch.png"), full_page=False)
+
+
+def test_stop_button_keeps_the_model(open_app):
+    page, _ = open_app("es-ES")
+    page.locator("#train-preset input").click()
+    page.locator("li[data-testid='dropdown-option'][aria-label^='La mejor']").click()
+    wait_text(page, "#train-lesson", "90 %")
+    page.click("#train-start")
+    page.wait_for_selector("#train-curves .js-plotly-plot .scatterlayer .trace", timeout=60_000)
+    page.wait_for_timeout(3000)
+    page.click("#train-stop")
+    wait_text(page, "#train-status", "Detenido", timeout=15_000)
+    page.get_by_text("Descargar el modelo de esta sesión").click()
+    page.click("#train-download-ckpt")
+    page.wait_for_selector("#train-model-file a, #train-model-file .file-preview", timeout=30_000)
+    assert "my_cnn.pt" in page.locator("#train-model-file").inner_text().replace("\n", "")
+    page.screenshot(path=str(ARTIFACTS / "train-es-stopped.png"), full_page=True)

@@ -1,0 +1,55 @@
+import re
+import string
+
+import pytest
+
+from explorer.i18n import LANGS, TEXT, lang_from_accept, norm_lang, t
+
+
+def fields(s: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(s) if f}
+
+
+def test_both_languages_have_every_key_and_no_empty_text():
+    assert set(TEXT["es"]) == set(TEXT["en"])
+    for lang in LANGS:
+        assert all(isinstance(v, str) and v.strip() for v in TEXT[lang].values())
+
+
+def test_placeholders_agree_between_languages():
+    for key in TEXT["en"]:
+        assert fields(TEXT["es"][key]) == fields(TEXT["en"][key]), key
+
+
+def test_keys_have_no_dots():  # the front end's i18n library reads dots as nesting
+    assert not [k for k in TEXT["en"] if "." in k]
+
+
+def test_spanish_is_spanish():
+    assert t("es", "start_button") == "▶ Entrenar" and t("en", "start_button") == "▶ Train"
+    assert t("es", "axis_epoch") == "Época"
+
+
+@pytest.mark.parametrize("value,expected", [("es-ES", "es"), ("ES", "es"), ("en-US", "en"), ("fr", "en"),
+                                            ("", "en"), (None, "en")])
+def test_norm_lang(value, expected):
+    assert norm_lang(value) == expected
+
+
+@pytest.mark.parametrize("header,expected", [("es-ES,es;q=0.9,en;q=0.8", "es"), ("en-GB,en;q=0.9", "en"),
+                                             ("fr-FR,fr;q=0.9,es;q=0.5,en;q=0.4", "es"), (None, "en"),
+                                             ("garbage;q=x", "en")])
+def test_accept_language(header, expected):
+    assert lang_from_accept(header) == expected
+
+
+def test_every_key_used_in_code_exists():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    used = set()
+    for py in list((root / "explorer").rglob("*.py")) + [root / "app.py"]:
+        src = py.read_text()
+        used |= set(re.findall(r'\b(?:t\(\s*\w+\s*,|L\()\s*"([a-z0-9_]+)"', src))
+    missing = sorted(k for k in used if k not in TEXT["en"])
+    assert not missing, missing
