@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from explorer import train_view, training
+from explorer import data, train_view, training
 from explorer.augment import AUGMENTATIONS
 from explorer.i18n import t
 from explorer.presets import PRESETS
@@ -174,13 +174,14 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         sess = store.get(session_key(request))
         lesson_text = (t(lang, f"preset_{preset_name}_lesson") if preset_name in PRESETS else "")
         frame = train_view.final_view(sess, lang)
-        if frame is None:
-            frame = train_view.Frame(t(lang, "status_idle"), train_view.curves(sess, lang), None,
-                                     train_view.grid_of(train_view.data.load("fashion"), lang))
-            outs = [frame.status, frame.curves, gr.skip(), frame.grid, gr.skip(), gr.skip(), gr.skip()]
-        else:
-            outs = _summary_outputs(frame)
-        return [lesson_text] + outs
+        if frame is not None:
+            return [lesson_text] + _summary_outputs(frame)
+        try:  # before any training: the showcase images with their labels
+            status, grid = t(lang, "status_idle"), train_view.grid_of(data.load("fashion"), lang)
+        except data.DatasetMissing as err:  # say how to get the data, where the status goes
+            status, grid = "⚠ " + t(lang, "err_dataset_missing", name=err.name, how=err.how), None
+        return [lesson_text, status, train_view.curves(sess, lang), gr.skip(), grid, gr.skip(),
+                gr.skip(), gr.skip()]
 
     @friendly
     def download_checkpoint(lang: str, request: gr.Request) -> str:

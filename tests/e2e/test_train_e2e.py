@@ -1,6 +1,7 @@
 """A person's view of the Train tab, in Spanish and in English: run the quick preset, watch curves and
 filters appear, and keep screenshots in test-artifacts/ to look at."""
 import re
+import time
 
 import pytest
 
@@ -82,3 +83,22 @@ def test_stop_button_keeps_the_model(open_app):
     page.wait_for_selector("#train-model-file a, #train-model-file .file-preview", timeout=30_000)
     assert "my_cnn.pt" in page.locator("#train-model-file").inner_text().replace("\n", "")
     page.screenshot(path=str(ARTIFACTS / "train-es-stopped.png"), full_page=True)
+
+
+def test_session_is_dropped_when_the_browser_leaves(browser, app_url, served):
+    store = served.dle_store
+    ctx = browser.new_context(locale="en-US")
+    page = ctx.new_page()
+    before = set(store._data)
+    page.goto(app_url)
+    page.wait_for_selector("#train-start")
+    wait_text(page, "#train-architecture", "Layer")
+    mine = set(store._data) - before
+    assert len(mine) == 1
+    workdir = store.get(next(iter(mine))).workdir()
+    ctx.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and mine & set(store._data):
+        time.sleep(0.5)
+    assert not mine & set(store._data), "session still held 60 s after the page closed"
+    assert not workdir.exists()
