@@ -121,13 +121,15 @@ def _done_summary(done: training.Done, last: dict) -> dict[str, Any]:
 
 
 def run(sess: SessionData, raw: dict[str, Any], lang: str,
-        frame_interval: float = FRAME_INTERVAL_S) -> Iterator[Frame]:
+        frame_interval: float = FRAME_INTERVAL_S,
+        stop: threading.Event | None = None) -> Iterator[Frame]:
     """Validate ``raw``, build a fresh model in ``sess`` and train it, yielding frames.
 
     Raises ``training.ConfigError`` for bad parameters and ``data.DatasetMissing`` before anything
     starts. The model lives in ``sess.model`` from the first step, so stopping (``sess.stop``) or
     abandoning the generator keeps what it learned. A new run in the same session stops the
-    previous one, which then leaves the session's fields alone.
+    previous one, which then leaves the session's fields alone. ``stop`` (made here if not given)
+    ends this run when set; it is also ``sess.stop`` while this run is the session's latest.
     """
     cnn_cfg, tc = training.validate(raw)
     ds = data.load(tc.dataset)
@@ -135,7 +137,7 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
     sess.stop.set()  # a run still going in this session ends at its next step
     sess.run_id += 1
     my_run = sess.run_id
-    sess.stop = stop = threading.Event()
+    sess.stop = stop = stop or threading.Event()
     if sess.history:
         sess.prev_history = sess.history
     history: list[dict] = []
@@ -185,6 +187,14 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
         stop.set()  # whoever stops iterating (a closed browser, a cancelled API job) ends the run
         if sess.run_id == my_run:
             sess.running = False
+
+
+def merge_frames(pending: Frame, new: Frame) -> Frame:
+    """Fold a frame the browser never received into the next one: keep its prediction grid if the
+    new frame does not redraw it (grids change only at evaluations)."""
+    if new.grid is None and pending.grid is not None:
+        new.grid = pending.grid
+    return new
 
 
 def _canonical(cnn_cfg, tc) -> dict[str, Any]:

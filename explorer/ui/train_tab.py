@@ -6,6 +6,7 @@ API (gradio_client): ``/train`` (streams), ``/stop``, ``/preset``, ``/architectu
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import gradio as gr
@@ -15,6 +16,7 @@ from explorer.augment import AUGMENTATIONS
 from explorer.i18n import t
 from explorer.presets import PRESETS
 from explorer.session import SessionStore
+from explorer.streaming import newest_first
 from explorer.ui.common import L, friendly, lang_of, session_key, user_error
 from models.cnn import ACTIVATIONS, KERNEL_SIZES
 
@@ -160,7 +162,11 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                                      activation, batch_norm, dropout, dense, optimizer, lr, batch_size,
                                      epochs, weight_decay, l1, schedule, seed)))
         sess = store.get(session_key(request))
-        for frame in train_view.run(sess, raw, lang):
+        stop = threading.Event()  # this run's own: a closed stream never stops a newer run
+        # Training runs in its own thread and never waits while a frame is encoded and sent.
+        frames = newest_first(lambda: train_view.run(sess, raw, lang, stop=stop),
+                              merge=train_view.merge_frames, on_close=stop.set)
+        for frame in frames:
             yield _summary_outputs(frame)
 
     def stop_training(request: gr.Request) -> None:

@@ -1,0 +1,62 @@
+"""Run a producer generator in its own thread and hand the consumer the newest item.
+
+A streaming handler that drives training directly pauses the training while the web server encodes
+and sends each frame (measured: the "best" preset took 45.7 s through the API against 34.3 s when
+iterated directly). Here the producer never waits for the consumer: items the consumer has not taken
+yet are folded into the newest one with ``merge``, so nothing that matters is lost.
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Callable, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+def newest_first(make_iter: Callable[[], Iterator[T]], *,
+                 merge: Callable[[T, T], T] = lambda old, new: new,
+                 on_close: Callable[[], None] | None = None) -> Iterator[T]:
+    """Iterate ``make_iter()`` in a daemon thread; yield its items as fast as the consumer takes them.
+
+    Args:
+        make_iter: builds the producer iterator (called in the worker thread, so its own set-up and
+            errors happen there; an exception is re-raised to the consumer after earlier items).
+        merge: ``merge(pending, new)`` gives the item to keep when ``new`` arrives before the
+            consumer took ``pending`` (default: keep ``new``).
+        on_close: called when the consumer stops iterating (finished, closed or cancelled), e.g. to
+            ask the producer to stop.
+    """
+    cond = threading.Condition()
+    pending: deque[T] = deque(maxlen=1)
+    state: dict = {"done": False, "error": None}
+
+    def worker() -> None:
+        try:
+            for item in make_iter():
+                with cond:
+                    pending.append(merge(pending.pop(), item) if pending else item)
+                    cond.notify()
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer
+            state["error"] = err
+        finally:
+            with cond:
+                state["done"] = True
+                cond.notify()
+
+    threading.Thread(target=worker, name="newest-first-producer", daemon=True).start()
+    try:
+        while True:
+            with cond:
+                while not pending and not state["done"]:
+                    cond.wait()
+                if pending:
+                    item = pending.pop()
+                elif state["error"] is not None:
+                    raise state["error"]
+                else:
+                    return
+            yield item
+    finally:
+        if on_close is not None:
+            on_close()
