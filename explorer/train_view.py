@@ -175,6 +175,12 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
                               ips=ev.images_per_s, elapsed=ev.elapsed, loss=ev.train_loss),
                             curves(view, lang, tc.epochs), filters_of(model, lang), grid,
                             summary=dict(summary))
+            elif isinstance(ev, training.Halted):  # say so at once; the test pass comes next
+                summary.update(halted=True, reason=ev.reason, step=ev.step, epoch=round(ev.epoch, 4),
+                               elapsed_s=round(ev.elapsed, 3))
+                yield Frame(t(lang, "status_halted", reason=t(lang, f"status_done_{ev.reason}"),
+                              n=f"{len(ds.test):,}"), curves(view, lang, tc.epochs),
+                            filters_of(model, lang), grid, summary=dict(summary))
             else:  # Done
                 summary = _done_summary(ev, summary)
                 if sess.run_id == my_run:

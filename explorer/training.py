@@ -1,8 +1,8 @@
 """Training as a generator of small event records (pytorch/examples' ``train()``, minGPT's callbacks).
 
 ``train(...)`` yields a :class:`Step` after every optimisation step, an :class:`Eval` whenever the
-validation subset is scored, and one :class:`Done` at the end (completed, stopped, diverged or out of
-time). Whoever iterates decides what to draw and how often; closing the generator, or setting the
+validation subset is scored, a :class:`Halted` as soon as the loop ends and one :class:`Done` after
+the test set is scored (completed, stopped, diverged or out of time). Whoever iterates decides what to draw and how often; closing the generator, or setting the
 ``stop`` event, ends the run at the next step and keeps the weights learned so far.
 
 The data path is the fast one: the dataset is a preloaded uint8 tensor; a batch is a slice of a
@@ -224,6 +224,15 @@ class Eval:
 
 
 @dataclass
+class Halted:
+    """The optimisation loop has ended (any reason); the test-set evaluation comes next."""
+    reason: str
+    step: int
+    epoch: float
+    elapsed: float
+
+
+@dataclass
 class Done:
     reason: str  # completed | stopped | diverged | time_limit
     step: int
@@ -297,7 +306,8 @@ def l1_penalty(model: torch.nn.Module) -> torch.Tensor:
 
 def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Event | None = None,
           val_size: int = 2000, min_eval_interval: float = 0.7,
-          eval_overhead: float = 0.1, channels_last: bool = True) -> Iterator[Step | Eval | Done]:
+          eval_overhead: float = 0.1, channels_last: bool = True
+          ) -> Iterator[Step | Eval | Halted | Done]:
     """Train ``model`` in place on ``ds`` and yield events (see module docstring).
 
     Args:
@@ -311,7 +321,7 @@ def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Even
         channels_last: train in NHWC memory layout, which oneDNN's CPU kernels for batch norm,
             pooling and convolution run about 1.4x faster on (bench/bench_train.py).
     Yields:
-        :class:`Step` every step, :class:`Eval` at evaluations, one :class:`Done` last.
+        :class:`Step` every step, :class:`Eval` at evaluations, then :class:`Halted` and :class:`Done`.
     """
     gen = torch.Generator().manual_seed(tc.seed)
     train_idx, val_idx = split_indices(tc)
@@ -405,6 +415,7 @@ def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Even
     finally:
         model.eval()
     now = time.perf_counter()
+    yield Halted(reason, step, step / spe, now - t0)
     if reason == "completed" and run_count:  # a stopped run answers at once: no extra pass
         yield do_eval(now)
     test = evaluate(model, ds.test.images, ds.test.labels)

@@ -189,22 +189,22 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         return [lesson_text, status, train_view.curves(sess, lang), gr.skip(), grid, gr.skip(),
                 gr.skip(), gr.skip()]
 
-    @friendly
-    def download_checkpoint(lang: str, request: gr.Request) -> str:
-        """The session's trained model as a PyTorch checkpoint ({config, state_dict, metrics})."""
-        lang = lang_of(lang)
+    def session_model(lang: str, request: gr.Request):
         sess = store.get(session_key(request))
         if sess.model is None:
             raise user_error(lang, "err_no_model")
-        return str(train_view.export_checkpoint(sess))
+        return sess
+
+    @friendly
+    def download_checkpoint(lang: str, request: gr.Request) -> str:
+        """The session's trained model as a PyTorch checkpoint ({config, state_dict, metrics})."""
+        return str(train_view.export_checkpoint(session_model(lang_of(lang), request)))
 
     @friendly
     def export_onnx(lang: str, request: gr.Request) -> str:
         """The session's trained model as ONNX (input x: (batch, 1, 28, 28) pixels in [0, 1])."""
         lang = lang_of(lang)
-        sess = store.get(session_key(request))
-        if sess.model is None:
-            raise user_error(lang, "err_no_model")
+        sess = session_model(lang, request)
         try:
             return str(train_view.export_onnx(sess))
         except Exception as err:  # noqa: BLE001
@@ -220,6 +220,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     stop.click(stop_training, None, None, api_name="stop", concurrency_limit=None, queue=False)
     lang.change(redraw, [lang, preset], [lesson] + views, api_name="train_redraw",
                 show_progress="hidden").then(
-        architecture, arch_inputs + [lang], arch_md, api_name=False, show_progress="hidden")
+        architecture, arch_inputs + [lang], arch_md, api_name="architecture_redraw",
+        api_visibility="undocumented", show_progress="hidden")
     ckpt_btn.click(download_checkpoint, [lang], model_file, api_name="download_checkpoint")
     onnx_btn.click(export_onnx, [lang], model_file, api_name="export_onnx")
