@@ -55,6 +55,33 @@ def _cell(s: Any) -> str:
     return str(s).replace("|", "\\|")
 
 
+def targets_table(results: dict[str, Any]) -> list[str]:
+    """Every target with its measured value and PASS/FAIL, as Markdown lines."""
+    lines = ["| Target | Measured | Target | Result |", "|---|---:|---:|:---:|"]
+    n_pass = n_all = 0
+    for key in ("train", "startup", "ort"):
+        for row in results.get(key, {}).get("targets", []):
+            n_all += 1
+            n_pass += row["pass"]
+            lines.append(f"| {_cell(row['name'])} | {_cell(row['measured_text'])} | "
+                         f"{_cell(row['target_text'])} | {'PASS' if row['pass'] else '**FAIL**'} |")
+    return lines + ["", f"{n_pass} of {n_all} targets met."]
+
+
+def quote_in_main_readme(results: dict[str, Any]) -> None:
+    """Replace the table between the bench-table markers of the top-level README."""
+    main_readme = ROOT / "README.md"
+    text = main_readme.read_text()
+    start, end = "<!-- bench-table -->", "<!-- /bench-table -->"
+    if start not in text or end not in text:
+        return
+    date = max((results[k]["machine"]["date"] for k in BENCHES if k in results), default="never")
+    block = "\n".join([start, f"Measured {date[:10]} on a 2-core CPU (details: bench/README.md).", ""]
+                      + targets_table(results) + [end])
+    head, rest = text.split(start, 1)
+    main_readme.write_text(head + block + rest.split(end, 1)[1])
+
+
 def render(results: dict[str, Any]) -> str:
     m = results.get("machine", {})
     lines = ["# Benchmarks", "",
@@ -66,15 +93,7 @@ def render(results: dict[str, Any]) -> str:
     dates = [f"{k} {results[k]['machine']['date']}" for k in BENCHES if k in results]
     lines += ["", f"Measured: {'; '.join(dates) if dates else 'never'}.", ""]
 
-    lines += ["## Targets", "", "| Target | Measured | Target | Result |", "|---|---:|---:|:---:|"]
-    n_pass = n_all = 0
-    for key in ("train", "startup", "ort"):
-        for row in results.get(key, {}).get("targets", []):
-            n_all += 1
-            n_pass += row["pass"]
-            lines.append(f"| {_cell(row['name'])} | {_cell(row['measured_text'])} | "
-                         f"{_cell(row['target_text'])} | {'PASS' if row['pass'] else '**FAIL**'} |")
-    lines += ["", f"{n_pass} of {n_all} targets met.", ""]
+    lines += ["## Targets", ""] + targets_table(results) + [""]
 
     lines += ["## Other measurements", "", "| Measurement | Value |", "|---|---:|"]
     for key in ("train", "startup", "ort"):
@@ -168,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                 failed.append(name)
     results = load_results()
     README.write_text(render(results))
+    quote_in_main_readme(results)
     print_table(results)
     print(f"\nwrote {README.relative_to(ROOT)} and {(BENCH_DIR / 'results.json').relative_to(ROOT)}")
     if failed:

@@ -127,9 +127,10 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done_diverged": ("⚠ La pérdida divergió (NaN/∞): el learning rate es demasiado alto. "
                                  "Los pesos ya no son útiles; bájalo y vuelve a entrenar."),
         "status_done_time_limit": "⚠ Se alcanzó el límite de tiempo de este servidor",
+        "status_starting": "Empezando a entrenar una red de {n} parámetros…",
         "status_halted": "{reason}. Evaluando en las {n} imágenes de test…",
         "status_done": ("{reason} en {elapsed:.1f} s · {steps} pasos · exactitud en test **{acc:.2f} %** "
-                        "(pérdida {loss:.3f})"),
+                        "(pérdida {loss})"),
         "grid_true": "real",
         "filters_legend": "azul: peso negativo · blanco: 0 · rojo: positivo",
         "conf_short": "{p:.0f} %",
@@ -269,9 +270,10 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done_diverged": ("⚠ The loss diverged (NaN/∞): the learning rate is too high. The "
                                  "weights are no longer useful; lower it and train again."),
         "status_done_time_limit": "⚠ This server's time limit was reached",
+        "status_starting": "Starting to train a network of {n} parameters…",
         "status_halted": "{reason}. Scoring the {n} test images…",
         "status_done": ("{reason} in {elapsed:.1f} s · {steps} steps · test accuracy **{acc:.2f} %** "
-                        "(loss {loss:.3f})"),
+                        "(loss {loss})"),
         "grid_true": "true",
         "filters_legend": "blue: negative weight · white: 0 · red: positive",
         "conf_short": "{p:.0f} %",

@@ -105,8 +105,9 @@ def status_running(ev: training.Step, epochs: int, lang: str) -> str:
 
 def status_done(summary: dict, lang: str) -> str:
     reason = t(lang, f"status_done_{summary['reason']}")
+    loss = summary["test_loss"]
     return t(lang, "status_done", reason=reason, elapsed=summary["elapsed_s"], steps=summary["step"],
-             acc=summary["test_acc"] * 100, loss=summary["test_loss"])
+             acc=summary["test_acc"] * 100, loss="—" if loss is None else f"{loss:.3f}")
 
 
 def _done_summary(done: training.Done, last: dict) -> dict[str, Any]:
@@ -148,9 +149,8 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
     ema, last_frame = None, 0.0
     summary: dict[str, Any] = {"done": False, "step": 0, "epoch": 0.0, "epochs": tc.epochs}
     grid = grid_of(ds, lang)
-    yield Frame(t(lang, "status_running", epoch=0, epochs=tc.epochs, step=0, ips=0, elapsed=0,
-                  loss=float("nan")), curves(view, lang, tc.epochs), filters_of(model, lang), grid,
-                summary=dict(summary))
+    yield Frame(t(lang, "status_starting", n=f"{count_parameters(model):,}"),
+                curves(view, lang, tc.epochs), filters_of(model, lang), grid, summary=dict(summary))
     try:
         for ev in training.train(model, tc, ds, stop=stop):
             if isinstance(ev, training.Step):

@@ -91,3 +91,20 @@ def test_sessions_are_isolated_and_cleaned(tmp_path):
     store.idle_ttl_s = 0.0
     store.get("c")  # sweeping happens on access
     assert "b" not in store
+
+
+def test_a_diverged_run_is_explained_not_crashed(fashion, monkeypatch):
+    real = training.build_model
+
+    def exploding(cfg, seed):
+        model = real(cfg, seed)
+        with torch.no_grad():
+            model.classifier.fc2.weight.fill_(float("nan"))  # the loss is NaN at the first step
+        return model
+
+    monkeypatch.setattr(training, "build_model", exploding)
+    frames = list(train_view.run(SessionData(), dict(TINY, batch_norm=False), "es"))
+    last = frames[-1]
+    assert last.final and last.summary["reason"] == "diverged"
+    assert "divergió" in last.status and "pérdida —" in last.status
+    assert frames[0].status.startswith("Empezando a entrenar una red de")
