@@ -109,7 +109,8 @@ TEXT: dict[str, dict[str, str]] = {
         "series_train": "entrenamiento",
         "series_val": "validación",
         "series_prev": "ejecución anterior",
-        "confusion_title": "Matriz de confusión — {n} imágenes de test, exactitud {acc:.1f} %",
+        "series_batch": "entrenamiento (por lote)",
+        "confusion_title": "Matriz de confusión — {n} imágenes de test, exactitud {acc} %",
         "axis_true": "Clase real",
         "axis_pred": "Clase predicha",
         "hover_count": "imágenes",
@@ -120,8 +121,8 @@ TEXT: dict[str, dict[str, str]] = {
         "col_params": "Parámetros",
         "status_idle": "Listo. Elige un escenario y pulsa **▶ Entrenar**.",
         "status_queued": "En cola…",
-        "status_running": ("Época **{epoch:.2f}** / {epochs} · paso {step} · **{ips:,.0f} imágenes/s** · "
-                           "{elapsed:.1f} s · pérdida {loss:.3f}"),
+        "status_running": ("Época **{epoch}** / {epochs} · paso {step} · **{ips} imágenes/s** · "
+                           "{elapsed} s · pérdida {loss}"),
         "status_done_completed": "✔ Entrenamiento completado",
         "status_done_stopped": "■ Detenido por el usuario: la red conserva lo aprendido",
         "status_done_diverged": ("⚠ La pérdida divergió (NaN/∞): el learning rate es demasiado alto. "
@@ -129,11 +130,10 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done_time_limit": "⚠ Se alcanzó el límite de tiempo de este servidor",
         "status_starting": "Empezando a entrenar una red de {n} parámetros…",
         "status_halted": "{reason}. Evaluando en las {n} imágenes de test…",
-        "status_done": ("{reason} en {elapsed:.1f} s · {steps} pasos · exactitud en test **{acc:.2f} %** "
+        "status_done": ("{reason} en {elapsed} s · {steps} pasos · exactitud en test **{acc} %** "
                         "(pérdida {loss})"),
         "grid_true": "real",
         "filters_legend": "azul: peso negativo · blanco: 0 · rojo: positivo",
-        "conf_short": "{p:.0f} %",
         "no_model": "Aún no has entrenado ningún modelo en esta sesión.",
         "model_ready": "Modelo de esta sesión: {desc}",
         # errors
@@ -142,7 +142,7 @@ TEXT: dict[str, dict[str, str]] = {
         "err_type": "«{field}» debe ser de tipo {expected} (recibido: {value}).",
         "err_choice": "«{field}» debe ser uno de {choices} (recibido: {value}).",
         "err_unknown": "Parámetro desconocido: «{field}».",
-        "err_steps": ("Demasiados pasos de entrenamiento ({steps:,}); el máximo es {max:,}. Reduce las "
+        "err_steps": ("Demasiados pasos de entrenamiento ({steps}); el máximo es {max}. Reduce las "
                       "épocas o aumenta el tamaño del lote."),
         "err_dataset_missing": "No se encuentra el conjunto de datos {name}. {how}",
         "err_no_model": "Aún no hay un modelo entrenado en esta sesión: pulsa ▶ Entrenar primero.",
@@ -252,7 +252,8 @@ TEXT: dict[str, dict[str, str]] = {
         "series_train": "training",
         "series_val": "validation",
         "series_prev": "previous run",
-        "confusion_title": "Confusion matrix — {n} test images, accuracy {acc:.1f} %",
+        "series_batch": "training (per batch)",
+        "confusion_title": "Confusion matrix — {n} test images, accuracy {acc} %",
         "axis_true": "True class",
         "axis_pred": "Predicted class",
         "hover_count": "images",
@@ -263,8 +264,8 @@ TEXT: dict[str, dict[str, str]] = {
         "col_params": "Parameters",
         "status_idle": "Ready. Pick a scenario and press **▶ Train**.",
         "status_queued": "Queued…",
-        "status_running": ("Epoch **{epoch:.2f}** / {epochs} · step {step} · **{ips:,.0f} images/s** · "
-                           "{elapsed:.1f} s · loss {loss:.3f}"),
+        "status_running": ("Epoch **{epoch}** / {epochs} · step {step} · **{ips} images/s** · "
+                           "{elapsed} s · loss {loss}"),
         "status_done_completed": "✔ Training complete",
         "status_done_stopped": "■ Stopped by you: the network keeps what it learned",
         "status_done_diverged": ("⚠ The loss diverged (NaN/∞): the learning rate is too high. The "
@@ -272,11 +273,10 @@ TEXT: dict[str, dict[str, str]] = {
         "status_done_time_limit": "⚠ This server's time limit was reached",
         "status_starting": "Starting to train a network of {n} parameters…",
         "status_halted": "{reason}. Scoring the {n} test images…",
-        "status_done": ("{reason} in {elapsed:.1f} s · {steps} steps · test accuracy **{acc:.2f} %** "
+        "status_done": ("{reason} in {elapsed} s · {steps} steps · test accuracy **{acc} %** "
                         "(loss {loss})"),
         "grid_true": "true",
         "filters_legend": "blue: negative weight · white: 0 · red: positive",
-        "conf_short": "{p:.0f} %",
         "no_model": "You have not trained a model in this session yet.",
         "model_ready": "This session's model: {desc}",
         "err_range": "“{field}” must be between {lo} and {hi} (got: {value}).",
@@ -284,7 +284,7 @@ TEXT: dict[str, dict[str, str]] = {
         "err_type": "“{field}” must be of type {expected} (got: {value}).",
         "err_choice": "“{field}” must be one of {choices} (got: {value}).",
         "err_unknown": "Unknown parameter: “{field}”.",
-        "err_steps": ("Too many training steps ({steps:,}); the maximum is {max:,}. Use fewer epochs or "
+        "err_steps": ("Too many training steps ({steps}); the maximum is {max}. Use fewer epochs or "
                       "a larger batch."),
         "err_dataset_missing": "The {name} dataset is not on this machine. {how}",
         "err_no_model": "There is no trained model in this session yet: press ▶ Train first.",
@@ -331,10 +331,22 @@ def t(lang: str | None, key: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
+def num(lang: str | None, x: float, digits: int = 0) -> str:
+    """``x`` written as a reader of ``lang`` expects: 12,345.6 in English; 12 345,6 in Spanish
+    (comma decimals, a thin no-break space between thousands)."""
+    text = f"{x:,.{digits}f}"
+    if norm_lang(lang) == "es":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
 def config_error_message(lang: str | None, err) -> str:
     """Word an ``explorer.training.ConfigError`` for the user."""
     field = t(lang, f"field_{err.field}") if f"field_{err.field}" in TEXT["en"] else err.field
     details = dict(err.details)
     if "choices" in details:
         details["choices"] = ", ".join(str(c) for c in details["choices"])
+    for key in ("steps", "max"):
+        if isinstance(details.get(key), int):
+            details[key] = num(lang, details[key])
     return t(lang, f"err_{err.kind}", field=field, **details)

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 from plotly.subplots import make_subplots
 
-from explorer.i18n import t
+from explorer.i18n import num, t
 
 TRAIN_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e"
 OK_COLOR, BAD_COLOR = (46, 160, 67), (214, 39, 40)
@@ -33,9 +33,11 @@ def font(size: int = 12) -> ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _layout(fig: go.Figure, height: int) -> go.Figure:
+def _layout(fig: go.Figure, height: int, lang: str) -> go.Figure:
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=50, b=50), template="plotly_white",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1),
+                      # decimal mark, then thousands separator: 0,5 and 10 000 in Spanish
+                      separators=",\u202f" if lang == "es" else ".,")
     return fig
 
 
@@ -67,7 +69,7 @@ def curves_figure(history: Sequence[dict], lang: str, prev: Sequence[dict] = (),
         fig.update_xaxes(range=[0, epochs * 1.02])
     fig.update_yaxes(title_text=t(lang, "axis_loss"), rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text=t(lang, "axis_acc"), range=[0, 100], row=1, col=2)
-    return _layout(fig, 340)
+    return _layout(fig, 340, lang)
 
 
 def confusion_figure(conf: np.ndarray, class_names: Sequence[str], lang: str) -> go.Figure:
@@ -83,12 +85,15 @@ def confusion_figure(conf: np.ndarray, class_names: Sequence[str], lang: str) ->
                        f"%{{customdata}} {t(lang, 'hover_count')} (%{{z:.1f}} %)<extra></extra>")))
     fig.update_xaxes(title_text=t(lang, "axis_pred"), tickangle=-35)
     fig.update_yaxes(title_text=t(lang, "axis_true"), autorange="reversed")
-    fig.update_layout(title=dict(text=t(lang, "confusion_title", n=n, acc=acc), font=dict(size=14)))
-    return _layout(fig, 460)
+    fig.update_layout(title=dict(text=t(lang, "confusion_title", n=num(lang, n), acc=num(lang, acc, 1)),
+                                 font=dict(size=14)))
+    return _layout(fig, 460, lang)
 
 
 def _diverging(w: np.ndarray) -> np.ndarray:
-    """Map weights to RGB: negative blue, zero white, positive red, symmetric around 0."""
+    """Map weights to RGB: negative blue, zero white, positive red, symmetric around 0. Weights that
+    are not finite (a diverged run) show as white."""
+    w = np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0)
     scale = float(np.abs(w).max()) or 1.0
     v = np.clip(w / scale, -1, 1)[..., None]
     white = np.array([255.0, 255.0, 255.0])

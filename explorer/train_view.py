@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import torch
 
 from explorer import data, plots, training
-from explorer.i18n import t
+from explorer.i18n import num, t
 from explorer.session import SessionData
 from models.cnn import SmallCNN, count_parameters, layer_summary, save_checkpoint
 
@@ -47,9 +47,9 @@ def architecture_markdown(raw: dict[str, Any], lang: str) -> str:
              f"{t(lang, 'col_params')} |", "|---|---|---|---:|"]
     for row in layer_summary(model):
         shape = " × ".join(str(s) for s in row["output_shape"])
-        lines.append(f"| {row['layer']} | {row['type']} | {shape} | {row['params']:,} |")
+        lines.append(f"| {row['layer']} | {row['type']} | {shape} | {num(lang, row['params'])} |")
     lines.append("")
-    lines.append(t(lang, "total_params", n=f"{count_parameters(model):,}"))
+    lines.append(t(lang, "total_params", n=num(lang, count_parameters(model))))
     return "\n".join(lines)
 
 
@@ -72,7 +72,7 @@ def curves(sess: SessionData, lang: str, epochs: float | None = None):
         pts = _thin(sess.batch_losses, MAX_BATCH_POINTS)
         fig.add_trace(go.Scatter(
             x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines",
-            name=t(lang, "series_train") + " (batch)", line=dict(color=plots.TRAIN_COLOR, width=1),
+            name=t(lang, "series_batch"), line=dict(color=plots.TRAIN_COLOR, width=1),
             opacity=0.35, hovertemplate="%{x:.2f}: %{y:.3f}<extra></extra>"), row=1, col=1)
     return fig
 
@@ -98,16 +98,19 @@ def mistakes_of(ds: data.Dataset, done_summary: dict, lang: str):
                                  [r["p"] for r in m], ds.class_names(lang), lang, cols=8)
 
 
-def status_running(ev: training.Step, epochs: int, lang: str) -> str:
-    return t(lang, "status_running", epoch=ev.epoch, epochs=epochs, step=ev.step,
-             ips=ev.images_per_s, elapsed=ev.elapsed, loss=ev.loss)
+def status_running(ev: training.Step | training.Eval, epochs: int, lang: str) -> str:
+    loss = ev.loss if isinstance(ev, training.Step) else ev.train_loss
+    return t(lang, "status_running", epoch=num(lang, ev.epoch, 2), epochs=epochs,
+             step=num(lang, ev.step), ips=num(lang, ev.images_per_s), elapsed=num(lang, ev.elapsed, 1),
+             loss=num(lang, loss, 3))
 
 
 def status_done(summary: dict, lang: str) -> str:
     reason = t(lang, f"status_done_{summary['reason']}")
     loss = summary["test_loss"]
-    return t(lang, "status_done", reason=reason, elapsed=summary["elapsed_s"], steps=summary["step"],
-             acc=summary["test_acc"] * 100, loss="—" if loss is None else f"{loss:.3f}")
+    return t(lang, "status_done", reason=reason, elapsed=num(lang, summary["elapsed_s"], 1),
+             steps=num(lang, summary["step"]), acc=num(lang, summary["test_acc"] * 100, 2),
+             loss="—" if loss is None else num(lang, loss, 3))
 
 
 def _done_summary(done: training.Done, last: dict) -> dict[str, Any]:
@@ -149,7 +152,7 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
     ema, last_frame = None, 0.0
     summary: dict[str, Any] = {"done": False, "step": 0, "epoch": 0.0, "epochs": tc.epochs}
     grid = grid_of(ds, lang)
-    yield Frame(t(lang, "status_starting", n=f"{count_parameters(model):,}"),
+    yield Frame(t(lang, "status_starting", n=num(lang, count_parameters(model))),
                 curves(view, lang, tc.epochs), filters_of(model, lang), grid, summary=dict(summary))
     try:
         for ev in training.train(model, tc, ds, stop=stop):
@@ -171,15 +174,13 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
                 summary.update({k: v for k, v in row.items() if k != "step"})
                 grid = grid_of(ds, lang, ev.showcase_pred, ev.showcase_conf)
                 last_frame = time.monotonic()
-                yield Frame(t(lang, "status_running", epoch=ev.epoch, epochs=tc.epochs, step=ev.step,
-                              ips=ev.images_per_s, elapsed=ev.elapsed, loss=ev.train_loss),
-                            curves(view, lang, tc.epochs), filters_of(model, lang), grid,
+                yield Frame(status_running(ev, tc.epochs, lang), curves(view, lang, tc.epochs), filters_of(model, lang), grid,
                             summary=dict(summary))
             elif isinstance(ev, training.Halted):  # say so at once; the test pass comes next
                 summary.update(halted=True, reason=ev.reason, step=ev.step, epoch=round(ev.epoch, 4),
                                elapsed_s=round(ev.elapsed, 3))
                 yield Frame(t(lang, "status_halted", reason=t(lang, f"status_done_{ev.reason}"),
-                              n=f"{len(ds.test):,}"), curves(view, lang, tc.epochs),
+                              n=num(lang, len(ds.test))), curves(view, lang, tc.epochs),
                             filters_of(model, lang), grid, summary=dict(summary))
             else:  # Done
                 summary = _done_summary(ev, summary)

@@ -53,3 +53,20 @@ def test_every_key_used_in_code_exists():
         used |= set(re.findall(r'\b(?:t\(\s*\w+\s*,|L\()\s*"([a-z0-9_]+)"', src))
     missing = sorted(k for k in used if k not in TEXT["en"])
     assert not missing, missing
+
+
+def test_numbers_are_written_the_readers_way():
+    from explorer.i18n import num
+
+    assert num("en", 12345.678, 1) == "12,345.7" and num("es", 12345.678, 1) == "12\u202f345,7"
+    assert num("es", 0.2134, 2) == "0,21" and num("en", 7) == "7"
+
+
+def test_spanish_status_and_plots_use_decimal_commas():
+    import numpy as np
+
+    from explorer import plots
+
+    fig = plots.confusion_figure(np.eye(10, dtype=int) * 1000, [str(i) for i in range(10)], "es")
+    assert "10\u202f000 imágenes" in fig.layout.title.text and "100,0 %" in fig.layout.title.text
+    assert fig.layout.separators == ",\u202f"

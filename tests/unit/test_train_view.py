@@ -40,7 +40,8 @@ def test_curves_are_labelled_in_the_session_language(trained):
     assert fig_es.layout.xaxis.title.text == "Época" and fig_en.layout.xaxis.title.text == "Epoch"
     assert fig_en.layout.yaxis.title.text == "Loss (nats)" and fig_en.layout.yaxis2.title.text == "Accuracy (%)"
     names = {tr.name for tr in fig_en.data}
-    assert {"training", "validation"} <= names
+    assert {"training", "validation", "training (per batch)"} <= names
+    assert "entrenamiento (por lote)" in {tr.name for tr in fig_es.data}
 
 
 def test_second_run_keeps_the_first_as_ghost(fashion):
