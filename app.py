@@ -62,13 +62,14 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=MAX_QUEUE)
     demo.dle_store = store  # tests and benchmarks inspect it
     # Warm torch and the dataset in the background once the server is up, not before.
-    warm = threading.Timer(float(os.environ.get("DLE_WARMUP_DELAY", "2")), _warm_up)
-    warm.daemon = True
-    warm.start()
+    # Not a daemon: killing a thread inside torch's C++ code at exit aborts the process.
+    threading.Timer(float(os.environ.get("DLE_WARMUP_DELAY", "2")), _warm_up).start()
     return demo
 
 
 def _warm_up() -> None:
+    if not threading.main_thread().is_alive():  # the program is ending: nothing to warm
+        return
     try:
         training.warm_up()
     except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second

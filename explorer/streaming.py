@@ -7,11 +7,31 @@ yet are folded into the newest one with ``merge``, so nothing that matters is lo
 """
 from __future__ import annotations
 
+import atexit
 import threading
+import time
 from collections import deque
 from typing import Callable, Iterator, TypeVar
 
 T = TypeVar("T")
+
+# Producers still running, with the callback that asks each to stop. At interpreter exit they are
+# stopped and joined: a daemon thread killed inside torch's C++ code aborts the process.
+_live: dict[threading.Thread, Callable[[], None] | None] = {}
+_live_lock = threading.Lock()
+
+
+@atexit.register
+def stop_all(timeout: float = 5.0) -> None:
+    """Ask every running producer to stop and wait for them (at most ``timeout`` seconds)."""
+    with _live_lock:
+        live = list(_live.items())
+    for _, close in live:
+        if close is not None:
+            close()
+    deadline = time.monotonic() + timeout
+    for thread, _ in live:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def newest_first(make_iter: Callable[[], Iterator[T]], *,
@@ -43,8 +63,13 @@ def newest_first(make_iter: Callable[[], Iterator[T]], *,
             with cond:
                 state["done"] = True
                 cond.notify()
+            with _live_lock:
+                _live.pop(threading.current_thread(), None)
 
-    threading.Thread(target=worker, name="newest-first-producer", daemon=True).start()
+    thread = threading.Thread(target=worker, name="newest-first-producer", daemon=True)
+    with _live_lock:
+        _live[thread] = on_close
+    thread.start()
     try:
         while True:
             with cond:

@@ -155,3 +155,13 @@ def test_preset_fills_every_parameter(app_url):
     assert out[1] == 500 and "500" in out[-1]
     with pytest.raises(AppError):
         client(app_url).predict("nonsense", "es", api_name="/preset")
+
+
+def test_missing_mnist_says_how_to_get_it(app_url):
+    from explorer import data
+
+    if data.available("mnist"):
+        pytest.skip("MNIST is installed here")
+    with pytest.raises(AppError) as err:
+        client(app_url).predict(**dict(QUICK, dataset="mnist"), lang="es", api_name="/train")
+    assert "No se encuentra el conjunto de datos MNIST" in str(err.value) and "MNIST_DIR" in str(err.value)

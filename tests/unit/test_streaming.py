@@ -56,3 +56,20 @@ def test_closing_the_consumer_calls_on_close():
     next(it)
     it.close()
     assert stop.wait(1.0)
+
+
+def test_running_producers_are_stopped_at_exit():
+    from explorer import streaming
+
+    stop = threading.Event()
+
+    def produce():
+        while not stop.is_set():
+            time.sleep(0.001)
+            yield 0
+
+    it = newest_first(produce, on_close=stop.set)
+    next(it)
+    assert streaming._live
+    streaming.stop_all(timeout=2.0)
+    assert stop.is_set() and not streaming._live
