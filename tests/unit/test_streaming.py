@@ -44,15 +44,18 @@ def test_errors_reach_the_consumer_after_earlier_items():
         next(it)
 
 
-def test_closing_the_consumer_calls_on_close():
-    stop = threading.Event()
-
+def endless(stop: threading.Event):
+    """A producer that runs until ``stop`` is set."""
     def produce():
         while not stop.is_set():
             time.sleep(0.001)
             yield 0
+    return produce
 
-    it = newest_first(produce, on_close=stop.set)
+
+def test_closing_the_consumer_calls_on_close():
+    stop = threading.Event()
+    it = newest_first(endless(stop), on_close=stop.set)
     next(it)
     it.close()
     assert stop.wait(1.0)
@@ -62,13 +65,7 @@ def test_running_producers_are_stopped_at_exit():
     from explorer import streaming
 
     stop = threading.Event()
-
-    def produce():
-        while not stop.is_set():
-            time.sleep(0.001)
-            yield 0
-
-    it = newest_first(produce, on_close=stop.set)
+    it = newest_first(endless(stop), on_close=stop.set)
     next(it)
     assert streaming._live
     streaming.stop_all(timeout=2.0)
