@@ -319,7 +319,7 @@ def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Even
         min_eval_interval: seconds between evaluations at the least (and one at the end).
         eval_overhead: evaluations are spaced so they take at most this share of the time.
         channels_last: train in NHWC memory layout, which oneDNN's CPU kernels for batch norm,
-            pooling and convolution run about 1.4x faster on (bench/bench_train.py).
+            pooling and convolution run 1.2-1.4x faster on (bench/bench_train.py).
     Yields:
         :class:`Step` every step, :class:`Eval` at evaluations, then :class:`Halted` and :class:`Done`.
     """
