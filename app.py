@@ -5,6 +5,7 @@ Spaces runs it). No logic lives here: see explorer/ (logic) and explorer/ui/ (on
 """
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 import threading
@@ -62,14 +63,21 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=MAX_QUEUE)
     demo.dle_store = store  # tests and benchmarks inspect it
     # Warm torch and the dataset in the background once the server is up, not before.
-    # Not a daemon: killing a thread inside torch's C++ code at exit aborts the process.
-    threading.Timer(float(os.environ.get("DLE_WARMUP_DELAY", "2")), _warm_up).start()
+    warm = threading.Timer(float(os.environ.get("DLE_WARMUP_DELAY", "2")), _warm_up)
+    warm.daemon = True  # a pending warm-up never keeps the program alive...
+    warm.start()
+    atexit.register(_end_warm_up, warm)
     return demo
 
 
+def _end_warm_up(timer: threading.Timer) -> None:
+    """At exit: cancel a warm-up that has not started; let a running one finish (a thread killed
+    inside torch's C++ code aborts the process). atexit runs before daemon threads are stopped."""
+    timer.cancel()
+    timer.join(timeout=30)
+
+
 def _warm_up() -> None:
-    if not threading.main_thread().is_alive():  # the program is ending: nothing to warm
-        return
     try:
         training.warm_up()
     except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
