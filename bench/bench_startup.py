@@ -20,8 +20,8 @@ from typing import Any
 
 import psutil
 
-from bench.common import (ROOT, LoadMonitor, check, free_port, measurement, median, print_targets,
-                          record, target, wait_for_quiet)
+from bench.common import (ROOT, LoadMonitor, check, free_port, measurement, median, report,
+                          target, wait_for_quiet)
 
 STARTUP_S = 12.0
 RSS_GB = 1.5
@@ -168,10 +168,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                        f"{r['seconds_to_200']:.2f} s" for r in reps)),
                    measurement("heavy modules not imported by build_demo()", ", ".join(lazy) or "none"),
                ]}
-    record("startup", results)
-    print("startup targets:")
-    print_targets(targets)
-    return results
+    return report("startup", results)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from bench.common import (LoadMonitor, free_port, measurement, median, print_targets, record,
+from bench.common import (LoadMonitor, free_port, measurement, median, report,
                           target, wait_for_quiet)
 from explorer import data, training
 from explorer.presets import PRESETS
@@ -513,10 +513,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                  tta["stop"]["stop_to_final_message_s"], "s", 2))
     results["targets"] = targets
     results["measurements"] = infos
-    record("train", results)
-    print("train targets:")
-    print_targets(targets)
-    return results
+    return report("train", results)
 
 
 if __name__ == "__main__":

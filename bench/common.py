@@ -119,6 +119,14 @@ def _u(unit: str) -> str:
     return unit if unit in ("×", "%") else f" {unit}"
 
 
+def report(section: str, results: dict[str, Any]) -> dict[str, Any]:
+    """Write ``results`` as ``section`` of results.json and print its targets."""
+    record(section, results)
+    print(f"{section} targets:")
+    print_targets(results.get("targets", []))
+    return results
+
+
 def print_targets(rows: list[dict[str, Any]]) -> None:
     w = max([len(r["name"]) for r in rows] + [10])
     for r in rows:

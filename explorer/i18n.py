@@ -120,7 +120,6 @@ TEXT: dict[str, dict[str, str]] = {
         "col_shape": "Forma de salida (C × H × W)",
         "col_params": "Parámetros",
         "status_idle": "Listo. Elige un escenario y pulsa **▶ Entrenar**.",
-        "status_queued": "En cola…",
         "status_running": ("Época **{epoch}** / {epochs} · paso {step} · **{ips} imágenes/s** · "
                            "{elapsed} s · pérdida {loss}"),
         "status_done_completed": "✔ Entrenamiento completado",
@@ -134,8 +133,6 @@ TEXT: dict[str, dict[str, str]] = {
                         "(pérdida {loss})"),
         "grid_true": "real",
         "filters_legend": "azul: peso negativo · blanco: 0 · rojo: positivo",
-        "no_model": "Aún no has entrenado ningún modelo en esta sesión.",
-        "model_ready": "Modelo de esta sesión: {desc}",
         # errors
         "err_range": "«{field}» debe estar entre {lo} y {hi} (recibido: {value}).",
         "err_nan": "«{field}» no puede ser NaN.",
@@ -263,7 +260,6 @@ TEXT: dict[str, dict[str, str]] = {
         "col_shape": "Output shape (C × H × W)",
         "col_params": "Parameters",
         "status_idle": "Ready. Pick a scenario and press **▶ Train**.",
-        "status_queued": "Queued…",
         "status_running": ("Epoch **{epoch}** / {epochs} · step {step} · **{ips} images/s** · "
                            "{elapsed} s · loss {loss}"),
         "status_done_completed": "✔ Training complete",
@@ -277,8 +273,6 @@ TEXT: dict[str, dict[str, str]] = {
                         "(loss {loss})"),
         "grid_true": "true",
         "filters_legend": "blue: negative weight · white: 0 · red: positive",
-        "no_model": "You have not trained a model in this session yet.",
-        "model_ready": "This session's model: {desc}",
         "err_range": "“{field}” must be between {lo} and {hi} (got: {value}).",
         "err_nan": "“{field}” cannot be NaN.",
         "err_type": "“{field}” must be of type {expected} (got: {value}).",

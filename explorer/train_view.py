@@ -66,15 +66,22 @@ def _thin(points: list[tuple[float, float]], n: int) -> list[tuple[float, float]
     return [points[i] for i in idx]
 
 
-def curves(sess: SessionData, lang: str, epochs: float | None = None):
-    fig = plots.curves_figure(sess.history, lang, prev=sess.prev_history, epochs=epochs)
-    if sess.batch_losses:
-        pts = _thin(sess.batch_losses, MAX_BATCH_POINTS)
+def curves_of(history: list[dict], batch_losses: list[tuple[float, float]], prev: list[dict],
+              lang: str, epochs: float | None = None):
+    """Learning curves of one run (evaluations and per-batch loss) over a previous run, faintly."""
+    fig = plots.curves_figure(history, lang, prev=prev, epochs=epochs)
+    if batch_losses:
+        pts = _thin(batch_losses, MAX_BATCH_POINTS)
         fig.add_trace(go.Scatter(
             x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines",
             name=t(lang, "series_batch"), line=dict(color=plots.TRAIN_COLOR, width=1),
             opacity=0.35, hovertemplate="%{x:.2f}: %{y:.3f}<extra></extra>"), row=1, col=1)
     return fig
+
+
+def curves(sess: SessionData, lang: str, epochs: float | None = None):
+    """The learning curves of the session's latest run."""
+    return curves_of(sess.history, sess.batch_losses, sess.prev_history, lang, epochs)
 
 
 def filters_of(model: SmallCNN, lang: str):
@@ -148,12 +155,16 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
     batch_losses: list[tuple[float, float]] = []
     sess.history, sess.batch_losses, sess.last_done = history, batch_losses, None
     sess.model, sess.params, sess.running = model, {**raw, **_canonical(cnn_cfg, tc)}, True
-    view = SessionData(history=history, batch_losses=batch_losses, prev_history=sess.prev_history)
+    prev = sess.prev_history
+
+    def draw():  # this run's curves, even after a newer run has taken over the session
+        return curves_of(history, batch_losses, prev, lang, tc.epochs)
+
     ema, last_frame = None, 0.0
     summary: dict[str, Any] = {"done": False, "step": 0, "epoch": 0.0, "epochs": tc.epochs}
     grid = grid_of(ds, lang)
     yield Frame(t(lang, "status_starting", n=num(lang, count_parameters(model))),
-                curves(view, lang, tc.epochs), filters_of(model, lang), grid, summary=dict(summary))
+                draw(), filters_of(model, lang), grid, summary=dict(summary))
     try:
         for ev in training.train(model, tc, ds, stop=stop):
             if isinstance(ev, training.Step):
@@ -166,7 +177,7 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
                 now = time.monotonic()
                 if now - last_frame >= frame_interval:
                     last_frame = now
-                    yield Frame(status_running(ev, tc.epochs, lang), curves(view, lang, tc.epochs),
+                    yield Frame(status_running(ev, tc.epochs, lang), draw(),
                                 filters_of(model, lang), None, summary=dict(summary))
             elif isinstance(ev, training.Eval):
                 row = _history_row(ev)
@@ -174,19 +185,19 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
                 summary.update({k: v for k, v in row.items() if k != "step"})
                 grid = grid_of(ds, lang, ev.showcase_pred, ev.showcase_conf)
                 last_frame = time.monotonic()
-                yield Frame(status_running(ev, tc.epochs, lang), curves(view, lang, tc.epochs), filters_of(model, lang), grid,
-                            summary=dict(summary))
+                yield Frame(status_running(ev, tc.epochs, lang), draw(), filters_of(model, lang),
+                            grid, summary=dict(summary))
             elif isinstance(ev, training.Halted):  # say so at once; the test pass comes next
                 summary.update(halted=True, reason=ev.reason, step=ev.step, epoch=round(ev.epoch, 4),
                                elapsed_s=round(ev.elapsed, 3))
                 yield Frame(t(lang, "status_halted", reason=t(lang, f"status_done_{ev.reason}"),
-                              n=num(lang, len(ds.test))), curves(view, lang, tc.epochs),
+                              n=num(lang, len(ds.test))), draw(),
                             filters_of(model, lang), grid, summary=dict(summary))
             else:  # Done
                 summary = _done_summary(ev, summary)
                 if sess.run_id == my_run:
                     sess.last_done, sess.running = summary, False
-                yield Frame(status_done(summary, lang), curves(view, lang, tc.epochs),
+                yield Frame(status_done(summary, lang), draw(),
                             filters_of(model, lang), grid,
                             plots.confusion_figure(ev.confusion, ds.class_names(lang), lang),
                             mistakes_of(ds, summary, lang), summary=summary, final=True)

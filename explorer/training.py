@@ -2,8 +2,9 @@
 
 ``train(...)`` yields a :class:`Step` after every optimisation step, an :class:`Eval` whenever the
 validation subset is scored, a :class:`Halted` as soon as the loop ends and one :class:`Done` after
-the test set is scored (completed, stopped, diverged or out of time). Whoever iterates decides what to draw and how often; closing the generator, or setting the
-``stop`` event, ends the run at the next step and keeps the weights learned so far.
+the test set is scored (completed, stopped, diverged or out of time). Whoever iterates decides what
+to draw and how often; closing the generator, or setting the ``stop`` event, ends the run at the
+next step and keeps the weights learned so far.
 
 The data path is the fast one: the dataset is a preloaded uint8 tensor; a batch is a slice of a
 per-epoch permutation converted to float in one op. Augmentation is batched (``explorer.augment``).
@@ -372,7 +373,7 @@ def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Even
 
     model.train()
     try:
-        for epoch in range(tc.epochs):
+        for _epoch in range(tc.epochs):
             perm = torch.randperm(len(y_pool), generator=gen)
             for b in range(spe):
                 if stop is not None and stop.is_set():

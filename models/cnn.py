@@ -14,7 +14,7 @@ A checkpoint is ``{"config": asdict(cfg), "state_dict": ..., "metrics": {...}}``
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 

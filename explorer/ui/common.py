@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import math
 from typing import Any, Callable
 
 import gradio as gr
@@ -110,6 +109,3 @@ def friendly(fn: Callable) -> Callable:
             raise _translate(err, lang_from(args, kwargs)) from None
     return wrapper
 
-
-def finite_or_none(x: Any) -> Any:
-    return x if isinstance(x, (int, float)) and math.isfinite(x) else None

@@ -29,7 +29,7 @@ PARAM_ORDER = ("dataset", "train_size", "augment", "blocks", "filters", "kernel_
                "weight_decay", "l1", "schedule", "seed")
 
 
-def _summary_outputs(frame: train_view.Frame | None) -> list[Any]:
+def _frame_outputs(frame: train_view.Frame | None) -> list[Any]:
     if frame is None:
         return [gr.skip()] * 7
     return [frame.status, frame.curves, frame.filters,
@@ -167,7 +167,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         frames = newest_first(lambda: train_view.run(sess, raw, lang, stop=stop),
                               merge=train_view.merge_frames, on_close=stop.set)
         for frame in frames:
-            yield _summary_outputs(frame)
+            yield _frame_outputs(frame)
 
     def stop_training(request: gr.Request) -> None:
         """Stop this session's training run; the model keeps what it learned so far."""
@@ -181,7 +181,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         lesson_text = (t(lang, f"preset_{preset_name}_lesson") if preset_name in PRESETS else "")
         frame = train_view.final_view(sess, lang)
         if frame is not None:
-            return [lesson_text] + _summary_outputs(frame)
+            return [lesson_text] + _frame_outputs(frame)
         try:  # before any training: the showcase images with their labels
             status, grid = t(lang, "status_idle"), train_view.grid_of(data.load("fashion"), lang)
         except data.DatasetMissing as err:  # say how to get the data, where the status goes

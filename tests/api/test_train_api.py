@@ -3,7 +3,6 @@ import threading
 import time
 
 import pytest
-import torch
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
