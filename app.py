@@ -19,16 +19,20 @@ os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "matpl
 
 import gradio as gr  # noqa: E402
 
-from explorer import training  # noqa: E402
+from explorer import filters, training  # noqa: E402
 from explorer.i18n import DEFAULT_LANG  # noqa: E402
 from explorer.session import SessionStore  # noqa: E402
-from explorer.ui import common, train_tab  # noqa: E402
+from explorer.ui import common, filters_tab, train_tab  # noqa: E402
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
 #train-status { min-height: 2.4em; }
 #train-architecture table { font-size: 0.85em; }
 #train-architecture th, #train-architecture td { white-space: nowrap; padding: 2px 8px; }
+#filters-stages table { font-size: 0.85em; }
+#filters-stages th, #filters-stages td { white-space: nowrap; padding: 2px 8px; }
+#filters-pg-input img, #filters-pg-output img, #filters-pg-pool img { image-rendering: pixelated; }
+#filters-pg-output img { cursor: crosshair; }
 """
 
 # Queue limits for a 2-vCPU machine: cheap views run 4 at a time, training as set in train_tab;
@@ -49,6 +53,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
                             label=common.L("lang_label"), elem_id="lang", scale=1, min_width=200)
         with gr.Tabs():
             train_tab.build(store, lang)
+            filters_tab.build(store, lang)
 
         # The page's language: the browser's, unless the user picks the other one. Setting the
         # radio fires its change event, which redraws every computed text in that language.
@@ -80,6 +85,7 @@ def _end_warm_up(timer: threading.Timer) -> None:
 def _warm_up() -> None:
     try:
         training.warm_up()
+        filters.warm_up()
     except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
         print(f"warm-up skipped: {err}", flush=True)
 

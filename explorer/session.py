@@ -28,6 +28,9 @@ class SessionData:
     run_id: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
     running: bool = False
+    # Stop events of other long runs (activation maximisation, UMAP, ...), one per kind of run:
+    # a new run replaces the event, so stopping never reaches a run started later.
+    cancels: dict[str, threading.Event] = field(default_factory=dict)
     tmpdir: Path | None = None
     last_seen: float = field(default_factory=time.monotonic)
 
@@ -37,8 +40,23 @@ class SessionData:
             self.tmpdir = Path(tempfile.mkdtemp(prefix="dle-session-"))
         return self.tmpdir
 
+    def new_run(self, kind: str) -> threading.Event:
+        """A fresh stop event for a run of ``kind``; the previous run of that kind is stopped."""
+        old = self.cancels.get(kind)
+        if old is not None:
+            old.set()
+        ev = self.cancels[kind] = threading.Event()
+        return ev
+
+    def cancel(self, kind: str) -> None:
+        ev = self.cancels.get(kind)
+        if ev is not None:
+            ev.set()
+
     def close(self) -> None:
         self.stop.set()
+        for ev in self.cancels.values():
+            ev.set()
         if self.tmpdir is not None:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from explorer import data, training
-from explorer.i18n import TEXT, config_error_message, lang_from_accept, norm_lang, t
+from explorer import data, filters_view, images, training
+from explorer.i18n import TEXT, config_error_message, image_error_message, lang_from_accept, norm_lang, t
 
 log = logging.getLogger("explorer")
 
@@ -76,6 +76,12 @@ def _translate(err: Exception, lang: str) -> gr.Error:
         return gr.Error(config_error_message(lang, err), print_exception=False)
     if isinstance(err, data.DatasetMissing):
         return user_error(lang, "err_dataset_missing", name=err.name, how=err.how)
+    if isinstance(err, images.ImageError):
+        return gr.Error(image_error_message(lang, err), print_exception=False)
+    if isinstance(err, filters_view.InputError):
+        return user_error(lang, f"err_{err.kind}", **err.details)
+    if isinstance(err, FileNotFoundError) and "efficientnet" in str(err).lower():
+        return user_error(lang, "err_imagenet_missing")
     log.exception("unexpected error in a handler")
     return gr.Error(t(lang, "err_unexpected", detail=type(err).__name__), print_exception=False)
 

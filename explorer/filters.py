@@ -1,0 +1,399 @@
+"""What a convolutional network sees: its filters, its feature maps, its prediction, and the input
+that excites one of its channels most. Pure logic (torch + numpy), no UI.
+
+Three networks share one interface, :class:`Net`: the shipped Fashion-MNIST CNN, the model trained
+in the user's session, and EfficientNet-Lite0 pretrained on ImageNet. Feature maps are captured with
+forward hooks that are always removed (pytorch-grad-cam's practice); a shared network is hooked
+under its own lock, so two users never see each other's activations.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from explorer import data, images, runtime
+from explorer.convolution import receptive_fields
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+NETS = ("fashion", "session", "imagenet")
+TOP_K = 5
+MAX_TILES = 64  # feature-map channels drawn at once (the strongest ones when there are more)
+
+# Activation maximisation: bounds the API enforces (a 2-core CPU serves a class).
+MAXIMIZE_STEPS = (1, 256)
+MAXIMIZE_LR = (0.001, 1.0)
+MAXIMIZE_JITTER = (0, 16)
+MAXIMIZE_BLUR = (0.0, 2.0)
+
+
+@dataclass
+class Stage:
+    """A point where the tab can show feature maps: a module's output and what it sees."""
+    name: str  # dotted module name inside the network
+    label: str  # short human label ("conv1", "block 3 (MBConv 5×5)")
+    kind: str  # conv | act | pool | block | stem | head
+    shape: tuple[int, int, int]  # (C, H, W) for the network's input size
+    receptive_field: int  # input pixels seen by one output pixel (Araujo et al. 2019)
+    jump: int  # input pixels between neighbouring output pixels (product of strides)
+
+
+@dataclass
+class ConvInfo:
+    name: str
+    out_channels: int
+    in_channels: int
+    kernel: int
+    stride: int
+    groups: int
+
+    @property
+    def depthwise(self) -> bool:
+        return self.groups > 1 and self.groups == self.in_channels
+
+
+@dataclass
+class Net:
+    key: str  # fashion | session | imagenet
+    module: nn.Module  # eval mode; never trained here
+    input_kind: str  # gray28 | rgb224
+    onnx: Path | None  # forward-only path through ONNX Runtime, when shipped
+    stage_points: list[tuple[str, str, str]]  # (module name, label, kind) in forward order
+    class_names: Callable[[str], list[str]]  # lang -> names
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _stages: list[Stage] | None = None
+
+    @property
+    def input_size(self) -> int:
+        return 28 if self.input_kind == "gray28" else 224
+
+    @property
+    def in_channels(self) -> int:
+        return 1 if self.input_kind == "gray28" else 3
+
+    def stages(self) -> list[Stage]:
+        if self._stages is None:
+            self._stages = _trace_stages(self)
+        return self._stages
+
+    def stage(self, name: str) -> Stage:
+        for s in self.stages():
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def convs(self) -> list[ConvInfo]:
+        return [ConvInfo(n, m.out_channels, m.in_channels, m.kernel_size[0], m.stride[0], m.groups)
+                for n, m in self.module.named_modules() if isinstance(m, nn.Conv2d)]
+
+    def prepare(self, img, from_dataset: bool = False) -> images.Preprocessed:
+        """The input as this network receives it, with the steps that made it. A Fashion-MNIST
+        image goes to a 28×28 network exactly as it is in the dataset."""
+        if self.input_kind == "gray28":
+            if from_dataset:
+                arr = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+                return images.Preprocessed(array=arr[None], steps=[("dataset", images.enlarge(img))],
+                                           notes={"source": "dataset"})
+            return images.to_gray28(img)
+        from models import efficientnet_lite
+        steps = efficientnet_lite.preprocess_steps(img)  # the model's own eval transform
+        return images.Preprocessed(
+            array=steps["tensor"][0].numpy(),
+            steps=[("original", steps["original"]), ("resized_224", steps["input"])],
+            notes={"mode": steps["mode"], "original_size": list(steps["original"].size)})
+
+
+# ---------------------------------------------------------------------------------------- networks
+
+def _cnn_stage_points(model: nn.Module) -> list[tuple[str, str, str]]:
+    points = []
+    for name, m in model.features.named_children():
+        kind = ("conv" if isinstance(m, nn.Conv2d) else "pool" if isinstance(m, nn.MaxPool2d)
+                else "norm" if isinstance(m, nn.BatchNorm2d) else "act")
+        if kind != "norm":  # batch norm only rescales the conv output; the activation shows it
+            points.append((f"features.{name}", name, kind))
+    return points
+
+
+def fashion_names(lang: str) -> list[str]:
+    return list(data.FASHION_CLASSES[lang if lang in data.FASHION_CLASSES else "en"])
+
+
+@lru_cache(maxsize=1)
+def shipped_cnn() -> Net:
+    from models.cnn import load_checkpoint
+    model, _ = load_checkpoint(ASSETS / "cnn_fashion.pt")
+    model.requires_grad_(False)
+    return Net("fashion", model, "gray28", ASSETS / "cnn_fashion.onnx", _cnn_stage_points(model),
+               fashion_names)
+
+
+def session_cnn(model: nn.Module) -> Net:
+    """A private, frozen copy of the user's model (it may still be training in another thread)."""
+    snap = copy.deepcopy(model).eval().to(memory_format=torch.contiguous_format)
+    snap.requires_grad_(False)
+    return Net("session", snap, "gray28", None, _cnn_stage_points(snap), fashion_names)
+
+
+@lru_cache(maxsize=1)
+def imagenet() -> Net:
+    from models import efficientnet_lite as eff
+    model = eff.load_pretrained()
+    model.requires_grad_(False)
+    names = eff.class_names()
+    points = []
+    for row in eff.stage_info(model):
+        if row["kind"] == "block":  # B4 · MBConv6 5×5: block number, expansion, depthwise kernel
+            label = f"B{row['block']} · MBConv{row['expand']} {row['kernel']}×{row['kernel']}"
+        else:
+            label = "stem · conv 3×3" if row["kind"] == "stem" else "head · conv 1×1"
+        points.append((row["name"], label, row["kind"]))
+    return Net("imagenet", model, "rgb224", ASSETS / "efficientnet_lite0.onnx", points, lambda lang: names)
+
+
+def get_net(key: str, session_model: nn.Module | None = None) -> Net:
+    if key == "fashion":
+        return shipped_cnn()
+    if key == "imagenet":
+        return imagenet()
+    if key == "session":
+        if session_model is None:
+            raise LookupError("no model has been trained in this session")
+        return session_cnn(session_model)
+    raise ValueError(f"unknown network {key!r}; choose one of {NETS}")
+
+
+# ----------------------------------------------------------------------------------------- hooks
+
+@contextlib.contextmanager
+def capture(module: nn.Module, names: list[str], stop_after: str | None = None,
+            inputs: bool = False) -> Iterator[dict[str, torch.Tensor]]:
+    """Record the outputs (or, with ``inputs``, the first inputs) of the named submodules during
+    the forwards run inside the block. The hooks are removed on exit, whatever happens inside. With
+    ``stop_after``, the forward is cut short once that module has run (the rest of the network is
+    not computed)."""
+    found = dict(module.named_modules())
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise KeyError(f"no such layer: {missing}")
+    out: dict[str, torch.Tensor] = {}
+    handles = []
+
+    def hook(name: str):
+        def fn(_m, inp, output):
+            out[name] = inp[0] if inputs else output
+            if name == stop_after:
+                raise _Stop
+        return fn
+
+    try:
+        for n in names:
+            handles.append(found[n].register_forward_hook(hook(n)))
+        yield out
+    finally:
+        for h in handles:
+            h.remove()
+
+
+class _Stop(Exception):
+    """Raised by a hook to end a forward early; caught by :func:`forward_to`."""
+
+
+def forward_to(net: Net, x: torch.Tensor, names: list[str], stop_after: str | None = None,
+               inputs: bool = False) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+    """Outputs (or inputs) of ``names`` for input ``x`` and the logits (None when stopped early)."""
+    with capture(net.module, names, stop_after, inputs) as got:
+        try:
+            logits = net.module(x)
+        except _Stop:
+            logits = None
+    return got, logits
+
+
+def _trace_stages(net: Net) -> list[Stage]:
+    """Shapes and receptive fields of every stage, from one forward of a blank input. The
+    receptive field follows the main path: every conv and pooling layer run before the stage's
+    output (a residual shortcut adds nothing to it)."""
+    module = net.module
+    chain: list[tuple[int, int]] = []
+    at_stage: dict[str, tuple[int, int]] = {}  # stage -> (len(chain) at its output, ...)
+    shapes: dict[str, tuple[int, int, int]] = {}
+    handles = []
+    wanted = {n for n, _, _ in net.stage_points}
+
+    def on_layer(m, _inp, _out):
+        k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
+        s = m.stride if isinstance(m.stride, int) else m.stride[0]
+        chain.append((int(k), int(s)))
+
+    def on_stage(name):
+        def fn(_m, _inp, out):
+            shapes[name] = tuple(int(v) for v in out.shape[1:])
+            at_stage[name] = (len(chain), 0)
+        return fn
+
+    try:
+        for n, m in module.named_modules():
+            if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+                handles.append(m.register_forward_hook(on_layer))
+            if n in wanted:
+                handles.append(m.register_forward_hook(on_stage(n)))
+        with torch.no_grad():
+            module(torch.zeros(1, net.in_channels, net.input_size, net.input_size))
+    finally:
+        for h in handles:
+            h.remove()
+    rfs = receptive_fields(chain)
+    jumps = list(np.cumprod([s for _, s in chain])) if chain else []
+    stages = []
+    for name, label, kind in net.stage_points:
+        n_layers = at_stage[name][0]
+        rf = rfs[n_layers - 1] if n_layers else 1
+        jump = int(jumps[n_layers - 1]) if n_layers else 1
+        stages.append(Stage(name, label, kind, shapes[name], int(rf), jump))
+    return stages
+
+
+# ------------------------------------------------------------------------------------- computing
+
+def to_tensor(pre: images.Preprocessed) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(pre.array, dtype=np.float32))[None]
+
+
+def feature_maps(net: Net, x: torch.Tensor, layer: str) -> np.ndarray:
+    """Activations (C, H, W) of ``layer`` for one input ``x`` (1, C, H, W)."""
+    net.stage(layer)  # KeyError for an unknown layer
+    with net.lock, torch.inference_mode():
+        got, _ = forward_to(net, x, [layer], stop_after=layer)
+    return got[layer][0].float().numpy()
+
+
+def probabilities(net: Net, x: np.ndarray) -> np.ndarray:
+    """Class probabilities for a batch ``x`` (B, C, H, W) in [0, 1]: ONNX Runtime for a shipped
+    network, torch for the session's."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if net.onnx is not None and net.onnx.is_file():
+        logits = runtime.run(net.onnx, x)
+    else:
+        with net.lock, torch.inference_mode():
+            logits = net.module(torch.from_numpy(x)).numpy()
+    return runtime.softmax(logits.astype(np.float64))
+
+
+def top_k(probs: np.ndarray, names: list[str], k: int = TOP_K) -> list[dict[str, Any]]:
+    order = np.argsort(-probs)[:k]
+    return [{"index": int(i), "label": names[int(i)], "probability": float(probs[i])} for i in order]
+
+
+def strongest_channels(acts: np.ndarray, limit: int = MAX_TILES) -> np.ndarray:
+    """Channel indices to draw: all of them when they fit, else the ``limit`` with the highest mean
+    activation, in channel order."""
+    c = acts.shape[0]
+    if c <= limit:
+        return np.arange(c)
+    return np.sort(np.argsort(-acts.reshape(c, -1).mean(1))[:limit])
+
+
+def conv_weights(net: Net, conv_name: str) -> np.ndarray:
+    m = dict(net.module.named_modules()).get(conv_name)
+    if not isinstance(m, nn.Conv2d):
+        raise KeyError(conv_name)
+    return m.weight.detach().float().numpy().copy()
+
+
+# --------------------------------------------------------------------- activation maximisation
+
+@dataclass
+class MaxStep:
+    step: int
+    steps: int
+    image: np.ndarray  # (H, W, C) float in [0, 1]
+    activation: float  # the objective: mean of the channel (pre-activation for an activation layer)
+
+
+def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    if sigma <= 0:
+        return x
+    r = max(1, int(round(2 * sigma)))
+    t = torch.arange(-r, r + 1, dtype=x.dtype)
+    g = torch.exp(-(t ** 2) / (2 * sigma ** 2))
+    g = g / g.sum()
+    c = x.shape[1]
+    x = nn.functional.conv2d(nn.functional.pad(x, (r, r, 0, 0), mode="reflect"),
+                             g.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    return nn.functional.conv2d(nn.functional.pad(x, (0, 0, r, r), mode="reflect"),
+                                g.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.GELU, nn.SiLU)
+
+
+def _objective_point(net: Net, layer: str) -> tuple[str, bool]:
+    """Where to measure the channel during ascent: a ReLU that is off everywhere has no gradient,
+    so for an activation layer (or a pooling right after one) we raise the activation's input, the
+    pre-activation, which moves the activation the same way."""
+    modules = dict(net.module.named_modules())
+    names = [n for n, _, _ in net.stage_points]
+    i = names.index(layer)
+    if isinstance(modules[layer], (nn.MaxPool2d, nn.AvgPool2d)) and i > 0:
+        i -= 1
+    if isinstance(modules[names[i]], _ACTIVATIONS):
+        return names[i], True
+    return layer, False
+
+
+def maximize(net: Net, layer: str, channel: int, steps: int = 96, lr: float = 0.05, jitter: int = 4,
+             blur: float = 0.5, seed: int = 0, size: int | None = None, every: int = 8,
+             stop: threading.Event | None = None) -> Iterator[MaxStep]:
+    """Gradient ascent on the input to raise the mean activation of ``channel`` at ``layer``
+    (Erhan et al. 2009; Olah et al. 2017, "Feature Visualization"), regularised by random jitter
+    and a Gaussian blur of the image every step. The image is parametrised through a sigmoid so it
+    stays in [0, 1]. Yields every ``every`` steps and at the end; ``stop`` ends it early."""
+    stage = net.stage(layer)
+    if not 0 <= channel < stage.shape[0]:
+        raise ValueError(f"channel must be 0..{stage.shape[0] - 1}, got {channel}")
+    target, pre_activation = _objective_point(net, layer)
+    size = size or (net.input_size if net.input_kind == "gray28" else 160)
+    module = copy.deepcopy(net.module).eval()  # private: autograd and hooks touch nobody else
+    module.requires_grad_(False)
+    private = Net(net.key, module, net.input_kind, None, net.stage_points, net.class_names)
+    gen = torch.Generator().manual_seed(int(seed))
+    param = (torch.randn(1, net.in_channels, size, size, generator=gen) * 0.1).requires_grad_(True)
+    opt = torch.optim.Adam([param], lr=lr)
+    activation = float("nan")
+    for i in range(1, steps + 1):
+        if stop is not None and stop.is_set():
+            break
+        opt.zero_grad(set_to_none=True)
+        img = torch.sigmoid(param)
+        if jitter:
+            dy, dx = (int(v) for v in torch.randint(-jitter, jitter + 1, (2,), generator=gen))
+            img = torch.roll(img, shifts=(dy, dx), dims=(2, 3))
+        got, _ = forward_to(private, img, [target], stop_after=target, inputs=pre_activation)
+        objective = got[target][0, channel].mean()
+        (-objective).backward()
+        opt.step()
+        activation = float(objective.detach())
+        if blur > 0:
+            with torch.no_grad():  # blur the image, then map it back to the parameter
+                p = _gaussian_blur(torch.sigmoid(param), blur).clamp(1e-4, 1 - 1e-4)
+                param.copy_(torch.log(p / (1 - p)))
+        if i % every == 0 or i == steps:
+            yield MaxStep(i, steps, torch.sigmoid(param).detach()[0].permute(1, 2, 0).numpy().copy(),
+                          activation)
+
+
+def warm_up() -> None:
+    """Load the shipped networks, trace their stages and run ONNX Runtime once, so the first user
+    does not wait for it."""
+    for net in (shipped_cnn(), imagenet()):
+        net.stages()
+        probabilities(net, np.zeros((1, net.in_channels, net.input_size, net.input_size), np.float32))

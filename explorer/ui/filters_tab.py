@@ -1,0 +1,456 @@
+"""The Filters tab: what a convolution sees. Lays out the input, the network's view of it, and the
+convolution playground, and wires them to ``explorer.filters`` / ``explorer.filters_view``.
+
+API (gradio_client): ``/classify``, ``/feature_maps``, ``/filters``, ``/layers``, ``/maximize``
+(streams), ``/stop_maximize``, ``/convolve``, ``/kernel_preset``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from explorer import convolution, filters, filters_view as fv, images
+from explorer.i18n import num, t
+from explorer.session import SessionStore
+from explorer.ui.common import L, friendly, lang_of, session_key, user_error
+from explorer.ui.train_tab import TRAIN_CONCURRENCY
+
+PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
+DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
+
+
+def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -> filters.Net:
+    if key not in filters.NETS:
+        raise user_error(lang, "err_bad_net", value=str(key)[:30])
+    model = store.get(session_key(request)).model if key == "session" else None
+    if key == "session" and model is None:
+        raise user_error(lang, "err_no_session_model")
+    return filters.get_net(key, model)
+
+
+def _int_in(value: Any, lo: int, hi: int, lang: str, field: str) -> int:
+    try:
+        f = float(value)
+        ok = math.isfinite(f) and f == int(f) and lo <= int(f) <= hi
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise user_error(lang, "err_int_range", field=t(lang, field), value=str(value)[:20], lo=lo, hi=hi)
+    return int(f)
+
+
+def _float_in(value: Any, lo: float, hi: float, lang: str, field: str) -> float:
+    try:
+        f = float(value)
+        ok = math.isfinite(f) and lo <= f <= hi
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise user_error(lang, "err_float_range", field=t(lang, field), value=str(value)[:20],
+                         lo=num(lang, lo, 3), hi=num(lang, hi, 3))
+    return f
+
+
+def _layer_choices(net: filters.Net) -> list[tuple[str, str]]:
+    return [(f"{s.label} · {fv.shape_text(s.shape, 'en')}", s.name) for s in net.stages()]
+
+
+def _conv_choices(net: filters.Net, lang: str) -> list[tuple[str, str]]:
+    return [(fv.conv_label(c, lang), c.name) for c in net.convs()]
+
+
+def _default_layer(net: filters.Net) -> str:
+    """A layer worth seeing first: the first activation (CNN) or an early block (ImageNet)."""
+    stages = net.stages()
+    for s in stages:
+        if s.kind in ("act", "block"):
+            return s.name
+    return stages[0].name
+
+
+def build(store: SessionStore, lang: gr.Radio) -> None:
+    with gr.Tab(L("tab_filters"), id="filters", elem_id="tab-filters"):
+        gr.Markdown(L("filters_intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                source = gr.Radio([(L(f"src_{s}"), s) for s in fv.SOURCES], value=DEFAULT_SOURCE,
+                                  label=L("source_label"), elem_id="filters-source")
+                sample = gr.Dropdown([(L(f"sample_{s}"), s) for s in images.SAMPLES],
+                                     value=DEFAULT_SAMPLE, label=L("sample_label"), elem_id="filters-sample")
+                with gr.Row(visible=False) as ds_row:
+                    ds_index = gr.Number(0, precision=0, minimum=0, maximum=9999, label=L("ds_index_label"),
+                                         elem_id="filters-ds-index", scale=3)
+                    ds_random = gr.Button(L("ds_random"), scale=1, size="sm")
+                # A file, not gr.Image: gr.Image decodes uploads itself before our checks run, so a
+                # corrupt file or a decompression bomb would fail inside Gradio, untranslated.
+                upload = gr.File(file_types=["image"], type="filepath", visible=False,
+                                 label=L("upload_label"), elem_id="filters-upload", height=120)
+                sketch = gr.Sketchpad(type="numpy", visible=False, label=L("draw_label"),
+                                      elem_id="filters-sketch", canvas_size=(280, 280), height=320,
+                                      brush=gr.Brush(default_size=18, colors=["#000000", "#ffffff"],
+                                                     color_mode="fixed"))
+                net = gr.Radio([(L(f"net_{k}"), k) for k in filters.NETS], value=DEFAULT_NET,
+                               label=L("net_label"), info=L("net_info"), elem_id="filters-net")
+                analyse = gr.Button(L("analyse_button"), variant="primary", elem_id="filters-analyse")
+            with gr.Column(scale=2):
+                prep = gr.Image(label=L("prep_label"), interactive=False, elem_id="filters-prep",
+                                buttons=["download"])
+                top5 = gr.Plot(label=L("top5_label"), elem_id="filters-top5")
+                with gr.Accordion(L("json_label"), open=False):
+                    classify_json = gr.JSON(label="/classify", elem_id="filters-classify-json")
+
+        with gr.Tabs():
+            with gr.Tab(L("sub_maps"), id="filters-maps", elem_id="tab-filters-maps"):
+                gr.Markdown(L("maps_intro"))
+                with gr.Row():
+                    layer = gr.Dropdown([], label=L("layer_label"), elem_id="filters-layer", scale=2,
+                                        allow_custom_value=True)  # choices depend on the network
+                    channel = gr.Slider(0, 31, value=0, step=1, label=L("channel_label"),
+                                        elem_id="filters-channel", scale=2)
+                with gr.Row(equal_height=False):
+                    maps = gr.Plot(label=L("maps_label"), elem_id="filters-maps-plot", scale=3)
+                    with gr.Column(scale=2):
+                        chan_plot = gr.Plot(label=L("channel_plot_label"), elem_id="filters-channel-plot")
+                        chan_overlay = gr.Image(label=L("overlay_label"), interactive=False, height=240,
+                                                elem_id="filters-overlay", buttons=["download"])
+                stages_md = gr.Markdown(elem_id="filters-stages")
+                with gr.Accordion(L("json_label"), open=False):
+                    maps_json = gr.JSON(label="/feature_maps", elem_id="filters-maps-json")
+            with gr.Tab(L("sub_filters"), id="filters-weights", elem_id="tab-filters-weights"):
+                gr.Markdown(L("weights_intro"))
+                conv = gr.Dropdown([], label=L("conv_label"), elem_id="filters-conv", allow_custom_value=True)
+                weights = gr.Plot(label=L("weights_label"), elem_id="filters-weights-plot")
+                with gr.Accordion(L("json_label"), open=False):
+                    weights_json = gr.JSON(label="/filters")
+            with gr.Tab(L("sub_maximize"), id="filters-maximize", elem_id="tab-filters-maximize"):
+                gr.Markdown(L("maximize_intro"))
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=1, min_width=280):
+                        mx_steps = gr.Slider(*filters.MAXIMIZE_STEPS, value=96, step=1, label=L("mx_steps"))
+                        mx_lr = gr.Slider(0.005, 0.3, value=0.05, step=0.005, label=L("mx_lr"))
+                        mx_jitter = gr.Slider(*filters.MAXIMIZE_JITTER, value=4, step=1, label=L("mx_jitter"),
+                                              info=L("mx_jitter_info"))
+                        mx_blur = gr.Slider(*filters.MAXIMIZE_BLUR, value=0.5, step=0.1, label=L("mx_blur"),
+                                            info=L("mx_blur_info"))
+                        mx_seed = gr.Number(0, precision=0, label=L("seed_label"))
+                        with gr.Row():
+                            mx_start = gr.Button(L("mx_start"), variant="primary", elem_id="filters-mx-start")
+                            mx_stop = gr.Button(L("stop_button"), variant="stop", elem_id="filters-mx-stop")
+                    with gr.Column(scale=2):
+                        mx_status = gr.Markdown(elem_id="filters-mx-status")
+                        mx_image = gr.Image(label=L("mx_image"), interactive=False, height=320,
+                                            elem_id="filters-mx-image", buttons=["download"])
+                        with gr.Accordion(L("json_label"), open=False):
+                            mx_json = gr.JSON(label="/maximize")
+            with gr.Tab(L("sub_playground"), id="filters-playground", elem_id="tab-filters-playground"):
+                gr.Markdown(L("playground_intro"))
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=1, min_width=280):
+                        with gr.Row():
+                            k_preset = gr.Dropdown([(L(f"kp_{p}"), p) for p in PRESET_ORDER], value="laplacian",
+                                                   label=L("kp_label"), elem_id="filters-kernel-preset", scale=2)
+                            k_size = gr.Radio([3, 5], value=3, label=L("ksize_label"), scale=1)
+                        kernel = gr.Dataframe(fv.kernel_rows(convolution.preset_kernel("laplacian")),
+                                              headers=["1", "2", "3"], datatype="number", type="array",
+                                              interactive=True, label=L("kernel_label"),
+                                              elem_id="filters-kernel")
+                        with gr.Row():
+                            stride = gr.Slider(1, convolution.MAX_STRIDE, value=1, step=1, label=L("stride_label"))
+                            padding = gr.Radio([(L(f"pad_{p}"), p) for p in convolution.PADDINGS], value="valid",
+                                               label=L("padding_label"))
+                        with gr.Row():
+                            row = gr.Number(None, precision=0, label=L("row_label"), elem_id="filters-row")
+                            col = gr.Number(None, precision=0, label=L("col_label"), elem_id="filters-col")
+                        pg_size = gr.Slider(*fv.PLAYGROUND_SIDES, value=fv.PLAYGROUND_SIDE, step=8,
+                                            label=L("pg_size_label"), info=L("pg_size_info"))
+                        pool_mode = gr.Radio([(L(f"poolm_{m}"), m) for m in convolution.POOL_MODES], value="max",
+                                             label=L("pool_label"))
+                        apply = gr.Button(L("apply_button"), variant="primary", elem_id="filters-apply")
+                    with gr.Column(scale=3):
+                        pg_info = gr.Markdown(elem_id="filters-pg-info")
+                        with gr.Row():
+                            pg_in = gr.Image(label=L("pg_input"), interactive=False, elem_id="filters-pg-input",
+                                             height=380)
+                            pg_out = gr.Image(label=L("pg_output"), interactive=False, elem_id="filters-pg-output",
+                                              height=380)
+                        with gr.Row(equal_height=False):
+                            products = gr.Plot(label=L("pp_label"), elem_id="filters-products", scale=3)
+                            pg_pool = gr.Image(label=L("pg_pool"), interactive=False, elem_id="filters-pg-pool",
+                                               height=300, scale=2)
+                        with gr.Accordion(L("json_label"), open=False):
+                            conv_json = gr.JSON(label="/convolve", elem_id="filters-conv-json")
+
+    image_inputs = [source, sample, ds_index, upload, sketch]
+
+    # ---- handlers: thin; the work is in explorer.filters and explorer.filters_view ------------
+
+    def _prepared(src, smp, idx, up, sk, net_key, lang, request):
+        net_obj = _net(net_key, lang, request, store)
+        img = fv.load_input(src, smp, idx, up, sk)
+        return net_obj, img, net_obj.prepare(img, from_dataset=src == "dataset")
+
+    @friendly
+    def show_source(src: str, lang: str):
+        return (gr.update(visible=src == "sample"), gr.update(visible=src == "dataset"),
+                gr.update(visible=src == "upload"), gr.update(visible=src == "draw"))
+
+    def ready(src, smp, idx, up, sk):
+        """Quietly end the chain when the selected source has nothing to analyse yet."""
+        if (src == "upload" and not up) or (src == "draw" and sk is None):
+            raise gr.Error("", visible=False, print_exception=False)
+
+    @friendly
+    def random_index(lang: str):
+        return int(np.random.default_rng().integers(0, 10000))
+
+    @friendly
+    def classify(src, smp, idx, up, sk, net_key, lang, request: gr.Request):
+        """Top-5 prediction of the chosen network for the chosen image (ONNX Runtime for shipped
+        networks), the preprocessing steps as images, and a JSON summary with the top-5 labels and
+        probabilities."""
+        lang = lang_of(lang)
+        net_obj, img, pre = _prepared(src, smp, idx, up, sk, net_key, lang, request)
+        probs = filters.probabilities(net_obj, pre.array[None])[0]
+        top = filters.top_k(probs, net_obj.class_names(lang))
+        title = t(lang, "top5_title", net=t(lang, f"net_{net_key}"))
+        summary = {"network": net_key, "input_size": list(img.size), "network_input": list(pre.array.shape),
+                   "preprocessing": [s for s, _ in pre.steps], "notes": _jsonable(pre.notes), "top5": top}
+        return fv.preprocess_strip(pre, lang), fv.top5_figure(top, lang, title), summary
+
+    @friendly
+    def layers(net_key, lang, request: gr.Request):
+        """The layers of the chosen network: feature-map stages (shape H × W × C, receptive field)
+        and conv layers (for the filters view)."""
+        lang = lang_of(lang)
+        net_obj = _net(net_key, lang, request, store)
+        default = _default_layer(net_obj)
+        convs = net_obj.convs()
+        first_c = net_obj.stage(default).shape[0]
+        return (gr.update(choices=_layer_choices(net_obj), value=default),
+                gr.update(maximum=first_c - 1, value=0),
+                gr.update(choices=_conv_choices(net_obj, lang), value=convs[0].name))
+
+    @friendly
+    def feature_maps(src, smp, idx, up, sk, net_key, layer_name, ch, lang, request: gr.Request):
+        """Activations of one layer for the chosen image: every channel (or the 64 strongest), one
+        channel large and over the image, the shape and receptive field of every stage, and a JSON
+        summary."""
+        lang = lang_of(lang)
+        net_obj, img, pre = _prepared(src, smp, idx, up, sk, net_key, lang, request)
+        names = [s.name for s in net_obj.stages()]
+        if layer_name not in names:
+            layer_name = _default_layer(net_obj)
+        stage = net_obj.stage(layer_name)
+        ch = _int_in(0 if ch is None else ch, 0, stage.shape[0] - 1, lang, "channel_label")
+        acts = filters.feature_maps(net_obj, filters.to_tensor(pre), layer_name)
+        shown = filters.strongest_channels(acts)
+        base = fv.network_input_image(pre)
+        summary = {
+            "network": net_key, "layer": fv.stage_summary(stage), "channel": ch,
+            "channel_stats": {"min": float(acts[ch].min()), "max": float(acts[ch].max()),
+                              "mean": float(acts[ch].mean())},
+            "channels_drawn": shown.tolist(),
+            "strongest_channels": np.argsort(-acts.reshape(len(acts), -1).mean(1))[:10].tolist(),
+            "stages": [fv.stage_summary(s) for s in net_obj.stages()],
+        }
+        return (fv.feature_map_figure(acts, shown, stage, ch, lang),
+                fv.channel_figure(acts[ch], stage, ch, lang),
+                fv.overlay(base, acts[ch]),
+                fv.stages_markdown(net_obj.stages(), layer_name, lang), summary)
+
+    @friendly
+    def layer_changed(net_key, layer_name, lang, request: gr.Request):
+        lang = lang_of(lang)
+        net_obj = _net(net_key, lang, request, store)
+        try:
+            c = net_obj.stage(layer_name).shape[0]
+        except KeyError:
+            return gr.skip()
+        return gr.update(maximum=c - 1, value=0)
+
+    @friendly
+    def weights_view(net_key, conv_name, lang, request: gr.Request):
+        """A conv layer's filters: colour images for an RGB first layer, k×k kernels otherwise, the
+        matrix of a 1×1 layer; JSON with the weight tensor's shape and statistics."""
+        lang = lang_of(lang)
+        net_obj = _net(net_key, lang, request, store)
+        infos = {c.name: c for c in net_obj.convs()}
+        if conv_name not in infos:
+            conv_name = next(iter(infos))
+        w = filters.conv_weights(net_obj, conv_name)
+        info = infos[conv_name]
+        return fv.filters_figure(w, info, lang), {
+            "network": net_key, "layer": conv_name, "weight_shape": list(w.shape),
+            "kernel": info.kernel, "stride": info.stride, "groups": info.groups,
+            "min": float(w.min()), "max": float(w.max()), "mean_abs": float(np.abs(w).mean())}
+
+    @friendly
+    def maximize(net_key, layer_name, ch, steps, lr, jitter, blur, seed, lang, request: gr.Request,
+                 progress=gr.Progress()):
+        """Activation maximisation: gradient ascent on the input image to excite one channel, with
+        jitter and blur as regularisers. Streams the image as it forms."""
+        lang = lang_of(lang)
+        net_obj = _net(net_key, lang, request, store)
+        if layer_name not in [s.name for s in net_obj.stages()]:
+            raise user_error(lang, "err_bad_layer", value=str(layer_name)[:40])
+        stage = net_obj.stage(layer_name)
+        ch = _int_in(ch, 0, stage.shape[0] - 1, lang, "channel_label")
+        steps = _int_in(steps, *filters.MAXIMIZE_STEPS, lang, "mx_steps")
+        lr = _float_in(lr, *filters.MAXIMIZE_LR, lang, "mx_lr")
+        jitter = _int_in(jitter, *filters.MAXIMIZE_JITTER, lang, "mx_jitter")
+        blur = _float_in(blur, *filters.MAXIMIZE_BLUR, lang, "mx_blur")
+        seed = _int_in(seed, 0, 2**31 - 1, lang, "seed_label")
+        stop = store.get(session_key(request)).new_run("maximize")
+        history = []
+        last = None
+        for st in filters.maximize(net_obj, layer_name, ch, steps, lr, jitter, blur, seed, stop=stop):
+            last = st
+            history.append(round(st.activation, 5))
+            progress(st.step / st.steps, desc=t(lang, "mx_progress", step=st.step, steps=st.steps))
+            img = (np.clip(st.image, 0, 1) * 255).astype(np.uint8)
+            img = img[..., 0] if img.shape[-1] == 1 else img
+            from PIL import Image
+            pil = Image.fromarray(img)
+            if pil.width < 224:
+                pil = pil.resize((224, 224), Image.NEAREST)
+            status = t(lang, "mx_status", layer=stage.label, channel=ch, step=st.step, steps=st.steps,
+                       value=num(lang, st.activation, 3))
+            yield status, pil, {"network": net_key, "layer": layer_name, "channel": ch, "step": st.step,
+                                "steps": st.steps, "activation": st.activation, "activation_history": history}
+        if last is None or last.step < steps:
+            done = last.step if last else 0
+            yield t(lang, "mx_stopped", step=done, steps=steps), gr.skip(), gr.skip()
+
+    def stop_maximize(request: gr.Request) -> None:
+        """Stop this session's activation maximisation."""
+        store.get(session_key(request)).cancel("maximize")
+
+    @friendly
+    def kernel_preset(name, size, lang):
+        """A preset kernel (identity, box blur, Gaussian, sharpen, Laplacian, Sobel x/y, emboss) as
+        rows of numbers."""
+        lang = lang_of(lang)
+        if name not in PRESET_ORDER:
+            raise user_error(lang, "err_bad_preset_kernel", value=str(name)[:30])
+        size = _int_in(size, 3, 5, lang, "ksize_label")
+        if size not in (3, 5):
+            raise user_error(lang, "err_int_range", field=t(lang, "ksize_label"), value=size, lo=3, hi=5)
+        k = convolution.preset_kernel(name, size)
+        return gr.update(value=fv.kernel_rows(k), headers=[str(i + 1) for i in range(size)])
+
+    @friendly
+    def convolve(src, smp, idx, up, sk, kernel_rows, stride_v, padding_v, row_v, col_v, pool_v, size_v, lang):
+        """Apply a kernel to the grayscale image (stride 1–3, valid/same padding): the input with the
+        kernel's window, the output, 2×2 pooling of the output, and the products behind one output
+        pixel. JSON: output shape, the pixel's value, patch and products."""
+        lang = lang_of(lang)
+        k = fv.parse_kernel(kernel_rows)
+        s = _int_in(stride_v, 1, convolution.MAX_STRIDE, lang, "stride_label")
+        if padding_v not in convolution.PADDINGS:
+            raise user_error(lang, "err_bad_padding", value=str(padding_v)[:20])
+        if pool_v not in convolution.POOL_MODES:
+            raise user_error(lang, "err_bad_pool", value=str(pool_v)[:20])
+        side = _int_in(size_v, *fv.PLAYGROUND_SIDES, lang, "pg_size_label")
+        img = fv.load_input(src, smp, idx, up, sk)
+        x = fv.playground_input(img, side)
+        if min(x.shape) < k.shape[0]:
+            raise user_error(lang, "err_image_smaller_than_kernel", h=x.shape[0], w=x.shape[1], k=k.shape[0])
+        pad = convolution.pad_amount(k.shape[0], padding_v)
+        h_out, w_out = (convolution.output_size(n, k.shape[0], s, pad) for n in x.shape)
+        r = None if row_v in (None, "") else _int_in(row_v, 0, max(h_out - 1, 0), lang, "row_label")
+        c = None if col_v in (None, "") else _int_in(col_v, 0, max(w_out - 1, 0), lang, "col_label")
+        pg = fv.run_playground(x, k, s, padding_v, r, c, pool_v)
+        in_img, out_img, pool_img, meta = fv.playground_images(pg, lang)
+        info = t(lang, "pg_info", h=x.shape[0], w=x.shape[1], k=k.shape[0], p=meta["padding_px"], s=s,
+                 ho=pg.output.shape[0], wo=pg.output.shape[1], hp=pg.pooled.shape[0], wp=pg.pooled.shape[1],
+                 gray=t(lang, f"gray_{meta['gray']}"))
+        summary = fv.playground_summary(pg)
+        summary["display_scale"] = {"input": meta["in_scale"], "output": meta["out_scale"]}
+        return (info, in_img, out_img, pool_img, fv.products_figure(pg.pixel, lang), summary,
+                pg.pixel.row, pg.pixel.col)
+
+    def pick_pixel(summary, evt: gr.SelectData):
+        """Clicked output pixel → (row, col) of the output array."""
+        if not summary or evt is None or evt.index is None:
+            return gr.skip(), gr.skip()
+        scale = max(1, int(summary.get("display_scale", {}).get("output", 1)))
+        x, y = evt.index[:2]
+        h, w = summary["output_shape"]
+        return min(int(y) // scale, h - 1), min(int(x) // scale, w - 1)
+
+    # ---- wiring --------------------------------------------------------------------------------
+    cls_out = [prep, top5, classify_json]
+    maps_in = image_inputs + [net, layer, channel, lang]
+    maps_out = [maps, chan_plot, chan_overlay, stages_md, maps_json]
+    conv_in = image_inputs + [kernel, stride, padding, row, col, pool_mode, pg_size, lang]
+    conv_out = [pg_info, pg_in, pg_out, pg_pool, products, conv_json, row, col]
+
+    ds_random.click(random_index, [lang], [ds_index], api_visibility="private", show_progress="hidden")
+
+    # One image change recomputes the prediction, the feature maps and the playground; a step
+    # that fails (a bad upload) stops the chain, so the user sees one message, not three.
+    image_events = [analyse.click, sample.change, ds_index.submit, ds_random.click, upload.change,
+                    sketch.input]
+    ev = gr.on(image_events, classify, image_inputs + [net, lang], cls_out, api_name="classify",
+               trigger_mode="always_last", show_progress="minimal", show_progress_on=[top5])
+    ev.success(feature_maps, maps_in, maps_out, api_name="feature_maps", trigger_mode="always_last",
+               show_progress="minimal", show_progress_on=[maps]).success(
+        convolve, conv_in, conv_out, api_name="convolve", show_progress="hidden")
+    # Switching the source shows its input; sample and dataset images are analysed at once, an
+    # upload or a drawing when there is one.
+    source.change(show_source, [source, lang], [sample, ds_row, upload, sketch], api_visibility="private",
+                  show_progress="hidden").success(
+        ready, image_inputs, None, api_visibility="private", show_progress="hidden", queue=False).success(
+        classify, image_inputs + [net, lang], cls_out, api_visibility="undocumented", show_progress="hidden").success(
+        feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="hidden").success(
+        convolve, conv_in, conv_out, api_visibility="undocumented", show_progress="hidden")
+
+    net_ev = net.change(layers, [net, lang], [layer, channel, conv], api_name="layers", show_progress="hidden")
+    net_ev.success(classify, image_inputs + [net, lang], cls_out, api_visibility="undocumented",
+                show_progress="minimal", show_progress_on=[top5]).success(
+        feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="hidden")
+    layer.input(layer_changed, [net, layer, lang], [channel], api_visibility="private",
+                show_progress="hidden").then(feature_maps, maps_in, maps_out, api_visibility="undocumented",
+                                             show_progress="minimal", show_progress_on=[maps])
+    channel.release(feature_maps, maps_in, maps_out, api_visibility="undocumented", trigger_mode="always_last",
+                    show_progress="hidden")
+    gr.on([conv.change], weights_view, [net, conv, lang], [weights, weights_json], api_name="filters",
+          show_progress="hidden")
+
+    mx_start.click(maximize, [net, layer, channel, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed, lang],
+                   [mx_status, mx_image, mx_json], api_name="maximize", concurrency_limit=TRAIN_CONCURRENCY,
+                   concurrency_id="train", show_progress="minimal", show_progress_on=[mx_status])
+    mx_stop.click(stop_maximize, None, None, api_name="stop_maximize", queue=False)
+
+    k_ev = gr.on([k_preset.input, k_size.input], kernel_preset, [k_preset, k_size, lang], [kernel],
+                 api_name="kernel_preset", show_progress="hidden")
+    k_ev.then(convolve, conv_in, conv_out, api_visibility="undocumented", show_progress="hidden")
+    reset_pixel = gr.on([stride.release, padding.input, k_size.input, pg_size.release], lambda: (None, None), None, [row, col],
+                        api_visibility="private", show_progress="hidden", queue=False)
+    reset_pixel.then(convolve, conv_in, conv_out, api_visibility="undocumented", show_progress="hidden")
+    gr.on([apply.click, kernel.input, pool_mode.input, row.submit, col.submit], convolve, conv_in, conv_out,
+          api_visibility="undocumented", trigger_mode="always_last", show_progress="hidden")
+    pg_out.select(pick_pixel, [conv_json], [row, col], api_visibility="private", show_progress="hidden",
+                  queue=False).then(convolve, conv_in, conv_out, api_visibility="undocumented",
+                                    show_progress="hidden")
+
+    # On page load (the language radio is set then) and on a language switch: redraw everything.
+    lang.change(layers, [net, lang], [layer, channel, conv], api_visibility="undocumented",
+                show_progress="hidden").then(
+        classify, image_inputs + [net, lang], cls_out, api_visibility="undocumented", show_progress="hidden").then(
+        feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="hidden").then(
+        convolve, conv_in, conv_out, api_visibility="undocumented", show_progress="hidden")
+
+
+def _jsonable(d: dict) -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, (np.generic,)):
+            v = v.item()
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[k] = v
+    return out

@@ -1,0 +1,180 @@
+"""explorer.filters: stages with shapes and receptive fields, feature maps that equal a hand-written
+forward, hooks that never outlive a call, ORT = torch, and activation maximisation that works."""
+import gc
+import threading
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from explorer import filters, images
+from explorer.convolution import receptive_fields
+from models.cnn import CNNConfig, SmallCNN
+
+
+def _hooks(module: torch.nn.Module) -> int:
+    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in module.modules())
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+@pytest.fixture(scope="module")
+def cnn():
+    return filters.shipped_cnn()
+
+
+@pytest.fixture(scope="module")
+def eff():
+    return filters.imagenet()
+
+
+def test_shipped_cnn_stages(cnn):
+    st = {s.label: s for s in cnn.stages()}
+    assert list(st) == ["conv1", "act1", "pool1", "conv2", "act2", "pool2"]
+    assert st["conv1"].shape == (32, 28, 28) and st["pool1"].shape == (32, 14, 14)
+    assert st["pool2"].shape == (64, 7, 7)
+    # conv 3x3 -> pool 2/2 -> conv 3x3 -> pool 2/2, by hand: 3, 4, 8, 10 pixels; jumps 1, 2, 2, 4
+    assert [st[n].receptive_field for n in ("conv1", "pool1", "conv2", "pool2")] == [3, 4, 8, 10]
+    assert [st[n].jump for n in ("conv1", "pool1", "conv2", "pool2")] == [1, 2, 2, 4]
+    assert st["act1"].receptive_field == st["conv1"].receptive_field
+    assert _hooks(cnn.module) == 0
+
+
+def test_imagenet_stages_match_the_model_card(eff):
+    from models import efficientnet_lite
+
+    stages = eff.stages()
+    assert len(stages) == 18 and stages[0].shape == (32, 112, 112) and stages[-1].shape == (1280, 7, 7)
+    convs = efficientnet_lite.conv_layer_info(eff.module)
+    # the receptive field at the head equals the one computed conv by conv by the model module
+    assert stages[-1].receptive_field == convs[-1]["receptive_field"]
+    assert stages[-1].jump == 32
+    rfs = [s.receptive_field for s in stages]
+    assert rfs == sorted(rfs) and rfs[0] == 3
+    assert receptive_fields([(3, 2)] * 2) == [3, 7]
+
+
+def test_feature_maps_equal_a_hand_written_forward(cnn, fashion):
+    x = fashion.test.floats(slice(3, 4))
+    m = cnn.module
+    with torch.no_grad():
+        ref = F.conv2d(m.normalize(x), m.features.conv1.weight, m.features.conv1.bias, padding=1)
+        ref_act = F.relu(m.features.bn1(ref))
+    np.testing.assert_allclose(filters.feature_maps(cnn, x, "features.conv1"), ref[0].numpy(), atol=1e-5)
+    np.testing.assert_allclose(filters.feature_maps(cnn, x, "features.act1"), ref_act[0].numpy(), atol=1e-5)
+    with pytest.raises(KeyError):
+        filters.feature_maps(cnn, x, "features.nope")
+
+
+def test_hooks_are_always_removed_and_memory_stays_flat(cnn, eff):
+    x_small = torch.rand(1, 1, 28, 28)
+    x_big = torch.rand(1, 3, 224, 224)
+    layer = eff.stages()[5].name
+    for _ in range(10):  # warm the allocator
+        filters.feature_maps(cnn, x_small, "features.act2")
+        filters.feature_maps(eff, x_big, layer)
+    gc.collect()
+    before = _rss_mb()
+    for i in range(100):
+        filters.feature_maps(cnn, x_small, "features.act2")
+        filters.feature_maps(eff, x_big, layer)
+        with pytest.raises(RuntimeError):  # an exception inside the capture block
+            with filters.capture(eff.module, [layer]):
+                raise RuntimeError("boom")
+    gc.collect()
+    grown = _rss_mb() - before
+    assert _hooks(cnn.module) == 0 and _hooks(eff.module) == 0
+    assert grown < 40, f"memory grew {grown:.0f} MB over 100 calls"
+
+
+def test_concurrent_users_get_their_own_activations(eff):
+    layer = eff.stages()[3].name
+    xs = [torch.full((1, 3, 224, 224), v) for v in (0.1, 0.9)]
+    ref = [filters.feature_maps(eff, x, layer) for x in xs]
+    errors = []
+
+    def worker(i):
+        for _ in range(8):
+            if not np.allclose(filters.feature_maps(eff, xs[i], layer), ref[i]):
+                errors.append(i)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in (0, 1, 0, 1)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+
+
+def test_ort_and_torch_agree_on_probabilities(cnn, eff, fashion):
+    x = fashion.test.floats(slice(0, 8)).numpy()
+    with torch.inference_mode():
+        ref = torch.softmax(cnn.module(torch.from_numpy(x)), 1).numpy()
+    np.testing.assert_allclose(filters.probabilities(cnn, x), ref, atol=1e-5)
+    pre = eff.prepare(images.sample("cat"))
+    p = filters.probabilities(eff, pre.array[None])[0]
+    top = filters.top_k(p, eff.class_names("es"))
+    assert 281 <= top[0]["index"] <= 285 and top[0]["label"] == "Egyptian cat"
+    assert abs(sum(r["probability"] for r in filters.top_k(p, eff.class_names("en"), 1000)) - 1) < 1e-6
+
+
+def test_fashion_labels_follow_the_language(cnn, fashion):
+    x = fashion.test.floats(slice(0, 1)).numpy()
+    p = filters.probabilities(cnn, x)[0]
+    es, en = filters.top_k(p, cnn.class_names("es")), filters.top_k(p, cnn.class_names("en"))
+    assert es[0]["index"] == en[0]["index"] == int(fashion.test.labels[0])
+    assert es[0]["label"] != en[0]["label"]
+
+
+def test_session_network_is_a_frozen_private_copy():
+    with pytest.raises(LookupError):
+        filters.get_net("session", None)
+    with pytest.raises(ValueError):
+        filters.get_net("alexnet")
+    model = SmallCNN(CNNConfig(filters=(8,)))
+    net = filters.get_net("session", model)
+    with torch.no_grad():
+        model.features.conv1.weight.add_(1.0)  # the user keeps training...
+    assert not torch.equal(net.module.features.conv1.weight, model.features.conv1.weight)
+    assert not any(p.requires_grad for p in net.module.parameters())
+    assert [s.label for s in net.stages()] == ["conv1", "act1", "pool1"]
+
+
+def test_maximize_raises_the_activation_and_can_be_stopped(cnn):
+    steps = list(filters.maximize(cnn, "features.act2", 5, steps=40, lr=0.1, jitter=1, blur=0.3, every=10))
+    assert [s.step for s in steps] == [10, 20, 30, 40]
+    assert steps[-1].activation > steps[0].activation
+    assert steps[-1].image.shape == (28, 28, 1)
+    assert 0 <= steps[-1].image.min() and steps[-1].image.max() <= 1
+    again = list(filters.maximize(cnn, "features.act2", 5, steps=40, lr=0.1, jitter=1, blur=0.3, every=10))
+    np.testing.assert_array_equal(again[-1].image, steps[-1].image)  # same seed, same picture
+    stop = threading.Event()
+    it = filters.maximize(cnn, "features.act2", 5, steps=200, every=5, stop=stop)
+    first = next(it)
+    stop.set()
+    rest = list(it)
+    assert first.step == 5 and rest == []
+    assert _hooks(cnn.module) == 0
+    with pytest.raises(ValueError):
+        next(filters.maximize(cnn, "features.act2", 64))
+
+
+def test_maximize_on_imagenet_forms_a_colour_image(eff):
+    layer = eff.stages()[2].name
+    steps = list(filters.maximize(eff, layer, 3, steps=16, lr=0.05, every=8, size=96))
+    assert steps[-1].image.shape == (96, 96, 3) and steps[-1].activation > steps[0].activation
+    assert _hooks(eff.module) == 0
+
+
+def test_prepare_shows_each_step(cnn, eff):
+    photo = Image.new("RGB", (640, 480), "white")
+    pre = cnn.prepare(photo)
+    assert pre.array.shape == (1, 28, 28)
+    assert [s for s, _ in pre.steps][0] == "original"
+    pre = eff.prepare(photo)
+    assert pre.array.shape == (3, 224, 224) and [s for s, _ in pre.steps] == ["original", "resized_224"]
