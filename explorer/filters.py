@@ -27,10 +27,11 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NETS = ("fashion", "session", "imagenet")
 TOP_K = 5
 MAX_TILES = 64  # feature-map channels drawn at once (the strongest ones when there are more)
+MAX_CHANNELS = 1280  # the widest layer of any network here (EfficientNet-Lite0's head); the API bound
 
 # Activation maximisation: bounds the API enforces (a 2-core CPU serves a class).
 MAXIMIZE_STEPS = (1, 256)
-MAXIMIZE_LR = (0.001, 1.0)
+MAXIMIZE_LR = (0.005, 0.3)
 MAXIMIZE_JITTER = (0, 16)
 MAXIMIZE_BLUR = (0.0, 2.0)
 

@@ -81,7 +81,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 sample = gr.Dropdown([(L(f"sample_{s}"), s) for s in images.SAMPLES],
                                      value=DEFAULT_SAMPLE, label=L("sample_label"), elem_id="filters-sample")
                 with gr.Row(visible=False) as ds_row:
-                    ds_index = gr.Number(0, precision=0, minimum=0, maximum=9999, label=L("ds_index_label"),
+                    ds_index = gr.Number(0, precision=0, label=L("ds_index_label"),  # bounds checked (translated) in load_input
                                          elem_id="filters-ds-index", scale=3)
                     ds_random = gr.Button(L("ds_random"), scale=1, size="sm")
                 # A file, not gr.Image: gr.Image decodes uploads itself before our checks run, so a
@@ -108,7 +108,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 with gr.Row():
                     layer = gr.Dropdown([], label=L("layer_label"), elem_id="filters-layer", scale=2,
                                         allow_custom_value=True)  # choices depend on the network
-                    channel = gr.Slider(0, 31, value=0, step=1, label=L("channel_label"),
+                    channel = gr.Slider(0, filters.MAX_CHANNELS - 1, value=0, step=1, label=L("channel_label"),
                                         elem_id="filters-channel", scale=2)
                 with gr.Row(equal_height=False):
                     maps = gr.Plot(label=L("maps_label"), elem_id="filters-maps-plot", scale=3)
@@ -130,7 +130,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=1, min_width=280):
                         mx_steps = gr.Slider(*filters.MAXIMIZE_STEPS, value=96, step=1, label=L("mx_steps"))
-                        mx_lr = gr.Slider(0.005, 0.3, value=0.05, step=0.005, label=L("mx_lr"))
+                        mx_lr = gr.Slider(*filters.MAXIMIZE_LR, value=0.05, step=0.005, label=L("mx_lr"))
                         mx_jitter = gr.Slider(*filters.MAXIMIZE_JITTER, value=4, step=1, label=L("mx_jitter"),
                                               info=L("mx_jitter_info"))
                         mx_blur = gr.Slider(*filters.MAXIMIZE_BLUR, value=0.5, step=0.1, label=L("mx_blur"),
