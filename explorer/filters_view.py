@@ -222,6 +222,15 @@ def overlay(base: Image.Image, act: np.ndarray, side: int = 336) -> Image.Image:
     return Image.fromarray((np.clip(out, 0, 1) * 255).astype(np.uint8))
 
 
+def stretch(img: np.ndarray, lo: float = 1.0, hi: float = 99.0) -> np.ndarray:
+    """Contrast-stretch an image in [0, 1] between its ``lo`` and ``hi`` percentiles (all channels
+    together, so colours keep their balance): a maximised input is faint otherwise."""
+    a, b = np.percentile(img, [lo, hi])
+    if b - a < 1e-6:
+        return np.clip(img, 0, 1)
+    return np.clip((img - a) / (b - a), 0, 1)
+
+
 def stages_markdown(stages: list[filters.Stage], selected: str, lang: str) -> str:
     head = (f"| {t(lang, 'st_layer')} | {t(lang, 'st_kind')} | {t(lang, 'st_shape')} | "
             f"{t(lang, 'st_rf')} | {t(lang, 'st_jump')} |\n|---|---|---|---|---|\n")

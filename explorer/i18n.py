@@ -239,8 +239,8 @@ TEXT: dict[str, dict[str, str]] = {
         "maximize_intro": (
             "**Maximización de la activación**: partimos de ruido y cambiamos la imagen, por descenso "
             "de gradiente al revés, para que el canal elegido (arriba, en *Mapas de activación*) se "
-            "active lo más posible. El desplazamiento aleatorio y el desenfoque evitan el ruido de alta"
-            " frecuencia."),
+            "active lo más posible. El desplazamiento aleatorio y el desenfoque evitan el ruido de alta "
+            "frecuencia. La imagen se muestra con el contraste estirado."),
         "mx_steps": "Pasos",
         "mx_lr": "Tasa de aprendizaje",
         "mx_jitter": "Desplazamiento aleatorio (px)",
@@ -575,7 +575,7 @@ TEXT: dict[str, dict[str, str]] = {
         "maximize_intro": (
             "**Activation maximisation**: start from noise and change the image, by gradient ascent, so"
             " that the chosen channel (set above, in *Feature maps*) fires as much as possible. Random "
-            "jitter and blur keep high-frequency noise away."),
+            "jitter and blur keep high-frequency noise away. The image is shown contrast-stretched."),
         "mx_steps": "Steps",
         "mx_lr": "Learning rate",
         "mx_jitter": "Random jitter (px)",

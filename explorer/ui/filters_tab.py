@@ -310,7 +310,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             last = st
             history.append(round(st.activation, 5))
             progress(st.step / st.steps, desc=t(lang, "mx_progress", step=st.step, steps=st.steps))
-            img = (np.clip(st.image, 0, 1) * 255).astype(np.uint8)
+            img = (fv.stretch(st.image) * 255).astype(np.uint8)  # contrast stretched for display
             img = img[..., 0] if img.shape[-1] == 1 else img
             from PIL import Image
             pil = Image.fromarray(img)

@@ -206,3 +206,20 @@ def test_session_model_after_training(app_url):
     assert summary["network"] == "session" and len(summary["top5"]) == 5
     out = c.predict("dataset", "cat", 3, None, None, "session", "features.conv1", 2, "en", api_name="/feature_maps")
     assert out[-1]["layer"]["shape_hwc"] == [28, 28, 8]
+
+
+def test_a_drawing_is_seen_as_fashion_mnist_sees_it(app_url, tmp_path):
+    """Black strokes on a transparent canvas (what gr.Sketchpad sends): trimmed, inverted, resized
+    to 28×28 — and two legs drawn are trousers."""
+    from PIL import ImageDraw
+
+    im = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.rectangle([90, 40, 190, 250], fill=(0, 0, 0, 255))
+    d.rectangle([130, 120, 150, 250], fill=(0, 0, 0, 0))
+    path = tmp_path / "drawing.png"
+    im.save(path)
+    sketch = {"background": None, "layers": [], "composite": handle_file(str(path)), "id": None}
+    summary = client(app_url).predict("draw", "cat", 0, None, sketch, "fashion", "en", api_name="/classify")[2]
+    assert summary["preprocessing"] == ["original", "trimmed", "grayscale", "inverted", "resized"]
+    assert summary["top5"][0]["label"] == "Trouser" and summary["top5"][0]["probability"] > 0.9
