@@ -15,11 +15,12 @@ from typing import Any
 from bench.common import BENCH_DIR, ROOT, load_results
 
 # startup first: a cold start is best measured before this run has warmed caches with training
-BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "train": "bench.bench_train"}
+BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
+           "train": "bench.bench_train"}
 README = BENCH_DIR / "README.md"
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
-                  "ort": "Inference (bench_ort.py)"}
+                  "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)"}
 
 METHOD = """\
 ## What is measured
@@ -43,6 +44,18 @@ METHOD = """\
 - **bench_ort.py** — the shipped CNN (`assets/cnn_fashion.*`) on Fashion-MNIST test images,
   ONNX Runtime through `explorer.runtime.run` against torch eager (eval mode, `inference_mode`,
   default threads), timed alternately, medians of {runs1} (batch 1) and {runs256} (batch 256) runs.
+- **bench_filters.py** — the Filters tab on a 2-core CPU (torch and ONNX Runtime with one thread
+  per core). In-process: `filters.feature_maps` of the cat photo at EfficientNet-Lite0's middle
+  block, `convolution.convolve` of a 512 × 512 image (3×3 and 5×5, stride 1, "same"), and
+  `filters.probabilities` (ONNX Runtime) against torch eager for one 224 × 224 photo, timed
+  alternately; also the views around them and the tab's real handlers (from `app.build_demo()`)
+  with Gradio's postprocessing of their outputs, each part on its own. End to end: `python app.py`
+  in its own process, `/feature_maps`, `/convolve` (size 512) and `/classify` called with
+  gradio_client (`download_files=False`) and as plain HTTP (`POST /gradio_api/call/…`);
+  `/kernel_preset`, which does no work, gives the framework's floor. Medians and p90 after a
+  warm-up; the feature-map and playground targets are checked on the gradio_client call, the
+  classification target on the ONNX Runtime run. When a target is missed the in-process work
+  behind it is profiled (cProfile; recorded under `profile` in results.json).
 
 The machine is shared: each script waits (up to `BENCH_QUIET_WAIT` s, default 60) for other
 processes to go quiet, and a repetition during which they used ≥ 20 % of the CPU is discarded and
@@ -59,7 +72,7 @@ def targets_table(results: dict[str, Any]) -> list[str]:
     """Every target with its measured value and PASS/FAIL, as Markdown lines."""
     lines = ["| Target | Measured | Target | Result |", "|---|---:|---:|:---:|"]
     n_pass = n_all = 0
-    for key in ("train", "startup", "ort"):
+    for key in ("train", "startup", "ort", "filters"):
         for row in results.get(key, {}).get("targets", []):
             n_all += 1
             n_pass += row["pass"]
@@ -96,7 +109,7 @@ def render(results: dict[str, Any]) -> str:
     lines += ["## Targets", ""] + targets_table(results) + [""]
 
     lines += ["## Other measurements", "", "| Measurement | Value |", "|---|---:|"]
-    for key in ("train", "startup", "ort"):
+    for key in ("train", "startup", "ort", "filters"):
         for row in results.get(key, {}).get("measurements", []):
             lines.append(f"| {_cell(row['name'])} | {_cell(row['measured_text'])} |")
     lines.append("")
@@ -145,21 +158,23 @@ def render(results: dict[str, Any]) -> str:
                                runs1=ort.get("1", {}).get("runs", 200),
                                runs256=ort.get("256", {}).get("runs", 20)))
     lines += ["## Rerun", "", "```sh",
-              "make bench                                       # everything, ~4 minutes",
-              ".venv/bin/python -m bench.bench_train            # one part (also bench_startup, bench_ort)",
+              "make bench                                       # everything, ~6 minutes",
+              ".venv/bin/python -m bench.bench_train            # one part (also bench_startup, bench_ort, bench_filters)",
               ".venv/bin/python -m bench.run_all --render-only  # rewrite this file from results.json",
               "```", ""]
     return "\n".join(lines)
 
 
 def print_table(results: dict[str, Any]) -> None:
-    rows = [r for k in ("train", "startup", "ort") for r in results.get(k, {}).get("targets", [])]
+    rows = [r for k in ("train", "startup", "ort", "filters")
+            for r in results.get(k, {}).get("targets", [])]
     w = max([len(r["name"]) for r in rows] + [10])
     print(f"\n{'target':<{w}}  {'measured':>14}  {'target':>14}  result")
     for r in rows:
         print(f"{r['name']:<{w}}  {r['measured_text']:>14}  {r['target_text']:>14}  "
               f"{'PASS' if r['pass'] else 'FAIL'}")
-    infos = [r for k in ("train", "startup", "ort") for r in results.get(k, {}).get("measurements", [])]
+    infos = [r for k in ("train", "startup", "ort", "filters")
+             for r in results.get(k, {}).get("measurements", [])]
     if infos:
         print()
         for r in infos:

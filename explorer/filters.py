@@ -393,8 +393,23 @@ def maximize(net: Net, layer: str, channel: int, steps: int = 96, lr: float = 0.
 
 
 def warm_up() -> None:
-    """Load the shipped networks, trace their stages and run ONNX Runtime once, so the first user
+    """Load the shipped networks, trace their stages, run ONNX Runtime once, and draw each kind of
+    view once (importing scikit-image and plotly's first figures cost ~0.4 s), so the first user
     does not wait for it."""
+    from explorer import filters_view as fv
+
+    photo = images.sample("cat")
     for net in (shipped_cnn(), imagenet()):
-        net.stages()
-        probabilities(net, np.zeros((1, net.in_channels, net.input_size, net.input_size), np.float32))
+        stage = net.stages()[1]
+        pre = net.prepare(photo)
+        top = top_k(probabilities(net, pre.array[None])[0], net.class_names("en"))
+        acts = feature_maps(net, to_tensor(pre), stage.name)
+        fv.top5_figure(top, "en", "")
+        fv.feature_map_figure(acts, strongest_channels(acts), stage, 0, "en")
+        fv.channel_figure(acts[0], stage, 0, "en")
+        fv.overlay(fv.network_input_image(pre), acts[0])
+        fv.preprocess_strip(pre, "en")
+    pg = fv.run_playground(fv.playground_input(photo), fv.parse_kernel([[0, 0, 0], [0, 1, 0], [0, 0, 0]]), 1,
+                           "same", None, None)
+    fv.playground_images(pg, "en")
+    fv.products_figure(pg.pixel, "en")

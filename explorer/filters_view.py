@@ -448,24 +448,32 @@ def playground_images(pg: Playground, lang: str) -> tuple[Image.Image, Image.Ima
 
 
 def products_figure(pp: convolution.PixelProducts, lang: str) -> go.Figure:
-    """Patch, kernel and their element-wise products with every number written in; the title is
-    the sum: the I * K arithmetic of the notes."""
+    """Patch ⊙ kernel = products, every number written in, and the sum in the title: the I ∗ K
+    arithmetic of the notes. Three heatmaps side by side on one pair of axes (a third of the cost
+    of subplots, which matters on the playground's every click)."""
     k = pp.kernel.shape[0]
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.06,
-                        subplot_titles=(t(lang, "pp_patch"), t(lang, "pp_kernel"), t(lang, "pp_products")))
     digits = 2 if k == 3 else 1
-    for c, (m, scale) in enumerate(((pp.patch, "Greys_r"), (pp.kernel, "RdBu"), (pp.products, "RdBu")), 1):
+    step = k + 1.2  # grid width plus the gap holding the operator
+    traces, notes = [], []
+    titles = (t(lang, "pp_patch"), t(lang, "pp_kernel"), t(lang, "pp_products"))
+    for c, (m, scale) in enumerate(((pp.patch, "Greys_r"), (pp.kernel, "RdBu"), (pp.products, "RdBu"))):
         mm = float(np.abs(m).max()) or 1.0
         text = [[num(lang, v, digits) for v in row] for row in m]
-        fig.add_trace(go.Heatmap(z=m, text=text, texttemplate="%{text}", textfont=dict(size=13 if k == 3 else 10),
-                                 colorscale=scale, zmin=0 if c == 1 else -mm, zmax=1 if c == 1 else mm,
-                                 showscale=False, hovertemplate="%{text}<extra></extra>"), 1, c)
-        fig.update_xaxes(visible=False, row=1, col=c)
-        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=f"x{c if c > 1 else ''}", row=1, col=c)
-    fig.update_layout(title=dict(text=t(lang, "pp_title", row=pp.row, col=pp.col,
-                                        value=num(lang, pp.value, 4)), font_size=14))
+        traces.append(go.Heatmap(
+            z=m, x=np.arange(k) + c * step, y=np.arange(k), text=text, texttemplate="%{text}",
+            textfont=dict(size=13 if k == 3 else 10), colorscale=scale, zmin=0 if c == 0 else -mm,
+            zmax=1 if c == 0 else mm, showscale=False, hovertemplate="%{text}<extra></extra>"))
+        notes.append(dict(x=c * step + (k - 1) / 2, y=-0.9, text=titles[c], showarrow=False,
+                          font=dict(size=13)))
+    for c, op in ((1, "⊙"), (2, "=")):
+        notes.append(dict(x=c * step - 0.6 - 0.5, y=(k - 1) / 2, text=op, showarrow=False, font=dict(size=22)))
+    fig = go.Figure(traces)
     _layout(fig, 300, lang)
-    fig.update_layout(margin=dict(l=10, r=10, t=80, b=10))
+    fig.update_layout(
+        title=dict(text=t(lang, "pp_title", row=pp.row, col=pp.col, value=num(lang, pp.value, 4)), font_size=14),
+        annotations=notes, margin=dict(l=10, r=10, t=50, b=10),
+        xaxis=dict(visible=False, range=[-0.6, 2 * step + k - 0.4]),
+        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"))
     return fig
 
 

@@ -114,7 +114,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                     maps = gr.Plot(label=L("maps_label"), elem_id="filters-maps-plot", scale=3)
                     with gr.Column(scale=2):
                         chan_plot = gr.Plot(label=L("channel_plot_label"), elem_id="filters-channel-plot")
-                        chan_overlay = gr.Image(label=L("overlay_label"), interactive=False, height=240,
+                        chan_overlay = gr.Image(format="jpeg", label=L("overlay_label"), interactive=False, height=240,
                                                 elem_id="filters-overlay", buttons=["download"])
                 stages_md = gr.Markdown(elem_id="filters-stages")
                 with gr.Accordion(L("json_label"), open=False):
@@ -172,17 +172,19 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                     with gr.Column(scale=3):
                         pg_info = gr.Markdown(elem_id="filters-pg-info")
                         with gr.Row():
-                            pg_in = gr.Image(label=L("pg_input"), interactive=False, elem_id="filters-pg-input",
+                            pg_in = gr.Image(format="jpeg", label=L("pg_input"), interactive=False, elem_id="filters-pg-input",
                                              height=380)
-                            pg_out = gr.Image(label=L("pg_output"), interactive=False, elem_id="filters-pg-output",
+                            pg_out = gr.Image(format="jpeg", label=L("pg_output"), interactive=False, elem_id="filters-pg-output",
                                               height=380)
                         with gr.Row(equal_height=False):
                             products = gr.Plot(label=L("pp_label"), elem_id="filters-products", scale=3)
-                            pg_pool = gr.Image(label=L("pg_pool"), interactive=False, elem_id="filters-pg-pool",
+                            pg_pool = gr.Image(format="jpeg", label=L("pg_pool"), interactive=False, elem_id="filters-pg-pool",
                                                height=300, scale=2)
                         with gr.Accordion(L("json_label"), open=False):
                             conv_json = gr.JSON(label="/convolve", elem_id="filters-conv-json")
 
+    # The playground's pictures and the overlay go out as JPEG: Gradio's default WebP costs 30-60 ms
+    # a view at 512 px (measured), the most expensive step of a click; it is as lossy as JPEG anyway.
     image_inputs = [source, sample, ds_index, upload, sketch]
 
     # ---- handlers: thin; the work is in explorer.filters and explorer.filters_view ------------
