@@ -45,6 +45,7 @@ class Stage:
     shape: tuple[int, int, int]  # (C, H, W) for the network's input size
     receptive_field: int  # input pixels seen by one output pixel (Araujo et al. 2019)
     jump: int  # input pixels between neighbouring output pixels (product of strides)
+    start: float = 0.0  # input coordinate of the centre of output pixel 0 (padding shifts it)
 
 
 @dataclass
@@ -69,7 +70,8 @@ class Net:
     onnx: Path | None  # forward-only path through ONNX Runtime, when shipped
     stage_points: list[tuple[str, str, str]]  # (module name, label, kind) in forward order
     class_names: Callable[[str], list[str]]  # lang -> names
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Re-entrant: stages() may be first asked for inside feature_maps(), which holds it.
+    lock: threading.RLock = field(default_factory=threading.RLock)
     _stages: list[Stage] | None = None
 
     @property
@@ -77,12 +79,20 @@ class Net:
         return 28 if self.input_kind == "gray28" else 224
 
     @property
+    def normalization(self) -> tuple[float, float]:
+        """(mean, std) the network subtracts and divides by inside (``module.normalize``)."""
+        n = self.module.normalize
+        return float(n.mean), float(n.std)
+
+    @property
     def in_channels(self) -> int:
         return 1 if self.input_kind == "gray28" else 3
 
     def stages(self) -> list[Stage]:
         if self._stages is None:
-            self._stages = _trace_stages(self)
+            with self.lock:  # the trace hooks the shared module: nobody else may run it meanwhile
+                if self._stages is None:
+                    self._stages = _trace_stages(self)
         return self._stages
 
     def stage(self, name: str) -> Stage:
@@ -128,24 +138,48 @@ def fashion_names(lang: str) -> list[str]:
     return list(data.FASHION_CLASSES[lang if lang in data.FASHION_CLASSES else "en"])
 
 
-@lru_cache(maxsize=1)
+def _names_of(dataset: str) -> Callable[[str], list[str]]:
+    table = data.FASHION_CLASSES if dataset == "fashion" else data.DIGIT_CLASSES
+    return lambda lang: list(table[lang if lang in table else "en"])
+
+
+_build_lock = threading.Lock()  # one Net per shipped network, even when two first calls race
+
+
+def _once(fn):
+    cached = lru_cache(maxsize=1)(fn)
+
+    def wrapper():
+        with _build_lock:
+            return cached()
+    wrapper.cache_clear = cached.cache_clear
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@_once
 def shipped_cnn() -> Net:
+    """The shipped Fashion-MNIST CNN (assets/cnn_fashion.pt; ONNX Runtime serves its predictions)."""
     from models.cnn import load_checkpoint
     model, _ = load_checkpoint(ASSETS / "cnn_fashion.pt")
     model.requires_grad_(False)
-    return Net("fashion", model, "gray28", ASSETS / "cnn_fashion.onnx", _cnn_stage_points(model),
-               fashion_names)
+    net = Net("fashion", model, "gray28", ASSETS / "cnn_fashion.onnx", _cnn_stage_points(model),
+              fashion_names)
+    net.stages()
+    return net
 
 
-def session_cnn(model: nn.Module) -> Net:
-    """A private, frozen copy of the user's model (it may still be training in another thread)."""
+def session_cnn(model: nn.Module, dataset: str = "fashion") -> Net:
+    """A private, frozen copy of the user's model (it may still be training in another thread),
+    labelled with the classes of the data set it was trained on."""
     snap = copy.deepcopy(model).eval().to(memory_format=torch.contiguous_format)
     snap.requires_grad_(False)
-    return Net("session", snap, "gray28", None, _cnn_stage_points(snap), fashion_names)
+    return Net("session", snap, "gray28", None, _cnn_stage_points(snap), _names_of(dataset))
 
 
-@lru_cache(maxsize=1)
+@_once
 def imagenet() -> Net:
+    """EfficientNet-Lite0 pretrained on ImageNet (assets/efficientnet_lite0.onnx for predictions)."""
     from models import efficientnet_lite as eff
     model = eff.load_pretrained()
     model.requires_grad_(False)
@@ -157,10 +191,12 @@ def imagenet() -> Net:
         else:
             label = "stem · conv 3×3" if row["kind"] == "stem" else "head · conv 1×1"
         points.append((row["name"], label, row["kind"]))
-    return Net("imagenet", model, "rgb224", ASSETS / "efficientnet_lite0.onnx", points, lambda lang: names)
+    net = Net("imagenet", model, "rgb224", ASSETS / "efficientnet_lite0.onnx", points, lambda lang: names)
+    net.stages()
+    return net
 
 
-def get_net(key: str, session_model: nn.Module | None = None) -> Net:
+def get_net(key: str, session_model: nn.Module | None = None, dataset: str = "fashion") -> Net:
     if key == "fashion":
         return shipped_cnn()
     if key == "imagenet":
@@ -168,7 +204,7 @@ def get_net(key: str, session_model: nn.Module | None = None) -> Net:
     if key == "session":
         if session_model is None:
             raise LookupError("no model has been trained in this session")
-        return session_cnn(session_model)
+        return session_cnn(session_model, dataset)
     raise ValueError(f"unknown network {key!r}; choose one of {NETS}")
 
 
@@ -224,21 +260,27 @@ def _trace_stages(net: Net) -> list[Stage]:
     receptive field follows the main path: every conv and pooling layer run before the stage's
     output (a residual shortcut adds nothing to it)."""
     module = net.module
-    chain: list[tuple[int, int]] = []
-    at_stage: dict[str, tuple[int, int]] = {}  # stage -> (len(chain) at its output, ...)
+    chain: list[tuple[int, int, int]] = []  # (kernel, stride, padding before) in forward order
+    at_stage: dict[str, int] = {}  # stage -> len(chain) at its output
     shapes: dict[str, tuple[int, int, int]] = {}
     handles = []
     wanted = {n for n, _, _ in net.stage_points}
 
-    def on_layer(m, _inp, _out):
-        k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
-        s = m.stride if isinstance(m.stride, int) else m.stride[0]
-        chain.append((int(k), int(s)))
+    def first(v) -> int:
+        return int(v if isinstance(v, int) else v[0])
+
+    def on_layer(m, inp, _out):
+        k, s = first(m.kernel_size), first(m.stride)
+        pad = first(m.padding)
+        if hasattr(m, "same_padding") or type(m).__name__ == "Conv2dSame":  # TF "SAME": asymmetric
+            from models.efficientnet_lite import same_padding
+            pad = same_padding(int(inp[0].shape[-2]), k, s)[0]
+        chain.append((k, s, pad))
 
     def on_stage(name):
         def fn(_m, _inp, out):
             shapes[name] = tuple(int(v) for v in out.shape[1:])
-            at_stage[name] = (len(chain), 0)
+            at_stage[name] = len(chain)
         return fn
 
     try:
@@ -252,14 +294,18 @@ def _trace_stages(net: Net) -> list[Stage]:
     finally:
         for h in handles:
             h.remove()
-    rfs = receptive_fields(chain)
-    jumps = list(np.cumprod([s for _, s in chain])) if chain else []
+    rfs = receptive_fields([(k, s) for k, s, _ in chain])
+    jumps, starts, j, start = [], [], 1, 0.0
+    for k, s, p in chain:  # Araujo et al. 2019, eq. 3: u_l = u_{l-1} + ((k_l - 1) / 2 - p_l) j_{l-1}
+        start += ((k - 1) / 2 - p) * j
+        j *= s
+        jumps.append(j)
+        starts.append(start)
     stages = []
     for name, label, kind in net.stage_points:
-        n_layers = at_stage[name][0]
-        rf = rfs[n_layers - 1] if n_layers else 1
-        jump = int(jumps[n_layers - 1]) if n_layers else 1
-        stages.append(Stage(name, label, kind, shapes[name], int(rf), jump))
+        n = at_stage[name]
+        stages.append(Stage(name, label, kind, shapes[name], int(rfs[n - 1]) if n else 1,
+                            int(jumps[n - 1]) if n else 1, float(starts[n - 1]) if n else 0.0))
     return stages
 
 
@@ -363,7 +409,11 @@ def maximize(net: Net, layer: str, channel: int, steps: int = 96, lr: float = 0.
         raise ValueError(f"channel must be 0..{stage.shape[0] - 1}, got {channel}")
     target, pre_activation = _objective_point(net, layer)
     size = size or (net.input_size if net.input_kind == "gray28" else 160)
-    module = copy.deepcopy(net.module).eval()  # private: autograd and hooks touch nobody else
+    with net.lock:  # private: autograd and hooks touch nobody else (and no one's hooks come along)
+        module = copy.deepcopy(net.module).eval()
+    for m in module.modules():
+        m._forward_hooks.clear()
+        m._forward_pre_hooks.clear()
     module.requires_grad_(False)
     private = Net(net.key, module, net.input_kind, None, net.stage_points, net.class_names)
     gen = torch.Generator().manual_seed(int(seed))
@@ -407,7 +457,7 @@ def warm_up() -> None:
         fv.top5_figure(top, "en", "")
         fv.feature_map_figure(acts, strongest_channels(acts), stage, 0, "en")
         fv.channel_figure(acts[0], stage, 0, "en")
-        fv.overlay(fv.network_input_image(pre), acts[0])
+        fv.overlay(fv.network_input_image(pre), acts[0], stage)
         fv.preprocess_strip(pre, "en")
     pg = fv.run_playground(fv.playground_input(photo), fv.parse_kernel([[0, 0, 0], [0, 1, 0], [0, 0, 0]]), 1,
                            "same", None, None)

@@ -70,9 +70,11 @@ def load_input(source: str, sample: str | None = None, index: Any = None, upload
         return img
     raise InputError("bad_source", value=str(source)[:20], choices=", ".join(SOURCES))
 
-def preprocess_strip(pre: images.Preprocessed, lang: str, height: int = 168) -> Image.Image:
+def preprocess_strip(pre: images.Preprocessed, lang: str, height: int = 168,
+                     norm: tuple[float, float] | None = None) -> Image.Image:
     """The steps from the user's image to the network's input, left to right with arrows, each
-    captioned with what was done and its size in pixels."""
+    captioned with what was done and its size in pixels; with ``norm`` = (mean, std), a last line
+    says how the network normalises it inside, and to what range."""
     from explorer.plots import BADGE_MARGIN, font
 
     fnt, small = font(13), font(11)
@@ -87,8 +89,15 @@ def preprocess_strip(pre: images.Preprocessed, lang: str, height: int = 168) -> 
                            Image.NEAREST if pil.height <= 64 or step in ("resized", "dataset") else Image.LANCZOS)
         tiles.append((shown, t(lang, f"prep_{step}"), size))
     gap, arrow = 12, 26
-    cap_h = 40
+    cap_h = 58 if norm else 40
     width = sum(tl.width for tl, _, _ in tiles) + (len(tiles) - 1) * (arrow + gap) + 2 * gap
+    norm_line = ""
+    if norm:
+        mean, std = norm
+        norm_line = t(lang, "prep_norm", mean=_short(lang, mean), std=_short(lang, std),
+                      lo=_short(lang, (0 - mean) / std), hi=_short(lang, (1 - mean) / std))
+        last_x = width - gap - tiles[-1][0].width
+        width = max(width, int(last_x + small.getlength(norm_line) + gap))
     canvas = Image.new("RGB", (max(width, 200), BADGE_MARGIN + height + cap_h + gap), "white")
     d = ImageDraw.Draw(canvas)
     x = gap
@@ -97,11 +106,22 @@ def preprocess_strip(pre: images.Preprocessed, lang: str, height: int = 168) -> 
         d.rectangle([x - 1, BADGE_MARGIN - 1, x + tl.width, BADGE_MARGIN + height], outline=(200, 200, 200))
         d.text((x, BADGE_MARGIN + height + 6), _clip(d, caption, fnt, max(tl.width, 90)), fill=(30, 30, 30), font=fnt)
         d.text((x, BADGE_MARGIN + height + 23), size, fill=(110, 110, 110), font=small)
+        if norm_line and i == len(tiles) - 1:
+            d.text((x, BADGE_MARGIN + height + 39), norm_line, fill=(40, 90, 160), font=small)
         x += tl.width
         if i < len(tiles) - 1:
             d.text((x + gap // 2 + 2, BADGE_MARGIN + height // 2 - 10), "→", fill=(90, 90, 90), font=font(20))
             x += arrow + gap
     return canvas
+
+
+def _short(lang: str, x: float) -> str:
+    """A number with at most 3 decimals and no trailing zeros (0,5 · −0,81 · 2,022)."""
+    text = num(lang, x, 3)
+    mark = "," if lang == "es" else "."
+    if mark in text:
+        text = text.rstrip("0").rstrip(mark)
+    return text.replace("-", "−")
 
 
 def _clip(d: ImageDraw.ImageDraw, text: str, fnt, width: int) -> str:
@@ -204,17 +224,31 @@ def _inferno() -> np.ndarray:
                     dtype=np.float32) / 255.0
 
 
-def overlay(base: Image.Image, act: np.ndarray, side: int = 336) -> Image.Image:
+def upsample_to_input(act: np.ndarray, stage: filters.Stage, size: int) -> np.ndarray:
+    """A stage's map (H, W) on the input's pixel grid (size × size): output cell i is centred on
+    input pixel ``start + i · jump`` (Araujo et al. 2019), which padding shifts — TensorFlow's
+    asymmetric "SAME" padding in EfficientNet by up to half a cell — and it is interpolated
+    linearly between cell centres."""
+    coords = np.arange(size, dtype=np.float64)
+    rows = (coords - stage.start) / stage.jump
+    cols = rows  # square inputs; the same offsets on both axes
+    h, w = act.shape
+    tmp = np.stack([np.interp(rows, np.arange(h), act[:, j]) for j in range(w)], axis=1)  # (size, w)
+    return np.stack([np.interp(cols, np.arange(w), tmp[i]) for i in range(size)], axis=0)
+
+
+def overlay(base: Image.Image, act: np.ndarray, stage: filters.Stage, side: int = 336) -> Image.Image:
     """Where the channel fires, over the network's input: its positive activation (scaled to the
-    channel's maximum) upsampled, coloured (inferno) and opaque in proportion to its strength; the
-    photo is dimmed to gray so the colour reads as the channel's."""
+    channel's maximum) placed where each cell looks, coloured (inferno) and opaque in proportion to
+    its strength; the photo is dimmed to gray so the colour reads as the channel's."""
+    a = upsample_to_input(np.maximum(act, 0), stage, base.width)
+    a = a / a.max() if a.max() > 0 else a
+    heat = Image.fromarray((a * 255).astype(np.uint8))
     base = base.convert("L").convert("RGB")
     if max(base.size) < side:
         f = side / max(base.size)
-        base = base.resize((round(base.width * f), round(base.height * f)), Image.BILINEAR)
-    a = np.maximum(act, 0)
-    a = a / a.max() if a.max() > 0 else a
-    heat = Image.fromarray((a * 255).astype(np.uint8)).resize(base.size, Image.BILINEAR)
+        size = (round(base.width * f), round(base.height * f))
+        base, heat = base.resize(size, Image.BILINEAR), heat.resize(size, Image.BILINEAR)
     h = np.asarray(heat, dtype=np.uint8)
     rgb = _inferno()[h]
     alpha = (0.25 + 0.6 * h.astype(np.float32) / 255.0)[..., None]
@@ -231,15 +265,16 @@ def stretch(img: np.ndarray, lo: float = 1.0, hi: float = 99.0) -> np.ndarray:
     return np.clip((img - a) / (b - a), 0, 1)
 
 
-def stages_markdown(stages: list[filters.Stage], selected: str, lang: str) -> str:
+def stages_markdown(stages: list[filters.Stage], selected: str, lang: str, input_size: int | None = None) -> str:
     head = (f"| {t(lang, 'st_layer')} | {t(lang, 'st_kind')} | {t(lang, 'st_shape')} | "
             f"{t(lang, 'st_rf')} | {t(lang, 'st_jump')} |\n|---|---|---|---|---|\n")
     rows = []
     for s in stages:
         mark = "▶ " if s.name == selected else ""
         bold = "**" if s.name == selected else ""
+        whole = (" " + t(lang, "st_whole")) if input_size and s.receptive_field >= input_size else ""
         rows.append(f"| {mark}{bold}{s.label}{bold} | {t(lang, 'kind_' + s.kind)} | {shape_text(s.shape, lang)} | "
-                    f"{s.receptive_field} × {s.receptive_field} px | {s.jump} px |")
+                    f"{s.receptive_field} × {s.receptive_field} px{whole} | {s.jump} px |")
     return head + "\n".join(rows)
 
 
@@ -353,7 +388,7 @@ def parse_kernel(value: Any) -> np.ndarray:
                     try:
                         v = float(a) / float(b)
                     except (ValueError, ZeroDivisionError):
-                        raise InputError("kernel_number", row=i + 1, col=j + 1, value=r[j]) from None
+                        raise InputError("kernel_number", row=i + 1, col=j + 1, value=str(r[j])[:20]) from None
             try:
                 x = float(v if v not in ("", None) else 0.0)
             except (TypeError, ValueError):

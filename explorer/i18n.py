@@ -355,6 +355,12 @@ TEXT: dict[str, dict[str, str]] = {
         "err_image_smaller_than_kernel": (
             "La imagen ({h} × {w}) es más pequeña que el núcleo ({k} × {k}): aumenta el tamaño de "
             "trabajo."),
+        # filters tab: review fixes
+        "st_whole": "(toda la imagen)",
+        "mx_target": "Capa y canal elegidos en *Mapas de activación*: **{layer}**, canal **{channel}**.",
+        "kp_custom": "Personalizado",
+        # filters tab: normalisation
+        "prep_norm": "dentro de la red: (x − {mean}) / {std} → de {lo} a {hi}",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -689,6 +695,12 @@ TEXT: dict[str, dict[str, str]] = {
         "pg_size_info": "Small to see every pixel; large to see the effect on the photo.",
         "err_image_smaller_than_kernel": (
             "The image ({h} × {w}) is smaller than the kernel ({k} × {k}): raise the working size."),
+        # filters tab: review fixes
+        "st_whole": "(the whole image)",
+        "mx_target": "Layer and channel chosen in *Feature maps*: **{layer}**, channel **{channel}**.",
+        "kp_custom": "Custom",
+        # filters tab: normalisation
+        "prep_norm": "inside the network: (x − {mean}) / {std} → {lo} to {hi}",
     },
 }
 

@@ -7,6 +7,7 @@ API (gradio_client): ``/classify``, ``/feature_maps``, ``/filters``, ``/layers``
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import gradio as gr
@@ -16,19 +17,22 @@ from explorer import convolution, filters, filters_view as fv, images
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui.common import L, friendly, lang_of, session_key, user_error
-from explorer.ui.train_tab import TRAIN_CONCURRENCY
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
 DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
+# Activation maximisations at once (seconds of CPU each); a queue of their own, so two trainings
+# never hold them up and they never hold up training.
+MAXIMIZE_CONCURRENCY = int(os.environ.get("DLE_MAXIMIZE_CONCURRENCY", "1"))
 
 
 def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -> filters.Net:
     if key not in filters.NETS:
         raise user_error(lang, "err_bad_net", value=str(key)[:30])
-    model = store.get(session_key(request)).model if key == "session" else None
+    sess = store.get(session_key(request))
+    model = sess.model if key == "session" else None
     if key == "session" and model is None:
         raise user_error(lang, "err_no_session_model")
-    return filters.get_net(key, model)
+    return filters.get_net(key, model, sess.params.get("dataset", "fashion"))
 
 
 def _int_in(value: Any, lo: int, hi: int, lang: str, field: str) -> int:
@@ -62,6 +66,15 @@ def _conv_choices(net: filters.Net, lang: str) -> list[tuple[str, str]]:
     return [(fv.conv_label(c, lang), c.name) for c in net.convs()]
 
 
+def _stage_points_of(net_key: str) -> list[tuple[str, str, str]]:
+    """Layer names and labels of a shipped network, without computing anything (session: none)."""
+    if net_key == "fashion":
+        return filters.shipped_cnn().stage_points
+    if net_key == "imagenet":
+        return filters.imagenet().stage_points
+    return []
+
+
 def _default_layer(net: filters.Net) -> str:
     """A layer worth seeing first: the first activation (CNN) or an early block (ImageNet)."""
     stages = net.stages()
@@ -72,7 +85,8 @@ def _default_layer(net: filters.Net) -> str:
 
 
 def build(store: SessionStore, lang: gr.Radio) -> None:
-    with gr.Tab(L("tab_filters"), id="filters", elem_id="tab-filters"):
+    with gr.Tab(L("tab_filters"), id="filters", elem_id="tab-filters") as tab:
+        shown = gr.State(False)  # drawn once the tab has been opened
         gr.Markdown(L("filters_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
@@ -140,6 +154,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                             mx_start = gr.Button(L("mx_start"), variant="primary", elem_id="filters-mx-start")
                             mx_stop = gr.Button(L("stop_button"), variant="stop", elem_id="filters-mx-stop")
                     with gr.Column(scale=2):
+                        mx_target = gr.Markdown(elem_id="filters-mx-target")
                         mx_status = gr.Markdown(elem_id="filters-mx-status")
                         mx_image = gr.Image(label=L("mx_image"), interactive=False, height=320,
                                             elem_id="filters-mx-image", buttons=["download"])
@@ -150,7 +165,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=1, min_width=280):
                         with gr.Row():
-                            k_preset = gr.Dropdown([(L(f"kp_{p}"), p) for p in PRESET_ORDER], value="laplacian",
+                            k_preset = gr.Dropdown([(L(f"kp_{p}"), p) for p in PRESET_ORDER + ("custom",)],
+                                                   value="laplacian",
                                                    label=L("kp_label"), elem_id="filters-kernel-preset", scale=2)
                             k_size = gr.Radio([3, 5], value=3, label=L("ksize_label"), scale=1)
                         kernel = gr.Dataframe(fv.kernel_rows(convolution.preset_kernel("laplacian")),
@@ -182,6 +198,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                                                height=300, scale=2)
                         with gr.Accordion(L("json_label"), open=False):
                             conv_json = gr.JSON(label="/convolve", elem_id="filters-conv-json")
+        api_row = gr.Button(visible=False)  # never shown: it carries the direct API endpoints
 
     # The playground's pictures and the overlay go out as JPEG: Gradio's default WebP costs 30-60 ms
     # a view at 512 px (measured), the most expensive step of a click; it is as lossy as JPEG anyway.
@@ -200,9 +217,17 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 gr.update(visible=src == "upload"), gr.update(visible=src == "draw"))
 
     def ready(src, smp, idx, up, sk):
-        """Quietly end the chain when the selected source has nothing to analyse yet."""
-        if (src == "upload" and not up) or (src == "draw" and sk is None):
+        """Quietly end a UI chain when the selected source has nothing to analyse yet (no upload,
+        a cleared drawing); the API endpoints still say so."""
+        blank = sk is None or (isinstance(sk, dict) and sk.get("composite") is None
+                               and sk.get("background") is None)
+        if (src == "upload" and not up) or (src == "draw" and blank):
             raise gr.Error("", visible=False, print_exception=False)
+        if src == "draw":
+            try:
+                fv.load_input(src, smp, idx, up, sk)
+            except (fv.InputError, images.ImageError):
+                raise gr.Error("", visible=False, print_exception=False) from None
 
     @friendly
     def random_index(lang: str):
@@ -220,20 +245,24 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         title = t(lang, "top5_title", net=t(lang, f"net_{net_key}"))
         summary = {"network": net_key, "input_size": list(img.size), "network_input": list(pre.array.shape),
                    "preprocessing": [s for s, _ in pre.steps], "notes": _jsonable(pre.notes), "top5": top}
-        return fv.preprocess_strip(pre, lang), fv.top5_figure(top, lang, title), summary
+        return fv.preprocess_strip(pre, lang, norm=net_obj.normalization), fv.top5_figure(top, lang, title), summary
 
     @friendly
-    def layers(net_key, lang, request: gr.Request):
+    def layers(net_key, layer_name, ch, conv_name, lang, request: gr.Request):
         """The layers of the chosen network: feature-map stages (shape H × W × C, receptive field)
-        and conv layers (for the filters view)."""
+        and conv layers (for the filters view). The current layer, channel and conv layer are kept
+        when the network has them; otherwise the defaults."""
         lang = lang_of(lang)
         net_obj = _net(net_key, lang, request, store)
-        default = _default_layer(net_obj)
-        convs = net_obj.convs()
-        first_c = net_obj.stage(default).shape[0]
-        return (gr.update(choices=_layer_choices(net_obj), value=default),
-                gr.update(maximum=first_c - 1, value=0),
-                gr.update(choices=_conv_choices(net_obj, lang), value=convs[0].name))
+        names = {st.name for st in net_obj.stages()}
+        layer_name = layer_name if layer_name in names else _default_layer(net_obj)
+        c = net_obj.stage(layer_name).shape[0]
+        ch = ch if isinstance(ch, (int, float)) and 0 <= ch < c else 0
+        conv_names = [cv.name for cv in net_obj.convs()]
+        conv_name = conv_name if conv_name in conv_names else conv_names[0]
+        return (gr.update(choices=_layer_choices(net_obj), value=layer_name),
+                gr.update(maximum=c - 1, value=int(ch)),
+                gr.update(choices=_conv_choices(net_obj, lang), value=conv_name))
 
     @friendly
     def feature_maps(src, smp, idx, up, sk, net_key, layer_name, ch, lang, request: gr.Request):
@@ -243,8 +272,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         lang = lang_of(lang)
         net_obj, img, pre = _prepared(src, smp, idx, up, sk, net_key, lang, request)
         names = [s.name for s in net_obj.stages()]
-        if layer_name not in names:
+        if layer_name in (None, ""):
             layer_name = _default_layer(net_obj)
+        elif layer_name not in names:
+            raise user_error(lang, "err_bad_layer", value=str(layer_name)[:40])
         stage = net_obj.stage(layer_name)
         ch = _int_in(0 if ch is None else ch, 0, stage.shape[0] - 1, lang, "channel_label")
         acts = filters.feature_maps(net_obj, filters.to_tensor(pre), layer_name)
@@ -260,8 +291,14 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         }
         return (fv.feature_map_figure(acts, shown, stage, ch, lang),
                 fv.channel_figure(acts[ch], stage, ch, lang),
-                fv.overlay(base, acts[ch]),
-                fv.stages_markdown(net_obj.stages(), layer_name, lang), summary)
+                fv.overlay(base, acts[ch], stage),
+                fv.stages_markdown(net_obj.stages(), layer_name, lang, net_obj.input_size), summary)
+
+    @friendly
+    def mx_target_text(net_key, layer_name, ch, lang):
+        lang = lang_of(lang)
+        label = next((lbl for name, lbl, _ in _stage_points_of(net_key) if name == layer_name), layer_name)
+        return t(lang, "mx_target", layer=label or "—", channel=int(ch or 0))
 
     @friendly
     def layer_changed(net_key, layer_name, lang, request: gr.Request):
@@ -280,8 +317,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         lang = lang_of(lang)
         net_obj = _net(net_key, lang, request, store)
         infos = {c.name: c for c in net_obj.convs()}
-        if conv_name not in infos:
+        if conv_name in (None, ""):
             conv_name = next(iter(infos))
+        elif conv_name not in infos:
+            raise user_error(lang, "err_bad_layer", value=str(conv_name)[:40])
         w = filters.conv_weights(net_obj, conv_name)
         info = infos[conv_name]
         return fv.filters_figure(w, info, lang), {
@@ -335,6 +374,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         """A preset kernel (identity, box blur, Gaussian, sharpen, Laplacian, Sobel x/y, emboss) as
         rows of numbers."""
         lang = lang_of(lang)
+        if name == "custom":  # the user's own kernel: keep it
+            return gr.skip()
         if name not in PRESET_ORDER:
             raise user_error(lang, "err_bad_preset_kernel", value=str(name)[:30])
         size = _int_in(size, 3, 5, lang, "ksize_label")
@@ -384,67 +425,101 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         return min(int(y) // scale, h - 1), min(int(x) // scale, w - 1)
 
     # ---- wiring --------------------------------------------------------------------------------
-    cls_out = [prep, top5, classify_json]
+    cls_in, cls_out = image_inputs + [net, lang], [prep, top5, classify_json]
     maps_in = image_inputs + [net, layer, channel, lang]
     maps_out = [maps, chan_plot, chan_overlay, stages_md, maps_json]
+    layers_in, layers_out = [net, layer, channel, conv, lang], [layer, channel, conv]
     conv_in = image_inputs + [kernel, stride, padding, row, col, pool_mode, pg_size, lang]
     conv_out = [pg_info, pg_in, pg_out, pg_pool, products, conv_json, row, col]
+    hidden = dict(api_visibility="undocumented", show_progress="hidden")
 
-    ds_random.click(random_index, [lang], [ds_index], api_visibility="private", show_progress="hidden")
+    # The named API first (an unnamed event of the same function would take its name): one endpoint
+    # per view, each computing from its own inputs.
+    api_row.click(classify, cls_in, cls_out, api_name="classify")
+    api_row.click(feature_maps, maps_in, maps_out, api_name="feature_maps")
+    api_row.click(convolve, conv_in, conv_out, api_name="convolve")
 
-    # One image change recomputes the prediction, the feature maps and the playground; a step
-    # that fails (a bad upload) stops the chain, so the user sees one message, not three.
-    image_events = [analyse.click, sample.change, ds_index.submit, ds_random.click, upload.change,
-                    sketch.input]
-    ev = gr.on(image_events, classify, image_inputs + [net, lang], cls_out, api_name="classify",
-               trigger_mode="always_last", show_progress="minimal", show_progress_on=[top5])
-    ev.success(feature_maps, maps_in, maps_out, api_name="feature_maps", trigger_mode="always_last",
-               show_progress="minimal", show_progress_on=[maps]).success(
-        convolve, conv_in, conv_out, api_name="convolve", show_progress="hidden")
-    # Switching the source shows its input; sample and dataset images are analysed at once, an
-    # upload or a drawing when there is one.
+    def clear_pixel():
+        return None, None
+
+    def network_views(ev):
+        """prediction → feature maps, after ``ev``; a step that fails ends the chain (one message)."""
+        return ev.success(classify, cls_in, cls_out, api_visibility="undocumented", show_progress="minimal",
+                          show_progress_on=[top5]).success(
+            feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="minimal",
+            show_progress_on=[maps])
+
+    def playground_view(ev):
+        """a new image: the playground starts again from its centre pixel."""
+        return ev.success(clear_pixel, None, [row, col], api_visibility="private", queue=False,
+                          show_progress="hidden").success(convolve, conv_in, conv_out, **hidden)
+
+    analyse_ev = analyse.click(layers, layers_in, layers_out, api_name="layers", show_progress="hidden")
+    network_views(analyse_ev).success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
+    conv.input(weights_view, [net, conv, lang], [weights, weights_json], api_name="filters", show_progress="hidden")
+    playground_view(analyse.click(lambda: None, None, None, queue=False, api_visibility="private"))
+
+    # A new image (sample, dataset number, upload, drawing, or switching the source) → prediction,
+    # feature maps and playground; an empty upload or drawing ends the chain quietly.
     source.change(show_source, [source, lang], [sample, ds_row, upload, sketch], api_visibility="private",
-                  show_progress="hidden").success(
-        ready, image_inputs, None, api_visibility="private", show_progress="hidden", queue=False).success(
-        classify, image_inputs + [net, lang], cls_out, api_visibility="undocumented", show_progress="hidden").success(
-        feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="hidden").success(
-        convolve, conv_in, conv_out, api_visibility="undocumented", show_progress="hidden")
+                  show_progress="hidden", queue=False)
+    ds_random.click(random_index, [lang], [ds_index], api_visibility="private", show_progress="hidden",
+                    queue=False)
+    image_events = [source.change, sample.change, ds_index.change, upload.change, sketch.input]
+    checked = gr.on(image_events, ready, image_inputs, None, api_visibility="private", queue=False,
+                    show_progress="hidden", trigger_mode="always_last")
+    network_views(checked)
+    playground_view(checked)
 
-    net_ev = net.change(layers, [net, lang], [layer, channel, conv], api_name="layers", show_progress="hidden")
-    net_ev.success(classify, image_inputs + [net, lang], cls_out, api_visibility="undocumented",
-                show_progress="minimal", show_progress_on=[top5]).success(
-        feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="hidden")
+    # Another network (or this session's retrained one): its layers, keeping what still applies.
+    net_ev = net.change(layers, layers_in, layers_out, **hidden)
+    network_views(net_ev).success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
     layer.input(layer_changed, [net, layer, lang], [channel], api_visibility="private",
-                show_progress="hidden").then(feature_maps, maps_in, maps_out, api_visibility="undocumented",
-                                             show_progress="minimal", show_progress_on=[maps])
-    channel.release(feature_maps, maps_in, maps_out, api_visibility="undocumented", trigger_mode="always_last",
-                    show_progress="hidden")
-    gr.on([conv.change], weights_view, [net, conv, lang], [weights, weights_json], api_name="filters",
-          show_progress="hidden")
+                show_progress="hidden").success(feature_maps, maps_in, maps_out, api_visibility="undocumented",
+                                                show_progress="minimal", show_progress_on=[maps])
+    channel.release(feature_maps, maps_in, maps_out, trigger_mode="always_last", **hidden)
+    gr.on([layer.change, channel.change], mx_target_text, [net, layer, channel, lang], [mx_target],
+          api_visibility="private", show_progress="hidden", queue=False)
 
     mx_start.click(maximize, [net, layer, channel, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed, lang],
-                   [mx_status, mx_image, mx_json], api_name="maximize", concurrency_limit=TRAIN_CONCURRENCY,
-                   concurrency_id="train", show_progress="minimal", show_progress_on=[mx_status])
+                   [mx_status, mx_image, mx_json], api_name="maximize",
+                   concurrency_limit=MAXIMIZE_CONCURRENCY, concurrency_id="maximize",
+                   show_progress="minimal", show_progress_on=[mx_status])
     mx_stop.click(stop_maximize, None, None, api_name="stop_maximize", queue=False)
 
-    k_ev = gr.on([k_preset.input, k_size.input], kernel_preset, [k_preset, k_size, lang], [kernel],
-                 api_name="kernel_preset", show_progress="hidden")
-    k_ev.then(convolve, conv_in, conv_out, api_visibility="undocumented", show_progress="hidden")
-    reset_pixel = gr.on([stride.release, padding.input, k_size.input, pg_size.release], lambda: (None, None), None, [row, col],
-                        api_visibility="private", show_progress="hidden", queue=False)
-    reset_pixel.then(convolve, conv_in, conv_out, api_visibility="undocumented", show_progress="hidden")
+    # The playground's own controls.
+    k_preset.input(kernel_preset, [k_preset, k_size, lang], [kernel], api_name="kernel_preset",
+                   show_progress="hidden").success(convolve, conv_in, conv_out, **hidden)
+    k_size.input(kernel_preset, [k_preset, k_size, lang], [kernel], **hidden).success(
+        clear_pixel, None, [row, col], api_visibility="private", queue=False).success(
+        convolve, conv_in, conv_out, **hidden)
+    kernel.input(lambda: "custom", None, [k_preset], api_visibility="private", queue=False,
+                 show_progress="hidden")
+    gr.on([stride.release, padding.input, pg_size.release], clear_pixel, None, [row, col], api_visibility="private",
+          queue=False, show_progress="hidden").success(convolve, conv_in, conv_out, **hidden)
     gr.on([apply.click, kernel.input, pool_mode.input, row.submit, col.submit], convolve, conv_in, conv_out,
-          api_visibility="undocumented", trigger_mode="always_last", show_progress="hidden")
+          trigger_mode="always_last", **hidden)
     pg_out.select(pick_pixel, [conv_json], [row, col], api_visibility="private", show_progress="hidden",
-                  queue=False).then(convolve, conv_in, conv_out, api_visibility="undocumented",
-                                    show_progress="hidden")
+                  queue=False).success(convolve, conv_in, conv_out, **hidden)
 
-    # On page load (the language radio is set then) and on a language switch: redraw everything.
-    lang.change(layers, [net, lang], [layer, channel, conv], api_visibility="undocumented",
-                show_progress="hidden").then(
-        classify, image_inputs + [net, lang], cls_out, api_visibility="undocumented", show_progress="hidden").then(
-        feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="hidden").then(
-        convolve, conv_in, conv_out, api_visibility="undocumented", show_progress="hidden")
+    # The tab is drawn the first time it is opened (not on every page load), then again in the
+    # other language when the language changes.
+    def first_time(done: bool):
+        if done:
+            raise gr.Error("", visible=False, print_exception=False)
+        return True
+
+    def if_shown(done: bool):
+        if not done:
+            raise gr.Error("", visible=False, print_exception=False)
+
+    def draw_all(ev):
+        ev = ev.success(layers, layers_in, layers_out, **hidden)
+        network_views(ev).success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
+        playground_view(ev)
+
+    draw_all(tab.select(first_time, [shown], [shown], api_visibility="private", queue=False))
+    draw_all(lang.change(if_shown, [shown], None, api_visibility="private", queue=False))
 
 
 def _jsonable(d: dict) -> dict:

@@ -200,7 +200,7 @@ def test_session_model_after_training(app_url):
     c = client(app_url)
     quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRESETS["quick"].items()}
     list(c.submit(**dict(quick, epochs=1, train_size=3000, filters=8), lang="en", api_name="/train"))
-    layers = c.predict("session", "en", api_name="/layers")
+    layers = c.predict("session", None, 0, None, "en", api_name="/layers")
     assert layers[0]["value"] == "features.act1"
     summary = classify(c, source="dataset", index=3, net="session")[2]
     assert summary["network"] == "session" and len(summary["top5"]) == 5

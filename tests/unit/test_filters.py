@@ -178,3 +178,60 @@ def test_prepare_shows_each_step(cnn, eff):
     assert [s for s, _ in pre.steps][0] == "original"
     pre = eff.prepare(photo)
     assert pre.array.shape == (3, 224, 224) and [s for s, _ in pre.steps] == ["original", "resized_224"]
+
+
+@pytest.mark.parametrize("which, stage_index, cell", [("cnn", 2, 5), ("cnn", 5, 3), ("eff", 0, 20), ("eff", 4, 10),
+                                                      ("eff", 8, 6)])
+def test_receptive_field_centre_and_size_match_the_gradient(cnn, eff, which, stage_index, cell):
+    """Where does output cell (i, i) look? The input pixels its gradient reaches: their extent is the
+    receptive field (or less, at the border) and their centre is start + i · jump, padding included
+    (EfficientNet's TF "SAME" padding is asymmetric: the centres move down and right)."""
+    net = cnn if which == "cnn" else eff
+    stage = net.stages()[stage_index]
+    torch.manual_seed(0)
+    x = torch.rand(1, net.in_channels, net.input_size, net.input_size, requires_grad=True)
+    module = __import__("copy").deepcopy(net.module).double()
+    with filters.capture(module, [stage.name]) as got:
+        module(x.double())
+    got[stage.name][0, :, cell, cell].sum().backward()
+    ys = np.nonzero(x.grad[0].abs().sum(0).sum(1).numpy())[0]
+    centre = stage.start + cell * stage.jump
+    assert (ys.min() + ys.max()) / 2 == pytest.approx(centre, abs=0.51)
+    assert ys.max() - ys.min() + 1 <= stage.receptive_field
+    if ys.min() > 0 and ys.max() < net.input_size - 1:  # not clipped by the border: the full field
+        assert ys.max() - ys.min() + 1 == stage.receptive_field
+
+
+def test_first_traces_racing_each_other_agree(cnn):
+    """Tracing hooks the shared module: concurrent first calls must not see each other's hooks."""
+    nets = [filters.Net("fashion", cnn.module, "gray28", None, cnn.stage_points, cnn.class_names)
+            for _ in range(6)]
+    for n in nets:
+        n.lock = cnn.lock  # as for the one shared network
+    results = []
+    threads = [threading.Thread(target=lambda n=n: results.append(n.stages())) for n in nets]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert all(r == cnn.stages() for r in results) and _hooks(cnn.module) == 0
+
+
+def test_maximize_does_not_inherit_a_concurrent_users_hooks(cnn):
+    with filters.capture(cnn.module, ["features.conv1"]):  # another request is mid-forward
+        steps = list(filters.maximize(cnn, "features.act2", 1, steps=8, every=8))
+    assert steps and _hooks(cnn.module) == 0
+
+
+def test_overlay_puts_the_heat_where_the_cell_looks(eff):
+    from explorer import filters_view as fv
+
+    stage = eff.stages()[16]  # 7×7 map, jump 32
+    act = np.zeros(stage.shape[1:])
+    act[0, 0] = 1.0
+    up = fv.upsample_to_input(act, stage, 224)
+    c, j = stage.start, stage.jump
+    assert c > 0 and c == int(c)  # TF "SAME" padding: cell 0 looks below and right of (0, 0)
+    c = int(c)
+    assert up[c, c] == pytest.approx(1) and up[c + j, c] == pytest.approx(0)
+    assert up[c + j // 2, c] == pytest.approx(0.5)
