@@ -21,6 +21,7 @@ PLAYGROUND_SIDE = 96  # default working size (longest side): small enough to see
 PLAYGROUND_SIDES = (8, 512)  # the range the UI and the API accept
 KERNEL_LIMIT = 1000.0  # |weight| accepted in an edited kernel
 OVERLAY_COLOR = (255, 64, 64)
+PADDING_COLOR = (190, 215, 255)  # the zeros "same" padding adds around the input
 
 
 class InputError(ValueError):
@@ -468,16 +469,27 @@ def run_playground(image: np.ndarray, kernel: np.ndarray, stride: int, padding: 
 def playground_images(pg: Playground, lang: str) -> tuple[Image.Image, Image.Image, Image.Image, dict]:
     """Input with the kernel's window marked, output with the pixel marked, pooled output."""
     k = pg.kernel.shape[0]
-    in_img, _ = to_gray_image(pg.image, signed=False)
-    s_in = display_scale(pg.image.shape)
     p = convolution.pad_amount(k, pg.padding)
-    in_marked = _mark(in_img, s_in, pg.pixel.top, pg.pixel.left, k)
+    # The input with its zero padding drawn as a pale blue ring: the window may hang over it.
+    in_img, _ = to_gray_image(np.pad(pg.image, p), signed=False)
+    if p:
+        rgb = np.asarray(in_img.convert("RGB")).copy()
+        ring = np.ones(rgb.shape[:2], bool)
+        ring[p:-p, p:-p] = False
+        rgb[ring] = PADDING_COLOR
+        in_img = Image.fromarray(rgb)
+    s_in = display_scale(in_img.size[::-1])
+    in_marked = _mark(in_img, s_in, pg.pixel.top + p, pg.pixel.left + p, k)
     out_img, how = to_gray_image(pg.output)
     s_out = display_scale(pg.output.shape)
     out_marked = _mark(out_img, s_out, pg.pixel.row, pg.pixel.col, 1)
     pool_img, pool_how = to_gray_image(pg.pooled, signed=how == "signed")
     s_pool = display_scale(pg.pooled.shape)
-    pool_big = pool_img.resize((pool_img.width * s_pool, pool_img.height * s_pool), Image.NEAREST)
+    pr, pc = pg.pixel.row // 2, pg.pixel.col // 2  # the 2×2 block holding the selected pixel
+    if pr < pg.pooled.shape[0] and pc < pg.pooled.shape[1]:
+        pool_big = _mark(pool_img, s_pool, pr, pc, 1)
+    else:
+        pool_big = pool_img.resize((pool_img.width * s_pool, pool_img.height * s_pool), Image.NEAREST)
     return in_marked, out_marked, pool_big, {"in_scale": s_in, "out_scale": s_out, "padding_px": p,
                                              "gray": how, "pool_gray": pool_how}
 

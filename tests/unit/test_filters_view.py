@@ -146,3 +146,17 @@ def test_load_input_dataset(fashion):
     for bad in (-1, 10000, 2.5, "x", float("nan"), None):
         with pytest.raises(fv.InputError):
             fv.load_input("dataset", index=bad)
+
+
+def test_same_padding_is_drawn_and_the_pooled_block_marked():
+    x = np.random.default_rng(0).random((12, 12))
+    same = fv.run_playground(x, convolution.preset_kernel("sobel_x"), 1, "same", 5, 7, "max")
+    a, _, pool_img, meta = fv.playground_images(same, "en")
+    assert meta["padding_px"] == 1 and tuple(np.asarray(a)[meta["in_scale"] // 2, -2]) == fv.PADDING_COLOR
+    valid = fv.run_playground(x, convolution.preset_kernel("sobel_x"), 1, "valid", 5, 7, "max")
+    a, _, _, meta = fv.playground_images(valid, "en")
+    assert meta["padding_px"] == 0 and tuple(np.asarray(a)[meta["in_scale"] // 2, -2]) != fv.PADDING_COLOR
+    s = fv.display_scale(same.pooled.shape)
+    red = np.asarray(pool_img)[..., 0].astype(int) - np.asarray(pool_img)[..., 1]
+    ys, xs = np.nonzero(red > 100)  # output pixel (5, 7) lies in pooled cell (2, 3)
+    assert ys.min() // s in (1, 2) and xs.min() // s in (2, 3)
