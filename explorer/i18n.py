@@ -278,7 +278,7 @@ TEXT: dict[str, dict[str, str]] = {
         "poolm_max": "máximo",
         "poolm_avg": "media",
         "apply_button": "Aplicar",
-        "pg_input": "Entrada I (ventana en rojo; relleno de ceros en azul)",
+        "pg_input": "Entrada I (ventana roja; relleno azul)",
         "pg_output": "Salida I ∗ K (pulsa un píxel)",
         "pg_pool": "Salida tras la agrupación 2×2",
         "pg_info": (
@@ -619,7 +619,7 @@ TEXT: dict[str, dict[str, str]] = {
         "poolm_max": "max",
         "poolm_avg": "average",
         "apply_button": "Apply",
-        "pg_input": "Input I (window in red; zero padding in blue)",
+        "pg_input": "Input I (red window; blue padding)",
         "pg_output": "Output I ∗ K (click a pixel)",
         "pg_pool": "Output after 2×2 pooling",
         "pg_info": (

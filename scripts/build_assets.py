@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -227,9 +228,140 @@ def build_efficientnet_lite0() -> dict:
         "metrics": metrics,
     }
 
+# The adversarially trained CNN (Madry et al. 2017, "Towards Deep Learning Models Resistant to
+# Adversarial Attacks", eq. 2): the cnn_fashion architecture and optimiser, trained on PGD examples,
+# min_θ E[max_{‖δ‖∞≤ε} L(f_θ(x+δ), y)]. Epochs: see ADV_TRAIN["epochs_note"].
+CNN_FASHION_ADV_PARAMS = dict(CNN_FASHION_PARAMS, epochs=4)
+ADV_TRAIN = dict(
+    eps=0.1,  # ≈ 25.5/255: a tenth of the pixel range, the usual Fashion-MNIST budget
+    steps=7, step_size=0.025, random_start=True,  # PGD-7, α = ε/4, from a random point of the ball
+    eps_warmup_epochs=1.0,  # ε (and α with it) grows linearly from 0 over the first epoch
+    attack_mode="eval",  # examples made with batch norm's running statistics and no dropout
+    epochs_note="EPOCHS_NOTE_PLACEHOLDER",
+)
+# Robustness is measured on a fixed 2,000-image subset of the test set (adversarial.sample_batch,
+# seed 0), for both the standard and the adversarially trained CNN; clean accuracy on all 10,000.
+ROBUST_EVAL = dict(subset=2000, subset_seed=0, eps_255=(0, 2, 4, 8, 16, 25, 32), pgd_steps=20,
+                   pgd_step="2.5·ε/steps", pgd_random_start=True, batch=500)
+
+
+def train_adversarial(model, tc: training.TrainConfig, ds, eps: float, steps: int, step_size: float,
+                      warmup_epochs: float = 1.0, stop_after_steps: int | None = None) -> dict:
+    """PGD adversarial training (Madry et al. 2017): every batch is replaced by its PGD-``steps``
+    adversarial examples (made in eval mode on the current weights), then one optimiser step on
+    them. Same data split, optimiser and one-cycle schedule as explorer.training.train."""
+    from explorer import adversarial
+
+    gen = torch.Generator().manual_seed(tc.seed)
+    train_idx, _ = training.split_indices(tc)
+    x_pool, y_pool = ds.train.images[train_idx], ds.train.labels[train_idx]
+    fmt = torch.channels_last
+    model.to(memory_format=fmt)
+    opt = training.make_optimizer(tc.optimizer, model.parameters(), tc.lr, tc.weight_decay)
+    spe = tc.steps_per_epoch()
+    total = spe * tc.epochs
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tc.lr, total_steps=total,
+                                                cycle_momentum=True)
+    warm = max(1, int(warmup_epochs * spe))
+    t0, step, run_loss, run_correct, run_n = time.time(), 0, 0.0, 0, 0
+    for epoch in range(tc.epochs):
+        perm = torch.randperm(len(y_pool), generator=gen)
+        for b in range(spe):
+            idx = perm[b * tc.batch_size:(b + 1) * tc.batch_size]
+            x = x_pool[idx].float().div_(255.0).contiguous(memory_format=fmt)
+            y = y_pool[idx]
+            ramp = min(1.0, (step + 1) / warm)
+            model.eval().requires_grad_(False)  # private model: the attack needs no weight gradients
+            x_adv = adversarial.pgd(model, x, y, eps * ramp, step_size * ramp, steps,
+                                    random_start=True, seed=tc.seed * 1_000_000 + step)
+            model.train().requires_grad_(True)
+            logits = model(x_adv.contiguous(memory_format=fmt))
+            loss = F.cross_entropy(logits, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            run_loss += float(loss) * len(y)
+            run_correct += int((logits.argmax(1) == y).sum())
+            run_n += len(y)
+            if step % 50 == 0 or step == total:
+                print(f"cnn_fashion_adv: epoch {epoch + 1}/{tc.epochs} step {step}/{total} "
+                      f"ε {eps * ramp:.3f} adv loss {run_loss / run_n:.3f} adv acc "
+                      f"{run_correct / run_n:.3f} ({time.time() - t0:.0f} s)", flush=True)
+                run_loss, run_correct, run_n = 0.0, 0, 0
+            if stop_after_steps is not None and step >= stop_after_steps:
+                break
+        if stop_after_steps is not None and step >= stop_after_steps:
+            break
+    model.eval().to(memory_format=torch.contiguous_format)
+    return {"steps": step, "seconds": time.time() - t0}
+
+
+def robustness(model, ds, label: str) -> dict:
+    """Clean accuracy on the 10,000 test images; FGSM and PGD accuracy per ε on the fixed subset."""
+    from explorer import adversarial
+
+    ev = ROBUST_EVAL
+    clean = training.evaluate(model, ds.test.images, ds.test.labels)
+    x, y = adversarial.sample_batch(ds.test, ev["subset"], ev["subset_seed"])
+    eps = [k / 255 for k in ev["eps_255"]]
+    out = {"test_acc": round(clean.acc, 4), "test_loss": round(clean.loss, 4),
+           "subset_clean_acc": round(adversarial.accuracy(model, x, y), 4)}
+    for method in adversarial.METHODS:
+        t0 = time.time()
+        rows = adversarial.epsilon_sweep(model, x, y, eps, method, pgd_steps=ev["pgd_steps"],
+                                         batch=ev["batch"])
+        out[f"{method}_acc"] = {f"{k:g}/255": round(r["accuracy"], 4)
+                                for k, r in zip(ev["eps_255"], rows)}
+        print(f"{label}: {method} " + " ".join(f"{k}:{v:.3f}" for k, v in out[f"{method}_acc"].items())
+              + f" ({time.time() - t0:.0f} s)", flush=True)
+    return out
+
+
+def build_cnn_fashion_adv() -> dict:
+    from models.cnn import load_checkpoint
+
+    ds = data.load("fashion")
+    cnn_cfg, tc = training.validate(CNN_FASHION_ADV_PARAMS)
+    model = training.build_model(cnn_cfg, tc.seed)
+    a = ADV_TRAIN
+    run = train_adversarial(model, tc, ds, a["eps"], a["steps"], a["step_size"], a["eps_warmup_epochs"])
+    print(f"cnn_fashion_adv: trained {run['steps']} steps in {run['seconds']:.0f} s", flush=True)
+    ckpt, onnx_path = ASSETS / "cnn_fashion_adv.pt", ASSETS / "cnn_fashion_adv.onnx"
+    metrics = {**robustness(model, ds, "cnn_fashion_adv"), "epochs": tc.epochs, "steps": run["steps"],
+               "train_seconds": round(run["seconds"], 1)}
+    export_onnx(model, onnx_path)
+    x = ds.test.floats().numpy()
+    logits_ort = np.concatenate([runtime.run(onnx_path, x[i:i + 1000]) for i in range(0, len(x), 1000)])
+    with torch.inference_mode():
+        logits_pt = np.concatenate([model(torch.from_numpy(x[i:i + 1000])).numpy()
+                                    for i in range(0, len(x), 1000)])
+    metrics["ort_test_acc"] = round(float((logits_ort.argmax(1) == ds.test.labels.numpy()).mean()), 4)
+    metrics["ort_max_abs_diff"] = float(np.abs(logits_ort - logits_pt).max())
+    save_checkpoint(model, ckpt, metrics)
+    standard, _ = load_checkpoint(ASSETS / "cnn_fashion.pt")
+    return {
+        "files": {"checkpoint": ckpt.name, "onnx": onnx_path.name},
+        "sha256": {ckpt.name: sha256(ckpt), onnx_path.name: sha256(onnx_path)},
+        "what": "Fashion-MNIST classifier (SmallCNN, the cnn_fashion architecture) trained adversarially "
+                "with PGD (Madry et al. 2017); input (B,1,28,28) pixels in [0,1], output logits",
+        "made_by": "make assets (python -m scripts.build_assets cnn_fashion_adv)",
+        "dataset": {"name": "Fashion-MNIST", "source": str(data.locate("fashion")),
+                    "train_images": training.TRAIN_POOL, "test_images": len(ds.test)},
+        "model_config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cnn_cfg).items()},
+        "train_params": CNN_FASHION_ADV_PARAMS,
+        "adversarial_training": ADV_TRAIN,
+        "robustness_eval": {**ROBUST_EVAL, "eps_255": list(ROBUST_EVAL["eps_255"]),
+                            "attacks": "untargeted, explorer.adversarial.epsilon_sweep; accuracy on "
+                                       "the subset (test_acc: all 10,000 test images)"},
+        "metrics": metrics,
+        "compare_cnn_fashion": robustness(standard, ds, "cnn_fashion"),
+    }
+
 
 BUILDERS = {"cnn_fashion": build_cnn_fashion, "imagenet_classes": build_imagenet_classes,
-            "efficientnet_lite0": build_efficientnet_lite0}
+            "efficientnet_lite0": build_efficientnet_lite0, "cnn_fashion_adv": build_cnn_fashion_adv}
 
 
 def main(argv: list[str] | None = None) -> None:
