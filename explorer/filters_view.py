@@ -11,7 +11,6 @@ from typing import Any, Sequence
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
-from plotly.subplots import make_subplots
 
 from explorer import convolution, filters, images
 from explorer.i18n import num, t

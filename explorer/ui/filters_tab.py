@@ -13,9 +13,10 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from explorer import convolution, filters, filters_view as fv, images
+from explorer import convolution, filters, filters_view as fv
 from explorer.i18n import num, t
 from explorer.session import SessionStore
+from explorer.ui import inputs
 from explorer.ui.common import L, friendly, lang_of, session_key, user_error
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
@@ -90,22 +91,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         gr.Markdown(L("filters_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
-                source = gr.Radio([(L(f"src_{s}"), s) for s in fv.SOURCES], value=DEFAULT_SOURCE,
-                                  label=L("source_label"), elem_id="filters-source")
-                sample = gr.Dropdown([(L(f"sample_{s}"), s) for s in images.SAMPLES],
-                                     value=DEFAULT_SAMPLE, label=L("sample_label"), elem_id="filters-sample")
-                with gr.Row(visible=False) as ds_row:
-                    ds_index = gr.Number(0, precision=0, label=L("ds_index_label"),  # bounds checked (translated) in load_input
-                                         elem_id="filters-ds-index", scale=3)
-                    ds_random = gr.Button(L("ds_random"), scale=1, size="sm")
-                # A file, not gr.Image: gr.Image decodes uploads itself before our checks run, so a
-                # corrupt file or a decompression bomb would fail inside Gradio, untranslated.
-                upload = gr.File(file_types=["image"], type="filepath", visible=False,
-                                 label=L("upload_label"), elem_id="filters-upload", height=120)
-                sketch = gr.Sketchpad(type="numpy", visible=False, label=L("draw_label"),
-                                      elem_id="filters-sketch", canvas_size=(280, 280), height=320,
-                                      brush=gr.Brush(default_size=18, colors=["#000000", "#ffffff"],
-                                                     color_mode="fixed"))
+                inp = inputs.build("filters", DEFAULT_SAMPLE, DEFAULT_SOURCE)
                 net = gr.Radio([(L(f"net_{k}"), k) for k in filters.NETS], value=DEFAULT_NET,
                                label=L("net_label"), info=L("net_info"), elem_id="filters-net")
                 analyse = gr.Button(L("analyse_button"), variant="primary", elem_id="filters-analyse")
@@ -202,7 +188,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
 
     # The playground's pictures and the overlay go out as JPEG: Gradio's default WebP costs 30-60 ms
     # a view at 512 px (measured), the most expensive step of a click; it is as lossy as JPEG anyway.
-    image_inputs = [source, sample, ds_index, upload, sketch]
+    image_inputs = inp.components
 
     # ---- handlers: thin; the work is in explorer.filters and explorer.filters_view ------------
 
@@ -210,28 +196,6 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         net_obj = _net(net_key, lang, request, store)
         img = fv.load_input(src, smp, idx, up, sk)
         return net_obj, img, net_obj.prepare(img, from_dataset=src == "dataset")
-
-    @friendly
-    def show_source(src: str, lang: str):
-        return (gr.update(visible=src == "sample"), gr.update(visible=src == "dataset"),
-                gr.update(visible=src == "upload"), gr.update(visible=src == "draw"))
-
-    def ready(src, smp, idx, up, sk):
-        """Quietly end a UI chain when the selected source has nothing to analyse yet (no upload,
-        a cleared drawing); the API endpoints still say so."""
-        blank = sk is None or (isinstance(sk, dict) and sk.get("composite") is None
-                               and sk.get("background") is None)
-        if (src == "upload" and not up) or (src == "draw" and blank):
-            raise gr.Error("", visible=False, print_exception=False)
-        if src == "draw":
-            try:
-                fv.load_input(src, smp, idx, up, sk)
-            except (fv.InputError, images.ImageError):
-                raise gr.Error("", visible=False, print_exception=False) from None
-
-    @friendly
-    def random_index(lang: str):
-        return int(np.random.default_rng().integers(0, 10000))
 
     @friendly
     def classify(src, smp, idx, up, sk, net_key, lang, request: gr.Request):
@@ -461,13 +425,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
 
     # A new image (sample, dataset number, upload, drawing, or switching the source) → prediction,
     # feature maps and playground; an empty upload or drawing ends the chain quietly.
-    source.change(show_source, [source, lang], [sample, ds_row, upload, sketch], api_visibility="private",
-                  show_progress="hidden", queue=False)
-    ds_random.click(random_index, [lang], [ds_index], api_visibility="private", show_progress="hidden",
-                    queue=False)
-    image_events = [source.change, sample.change, ds_index.change, upload.change, sketch.input]
-    checked = gr.on(image_events, ready, image_inputs, None, api_visibility="private", queue=False,
-                    show_progress="hidden", trigger_mode="always_last")
+    checked = inputs.wire(inp)
     network_views(checked)
     playground_view(checked)
 
