@@ -22,7 +22,7 @@ import gradio as gr  # noqa: E402
 from explorer import filters, training  # noqa: E402
 from explorer.i18n import DEFAULT_LANG  # noqa: E402
 from explorer.session import SessionStore  # noqa: E402
-from explorer.ui import common, filters_tab, train_tab  # noqa: E402
+from explorer.ui import adversarial_tab, common, filters_tab, saliency_tab, train_tab  # noqa: E402
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
@@ -54,6 +54,8 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         with gr.Tabs():
             train_tab.build(store, lang)
             filters_tab.build(store, lang)
+            saliency_tab.build(store, lang)
+            adversarial_tab.build(store, lang)
 
         # The page's language: the browser's, unless the user picks the other one. Setting the
         # radio fires its change event, which redraws every computed text in that language.

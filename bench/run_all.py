@@ -16,11 +16,12 @@ from bench.common import BENCH_DIR, ROOT, load_results
 
 # startup first: a cold start is best measured before this run has warmed caches with training
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
-           "train": "bench.bench_train"}
+           "saliency_adv": "bench.bench_saliency_adv", "train": "bench.bench_train"}
 README = BENCH_DIR / "README.md"
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
-                  "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)"}
+                  "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
+                  "saliency_adv": "Saliency and Adversarial tabs (bench_saliency_adv.py)"}
 
 METHOD = """\
 ## What is measured
@@ -56,6 +57,11 @@ METHOD = """\
   warm-up; the feature-map and playground targets are checked on the gradio_client call, the
   classification target on the ONNX Runtime run. When a target is missed the in-process work
   behind it is profiled (cProfile; recorded under `profile` in results.json).
+- **bench_saliency_adv.py** — in-process, the functions the Saliency and Adversarial tabs call, on
+  EfficientNet-Lite0 and the cat photo at 224 × 224: Grad-CAM (default layer), integrated gradients
+  with 32 steps (and with the default refinement to < 5 % completeness error), occlusion (32 px
+  patches, stride 16, batched through ONNX Runtime), FGSM and PGD-10 at ε = 2/255; and an FGSM ε
+  sweep of 256 Fashion-MNIST test images × 8 ε on the shipped CNN. Medians after a warm-up.
 
 The machine is shared: each script waits (up to `BENCH_QUIET_WAIT` s, default 60) for other
 processes to go quiet, and a repetition during which they used ≥ 20 % of the CPU is discarded and
@@ -72,7 +78,7 @@ def targets_table(results: dict[str, Any]) -> list[str]:
     """Every target with its measured value and PASS/FAIL, as Markdown lines."""
     lines = ["| Target | Measured | Target | Result |", "|---|---:|---:|:---:|"]
     n_pass = n_all = 0
-    for key in ("train", "startup", "ort", "filters"):
+    for key in ("train", "startup", "ort", "filters", "saliency_adv"):
         for row in results.get(key, {}).get("targets", []):
             n_all += 1
             n_pass += row["pass"]
@@ -109,7 +115,7 @@ def render(results: dict[str, Any]) -> str:
     lines += ["## Targets", ""] + targets_table(results) + [""]
 
     lines += ["## Other measurements", "", "| Measurement | Value |", "|---|---:|"]
-    for key in ("train", "startup", "ort", "filters"):
+    for key in ("train", "startup", "ort", "filters", "saliency_adv"):
         for row in results.get(key, {}).get("measurements", []):
             lines.append(f"| {_cell(row['name'])} | {_cell(row['measured_text'])} |")
     lines.append("")
@@ -166,14 +172,14 @@ def render(results: dict[str, Any]) -> str:
 
 
 def print_table(results: dict[str, Any]) -> None:
-    rows = [r for k in ("train", "startup", "ort", "filters")
+    rows = [r for k in ("train", "startup", "ort", "filters", "saliency_adv")
             for r in results.get(k, {}).get("targets", [])]
     w = max([len(r["name"]) for r in rows] + [10])
     print(f"\n{'target':<{w}}  {'measured':>14}  {'target':>14}  result")
     for r in rows:
         print(f"{r['name']:<{w}}  {r['measured_text']:>14}  {r['target_text']:>14}  "
               f"{'PASS' if r['pass'] else 'FAIL'}")
-    infos = [r for k in ("train", "startup", "ort", "filters")
+    infos = [r for k in ("train", "startup", "ort", "filters", "saliency_adv")
              for r in results.get(k, {}).get("measurements", [])]
     if infos:
         print()

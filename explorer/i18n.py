@@ -168,7 +168,7 @@ TEXT: dict[str, dict[str, str]] = {
         "src_draw": "Dibujar",
         "sample_label": "Foto de ejemplo (scikit-image)",
         "ds_index_label": "Imagen de prueba n.º (0–9999)",
-        "ds_random": "🎲 Al azar",
+        "ds_random": "Al azar",
         "upload_label": "Tu imagen (cualquier formato y tamaño)",
         "draw_label": "Dibuja una prenda",
         "net_label": "Red",
@@ -361,6 +361,130 @@ TEXT: dict[str, dict[str, str]] = {
         "kp_custom": "Personalizado",
         # filters tab: normalisation
         "prep_norm": "dentro de la red: (x − {mean}) / {std} → de {lo} a {hi}",
+        # adversarial tab
+        "tab_adversarial": "Ataques adversarios",
+        "adv_intro": (
+            "**¿Nos podemos fiar?** Un cambio diminuto en cada píxel, invisible para nosotros, puede "
+            "cambiar la predicción (Goodfellow et al. 2014: el panda que pasa a ser un gibón; la señal "
+            "de stop que se lee «velocidad máxima 80»). El ataque sigue el gradiente de la pérdida "
+            "respecto a la **imagen**, no a los pesos: **FGSM** da un solo paso de tamaño ε; **PGD** "
+            "(Madry et al. 2017) da muchos pasos pequeños sin salir nunca de la bola de radio ε. ε se "
+            "mide en niveles de gris: 2/255 es un cambio de 2 niveles de 255."),
+        "net_fashion_adv": "CNN Fashion-MNIST robusta (entrenada con PGD)",
+        "adv_method_label": "Ataque",
+        "adv_method_fgsm": "FGSM (un paso)",
+        "adv_method_pgd": "PGD (varios pasos)",
+        "adv_eps_label": "ε: cambio máximo por píxel (niveles de gris, de 255)",
+        "adv_eps_info": "2/255 suele bastar contra una red de ImageNet; 25/255 contra una de Fashion-MNIST.",
+        "adv_pgd_section": "Opciones de PGD",
+        "adv_steps_label": "Pasos de PGD",
+        "adv_step_label": "Tamaño de paso α (niveles de gris; 0 = automático, 2,5·ε/pasos)",
+        "adv_step_info": "Madry et al. 2017: 2,5·ε/pasos basta para llegar al borde de la bola.",
+        "adv_random_start": "Empezar en un punto al azar de la bola",
+        "adv_targeted": "Ataque dirigido: llevar la predicción a una clase elegida",
+        "adv_target_label": "Clase objetivo",
+        "adv_run": "▶ Atacar",
+        "adv_original": "Original",
+        "adv_perturbation": "Perturbación",
+        "adv_adversarial": "Adversaria",
+        "adv_predictions": "Predicción antes y después",
+        "adv_before": "antes",
+        "adv_after": "después del ataque",
+        "adv_progress": "paso {step} de {steps}",
+        "adv_delta_note": (
+            "La perturbación se muestra **×{factor}**: gris medio es 0, negro y blanco son −ε y +ε (ε ="
+            " {eps}). El cambio real más grande es de {linf}."),
+        "adv_flipped": (
+            "**La red ha cambiado de opinión.** {method}, ε = {eps}: «{before}» ({pb} %) → «{after}» "
+            "({pa} %), con un cambio máximo de {linf} por píxel."),
+        "adv_held": (
+            "**La red resiste.** {method}, ε = {eps}: sigue diciendo «{after}» ({pa} %; antes {pb} %). "
+            "Prueba con un ε mayor o con PGD."),
+        "adv_target_reached": "Objetivo «{target}» alcanzado.",
+        "adv_target_missed": "No ha llegado al objetivo «{target}».",
+        "sweep_intro": (
+            "### Exactitud frente a ε El mismo ataque sobre un lote de imágenes de prueba, con ε "
+            "creciente: la red normal cae enseguida; la entrenada con ejemplos adversarios (PGD) "
+            "aguanta mucho más, a cambio de algo de exactitud sin ataque."),
+        "sweep_nets": "Redes",
+        "sweep_n": "Imágenes de prueba",
+        "sweep_max": "ε máximo (niveles de gris)",
+        "sweep_run": "▶ Medir",
+        "sweep_label": "Exactitud frente a ε",
+        "sweep_title": "Exactitud bajo ataque {method}",
+        "sweep_x": "ε (niveles de gris, de 255)",
+        "sweep_y": "exactitud (%)",
+        "sweep_hover": "ε = %{x}/255<br>exactitud %{y:.1f} %",
+        "sweep_running": "Atacando con {net} ({i} de {n})…",
+        "sweep_stopped": "Detenido: se muestran los ε ya medidos.",
+        "sweep_done": "Hecho: {n} imágenes de prueba por red.",
+        "err_bad_attack": "Ataque desconocido «{value}»: usa fgsm o pgd.",
+        "err_sweep_nets": "Elige al menos una red de: {choices}.",
+        # saliency tab
+        "tab_saliency": "Saliencia",
+        "sal_intro": (
+            "**¿Dónde mira la red?** Cada método reparte la predicción entre los píxeles de la imagen "
+            "de una forma distinta: el gradiente (qué píxel la cambiaría más), SmoothGrad (el gradiente"
+            " promediado con ruido), Gradientes Integrados (la contribución de cada píxel desde una "
+            "imagen de referencia), Grad-CAM (qué zonas de una capa profunda pesan en la clase), Guided"
+            " Backprop y el método de oclusión (tapar cada trozo y ver cuánto baja la probabilidad). "
+            "Las zonas se ven, pero ¿nos podemos fiar? Mira la comprobación de cordura de abajo."),
+        "sal_target_label": "Clase que se explica",
+        "sal_target_info": "Por defecto, la que la red predice; elige otra para ver qué la apoyaría.",
+        "sal_target_top": "La predicción de la red",
+        "sal_methods_label": "Métodos",
+        "sal_m_saliency": "Gradiente (saliencia)",
+        "sal_m_smoothgrad": "SmoothGrad",
+        "sal_m_integrated_gradients": "Gradientes integrados",
+        "sal_m_gradcam": "Grad-CAM",
+        "sal_m_guided_backprop": "Guided Backprop",
+        "sal_m_guided_gradcam": "Guided Grad-CAM",
+        "sal_m_occlusion": "Oclusión",
+        "sal_params": "Parámetros de los métodos",
+        "sal_sg_n": "SmoothGrad: muestras con ruido",
+        "sal_sg_std": "SmoothGrad: ruido (σ, fracción del rango)",
+        "sal_ig_base": "Gradientes integrados: imagen de referencia",
+        "sal_base_black": "negra",
+        "sal_base_blur": "desenfocada",
+        "sal_base_noise": "ruido",
+        "sal_ig_steps": "Gradientes integrados: pasos",
+        "sal_ig_steps_info": "Se añaden pasos solos si la suma no cuadra al 5 %.",
+        "sal_cam_layer": "Grad-CAM: capa",
+        "sal_occ_window": "Oclusión: lado del parche (px)",
+        "sal_occ_stride": "Oclusión: desplazamiento (px)",
+        "sal_run": "Explicar",
+        "sal_sanity_run": "Comprobación de cordura",
+        "sal_grid_label": "Mapas de atribución",
+        "sal_input": "lo que ve la red",
+        "sal_status": "Se explica **«{target}»**. La red predice «{top}» ({p} %).",
+        "sal_target_not_top5": "(La clase explicada no está entre sus 5 primeras.)",
+        "sal_ig_note": "Σ = {total}; f(x) − f(ref.) = {diff}",
+        "sal_layer_note": "capa {layer}",
+        "sal_occ_note": "parche {w} px, paso {s} px · {n} pasadas ONNX",
+        "sal_signed_note": "rojo a favor, azul en contra",
+        "sal_magnitude_note": "magnitud, de 0 al percentil 99",
+        "sal_completeness": (
+            "**Completitud de los gradientes integrados** (referencia {baseline}): la suma de las "
+            "atribuciones es **{total}** y f(x) − f(referencia) = {fx} − {fb} = **{diff}**; la "
+            "diferencia es {delta} (**{rel} %**; el método promete 0)."),
+        "sal_sanity_intro": (
+            "### Comprobación de cordura (Adebayo et al. 2018) Si un mapa explica la *red*, debe "
+            "cambiar cuando destruimos lo que la red aprendió. Sustituimos los pesos por ruido capa a "
+            "capa, desde la salida, y recalculamos cada mapa: ρ es la correlación de rangos con el mapa"
+            " de la red entrenada. Un método que sigue igual (ρ cerca de 1) solo está detectando bordes"
+            " de la imagen."),
+        "sal_sanity_grid": "Mapas con pesos cada vez más aleatorios",
+        "sal_corr_label": "Correlación con el mapa original",
+        "sal_corr_title": "¿Cambia el mapa al destruir la red?",
+        "sal_corr_x": "capas con pesos aleatorios (desde arriba)",
+        "sal_corr_y": "correlación de rangos de Spearman ρ",
+        "sal_trained": "red entrenada",
+        "sal_randomised": "+ aleatorias: {layer}",
+        "sal_sanity_step": "Paso {step} de {steps}: pesos aleatorios hasta {layer}…",
+        "sal_sanity_stopped": "Detenido.",
+        "sal_sanity_done": "Hecho. Dependen de la red (ρ < 0,5 al final): {passed}. No pasan: {failed}.",
+        "err_sal_methods": "Elige al menos un método de: {choices}.",
+        "err_sal_baseline": "Referencia desconocida «{value}»: usa black, blur o noise.",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -512,7 +636,7 @@ TEXT: dict[str, dict[str, str]] = {
         "src_draw": "Draw",
         "sample_label": "Sample photo (scikit-image)",
         "ds_index_label": "Test image no. (0–9999)",
-        "ds_random": "🎲 Random",
+        "ds_random": "Random",
         "upload_label": "Your image (any format and size)",
         "draw_label": "Draw a garment",
         "net_label": "Network",
@@ -701,6 +825,132 @@ TEXT: dict[str, dict[str, str]] = {
         "kp_custom": "Custom",
         # filters tab: normalisation
         "prep_norm": "inside the network: (x − {mean}) / {std} → {lo} to {hi}",
+        # adversarial tab
+        "tab_adversarial": "Adversarial attacks",
+        "adv_intro": (
+            "**Can we trust it?** A tiny change to every pixel, invisible to us, can change the "
+            "prediction (Goodfellow et al. 2014: the panda that becomes a gibbon; the stop sign read as"
+            " \"speed limit 80\"). The attack follows the gradient of the loss with respect to the "
+            "**image**, not the weights: **FGSM** takes one step of size ε; **PGD** (Madry et al. 2017)"
+            " takes many small steps without ever leaving the ball of radius ε. ε is in grey levels: "
+            "2/255 is a change of 2 levels out of 255."),
+        "net_fashion_adv": "Robust Fashion-MNIST CNN (PGD-trained)",
+        "adv_method_label": "Attack",
+        "adv_method_fgsm": "FGSM (one step)",
+        "adv_method_pgd": "PGD (many steps)",
+        "adv_eps_label": "ε: largest change per pixel (grey levels, of 255)",
+        "adv_eps_info": (
+            "2/255 is often enough against an ImageNet network; 25/255 against a Fashion-MNIST one."),
+        "adv_pgd_section": "PGD options",
+        "adv_steps_label": "PGD steps",
+        "adv_step_label": "Step size α (grey levels; 0 = automatic, 2.5·ε/steps)",
+        "adv_step_info": "Madry et al. 2017: 2.5·ε/steps is enough to reach the edge of the ball.",
+        "adv_random_start": "Start at a random point of the ball",
+        "adv_targeted": "Targeted attack: push the prediction to a chosen class",
+        "adv_target_label": "Target class",
+        "adv_run": "▶ Attack",
+        "adv_original": "Original",
+        "adv_perturbation": "Perturbation",
+        "adv_adversarial": "Adversarial",
+        "adv_predictions": "Prediction before and after",
+        "adv_before": "before",
+        "adv_after": "after the attack",
+        "adv_progress": "step {step} of {steps}",
+        "adv_delta_note": (
+            "The perturbation is shown **×{factor}**: mid-grey is 0, black and white are −ε and +ε (ε ="
+            " {eps}). The largest real change is {linf}."),
+        "adv_flipped": (
+            "**The network changed its mind.** {method}, ε = {eps}: “{before}” ({pb} %) → “{after}” "
+            "({pa} %), with a largest change of {linf} per pixel."),
+        "adv_held": (
+            "**The network holds.** {method}, ε = {eps}: it still says “{after}” ({pa} %; before {pb} "
+            "%). Try a larger ε or PGD."),
+        "adv_target_reached": "Target “{target}” reached.",
+        "adv_target_missed": "Target “{target}” not reached.",
+        "sweep_intro": (
+            "### Accuracy against ε The same attack on a batch of test images, with growing ε: the "
+            "standard network falls at once; the one trained on adversarial examples (PGD) holds out "
+            "much longer, at the cost of some clean accuracy."),
+        "sweep_nets": "Networks",
+        "sweep_n": "Test images",
+        "sweep_max": "Largest ε (grey levels)",
+        "sweep_run": "▶ Measure",
+        "sweep_label": "Accuracy against ε",
+        "sweep_title": "Accuracy under {method} attack",
+        "sweep_x": "ε (grey levels, of 255)",
+        "sweep_y": "accuracy (%)",
+        "sweep_hover": "ε = %{x}/255<br>accuracy %{y:.1f} %",
+        "sweep_running": "Attacking {net} ({i} of {n})…",
+        "sweep_stopped": "Stopped: the ε values measured so far are shown.",
+        "sweep_done": "Done: {n} test images per network.",
+        "err_bad_attack": "Unknown attack “{value}”: use fgsm or pgd.",
+        "err_sweep_nets": "Choose at least one network of: {choices}.",
+        # saliency tab
+        "tab_saliency": "Saliency",
+        "sal_intro": (
+            "**Where does the network look?** Each method shares the prediction out among the image's "
+            "pixels differently: the gradient (which pixel would change it most), SmoothGrad (the "
+            "gradient averaged over noisy copies), Integrated Gradients (each pixel's contribution from"
+            " a reference image), Grad-CAM (which areas of a deep layer weigh for the class), Guided "
+            "Backprop, and occlusion (cover each patch and see how far the probability drops). The "
+            "areas show, but can we trust them? See the sanity check below."),
+        "sal_target_label": "Class explained",
+        "sal_target_info": (
+            "By default the one the network predicts; pick another to see what would support it."),
+        "sal_target_top": "The network's prediction",
+        "sal_methods_label": "Methods",
+        "sal_m_saliency": "Gradient (saliency)",
+        "sal_m_smoothgrad": "SmoothGrad",
+        "sal_m_integrated_gradients": "Integrated gradients",
+        "sal_m_gradcam": "Grad-CAM",
+        "sal_m_guided_backprop": "Guided Backprop",
+        "sal_m_guided_gradcam": "Guided Grad-CAM",
+        "sal_m_occlusion": "Occlusion",
+        "sal_params": "Method parameters",
+        "sal_sg_n": "SmoothGrad: noisy samples",
+        "sal_sg_std": "SmoothGrad: noise (σ, fraction of the range)",
+        "sal_ig_base": "Integrated gradients: reference image",
+        "sal_base_black": "black",
+        "sal_base_blur": "blurred",
+        "sal_base_noise": "noise",
+        "sal_ig_steps": "Integrated gradients: steps",
+        "sal_ig_steps_info": "Steps are added automatically until the sum checks out within 5 %.",
+        "sal_cam_layer": "Grad-CAM: layer",
+        "sal_occ_window": "Occlusion: patch side (px)",
+        "sal_occ_stride": "Occlusion: stride (px)",
+        "sal_run": "Explain",
+        "sal_sanity_run": "Sanity check",
+        "sal_grid_label": "Attribution maps",
+        "sal_input": "what the network sees",
+        "sal_status": "Explaining **“{target}”**. The network predicts “{top}” ({p} %).",
+        "sal_target_not_top5": "(The explained class is not in its top 5.)",
+        "sal_ig_note": "Σ = {total}; f(x) − f(ref.) = {diff}",
+        "sal_layer_note": "layer {layer}",
+        "sal_occ_note": "patch {w} px, stride {s} px · {n} ONNX passes",
+        "sal_signed_note": "red for, blue against",
+        "sal_magnitude_note": "magnitude, 0 to the 99th percentile",
+        "sal_completeness": (
+            "**Completeness of integrated gradients** ({baseline} reference): the attributions sum to "
+            "**{total}** and f(x) − f(reference) = {fx} − {fb} = **{diff}**; they differ by {delta} "
+            "(**{rel} %**; the method promises 0)."),
+        "sal_sanity_intro": (
+            "### Sanity check (Adebayo et al. 2018) If a map explains the *network*, it must change "
+            "when we destroy what the network learned. We replace the weights with noise layer by "
+            "layer, from the output down, and recompute each map: ρ is the rank correlation with the "
+            "trained network's map. A method that stays the same (ρ near 1) is only detecting the "
+            "image's edges."),
+        "sal_sanity_grid": "Maps with more and more random weights",
+        "sal_corr_label": "Correlation with the original map",
+        "sal_corr_title": "Does the map change when the network is destroyed?",
+        "sal_corr_x": "layers with random weights (from the top)",
+        "sal_corr_y": "Spearman rank correlation ρ",
+        "sal_trained": "trained network",
+        "sal_randomised": "+ random: {layer}",
+        "sal_sanity_step": "Step {step} of {steps}: random weights down to {layer}…",
+        "sal_sanity_stopped": "Stopped.",
+        "sal_sanity_done": "Done. Depend on the network (ρ < 0.5 at the end): {passed}. Fail: {failed}.",
+        "err_sal_methods": "Choose at least one method of: {choices}.",
+        "err_sal_baseline": "Unknown reference “{value}”: use black, blur or noise.",
     },
 }
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import math
 from typing import Any, Callable
 
 import gradio as gr
 
 from explorer import data, filters_view, images, training
-from explorer.i18n import TEXT, config_error_message, image_error_message, lang_from_accept, norm_lang, t
+from explorer.i18n import TEXT, config_error_message, image_error_message, lang_from_accept, norm_lang, num, t
 
 log = logging.getLogger("explorer")
 
@@ -115,3 +116,48 @@ def friendly(fn: Callable) -> Callable:
             raise _translate(err, lang_from(args, kwargs)) from None
     return wrapper
 
+
+
+def _first_time(done: bool) -> bool:
+    if done:
+        raise gr.Error("", visible=False, print_exception=False)  # ends the chain quietly
+    return True
+
+
+def _if_shown(done: bool) -> None:
+    if not done:
+        raise gr.Error("", visible=False, print_exception=False)
+
+
+def draw_events(tab: gr.Tab, shown: gr.State, lang: gr.Radio) -> list:
+    """The events after which a tab draws its views: the first time it is opened (not on every page
+    load: a class loading the page at once would pay for tabs nobody opened) and, once shown, every
+    language switch. ``shown`` is the tab's own ``gr.State(False)``. Chain with ``.success``."""
+    return [tab.select(_first_time, [shown], [shown], api_visibility="private", queue=False),
+            lang.change(_if_shown, [shown], None, api_visibility="private", queue=False)]
+
+
+def int_in(value: Any, lo: int, hi: int, lang: str, field: str) -> int:
+    """``value`` as an int in [lo, hi], or a translated error naming ``field`` (an i18n key): the
+    check Gradio's own components skip for raw API calls (NaN, wrong types, fractions)."""
+    try:
+        f = float(value)
+        ok = math.isfinite(f) and f == int(f) and lo <= int(f) <= hi
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise user_error(lang, "err_int_range", field=t(lang, field), value=str(value)[:20], lo=lo, hi=hi)
+    return int(f)
+
+
+def float_in(value: Any, lo: float, hi: float, lang: str, field: str) -> float:
+    """``value`` as a finite float in [lo, hi], or a translated error naming ``field``."""
+    try:
+        f = float(value)
+        ok = math.isfinite(f) and lo <= f <= hi
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise user_error(lang, "err_float_range", field=t(lang, field), value=str(value)[:20],
+                         lo=num(lang, lo, 3), hi=num(lang, hi, 3))
+    return f

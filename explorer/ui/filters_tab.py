@@ -6,9 +6,7 @@ API (gradio_client): ``/classify``, ``/feature_maps``, ``/filters``, ``/layers``
 """
 from __future__ import annotations
 
-import math
 import os
-from typing import Any
 
 import gradio as gr
 import numpy as np
@@ -17,7 +15,7 @@ from explorer import convolution, filters, filters_view as fv
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
-from explorer.ui.common import L, friendly, lang_of, session_key, user_error
+from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
 DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
@@ -34,29 +32,6 @@ def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -
     if key == "session" and model is None:
         raise user_error(lang, "err_no_session_model")
     return filters.get_net(key, model, sess.params.get("dataset", "fashion"))
-
-
-def _int_in(value: Any, lo: int, hi: int, lang: str, field: str) -> int:
-    try:
-        f = float(value)
-        ok = math.isfinite(f) and f == int(f) and lo <= int(f) <= hi
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise user_error(lang, "err_int_range", field=t(lang, field), value=str(value)[:20], lo=lo, hi=hi)
-    return int(f)
-
-
-def _float_in(value: Any, lo: float, hi: float, lang: str, field: str) -> float:
-    try:
-        f = float(value)
-        ok = math.isfinite(f) and lo <= f <= hi
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise user_error(lang, "err_float_range", field=t(lang, field), value=str(value)[:20],
-                         lo=num(lang, lo, 3), hi=num(lang, hi, 3))
-    return f
 
 
 def _layer_choices(net: filters.Net) -> list[tuple[str, str]]:
@@ -241,7 +216,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         elif layer_name not in names:
             raise user_error(lang, "err_bad_layer", value=str(layer_name)[:40])
         stage = net_obj.stage(layer_name)
-        ch = _int_in(0 if ch is None else ch, 0, stage.shape[0] - 1, lang, "channel_label")
+        ch = int_in(0 if ch is None else ch, 0, stage.shape[0] - 1, lang, "channel_label")
         acts = filters.feature_maps(net_obj, filters.to_tensor(pre), layer_name)
         shown = filters.strongest_channels(acts)
         base = fv.network_input_image(pre)
@@ -302,12 +277,12 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         if layer_name not in [s.name for s in net_obj.stages()]:
             raise user_error(lang, "err_bad_layer", value=str(layer_name)[:40])
         stage = net_obj.stage(layer_name)
-        ch = _int_in(ch, 0, stage.shape[0] - 1, lang, "channel_label")
-        steps = _int_in(steps, *filters.MAXIMIZE_STEPS, lang, "mx_steps")
-        lr = _float_in(lr, *filters.MAXIMIZE_LR, lang, "mx_lr")
-        jitter = _int_in(jitter, *filters.MAXIMIZE_JITTER, lang, "mx_jitter")
-        blur = _float_in(blur, *filters.MAXIMIZE_BLUR, lang, "mx_blur")
-        seed = _int_in(seed, 0, 2**31 - 1, lang, "seed_label")
+        ch = int_in(ch, 0, stage.shape[0] - 1, lang, "channel_label")
+        steps = int_in(steps, *filters.MAXIMIZE_STEPS, lang, "mx_steps")
+        lr = float_in(lr, *filters.MAXIMIZE_LR, lang, "mx_lr")
+        jitter = int_in(jitter, *filters.MAXIMIZE_JITTER, lang, "mx_jitter")
+        blur = float_in(blur, *filters.MAXIMIZE_BLUR, lang, "mx_blur")
+        seed = int_in(seed, 0, 2**31 - 1, lang, "seed_label")
         stop = store.get(session_key(request)).new_run("maximize")
         history = []
         last = None
@@ -342,7 +317,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             return gr.skip()
         if name not in PRESET_ORDER:
             raise user_error(lang, "err_bad_preset_kernel", value=str(name)[:30])
-        size = _int_in(size, 3, 5, lang, "ksize_label")
+        size = int_in(size, 3, 5, lang, "ksize_label")
         if size not in (3, 5):
             raise user_error(lang, "err_int_range", field=t(lang, "ksize_label"), value=size, lo=3, hi=5)
         k = convolution.preset_kernel(name, size)
@@ -355,20 +330,20 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         pixel. JSON: output shape, the pixel's value, patch and products."""
         lang = lang_of(lang)
         k = fv.parse_kernel(kernel_rows)
-        s = _int_in(stride_v, 1, convolution.MAX_STRIDE, lang, "stride_label")
+        s = int_in(stride_v, 1, convolution.MAX_STRIDE, lang, "stride_label")
         if padding_v not in convolution.PADDINGS:
             raise user_error(lang, "err_bad_padding", value=str(padding_v)[:20])
         if pool_v not in convolution.POOL_MODES:
             raise user_error(lang, "err_bad_pool", value=str(pool_v)[:20])
-        side = _int_in(size_v, *fv.PLAYGROUND_SIDES, lang, "pg_size_label")
+        side = int_in(size_v, *fv.PLAYGROUND_SIDES, lang, "pg_size_label")
         img = fv.load_input(src, smp, idx, up, sk)
         x = fv.playground_input(img, side)
         if min(x.shape) < k.shape[0]:
             raise user_error(lang, "err_image_smaller_than_kernel", h=x.shape[0], w=x.shape[1], k=k.shape[0])
         pad = convolution.pad_amount(k.shape[0], padding_v)
         h_out, w_out = (convolution.output_size(n, k.shape[0], s, pad) for n in x.shape)
-        r = None if row_v in (None, "") else _int_in(row_v, 0, max(h_out - 1, 0), lang, "row_label")
-        c = None if col_v in (None, "") else _int_in(col_v, 0, max(w_out - 1, 0), lang, "col_label")
+        r = None if row_v in (None, "") else int_in(row_v, 0, max(h_out - 1, 0), lang, "row_label")
+        c = None if col_v in (None, "") else int_in(col_v, 0, max(w_out - 1, 0), lang, "col_label")
         pg = fv.run_playground(x, k, s, padding_v, r, c, pool_v)
         in_img, out_img, pool_img, meta = fv.playground_images(pg, lang)
         info = t(lang, "pg_info", h=x.shape[0], w=x.shape[1], k=k.shape[0], p=meta["padding_px"], s=s,
@@ -460,24 +435,12 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     pg_out.select(pick_pixel, [conv_json], [row, col], api_visibility="private", show_progress="hidden",
                   queue=False).success(convolve, conv_in, conv_out, **hidden)
 
-    # The tab is drawn the first time it is opened (not on every page load), then again in the
-    # other language when the language changes.
-    def first_time(done: bool):
-        if done:
-            raise gr.Error("", visible=False, print_exception=False)
-        return True
-
-    def if_shown(done: bool):
-        if not done:
-            raise gr.Error("", visible=False, print_exception=False)
-
-    def draw_all(ev):
+    # Drawn the first time the tab is opened (not on every page load), and again in the other
+    # language when the language changes.
+    for ev in draw_events(tab, shown, lang):
         ev = ev.success(layers, layers_in, layers_out, **hidden)
         network_views(ev).success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
         playground_view(ev)
-
-    draw_all(tab.select(first_time, [shown], [shown], api_visibility="private", queue=False))
-    draw_all(lang.change(if_shown, [shown], None, api_visibility="private", queue=False))
 
 
 def _jsonable(d: dict) -> dict:

@@ -1,0 +1,95 @@
+"""The Adversarial tab driven as a script would: gradio_client against the launched app."""
+import threading
+import time
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+pytestmark = pytest.mark.slow
+
+ATTACK_DEFAULTS = dict(steps=10, step=0, random_start=True, seed=0, targeted=False, target=None)
+
+
+def client(url: str) -> Client:
+    return Client(url, verbose=False, analytics_enabled=False)
+
+
+def attack(c, source="sample", sample="cat", index=0, net="imagenet", method="pgd", eps=2, lang="en", **kw):
+    p = dict(ATTACK_DEFAULTS, **kw)
+    return c.predict(source, sample, index, None, None, net, method, eps, p["steps"], p["step"], p["random_start"],
+                     p["seed"], p["targeted"], p["target"], lang, api_name="/attack")
+
+
+def test_endpoints_are_named(app_url):
+    names = set(client(app_url).view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/attack", "/epsilon_sweep", "/stop_attack", "/attack_classes"} <= names
+
+
+def test_two_grey_levels_fool_efficientnet(app_url):
+    out = attack(client(app_url), eps=2)
+    s = out[-1]
+    assert s["before"][0]["label"] == "Egyptian cat" and s["flipped"]
+    assert s["linf_255"] <= 2 + 1e-3 and s["eps_255"] == 2
+    assert "changed its mind" in out[0] and "×" in out[4]
+
+
+def test_targeted_pgd_on_fashion_reaches_the_target(app_url, fashion):
+    c = client(app_url)
+    idx = 0  # an ankle boot
+    out = attack(c, source="dataset", index=idx, net="fashion", eps=32, steps=40, targeted=True, target=8, lang="es")
+    s = out[-1]
+    assert s["before"][0]["index"] == int(fashion.test.labels[idx])
+    assert s["after"][0]["index"] == 8 and "Objetivo «Bolso» alcanzado" in out[0]
+    assert s["linf_255"] <= 32 + 1e-3
+
+
+def test_fgsm_zero_eps_changes_nothing(app_url):
+    s = attack(client(app_url), source="dataset", index=3, net="fashion", method="fgsm", eps=0)[-1]
+    assert s["linf"] == 0 and not s["flipped"] and s["before"] == s["after"]
+
+
+def test_sweep_robust_network_holds_where_the_standard_one_falls(app_url):
+    c = client(app_url)
+    outs = list(c.submit(["fashion", "fashion_adv"], "fgsm", 300, 32, 10, "en", api_name="/epsilon_sweep"))
+    acc = outs[-1][2]["accuracy"]
+    std = {round(r["eps_255"]): r["accuracy"] for r in acc["fashion"]}
+    rob = {round(r["eps_255"]): r["accuracy"] for r in acc["fashion_adv"]}
+    assert std[0] > 0.85 and rob[0] > 0.75
+    assert rob[16] > std[16] + 0.2 and rob[32] > std[32]
+    assert [std[k] for k in sorted(std)] == sorted(std.values(), reverse=True)
+    assert "Done" in outs[-1][0]
+
+
+def test_stop_ends_a_sweep_early(app_url):
+    c = client(app_url)
+    job = c.submit(["fashion", "fashion_adv"], "pgd", 2000, 64, 40, "en", api_name="/epsilon_sweep")
+    seen = []
+
+    def consume():
+        for o in job:
+            seen.append(o)
+
+    th = threading.Thread(target=consume)
+    th.start()
+    while not seen:
+        time.sleep(0.1)
+    t0 = time.monotonic()
+    c.predict(api_name="/stop_attack")
+    th.join(timeout=60)
+    assert not th.is_alive() and time.monotonic() - t0 < 30
+    assert "Stopped" in seen[-1][0]
+
+
+def test_bad_values_get_clear_messages(app_url):
+    c = client(app_url)
+    with pytest.raises(AppError, match="Train tab"):
+        attack(c, net="session")
+    with pytest.raises(AppError, match="Target class"):
+        attack(c, source="dataset", net="fashion", targeted=True, target=50)
+    with pytest.raises(AppError, match="al menos una red"):
+        c.predict([], "fgsm", 300, 32, 10, "es", api_name="/epsilon_sweep")
+    with pytest.raises(AppError, match="not an image|No image|Upload"):
+        c.predict("upload", "cat", 0, None, None, "fashion", "fgsm", 8, 10, 0, True, 0, False, None, "en",
+                  api_name="/attack")
+    assert attack(c, eps=1)[-1]["before"][0]["index"] == 285  # still serving
