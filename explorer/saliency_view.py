@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from explorer import saliency
 from explorer.i18n import num, t
-from explorer.plots import _layout, font
+from explorer.plots import BADGE_MARGIN, _layout, font
 
 TILE = 224  # side of each map in the grid, pixels
 BAR_H = 10
@@ -37,11 +37,12 @@ def maps_grid(base: Image.Image, maps: Sequence[tuple[str, np.ndarray, bool, str
     rows = -(-len(tiles) // cols)
     head, foot = 22, 44
     cell_w, cell_h = TILE + 16, head + TILE + foot
-    canvas = Image.new("RGB", (cols * cell_w + 8, rows * cell_h + 8), "white")
+    top = BADGE_MARGIN  # room for the label Gradio draws over the image's top-left corner
+    canvas = Image.new("RGB", (cols * cell_w + 8, top + rows * cell_h + 8), "white")
     d = ImageDraw.Draw(canvas)
     for i, (title, amap, signed, note) in enumerate(tiles):
         r, c = divmod(i, cols)
-        x0, y0 = 8 + c * cell_w, 8 + r * cell_h
+        x0, y0 = 8 + c * cell_w, top + 8 + r * cell_h
         d.text((x0, y0 + 3), _fit(d, title, fnt, TILE), fill=(20, 20, 20), font=fnt)
         if amap is None:
             img = base.convert("RGB").resize((TILE, TILE), Image.NEAREST if base.width < 64 else Image.BILINEAR)
@@ -112,11 +113,12 @@ def sanity_grid(base: Image.Image, records: list[dict], methods: Sequence[str], 
     """Rows: the trained network, then each randomisation step; columns: methods."""
     fnt, small = font(12), font(11)
     side = 112
-    left, head = 120, 22
+    left, head = 120, 22 + BADGE_MARGIN
     canvas = Image.new("RGB", (left + len(methods) * (side + 6) + 6, head + len(records) * (side + 6) + 6), "white")
     d = ImageDraw.Draw(canvas)
     for j, m in enumerate(methods):
-        d.text((left + j * (side + 6), 4), _fit(d, t(lang, f"sal_m_{m}"), small, side), fill=(20, 20, 20), font=small)
+        d.text((left + j * (side + 6), head - 18), _fit(d, t(lang, f"sal_m_{m}"), small, side), fill=(20, 20, 20),
+               font=small)
     for i, rec in enumerate(records):
         y = head + i * (side + 6)
         label = t(lang, "sal_trained") if rec["step"] == 0 else t(lang, "sal_randomised", layer=rec["layer"])
@@ -160,7 +162,9 @@ def correlation_figure(records: list[dict], methods: Sequence[str], lang: str) -
     fig.update_xaxes(title_text=t(lang, "sal_corr_x"))
     fig.update_yaxes(title_text=t(lang, "sal_corr_y"), range=[-0.2, 1.05])
     fig.update_layout(title=dict(text=t(lang, "sal_corr_title"), font_size=14))
-    _layout(fig, 360, lang)
+    _layout(fig, 420, lang)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0),
+                      margin=dict(b=120))
     return fig
 
 

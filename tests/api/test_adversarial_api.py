@@ -92,4 +92,8 @@ def test_bad_values_get_clear_messages(app_url):
     with pytest.raises(AppError, match="not an image|No image|Upload"):
         c.predict("upload", "cat", 0, None, None, "fashion", "fgsm", 8, 10, 0, True, 0, False, None, "en",
                   api_name="/attack")
+    with pytest.raises(AppError, match="64"):  # ε beyond the slider: refused (by Gradio's own check)
+        attack(c, eps=1000)
+    with pytest.raises(AppError, match="100"):
+        attack(c, steps=10**6)
     assert attack(c, eps=1)[-1]["before"][0]["index"] == 285  # still serving

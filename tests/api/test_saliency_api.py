@@ -67,4 +67,8 @@ def test_bad_values_get_clear_messages(app_url):
         explain(c, methods=["gradcam"], layer="features.nope")
     with pytest.raises(AppError, match="Train tab"):
         explain(c, net="session")
+    with pytest.raises(AppError, match="112"):  # an occlusion window beyond the slider
+        explain(c, methods=["occlusion"], window=500)
+    with pytest.raises(AppError, match="128"):
+        explain(c, methods=["integrated_gradients"], steps=10**5)
     assert explain(c, methods=["saliency"])[3]["methods"]["saliency"]["map_shape"] == [28, 28]
