@@ -29,14 +29,7 @@ ATTACK_CONCURRENCY = int(os.environ.get("DLE_ATTACK_CONCURRENCY", "1"))
 
 
 def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -> filters.Net:
-    if key not in NETS:
-        raise user_error(lang, "err_bad_net", value=str(key)[:30])
-    if key == "fashion_adv":
-        return adv.robust_cnn()
-    sess = store.get(session_key(request))
-    if key == "session" and sess.model is None:
-        raise user_error(lang, "err_no_session_model")
-    return filters.get_net(key, sess.model, sess.params.get("dataset", "fashion"))
+    return inputs.network(key, NETS, lang, request, store)
 
 
 def build(store: SessionStore, lang: gr.Radio) -> None:

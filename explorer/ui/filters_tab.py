@@ -25,13 +25,7 @@ MAXIMIZE_CONCURRENCY = int(os.environ.get("DLE_MAXIMIZE_CONCURRENCY", "1"))
 
 
 def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -> filters.Net:
-    if key not in filters.NETS:
-        raise user_error(lang, "err_bad_net", value=str(key)[:30])
-    sess = store.get(session_key(request))
-    model = sess.model if key == "session" else None
-    if key == "session" and model is None:
-        raise user_error(lang, "err_no_session_model")
-    return filters.get_net(key, model, sess.params.get("dataset", "fashion"))
+    return inputs.network(key, filters.NETS, lang, request, store)
 
 
 def _layer_choices(net: filters.Net) -> list[tuple[str, str]]:

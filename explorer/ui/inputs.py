@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import gradio as gr
 import numpy as np
 
-from explorer import filters_view as fv
+from explorer import filters, filters_view as fv
 from explorer import images
-from explorer.ui.common import L, friendly
+from explorer.session import SessionStore
+from explorer.ui.common import L, friendly, session_key, user_error
 
 
 @dataclass
@@ -81,3 +82,19 @@ def wire(inp: ImageInputs) -> gr.events.Dependency:
     triggers = [inp.source.change, inp.sample.change, inp.ds_index.change, inp.upload.change, inp.sketch.input]
     return gr.on(triggers, ready, inp.components, None, api_visibility="private", queue=False,
                  show_progress="hidden", trigger_mode="always_last")
+
+
+def network(key: str, allowed: tuple[str, ...], lang: str, request: gr.Request | None,
+            store: SessionStore) -> filters.Net:
+    """The network a tab's radio names: a shipped one (shared), the robust CNN, or a frozen copy of
+    this session's trained model (labelled with its data set); a translated error otherwise."""
+    if key not in allowed:
+        raise user_error(lang, "err_bad_net", value=str(key)[:30])
+    if key == "fashion_adv":
+        from explorer import adversarial
+
+        return adversarial.robust_cnn()
+    sess = store.get(session_key(request))
+    if key == "session" and sess.model is None:
+        raise user_error(lang, "err_no_session_model")
+    return filters.get_net(key, sess.model, sess.params.get("dataset", "fashion"))

@@ -11,7 +11,6 @@ import os
 
 import gradio as gr
 
-from explorer import adversarial as adv
 from explorer import filters, filters_view as fv, saliency
 from explorer import saliency_view as sv
 from explorer.i18n import t
@@ -27,14 +26,7 @@ SALIENCY_CONCURRENCY = int(os.environ.get("DLE_SALIENCY_CONCURRENCY", "1"))
 
 
 def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -> filters.Net:
-    if key not in NETS:
-        raise user_error(lang, "err_bad_net", value=str(key)[:30])
-    if key == "fashion_adv":
-        return adv.robust_cnn()
-    sess = store.get(session_key(request))
-    if key == "session" and sess.model is None:
-        raise user_error(lang, "err_no_session_model")
-    return filters.get_net(key, sess.model, sess.params.get("dataset", "fashion"))
+    return inputs.network(key, NETS, lang, request, store)
 
 
 def _methods(value, lang: str, allowed=saliency.METHODS) -> list[str]:
