@@ -173,6 +173,17 @@ def test_full_randomisation_changes_gradient_maps(cnn, fashion):
     _clean(cnn.module)
 
 
+def test_full_randomisation_changes_every_gradient_map_on_efficientnet(eff, cat):
+    """On a photo (no black background for x − baseline to zero out) every gradient-based map,
+    integrated gradients included, loses its ranking once all the weights are random."""
+    methods = ("saliency", "integrated_gradients", "guided_backprop")
+    last = saliency.sanity_check(eff, cat, 285, methods, params={"integrated_gradients": {"n_steps": 16}})[-1]
+    assert last["layer"] == "stem"
+    for m in methods:
+        assert last["correlation"][m] is not None and last["correlation"][m] < 0.5, (m, last["correlation"])
+    _clean(eff.module)
+
+
 def test_sanity_check_stops_and_is_seeded(cnn, fashion):
     x = fashion.test.floats(slice(2, 3))
     a = saliency.sanity_check(cnn, x, 3, ("saliency",), steps=2, seed=5)
