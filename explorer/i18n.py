@@ -402,8 +402,9 @@ TEXT: dict[str, dict[str, str]] = {
             "Prueba con un ε mayor o con PGD."),
         "adv_target_reached": "Objetivo «{target}» alcanzado.",
         "adv_target_missed": "No ha llegado al objetivo «{target}».",
+        "sweep_heading": "### Exactitud frente a ε",
         "sweep_intro": (
-            "### Exactitud frente a ε El mismo ataque sobre un lote de imágenes de prueba, con ε "
+            "El mismo ataque sobre un lote de imágenes de prueba, con ε "
             "creciente: la red normal cae enseguida; la entrenada con ejemplos adversarios (PGD) "
             "aguanta mucho más, a cambio de algo de exactitud sin ataque."),
         "sweep_nets": "Redes",
@@ -467,8 +468,9 @@ TEXT: dict[str, dict[str, str]] = {
             "**Completitud de los gradientes integrados** (referencia {baseline}): la suma de las "
             "atribuciones es **{total}** y f(x) − f(referencia) = {fx} − {fb} = **{diff}**; la "
             "diferencia es {delta} (**{rel} %**; el método promete 0)."),
+        "sal_sanity_heading": "### Comprobación de cordura (Adebayo et al. 2018)",
         "sal_sanity_intro": (
-            "### Comprobación de cordura (Adebayo et al. 2018) Si un mapa explica la *red*, debe "
+            "Si un mapa explica la *red*, debe "
             "cambiar cuando destruimos lo que la red aprendió. Sustituimos los pesos por ruido capa a "
             "capa, desde la salida, y recalculamos cada mapa: ρ es la correlación de rangos con el mapa"
             " de la red entrenada. Un método que sigue igual (ρ cerca de 1) solo está detectando bordes"
@@ -867,8 +869,9 @@ TEXT: dict[str, dict[str, str]] = {
             "%). Try a larger ε or PGD."),
         "adv_target_reached": "Target “{target}” reached.",
         "adv_target_missed": "Target “{target}” not reached.",
+        "sweep_heading": "### Accuracy against ε",
         "sweep_intro": (
-            "### Accuracy against ε The same attack on a batch of test images, with growing ε: the "
+            "The same attack on a batch of test images, with growing ε: the "
             "standard network falls at once; the one trained on adversarial examples (PGD) holds out "
             "much longer, at the cost of some clean accuracy."),
         "sweep_nets": "Networks",
@@ -933,8 +936,9 @@ TEXT: dict[str, dict[str, str]] = {
             "**Completeness of integrated gradients** ({baseline} reference): the attributions sum to "
             "**{total}** and f(x) − f(reference) = {fx} − {fb} = **{diff}**; they differ by {delta} "
             "(**{rel} %**; the method promises 0)."),
+        "sal_sanity_heading": "### Sanity check (Adebayo et al. 2018)",
         "sal_sanity_intro": (
-            "### Sanity check (Adebayo et al. 2018) If a map explains the *network*, it must change "
+            "If a map explains the *network*, it must change "
             "when we destroy what the network learned. We replace the weights with noise layer by "
             "layer, from the output down, and recompute each map: ρ is the rank correlation with the "
             "trained network's map. A method that stays the same (ρ near 1) is only detecting the "

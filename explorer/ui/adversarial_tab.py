@@ -70,6 +70,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 preds = gr.Plot(label=L("adv_predictions"), elem_id="adv-predictions")
                 with gr.Accordion(L("json_label"), open=False):
                     attack_json = gr.JSON(label="/attack", elem_id="adv-json")
+        gr.Markdown(L("sweep_heading"))
         gr.Markdown(L("sweep_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):

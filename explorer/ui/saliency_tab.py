@@ -71,6 +71,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 completeness = gr.Markdown(elem_id="sal-completeness")
                 with gr.Accordion(L("json_label"), open=False):
                     sal_json = gr.JSON(label="/saliency", elem_id="sal-json")
+        gr.Markdown(L("sal_sanity_heading"))
         gr.Markdown(L("sal_sanity_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
