@@ -126,7 +126,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                             k_size = gr.Radio([3, 5], value=3, label=L("ksize_label"), scale=1)
                         kernel = gr.Dataframe(fv.kernel_rows(convolution.preset_kernel("laplacian")),
                                               headers=["1", "2", "3"], datatype="number", type="array",
-                                              interactive=True, label=L("kernel_label"),
+                                              interactive=True, label=L("kernel_grid_label"),
                                               elem_id="filters-kernel")
                         with gr.Row():
                             stride = gr.Slider(1, convolution.MAX_STRIDE, value=1, step=1, label=L("stride_label"))

@@ -70,3 +70,20 @@ def test_spanish_status_and_plots_use_decimal_commas():
     fig = plots.confusion_figure(np.eye(10, dtype=int) * 1000, [str(i) for i in range(10)], "es")
     assert "10\u202f000 imágenes" in fig.layout.title.text and "100,0 %" in fig.layout.title.text
     assert fig.layout.separators == ",\u202f"
+
+
+def test_no_key_is_written_twice_in_a_language():
+    """A repeated key in the TEXT literal silently replaces the first text (it happened: the
+    playground's kernel label replaced the Train tab's)."""
+    import ast
+    from pathlib import Path
+
+    import explorer.i18n
+
+    tree = ast.parse(Path(explorer.i18n.__file__).read_text())
+    tables = [n for n in ast.walk(tree) if isinstance(n, ast.Dict) and all(
+        isinstance(k, ast.Constant) and k.value in ("es", "en") for k in n.keys) and n.keys]
+    assert tables
+    for lang_dict in (v for t in tables for v in t.values):
+        keys = [k.value for k in lang_dict.keys]
+        assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
