@@ -29,6 +29,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from explorer import filters
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ROBUST_CHECKPOINT = ASSETS / "cnn_fashion_adv.pt"
 ROBUST_ONNX = ASSETS / "cnn_fashion_adv.onnx"
@@ -352,20 +354,13 @@ def epsilon_sweep(model: Callable, x: torch.Tensor, y: torch.Tensor, eps_list: S
 
 # -------------------------------------------------------------------------- the robust network
 
-_robust_lock = threading.Lock()
-_robust: list = []  # the one robust Net of this process, once loaded
-
-
-def robust_cnn():
+@filters._once
+def robust_cnn() -> filters.Net:
     """The adversarially trained Fashion-MNIST CNN (assets/cnn_fashion_adv.pt, PGD training, built
     by ``make assets``) as an ``explorer.filters.Net``: loaded once per process, frozen, shared."""
-    with _robust_lock:
-        if not _robust:
-            from explorer import filters
-            from models.cnn import load_checkpoint
+    from models.cnn import load_checkpoint
 
-            model, _ = load_checkpoint(ROBUST_CHECKPOINT)
-            model.requires_grad_(False)
-            _robust.append(filters.Net("fashion_adv", model, "gray28", ROBUST_ONNX,
-                                       filters._cnn_stage_points(model), filters.fashion_names))
-        return _robust[0]
+    model, _ = load_checkpoint(ROBUST_CHECKPOINT)
+    model.requires_grad_(False)
+    return filters.Net("fashion_adv", model, "gray28", ROBUST_ONNX, filters._cnn_stage_points(model),
+                       filters.fashion_names)

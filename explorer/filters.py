@@ -134,13 +134,13 @@ def _cnn_stage_points(model: nn.Module) -> list[tuple[str, str, str]]:
     return points
 
 
-def fashion_names(lang: str) -> list[str]:
-    return list(data.FASHION_CLASSES[lang if lang in data.FASHION_CLASSES else "en"])
-
-
 def _names_of(dataset: str) -> Callable[[str], list[str]]:
+    """lang -> the data set's class names (English for an unknown language)."""
     table = data.FASHION_CLASSES if dataset == "fashion" else data.DIGIT_CLASSES
     return lambda lang: list(table[lang if lang in table else "en"])
+
+
+fashion_names = _names_of("fashion")
 
 
 _build_lock = threading.Lock()  # one Net per shipped network, even when two first calls race

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from explorer import convolution, filters, images
 from explorer.i18n import num, t
-from explorer.plots import _layout
+from explorer.plots import _fit, _layout
 
 PLAYGROUND_SIDE = 96  # default working size (longest side): small enough to see every pixel
 PLAYGROUND_SIDES = (8, 512)  # the range the UI and the API accept
@@ -104,7 +104,7 @@ def preprocess_strip(pre: images.Preprocessed, lang: str, height: int = 168,
     for i, (tl, caption, size) in enumerate(tiles):
         canvas.paste(tl, (x, BADGE_MARGIN))
         d.rectangle([x - 1, BADGE_MARGIN - 1, x + tl.width, BADGE_MARGIN + height], outline=(200, 200, 200))
-        d.text((x, BADGE_MARGIN + height + 6), _clip(d, caption, fnt, max(tl.width, 90)), fill=(30, 30, 30), font=fnt)
+        d.text((x, BADGE_MARGIN + height + 6), _fit(d, caption, fnt, max(tl.width, 90)), fill=(30, 30, 30), font=fnt)
         d.text((x, BADGE_MARGIN + height + 23), size, fill=(110, 110, 110), font=small)
         if norm_line and i == len(tiles) - 1:
             d.text((x, BADGE_MARGIN + height + 39), norm_line, fill=(40, 90, 160), font=small)
@@ -122,12 +122,6 @@ def _short(lang: str, x: float) -> str:
     if mark in text:
         text = text.rstrip("0").rstrip(mark)
     return text.replace("-", "−")
-
-
-def _clip(d: ImageDraw.ImageDraw, text: str, fnt, width: int) -> str:
-    while text and d.textlength(text, font=fnt) > width:
-        text = text[:-2] + "…" if len(text) > 2 else ""
-    return text
 
 
 def network_input_image(pre: images.Preprocessed, scale: int = 1) -> Image.Image:

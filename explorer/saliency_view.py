@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from explorer import saliency
 from explorer.i18n import num, t
-from explorer.plots import BADGE_MARGIN, _layout, font
+from explorer.plots import BADGE_MARGIN, _fit, _layout, font
 
 TILE = 224  # side of each map in the grid, pixels
 BAR_H = 10
@@ -20,12 +20,6 @@ def _colorbar(width: int, signed: bool) -> Image.Image:
     ramp = np.linspace(-1, 1, width) if signed else np.linspace(0, 1, width)
     rgb = saliency.colorize(np.tile(ramp, (BAR_H, 1)), signed)
     return Image.fromarray((rgb * 255).round().astype(np.uint8))
-
-
-def _fit(d: ImageDraw.ImageDraw, text: str, fnt, width: int) -> str:
-    while text and d.textlength(text, font=fnt) > width:
-        text = text[:-2] + "…"
-    return text
 
 
 def maps_grid(base: Image.Image, maps: Sequence[tuple[str, np.ndarray, bool, str]], lang: str,

@@ -44,6 +44,18 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def ort_agreement(model: torch.nn.Module, onnx_path: Path, ds) -> dict:
+    """ONNX Runtime on the whole test set: the accuracy the app serves, and the largest logit
+    difference from torch."""
+    x = ds.test.floats().numpy()
+    logits_ort = np.concatenate([runtime.run(onnx_path, x[i:i + 1000]) for i in range(0, len(x), 1000)])
+    with torch.inference_mode():
+        logits_pt = np.concatenate([model(torch.from_numpy(x[i:i + 1000])).numpy()
+                                    for i in range(0, len(x), 1000)])
+    return {"ort_test_acc": round(float((logits_ort.argmax(1) == ds.test.labels.numpy()).mean()), 4),
+            "ort_max_abs_diff": float(np.abs(logits_ort - logits_pt).max())}
+
+
 def build_cnn_fashion() -> dict:
     ds = data.load("fashion")
     cnn_cfg, tc = training.validate(CNN_FASHION_PARAMS)
@@ -59,14 +71,7 @@ def build_cnn_fashion() -> dict:
                "epochs": tc.epochs, "steps": done.step, "train_seconds": round(train_s, 1)}
     save_checkpoint(model, ckpt, metrics)
     export_onnx(model, onnx_path)
-    # ORT on the whole test set: the accuracy the app serves, and its agreement with torch
-    x = ds.test.floats().numpy()
-    logits_ort = np.concatenate([runtime.run(onnx_path, x[i:i + 1000]) for i in range(0, len(x), 1000)])
-    with torch.inference_mode():
-        logits_pt = np.concatenate([model(torch.from_numpy(x[i:i + 1000])).numpy()
-                                    for i in range(0, len(x), 1000)])
-    metrics["ort_test_acc"] = round(float((logits_ort.argmax(1) == ds.test.labels.numpy()).mean()), 4)
-    metrics["ort_max_abs_diff"] = float(np.abs(logits_ort - logits_pt).max())
+    metrics.update(ort_agreement(model, onnx_path, ds))
     save_checkpoint(model, ckpt, metrics)  # again, now with the ORT figures
     return {
         "files": {"checkpoint": ckpt.name, "onnx": onnx_path.name},
@@ -368,13 +373,7 @@ def build_cnn_fashion_adv() -> dict:
     metrics = {**robustness(model, ds, "cnn_fashion_adv"), "epochs": tc.epochs, "steps": run["steps"],
                "train_seconds": round(run["seconds"], 1)}
     export_onnx(model, onnx_path)
-    x = ds.test.floats().numpy()
-    logits_ort = np.concatenate([runtime.run(onnx_path, x[i:i + 1000]) for i in range(0, len(x), 1000)])
-    with torch.inference_mode():
-        logits_pt = np.concatenate([model(torch.from_numpy(x[i:i + 1000])).numpy()
-                                    for i in range(0, len(x), 1000)])
-    metrics["ort_test_acc"] = round(float((logits_ort.argmax(1) == ds.test.labels.numpy()).mean()), 4)
-    metrics["ort_max_abs_diff"] = float(np.abs(logits_ort - logits_pt).max())
+    metrics.update(ort_agreement(model, onnx_path, ds))
     save_checkpoint(model, ckpt, metrics)
     standard, _ = load_checkpoint(init)
     return {
