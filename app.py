@@ -15,14 +15,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "numba_cache"))
+# OpenMP threads that wait passively: with active spinning, two torch calls at once (a training run
+# and an attention view, or two processes on a 2-core box) slowed a 12 ms forward to 600 ms.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "matplotlib"))
 
 import gradio as gr  # noqa: E402
 
-from explorer import filters, training  # noqa: E402
+from explorer import attention, filters, training  # noqa: E402
 from explorer.i18n import DEFAULT_LANG  # noqa: E402
 from explorer.session import SessionStore  # noqa: E402
-from explorer.ui import adversarial_tab, common, filters_tab, saliency_tab, train_tab  # noqa: E402
+from explorer.ui import adversarial_tab, attention_tab, common, filters_tab, saliency_tab, train_tab  # noqa: E402
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
@@ -56,6 +59,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
             filters_tab.build(store, lang)
             saliency_tab.build(store, lang)
             adversarial_tab.build(store, lang)
+            attention_tab.build(store, lang)
 
         # The page's language: the browser's, unless the user picks the other one. Setting the
         # radio fires its change event, which redraws every computed text in that language.
@@ -88,6 +92,7 @@ def _warm_up() -> None:
     try:
         training.warm_up()
         filters.warm_up()
+        attention.warm_up()
     except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
         print(f"warm-up skipped: {err}", flush=True)
 

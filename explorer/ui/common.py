@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from explorer import data, filters_view, images, training
+from explorer import attention, data, filters_view, images, training
 from explorer.i18n import TEXT, config_error_message, image_error_message, lang_from_accept, norm_lang, num, t
 
 log = logging.getLogger("explorer")
@@ -79,6 +79,8 @@ def _translate(err: Exception, lang: str) -> gr.Error:
         return user_error(lang, "err_dataset_missing", name=err.name, how=err.how)
     if isinstance(err, images.ImageError):
         return gr.Error(image_error_message(lang, err), print_exception=False)
+    if isinstance(err, attention.TextError):
+        return user_error(lang, f"err_{err.kind}", **err.details)
     if isinstance(err, filters_view.InputError):
         return user_error(lang, f"err_{err.kind}", **err.details)
     if isinstance(err, FileNotFoundError) and "efficientnet" in str(err).lower():

@@ -1,0 +1,189 @@
+"""The Attention tab: what a transformer looks at. A sentence through all-MiniLM-L6-v2 (6 layers ×
+12 heads): one head's matrix, a head view in the style of bertviz, every head of a layer, one
+word's row in every head, and attention rollout; sentence embeddings and their cosine similarity;
+and a small Vision Transformer's attention over the patches of a Fashion-MNIST image, beside the
+CNN's Grad-CAM. The work is in ``explorer.attention`` and ``explorer.vit``; the pictures in
+``explorer.attention_view``.
+
+API (gradio_client): ``/attention_text``, ``/attention_preset``, ``/similarity``,
+``/attention_image``.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from explorer import attention, attention_view as av
+from explorer.i18n import num, t
+from explorer.session import SessionStore
+from explorer.ui.common import L, draw_events, friendly, int_in, lang_of, user_error
+
+HEADS = [(str(h + 1), h) for h in range(12)]
+MAX_SENTENCES = 50  # lines compared at once
+DEFAULT_PRESET = "pronoun_en"
+DEFAULT_LIST = ["The animal was too tired to cross the road.", "The street was too wide to cross.",
+                "A dog lay down because it was exhausted.", "El animal estaba demasiado cansado.",
+                "The stock market fell sharply today."]
+
+
+def _head(value, lang: str):
+    return "mean" if value == "mean" else int_in(value, 0, 11, lang, "att_head_label")
+
+
+def _token_choices(labels: list[str]):
+    return [(f"{i} · {lab}", i) for i, lab in enumerate(labels)]
+
+
+def _default_token(labels: list[str], text: str | None = None) -> int:
+    """The word a worked example is about, else the first word after [CLS]."""
+    for ptext, _, _, word in attention.PRESETS.values():
+        if text is not None and text.strip() == ptext and word in labels:
+            return labels.index(word)
+    return 1 if len(labels) > 2 else 0
+
+
+def build(store: SessionStore, lang: gr.Radio) -> None:
+    with gr.Tab(L("tab_attention"), id="attention", elem_id="tab-attention") as tab:
+        shown = gr.State(False)
+        gr.Markdown(L("att_intro"))
+        gr.Markdown(L("att_text_heading"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                preset = gr.Dropdown([(L(f"att_preset_{k}"), k) for k in attention.PRESETS], value=DEFAULT_PRESET,
+                                     label=L("att_preset_label"), info=L("att_preset_info"), elem_id="att-preset")
+                text = gr.Textbox(attention.PRESETS[DEFAULT_PRESET][0], lines=3, max_lines=8, label=L("att_text_label"),
+                                  elem_id="att-text")
+                unit = gr.Radio([(L(f"att_unit_{u}"), u) for u in attention.UNITS], value="words",
+                                label=L("att_unit_label"), info=L("att_unit_info"), elem_id="att-unit")
+                layer = gr.Slider(1, 6, value=4, step=1, label=L("att_layer_label"), elem_id="att-layer")
+                head = gr.Dropdown(HEADS + [(L("att_head_mean"), "mean")], value=1, label=L("att_head_label"), elem_id="att-head")
+                token = gr.Dropdown([], value=None, label=L("att_token_label"), info=L("att_token_info"),
+                                    allow_custom_value=True, elem_id="att-token")
+                run = gr.Button(L("att_run"), variant="primary", elem_id="att-run")
+                status = gr.Markdown(elem_id="att-status")
+            with gr.Column(scale=3):
+                with gr.Row(equal_height=False):
+                    head_view = gr.Plot(label=L("att_head_view_label"), elem_id="att-head-view")
+                    matrix = gr.Plot(label=L("att_matrix_label"), elem_id="att-matrix")
+                row = gr.Plot(label=L("att_row_label"), elem_id="att-row")
+        with gr.Row(equal_height=False):
+            heads = gr.Plot(label=L("att_heads_label"), elem_id="att-heads")
+            token_heads = gr.Plot(label=L("att_token_heads_label"), elem_id="att-token-heads")
+        gr.Markdown(L("att_rollout_heading"))
+        gr.Markdown(L("att_rollout_intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                rollout = gr.Plot(label=L("att_rollout_label"), elem_id="att-rollout")
+            with gr.Column(scale=2):
+                rollout_row = gr.Plot(label=L("att_rollout_row_label"), elem_id="att-rollout-row")
+        with gr.Accordion(L("json_label"), open=False):
+            text_json = gr.JSON(label="/attention_text", elem_id="att-json")
+
+        gr.Markdown(L("att_sim_heading"))
+        gr.Markdown(L("att_sim_intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                query = gr.Textbox(attention.EXAMPLES["en"][0], lines=2, label=L("att_query_label"), elem_id="att-query")
+                sentences = gr.Textbox("\n".join(DEFAULT_LIST), lines=7, max_lines=20,
+                                       label=L("att_sentences_label"), info=L("att_sentences_info"),
+                                       elem_id="att-sentences")
+                compare = gr.Button(L("att_compare"), variant="primary", elem_id="att-compare")
+            with gr.Column(scale=2):
+                sim_status = gr.Markdown(elem_id="att-sim-status")
+                sim_plot = gr.Plot(label=L("att_sim_label"), elem_id="att-sim")
+                vectors = gr.Plot(label=L("att_vectors_label"), elem_id="att-vectors")
+                with gr.Accordion(L("json_label"), open=False):
+                    sim_json = gr.JSON(label="/similarity", elem_id="att-sim-json")
+
+    # ---- handlers -------------------------------------------------------------------------------
+
+    @friendly
+    def text_views(text_v, unit_v, layer_v, head_v, token_v, lang):
+        """All-MiniLM-L6-v2's attention for a sentence: the head view and the matrix of one layer and
+        head (1-6, 0-11 or "mean"), the chosen token's row (0-based, in words or word pieces), every
+        head of the layer, the token's row in every head, and attention rollout. JSON: the tokens
+        and the matrices as nested lists."""
+        lang = lang_of(lang)
+        if unit_v not in attention.UNITS:
+            raise user_error(lang, "err_att_unit", choices=", ".join(attention.UNITS))
+        li = int_in(layer_v, 1, 6, lang, "att_layer_label") - 1
+        hi = _head(head_v, lang)
+        v = attention.view(text_v, unit_v)
+        n = len(v.labels)
+        tok = _default_token(v.labels, text_v) if token_v in (None, "") else token_v
+        ti = int_in(tok, 0, n - 1, lang, "att_token_label")
+        m = av.select(v.matrices, li, hi)
+        name = t(lang, "att_layer_head", layer=li + 1, head=av.head_name(hi, lang))
+        word = av._escape(v.labels[ti])
+        msg = t(lang, "att_status", n=n, unit=t(lang, f"att_unit_{unit_v}").lower(), pieces=len(v.attention.tokens))
+        if v.attention.truncated:
+            msg += " " + t(lang, "att_truncated", limit=attention.MAX_TOKENS, total=num(lang, v.attention.total_tokens))
+        row = m[ti]
+        best = max((j for j in range(n) if j != ti), key=lambda j: row[j], default=ti)
+        msg += " " + t(lang, "att_status_row", token=word, layer=li + 1, head=av.head_name(hi, lang), best=av._escape(v.labels[best]),
+                       w=num(lang, row[best], 2))
+        return (
+            msg,
+            av.head_view_figure(v.labels, m, lang, t(lang, "att_head_view_title", name=name), ti),
+            av.matrix_figure(v.labels, m, lang, name, ti),
+            av.row_figure(v.labels, row, lang, t(lang, "att_row_title", token=word, name=name)),
+            av.heads_figure(v.labels, v.matrices[li], v.patterns[li], lang, li, hi),
+            av.token_heads_figure(v.labels, v.matrices, ti, lang, li, hi),
+            av.matrix_figure(v.labels, v.rollout, lang, t(lang, "att_rollout_title"), ti,
+                             colorbar=t(lang, "att_share")),
+            av.row_figure(v.labels, v.rollout[ti], lang, t(lang, "att_rollout_row_title", token=word)),
+            av.text_summary(v.attention, v.labels, v.matrices, li, hi, ti, v.rollout, v.patterns, unit_v),
+            gr.update(choices=_token_choices(v.labels), value=ti),
+        )
+
+    @friendly
+    def apply_preset(key, unit_v, lang):
+        """A worked example: its sentence, and the layer, head and word that show the point."""
+        lang = lang_of(lang)
+        if key not in attention.PRESETS:
+            raise user_error(lang, "err_att_preset", choices=", ".join(attention.PRESETS))
+        text_v, layer_v, head_v, word = attention.PRESETS[key]
+        v = attention.view(text_v, unit_v if unit_v in attention.UNITS else "words")
+        ti = _default_token(v.labels, text_v)
+        return text_v, layer_v, head_v - 1, gr.update(choices=_token_choices(v.labels), value=ti)
+
+    @friendly
+    def similarity(query_v, sentences_v, lang):
+        """Sentence embeddings (mean of the token vectors, L2-normalised) and the cosine
+        similarity of each line of ``sentences`` to ``query``, highest first."""
+        lang = lang_of(lang)
+        if not isinstance(sentences_v, str):
+            raise user_error(lang, "err_att_no_sentences")
+        lines = [s.strip() for s in sentences_v.splitlines()]
+        lines = [s for s in lines if not attention.is_blank(s)]
+        if not lines:
+            raise user_error(lang, "err_att_no_sentences")
+        if len(lines) > MAX_SENTENCES:
+            raise user_error(lang, "err_att_too_many", n=len(lines), limit=MAX_SENTENCES)
+        vecs = attention.embed([query_v] + lines)
+        sims = [attention.cosine(vecs[0], v) for v in vecs[1:]]
+        best = max(range(len(lines)), key=lambda i: sims[i])
+        q = attention.clean(query_v)
+        msg = t(lang, "att_sim_status", best=av._escape(lines[best][:120]), cos=num(lang, sims[best], 3), n=len(lines))
+        order = sorted(range(len(lines)), key=lambda i: -sims[i])
+        summary = {"query": q[:1000], "sentences": [lines[i][:1000] for i in order],
+                   "cosine": [round(sims[i], 6) for i in order], "dimensions": int(vecs.shape[1]),
+                   "pooling": "mean of the last layer's token vectors (attention-masked), L2-normalised"}
+        return (msg, av.similarity_figure(q, lines, sims, lang),
+                av.vectors_figure([q] + [lines[order[0]]], vecs[[0, 1 + order[0]]], lang), summary)
+
+    # ---- wiring ---------------------------------------------------------------------------------
+    text_in = [text, unit, layer, head, token, lang]
+    text_out = [status, head_view, matrix, row, heads, token_heads, rollout, rollout_row, text_json, token]
+    run.click(text_views, text_in, text_out, api_name="attention_text", show_progress="minimal",
+              show_progress_on=[status])
+    hidden = dict(api_visibility="undocumented", show_progress="hidden")
+    preset.input(apply_preset, [preset, unit, lang], [text, layer, head, token], api_name="attention_preset",
+                 show_progress="hidden").success(text_views, text_in, text_out, **hidden)
+    gr.on([text.submit, unit.input, layer.release, head.input, token.input], text_views, text_in, text_out,
+          trigger_mode="always_last", **hidden)
+    sim_in, sim_out = [query, sentences, lang], [sim_status, sim_plot, vectors, sim_json]
+    compare.click(similarity, sim_in, sim_out, api_name="similarity", show_progress="minimal",
+                  show_progress_on=[sim_status])
+    query.submit(similarity, sim_in, sim_out, **hidden)
+    for ev in draw_events(tab, shown, lang):
+        ev.success(text_views, text_in, text_out, **hidden).success(similarity, sim_in, sim_out, **hidden)

@@ -1,0 +1,105 @@
+"""The Attention tab driven as a script would: gradio_client against the launched app."""
+import numpy as np
+import pytest
+import torch
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from explorer import attention
+
+pytestmark = pytest.mark.slow
+
+ANIMAL = attention.EXAMPLES["en"][0]
+
+
+def client(url: str) -> Client:
+    return Client(url, verbose=False, analytics_enabled=False)
+
+
+def text_views(c, text=ANIMAL, unit="words", layer=4, head=1, token=None, lang="en"):
+    return c.predict(text, unit, layer, head, token, lang, api_name="/attention_text")
+
+
+def test_endpoints_are_named(app_url):
+    names = set(client(app_url).view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/attention_text", "/attention_preset", "/similarity", "/attention_image"} <= names
+
+
+def test_json_matrices_equal_transformers_output_attentions(app_url):
+    c = client(app_url)
+    out = text_views(c, unit="pieces", layer=2, head=7, token=3)
+    s = out[8]
+    tok, model = attention.load()
+    enc = tok(ANIMAL, return_tensors="pt")
+    with torch.inference_mode():
+        ref = torch.stack(model(**enc, output_attentions=True).attentions)[:, 0].numpy()  # (L, H, T, T)
+    assert s["word_pieces"] == tok.convert_ids_to_tokens(enc["input_ids"][0])
+    m = np.array(s["matrix"])
+    assert m.shape == ref.shape[2:] and np.abs(m - ref[1, 7]).max() < 1e-5
+    np.testing.assert_allclose(m.sum(1), 1.0, atol=1e-5)
+    rows = np.array(s["token_rows"])  # (L, H, T): token 3 in every head
+    assert np.abs(rows - ref[:, :, 3, :]).max() < 1e-5
+    np.testing.assert_allclose(np.array(s["rollout"]).sum(1), 1.0, atol=1e-5)
+    assert (s["layer"], s["head"], s["token"], s["token_text"]) == (1, 7, 3, "didn")
+    assert out[9]["value"] == 3 and len(out[9]["choices"]) == len(s["tokens"])
+
+
+def test_the_pronoun_in_both_languages(app_url):
+    c = client(app_url)
+    status, *_, s, _tok = text_views(c, token=None, lang="es")  # the example's word: "it"
+    assert s["token_text"] == "it" and "«animal»" in status and "mira sobre todo" in status
+    assert len(s["head_patterns"]) == 6 and len(s["head_patterns"][0]) == 12
+    text, layer, head, tok = c.predict("pronoun_es", "words", "es", api_name="/attention_preset")
+    assert (layer, head) == (6, 4) and "niños" in text
+    status, *_, s, _tok = text_views(c, text=text, layer=layer, head=head, token=tok["value"], lang="es")
+    assert s["token_text"] == "ellos" and "«niños»" in status
+    assert s["row"][s["tokens"].index("niños")] == max(s["row"])
+    mean = text_views(c, head="mean")[8]
+    assert mean["head"] == "mean" and np.allclose(np.array(mean["matrix"]).sum(1), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("text", ["😀🎉 ¿Qué tiene la IA para mi archivo? café naïve", "tab\there\x00\x1b[31m ok"])
+def test_emoji_accents_and_control_characters(app_url, text):
+    s = text_views(client(app_url), text=text, token=1)[8]
+    assert s["tokens"][0] == "[CLS]" and np.isfinite(np.array(s["matrix"])).all()
+    assert all("\x00" not in tk and "\x1b" not in tk for tk in s["tokens"])
+
+
+def test_ten_thousand_characters_are_cut_with_a_message(app_url):
+    status, *_, s, _tok = text_views(client(app_url), text="El archivo guarda cartas antiguas. " * 286, token=1,
+                                     lang="es")
+    assert s["truncated"] and len(s["word_pieces"]) == s["token_limit"] == 128
+    assert "128" in status and "solo se muestran" in status
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(text=""), "the text is empty"),
+    (dict(text=" \x00\x07 "), "the text is empty"),
+    (dict(text="Vacío", lang="es", token=""), None),  # empty token: the default word
+    (dict(token=99), "from 0 to 15"),
+    (dict(token=-1), "from 0 to 15"),
+])
+def test_bad_input_gets_a_message(app_url, args, message):
+    c = client(app_url)
+    if message is None:
+        assert text_views(c, **args)[8]["token"] == 1
+        return
+    with pytest.raises(AppError, match=message):
+        text_views(c, **args)
+
+
+def test_similarity_ranks_and_refuses_empty_lists(app_url):
+    c = client(app_url)
+    status, _plot, _vec, s = c.predict("A man is playing a guitar.",
+                                       "The stock market fell.\n\n  \nSomeone plays the guitar.\n\x00",
+                                       "en", api_name="/similarity")
+    assert s["sentences"] == ["Someone plays the guitar.", "The stock market fell."]
+    assert s["cosine"][0] > 0.6 > s["cosine"][1] and s["dimensions"] == 384
+    e = attention.embed(["A man is playing a guitar.", "Someone plays the guitar."])
+    assert s["cosine"][0] == pytest.approx(attention.cosine(e[0], e[1]), abs=1e-5)
+    with pytest.raises(AppError, match="al menos una frase"):
+        c.predict("Hola", " \n\n", "es", api_name="/similarity")
+    with pytest.raises(AppError, match="at most 50"):
+        c.predict("Hi", "\n".join(f"line {i}" for i in range(51)), "en", api_name="/similarity")
+    with pytest.raises(AppError, match="empty"):
+        c.predict("", "one", "en", api_name="/similarity")
