@@ -11,11 +11,11 @@ from typing import Any, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from PIL import Image, ImageDraw
 
 from explorer import attention
 from explorer.i18n import num, t
-from explorer.plots import _layout
+from explorer.plots import BADGE_MARGIN, _fit, _layout, font
 
 COLORSCALE = "Blues"
 SELECT_COLOR = "#d62728"
@@ -24,6 +24,7 @@ HEAD_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
 MAX_HOVER_CELLS = 64 * 64 * 12  # above this the small multiples hover with indices instead of words
 LINE_LEVELS = 10  # the head view draws its lines at this many opacities (one trace each)
 LINE_MIN = 0.02  # weights below this are not drawn
+CONTEXT_MIN = 0.2  # with a word selected, the other words' links from this weight up, faint grey
 
 
 def head_name(head: int | str, lang: str) -> str:
@@ -126,7 +127,8 @@ def head_view_figure(labels: Sequence[str], m: np.ndarray, lang: str, title: str
                      selected: int | None = None) -> go.Figure:
     """bertviz's head view: the tokens twice, the ones that look on the left and the ones looked
     at on the right, a line for every weight ≥ LINE_MIN with the weight as its opacity. With a
-    selected token only its lines are drawn, and the words it looks at are shaded by weight."""
+    selected token its lines are drawn in colour, the other words' strong links faint grey behind,
+    and the words it looks at are shaded by weight."""
     n = len(labels)
     fig = go.Figure()
     rows = [selected] if selected is not None and 0 <= selected < n else list(range(n))
@@ -138,6 +140,16 @@ def head_view_figure(labels: Sequence[str], m: np.ndarray, lang: str, title: str
             k = min(LINE_LEVELS - 1, int(m[i, j] / hi * LINE_LEVELS))
             levels[k] += [0, 1, None]
             levels_y[k] += [i, j, None]
+    if len(rows) == 1:  # the other words' strong links, faint, for context
+        xs, ys = [], []
+        for i in range(n):
+            if i != rows[0]:
+                for j in np.nonzero(m[i] >= CONTEXT_MIN)[0]:
+                    xs += [0, 1, None]
+                    ys += [i, j, None]
+        if xs:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                     line=dict(color="#9aa5b1", width=1), opacity=0.25))
     for k in range(LINE_LEVELS):
         if levels[k]:
             fig.add_trace(go.Scatter(x=levels[k], y=levels_y[k], mode="lines", hoverinfo="skip", showlegend=False,
@@ -263,3 +275,96 @@ def text_summary(a: attention.Attention, labels: Sequence[str], matrices: np.nda
         "head_patterns": [[{"kind": p["kind"], "score": {k: round(v, 4) for k, v in p["score"].items()},
                             "entropy_bits": round(p["entropy"], 3)} for p in row] for row in patterns],
     }
+
+
+# ------------------------------------------------------------------------ the Vision Transformer
+
+VIT_TILE = 280  # 40 px per patch of the 7 × 7 grid, 10 per pixel of 28 × 28
+VIT_SMALL = 112  # 16 px per patch
+
+
+def _mark_patch(img: Image.Image, token: int, grid: int) -> Image.Image:
+    """A red frame around the patch of ``token`` (1..g²); nothing for [CLS] (token 0)."""
+    if token <= 0:
+        return img
+    r, c = divmod(token - 1, grid)
+    cell = img.width / grid
+    ImageDraw.Draw(img).rectangle([round(c * cell), round(r * cell), round((c + 1) * cell) - 1,
+                                   round((r + 1) * cell) - 1], outline=(214, 39, 40), width=3)
+    return img
+
+
+VIT_HEAD, VIT_GAP = 40, 14  # two title lines above each tile
+VIT_TOP = BADGE_MARGIN + 16  # Gradio's label badge covers more of a picture shown scaled down
+
+
+def vit_panel_patch(x: float, y: float, grid: int, tile: int = VIT_TILE) -> int | None:
+    """The patch token (1..g²) under pixel (x, y) of :func:`vit_panels`' picture, whichever tile
+    was clicked; None between tiles."""
+    col_w = tile + VIT_GAP
+    i, dx = divmod(x - 8, col_w)
+    dy = y - (VIT_TOP + VIT_HEAD)
+    if i < 0 or not (0 <= dx < tile and 0 <= dy < tile):
+        return None
+    cell = tile / grid
+    return 1 + int(dy // cell) * grid + int(dx // cell)
+
+
+def vit_panels(tiles: Sequence[tuple[str, str, Image.Image, str]], lang: str, tile: int = VIT_TILE) -> Image.Image:
+    """Tiles (title, subtitle, picture, note) side by side: two title lines above, notes below
+    (two lines at most, split at "\n")."""
+    fnt, small = font(13), font(11)
+    cell_w = tile + VIT_GAP
+    canvas = Image.new("RGB", (len(tiles) * cell_w + 8, VIT_TOP + VIT_HEAD + tile + 38), "white")
+    d = ImageDraw.Draw(canvas)
+    for i, (title, subtitle, img, note) in enumerate(tiles):
+        x0, y0 = 8 + i * cell_w, VIT_TOP
+        d.text((x0, y0 + 2), _fit(d, title, fnt, tile), fill=(20, 20, 20), font=fnt)
+        d.text((x0, y0 + 20), _fit(d, subtitle, small, tile), fill=(70, 70, 70), font=small)
+        canvas.paste(img.resize((tile, tile), Image.NEAREST), (x0, y0 + VIT_HEAD))
+        for k, line in enumerate(note.split("\n")[:2]):
+            d.text((x0, y0 + VIT_HEAD + tile + 4 + 14 * k), _fit(d, line, small, tile), fill=(40, 90, 160),
+                   font=small)
+    return canvas
+
+
+def vit_heads_mosaic(x: np.ndarray, att: np.ndarray, token: int, lang: str, layer: int | None = None,
+                     head: int | str | None = None) -> Image.Image:
+    """Where ``token`` ([CLS] = 0, or a patch) looks in every layer (rows) and head (columns, then
+    the heads' mean), each tile scaled to its own maximum; the chosen layer and head framed."""
+    from explorer import vit
+
+    L, H = att.shape[:2]
+    grid = vit.grid_size(att)
+    fnt = font(12)
+    left, top, gap = 70, VIT_TOP + 22, 6
+    cols = H + 1
+    canvas = Image.new("RGB", (left + cols * (VIT_SMALL + gap) + 4, top + L * (VIT_SMALL + gap) + 4), "white")
+    d = ImageDraw.Draw(canvas)
+    for c in range(cols):
+        name = t(lang, "vit_mean_short") if c == H else t(lang, "att_head_n", n=c + 1)
+        d.text((left + c * (VIT_SMALL + gap), top - 18), _fit(d, name, fnt, VIT_SMALL), fill=(20, 20, 20), font=fnt)
+    for li in range(L):
+        y = top + li * (VIT_SMALL + gap)
+        d.text((4, y + VIT_SMALL // 2 - 7), t(lang, "att_layer_n", n=li + 1), fill=(20, 20, 20), font=fnt)
+        for c in range(cols):
+            h = "mean" if c == H else c
+            amap = vit.head_attention(att, li, h)[token, 1:].reshape(grid, grid)
+            img = _mark_patch(vit.heat_overlay(x, amap, side=VIT_SMALL, grid_lines=False), token, grid)
+            xx = left + c * (VIT_SMALL + gap)
+            canvas.paste(img, (xx, y))
+            if layer == li and head == h:
+                d.rectangle([xx - 3, y - 3, xx + VIT_SMALL + 2, y + VIT_SMALL + 2], outline=(214, 39, 40), width=3)
+    return canvas
+
+
+def probs_figure(rows: Sequence[tuple[str, np.ndarray]], names: Sequence[str], lang: str) -> go.Figure:
+    """Each model's probability for every class, side by side."""
+    fig = go.Figure()
+    for (label, p), color in zip(rows, ("#1f77b4", "#ff7f0e")):
+        fig.add_trace(go.Bar(y=list(names), x=100 * np.asarray(p), name=label, orientation="h",
+                             marker_color=color, hovertemplate="%{y}: %{x:.1f} %<extra>" + label + "</extra>"))
+    fig.update_xaxes(title_text=t(lang, "vit_axis_prob"), range=[0, 100], ticksuffix=" %")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="group", title=dict(text=t(lang, "vit_probs_title"), font=dict(size=14)))
+    return _layout(fig, 380, lang).update_layout(margin=dict(l=110, r=20, t=80, b=50))

@@ -585,6 +585,43 @@ TEXT: dict[str, dict[str, str]] = {
         "err_att_preset": "Ese ejemplo no existe; usa uno de: {choices}.",
         "err_att_no_sentences": "Escribe al menos una frase para comparar (una por línea).",
         "err_att_too_many": "Hay {n} frases; se comparan como mucho {limit} a la vez.",
+        # Attention tab: the Vision Transformer
+        "vit_heading": "## Imágenes: un Vision Transformer mira parches",
+        "vit_intro": (
+            "Un Vision Transformer corta la imagen en parches y los trata como palabras (Dosovitskiy et"
+            " al. 2021, «An image is worth 16x16 words»). Este, entrenado con `make assets` sobre "
+            "Fashion-MNIST, corta cada imagen de 28 × 28 en 49 parches de 4 × 4 píxeles y añade un "
+            "token [CLS] cuyo vector final decide la clase; tiene 4 capas × 4 cabezas. La fila de [CLS]"
+            " dice qué parches consulta para clasificar; **haz clic en un parche** para ver a cuáles "
+            "mira él. A la derecha, el Grad-CAM de la CNN incluida para la misma imagen: dos redes, dos"
+            " maneras de mirar."),
+        "vit_token_label": "Token que mira",
+        "vit_token_info": "0 = [CLS]; 1–49 = parche, por filas (o haz clic en la imagen).",
+        "vit_run": "Ver la atención del ViT",
+        "vit_panels_label": "Parches, atención, rollout y Grad-CAM",
+        "vit_mosaic_label": "Todas las capas y cabezas",
+        "vit_probs_label": "Predicciones",
+        "vit_patch_name": "parche {n} (fila {row}, col. {col})",
+        "vit_scale": "color: de 0 a {vmax}",
+        "vit_tile_input": "La imagen en 7 × 7 parches",
+        "vit_tile_input_sub": "{n} parches de {p} × {p} píxeles + [CLS]",
+        "vit_tile_input_note": "en rojo: {token}",
+        "vit_where": "capa {layer}, {head}",
+        "vit_mean_short": "media",
+        "vit_gradcam_scale": "color: de 0 al máximo del mapa",
+        "vit_tile_attention": "A dónde mira {token}",
+        "vit_self_share": "a sí mismo: {w} % (no se pinta)",
+        "vit_tile_rollout": "Rollout de {token}",
+        "vit_rollout_note": "capas 1–4, media de cabezas + identidad",
+        "vit_tile_gradcam": "Grad-CAM de la CNN: «{label}»",
+        "vit_gradcam_note": "capa {layer}, su propia predicción",
+        "vit_status": (
+            "**ViT:** «{vit_label}» ({vit_p} %) · **CNN:** «{cnn_label}» ({cnn_p} %). El ViT acierta el"
+            " {vit_acc} % de las imágenes de test."),
+        "vit_model_vit": "Vision Transformer",
+        "vit_model_cnn": "CNN incluida",
+        "vit_axis_prob": "probabilidad",
+        "vit_probs_title": "Las dos redes, clase por clase",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -1150,6 +1187,42 @@ TEXT: dict[str, dict[str, str]] = {
         "err_att_preset": "That example does not exist; use one of: {choices}.",
         "err_att_no_sentences": "Write at least one sentence to compare (one per line).",
         "err_att_too_many": "There are {n} sentences; at most {limit} are compared at once.",
+        # Attention tab: the Vision Transformer
+        "vit_heading": "## Images: a Vision Transformer reads patches",
+        "vit_intro": (
+            "A Vision Transformer cuts the image into patches and treats them like words (Dosovitskiy "
+            "et al. 2021, “An image is worth 16x16 words”). This one, trained on Fashion-MNIST by `make"
+            " assets`, cuts each 28 × 28 image into 49 patches of 4 × 4 pixels and adds a [CLS] token "
+            "whose final vector decides the class; it has 4 layers × 4 heads. The [CLS] row says which "
+            "patches it consults to classify; **click a patch** to see where that patch looks. On the "
+            "right, the shipped CNN’s Grad-CAM for the same image: two networks, two ways of looking."),
+        "vit_token_label": "Token that looks",
+        "vit_token_info": "0 = [CLS]; 1–49 = a patch, row by row (or click the picture).",
+        "vit_run": "Show the ViT’s attention",
+        "vit_panels_label": "Patches, attention, rollout and Grad-CAM",
+        "vit_mosaic_label": "Every layer and head",
+        "vit_probs_label": "Predictions",
+        "vit_patch_name": "patch {n} (row {row}, col. {col})",
+        "vit_scale": "colour: 0 to {vmax}",
+        "vit_tile_input": "The image in 7 × 7 patches",
+        "vit_tile_input_sub": "{n} patches of {p} × {p} pixels + [CLS]",
+        "vit_tile_input_note": "in red: {token}",
+        "vit_where": "layer {layer}, {head}",
+        "vit_mean_short": "mean",
+        "vit_gradcam_scale": "colour: 0 to the map's maximum",
+        "vit_tile_attention": "Where {token} looks",
+        "vit_self_share": "to itself: {w} % (not drawn)",
+        "vit_tile_rollout": "Rollout of {token}",
+        "vit_rollout_note": "layers 1–4, heads’ mean + identity",
+        "vit_tile_gradcam": "The CNN’s Grad-CAM: “{label}”",
+        "vit_gradcam_note": "layer {layer}, for its own prediction",
+        "vit_status": (
+            "**ViT:** “{vit_label}” ({vit_p} %) · **CNN:** “{cnn_label}” ({cnn_p} %). The ViT gets "
+            "{vit_acc} % of the test images right."),
+        "vit_model_vit": "Vision Transformer",
+        "vit_model_cnn": "Shipped CNN",
+        "vit_axis_prob": "probability",
+        "vit_probs_title": "Both networks, class by class",
     },
 }
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import gradio as gr
 
-from explorer import attention, attention_view as av
+import numpy as np
+
+from explorer import attention, attention_view as av, filters, filters_view as fv, saliency, vit
 from explorer.i18n import num, t
 from explorer.session import SessionStore
+from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, friendly, int_in, lang_of, user_error
 
 HEADS = [(str(h + 1), h) for h in range(12)]
@@ -94,6 +97,30 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 with gr.Accordion(L("json_label"), open=False):
                     sim_json = gr.JSON(label="/similarity", elem_id="att-sim-json")
 
+        gr.Markdown(L("vit_heading"))
+        gr.Markdown(L("vit_intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                vinp = inputs.build("vit", "coffee", "dataset")
+                vlayer = gr.Slider(1, vit.LAYERS, value=vit.LAYERS, step=1, label=L("att_layer_label"),
+                                   elem_id="vit-layer")
+                vhead = gr.Dropdown([(str(h + 1), h) for h in range(vit.HEADS)] + [(L("att_head_mean"), "mean")],
+                                    value="mean", label=L("att_head_label"), elem_id="vit-head")
+                # no minimum/maximum: out-of-range numbers get our translated message
+                vtoken = gr.Number(0, precision=0, label=L("vit_token_label"), info=L("vit_token_info"),
+                                   elem_id="vit-token")
+                vrun = gr.Button(L("vit_run"), variant="primary", elem_id="vit-run")
+            with gr.Column(scale=3):
+                vstatus = gr.Markdown(elem_id="vit-status")
+                vpanels = gr.Image(label=L("vit_panels_label"), interactive=False, elem_id="vit-panels",
+                                   buttons=["download"], format="png")
+                with gr.Row(equal_height=False):
+                    vmosaic = gr.Image(label=L("vit_mosaic_label"), interactive=False, elem_id="vit-mosaic",
+                                       buttons=["download"], format="png")
+                    vprobs = gr.Plot(label=L("vit_probs_label"), elem_id="vit-probs")
+                with gr.Accordion(L("json_label"), open=False):
+                    vjson = gr.JSON(label="/attention_image", elem_id="vit-json")
+
     # ---- handlers -------------------------------------------------------------------------------
 
     @friendly
@@ -171,7 +198,87 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         return (msg, av.similarity_figure(q, lines, sims, lang),
                 av.vectors_figure([q] + [lines[order[0]]], vecs[[0, 1 + order[0]]], lang), summary)
 
+    def _token_name(ti: int, lang: str) -> str:
+        if ti == 0:
+            return "[CLS]"
+        r, c = divmod(ti - 1, vit.GRID)
+        return t(lang, "vit_patch_name", n=ti, row=r + 1, col=c + 1)
+
+    @friendly
+    def image_views(src, smp, idx, up, sk, layer_v, head_v, token_v, lang):
+        """The Fashion-MNIST Vision Transformer (4×4-pixel patches, 7×7 grid, [CLS] token; 4
+        layers × 4 heads) on one image: the patch grid, where the chosen token ([CLS] = 0, or patch
+        1-49) looks in the chosen layer (1-4) and head (0-3 or "mean"), attention rollout, the shipped
+        CNN's Grad-CAM beside it, and every layer and head. JSON: both predictions, the chosen
+        (50, 50) matrix and the maps as nested lists."""
+        lang = lang_of(lang)
+        li = int_in(layer_v, 1, vit.LAYERS, lang, "att_layer_label") - 1
+        hi = "mean" if head_v == "mean" else int_in(head_v, 0, vit.HEADS - 1, lang, "att_head_label")
+        ti = int_in(token_v, 0, vit.NUM_PATCHES, lang, "vit_token_label")
+        cnn = filters.shipped_cnn()
+        pre = cnn.prepare(fv.load_input(src, smp, idx, up, sk), from_dataset=src == "dataset")
+        x = pre.array  # (1, 28, 28) in [0, 1]
+        an = vit.analyse(x)
+        g = vit.GRID
+        names = vit.class_names(lang)
+        m = vit.head_attention(an.attentions, li, hi)
+        amap = m[ti, 1:].reshape(g, g)
+        roll = vit.rollout(an.attentions)
+        rmap = roll.matrix[ti, 1:].reshape(g, g)
+        cnn_probs = filters.probabilities(cnn, x[None])[0]
+        cnn_pred = int(np.argmax(cnn_probs))
+        cam = saliency.attribute(cnn, x[None], cnn_pred, "gradcam")
+        tok = _token_name(ti, lang)
+        head_txt = av.head_name(hi, lang)
+        scale = lambda v: t(lang, "vit_scale", vmax=num(lang, float(v), 3))  # noqa: E731
+        where = t(lang, "vit_where", layer=li + 1, head=head_txt)
+        tiles = [
+            (t(lang, "vit_tile_input"), t(lang, "vit_tile_input_sub", p=vit.PATCH_SIZE, n=vit.NUM_PATCHES),
+             av._mark_patch(vit.grid_image(x, av.VIT_TILE, numbers=True), ti, g),
+             t(lang, "vit_tile_input_note", token=tok)),
+            (t(lang, "vit_tile_attention", token=tok), where, av._mark_patch(vit.heat_overlay(x, amap, av.VIT_TILE), ti, g),
+             scale(amap.max()) + "\n" + t(lang, "vit_self_share", w=num(lang, 100 * m[ti, ti], 1))),
+            (t(lang, "vit_tile_rollout", token=tok), t(lang, "vit_rollout_note"),
+             av._mark_patch(vit.heat_overlay(x, rmap, av.VIT_TILE), ti, g), scale(rmap.max())),
+            (t(lang, "vit_tile_gradcam", label=names[cnn_pred]),
+             t(lang, "vit_gradcam_note", layer=cnn.stage(cam.params["layer"]).label),
+             vit.heat_overlay(x, cam.map, av.VIT_TILE, mode="bilinear", grid_lines=False), t(lang, "vit_gradcam_scale")),
+        ]
+        vit_acc = vit.shipped().metrics.get("test_acc")
+        status = t(lang, "vit_status", vit_label=names[an.pred], vit_p=num(lang, 100 * an.probs[an.pred], 1),
+                   cnn_label=names[cnn_pred], cnn_p=num(lang, 100 * cnn_probs[cnn_pred], 1),
+                   vit_acc=num(lang, 100 * (vit_acc or 0), 1))
+        top = lambda p: [{"index": int(i), "label": vit.class_names("en")[i], "probability": round(float(p[i]), 6)}  # noqa: E731
+                         for i in np.argsort(-p)[:3]]
+        summary = {
+            "vit": {"prediction": top(an.probs), "test_acc": vit_acc},
+            "cnn": {"prediction": top(cnn_probs), "gradcam_layer": cam.params["layer"]},
+            "patch_size": vit.PATCH_SIZE, "grid": g, "tokens": vit.TOKENS, "layers": vit.LAYERS, "heads": vit.HEADS,
+            "layer": li, "head": hi, "token": ti,
+            "matrix": np.round(m, 6).tolist(),
+            "token_map": np.round(amap, 6).tolist(),
+            "rollout_map": np.round(rmap, 6).tolist(),
+            "cls_attention": [[np.round(vit.cls_attention(an.attentions, la, h), 6).tolist()
+                               for h in range(vit.HEADS)] for la in range(vit.LAYERS)],
+            "gradcam": np.round(cam.map, 5).tolist(),
+        }
+        return (status, av.vit_panels(tiles, lang), av.vit_heads_mosaic(an.image, an.attentions, ti, lang, li, hi),
+                av.probs_figure([(t(lang, "vit_model_vit"), an.probs), (t(lang, "vit_model_cnn"), cnn_probs)],
+                                names, lang), summary)
+
+    def pick_patch(evt: gr.SelectData):
+        """A click on the pictures selects the patch under it."""
+        x, y = evt.index if isinstance(evt.index, (list, tuple)) else (None, None)
+        token_ = av.vit_panel_patch(x, y, vit.GRID) if x is not None else None
+        if token_ is None:
+            raise gr.Error("", visible=False, print_exception=False)
+        return token_
+
     # ---- wiring ---------------------------------------------------------------------------------
+    img_in = vinp.components + [vlayer, vhead, vtoken, lang]
+    img_out = [vstatus, vpanels, vmosaic, vprobs, vjson]
+    vrun.click(image_views, img_in, img_out, api_name="attention_image", show_progress="minimal",
+               show_progress_on=[vstatus])
     text_in = [text, unit, layer, head, token, lang]
     text_out = [status, head_view, matrix, row, heads, token_heads, rollout, rollout_row, text_json, token]
     run.click(text_views, text_in, text_out, api_name="attention_text", show_progress="minimal",
@@ -185,5 +292,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     compare.click(similarity, sim_in, sim_out, api_name="similarity", show_progress="minimal",
                   show_progress_on=[sim_status])
     query.submit(similarity, sim_in, sim_out, **hidden)
+    inputs.wire(vinp).success(image_views, img_in, img_out, **hidden)
+    gr.on([vlayer.release, vhead.input, vtoken.submit], image_views, img_in, img_out, trigger_mode="always_last",
+          **hidden)
+    vpanels.select(pick_patch, None, [vtoken], **hidden).success(image_views, img_in, img_out, **hidden)
     for ev in draw_events(tab, shown, lang):
-        ev.success(text_views, text_in, text_out, **hidden).success(similarity, sim_in, sim_out, **hidden)
+        ev.success(text_views, text_in, text_out, **hidden).success(similarity, sim_in, sim_out, **hidden).success(
+            image_views, img_in, img_out, **hidden)

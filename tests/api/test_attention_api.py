@@ -103,3 +103,40 @@ def test_similarity_ranks_and_refuses_empty_lists(app_url):
         c.predict("Hi", "\n".join(f"line {i}" for i in range(51)), "en", api_name="/similarity")
     with pytest.raises(AppError, match="empty"):
         c.predict("", "one", "en", api_name="/similarity")
+
+
+def image_views(c, source="dataset", index=0, layer=4, head="mean", token=0, lang="en", sample="cat"):
+    return c.predict(source, sample, index, None, None, layer, head, token, lang, api_name="/attention_image")
+
+
+def test_vit_attention_image_matches_torch(app_url, fashion):
+    from explorer import vit
+
+    c = client(app_url)
+    status, panels, mosaic, _probs, s = image_views(c, index=7, layer=2, head=3, token=17)
+    x = fashion.test.floats()[7].numpy()
+    ref = vit.analyse(x, backend="torch")
+    m = np.array(s["matrix"])
+    assert m.shape == (vit.TOKENS, vit.TOKENS) and np.abs(m - ref.attentions[1, 3]).max() < 1e-4
+    np.testing.assert_allclose(m.sum(1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(np.array(s["token_map"]).ravel(), m[17, 1:], atol=1e-6)
+    cls = np.array(s["cls_attention"])  # (L, H, g, g)
+    assert cls.shape == (vit.LAYERS, vit.HEADS, vit.GRID, vit.GRID)
+    np.testing.assert_allclose(cls[1, 3].ravel(), m[0, 1:], atol=1e-6)
+    roll = vit.rollout(ref.attentions)
+    np.testing.assert_allclose(np.array(s["rollout_map"]).ravel(), roll.matrix[17, 1:], atol=1e-4)
+    assert s["vit"]["prediction"][0]["index"] == ref.pred
+    assert s["cnn"]["prediction"][0]["label"] in status and np.array(s["gradcam"]).shape == (28, 28)
+    assert panels.endswith(".png") and mosaic.endswith(".png")
+
+
+def test_vit_on_a_photo_and_bad_values(app_url):
+    c = client(app_url)
+    s = image_views(c, source="sample", sample="coffee", lang="es", head=0)[4]
+    assert s["head"] == 0 and s["token"] == 0 and len(s["vit"]["prediction"]) == 3
+    with pytest.raises(AppError, match="de 0 a 49"):
+        image_views(c, token=50, lang="es")
+    with pytest.raises(AppError, match="from 0 to 49"):
+        image_views(c, token=-3)
+    with pytest.raises(AppError, match="from 0 to 9999"):
+        image_views(c, index=10_000)

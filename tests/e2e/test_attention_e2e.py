@@ -39,3 +39,34 @@ def test_attention_text(open_app, locale):
     page.locator("#att-head-view").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"attention-{x['lang']}-preset.png"), full_page=False)
     assert external == [], f"requests left this machine: {external[:5]}"
+
+
+@pytest.mark.parametrize("locale", list(TEXTS))
+def test_attention_image(open_app, locale):
+    x = TEXTS[locale]
+    page, external = open_app(locale)
+    page.locator("#tab-attention-button").click()
+    wait_text(page, "#vit-status", "ViT", timeout=120_000)
+    page.locator("#vit-panels").scroll_into_view_if_needed()
+    page.wait_for_selector("#vit-panels img")  # lazy images load once on screen
+    page.locator("#vit-mosaic").scroll_into_view_if_needed()
+    page.wait_for_selector("#vit-mosaic img")
+    page.wait_for_selector("#vit-probs .js-plotly-plot")
+    assert page.locator("#vit-token input").input_value() == "0"
+    # a click on the second patch tile selects the patch under the pointer
+    img = page.locator("#vit-panels img")
+    img.scroll_into_view_if_needed()
+    box = img.bounding_box()
+    natural = page.evaluate("() => [document.querySelector('#vit-panels img').naturalWidth,"
+                            " document.querySelector('#vit-panels img').naturalHeight]")
+    f = box["width"] / natural[0]
+    # patch 25 (row 4, column 4): the centre of the first tile's grid
+    from explorer.attention_view import VIT_HEAD, VIT_TOP
+    px, py = 8 + 3.5 * 40, VIT_TOP + VIT_HEAD + 3.5 * 40
+    page.mouse.click(box["x"] + px * f, box["y"] + py * f)
+    page.wait_for_function("() => document.querySelector('#vit-token input').value === '25'", timeout=30_000)
+    wait_text(page, "#vit-status", "ViT", timeout=30_000)
+    page.wait_for_timeout(1500)  # the redrawn pictures
+    page.locator("#vit-status").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"attention-{x['lang']}-vit.png"), full_page=False)
+    assert external == [], f"requests left this machine: {external[:5]}"

@@ -1,0 +1,197 @@
+"""Attention tab latency: every text view of a 32-token sentence, and the Vision Transformer's
+attention for one Fashion-MNIST image.
+
+a) In-process: ``attention.view`` (MiniLM forward with every attention matrix, word merging,
+   rollout, head patterns) on a sentence it has not seen (the cache is missed on purpose: each
+   run's sentence differs by one number), the tab's real ``/attention_text`` handler (from
+   ``app.build_demo()``) with Gradio's postprocessing of its outputs (6 figures to JSON), and the
+   same handler when only the layer changes (the cached path); ``vit.analyse`` through ONNX
+   Runtime and the ``/attention_image`` handler with its postprocessing.
+b) End to end: ``python app.py`` in its own process, ``/attention_text``, ``/attention_image``
+   and ``/similarity`` as plain HTTP (``POST /gradio_api/call/<name>``, then its event stream).
+
+The text target (≤ 300 ms for every view) is checked end to end over HTTP, a new sentence each
+call; the ViT target (≤ 50 ms) on ``vit.analyse``. Medians and p90 after a warm-up; a series
+during which other processes used ≥ 20 % of the CPU is run again (up to 3 times).
+
+    .venv/bin/python -m bench.bench_attention [--runs 30] [--api-runs 15] [--skip-api]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import os
+import time
+from typing import Any
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as app.py sets it, before torch loads
+
+import numpy as np  # noqa: E402
+
+from bench.bench_filters import _mm, _rest_call, print_profile, profile, series  # noqa: E402
+from bench.common import measurement, report, target  # noqa: E402
+
+TEXT_MS, VIT_MS = 300.0, 50.0
+# 32 word pieces with [CLS] and [SEP]; {n} makes every sentence new to the cache
+SENTENCE = "The archivist scanned {n} old letters because the museum wanted them online before the exhibition."
+LANG = "en"
+
+
+def sentences():
+    for n in itertools.count(1000):
+        yield SENTENCE.format(n=n)
+
+
+def handlers() -> dict[str, Any]:
+    import app
+
+    saved = os.environ.get("DLE_WARMUP_DELAY")
+    os.environ["DLE_WARMUP_DELAY"] = "1e9"
+    try:
+        demo = app.build_demo()
+    finally:
+        if saved is None:
+            os.environ.pop("DLE_WARMUP_DELAY")
+        else:
+            os.environ["DLE_WARMUP_DELAY"] = saved
+    return {bf.api_name: (bf.fn, bf.outputs) for bf in demo.fns.values()
+            if bf.api_name in ("attention_text", "attention_image", "similarity")}
+
+
+def _postprocess(outputs, values) -> None:
+    for comp, v in zip(outputs, values):
+        if isinstance(v, dict) and v.get("__type__") == "update":
+            continue
+        comp.postprocess(v)
+
+
+def bench_text(h, runs: int) -> dict[str, Any]:
+    from explorer import attention
+
+    fn, outputs = h["attention_text"]
+    new = sentences()
+    a = attention.attend(next(new))
+    res: dict[str, Any] = {"sentence": SENTENCE, "word_pieces": len(a.tokens)}
+    print(f"text: {len(a.tokens)} word pieces, a new sentence every run", flush=True)
+    res["view"] = series("attention.view (forward, merge, rollout, patterns)",
+                         lambda: attention.view(next(new), "words"), runs, 3)
+
+    def handler(text=None, layer=4):
+        out = fn(text or next(new), "words", layer, 1, None, LANG)
+        _postprocess(outputs, out)
+
+    res["handler_plus_postprocess"] = series("/attention_text handler + postprocess, new sentence", handler, runs, 3)
+    fixed = next(new)
+    layers = itertools.cycle(range(1, 7))
+    res["handler_cached"] = series("  same sentence, another layer (cached forward)",
+                                   lambda: handler(fixed, next(layers)), runs, 3)
+    res["_work"] = handler
+    return res
+
+
+def bench_vit(h, runs: int) -> dict[str, Any]:
+    from explorer import data, vit
+
+    ds = data.load("fashion")
+    x = ds.test.floats()[:runs + 8].numpy()
+    i = itertools.cycle(range(len(x)))
+    res: dict[str, Any] = {}
+    res["analyse"] = series("vit.analyse, one image, ONNX Runtime", lambda: vit.analyse(x[next(i)]), runs, 5)
+    fn, outputs = h["attention_image"]
+
+    def handler():
+        out = fn("dataset", "cat", next(i), None, None, 4, "mean", 0, LANG)
+        _postprocess(outputs, out)
+
+    res["handler_plus_postprocess"] = series("/attention_image handler + postprocess (with Grad-CAM)", handler,
+                                             runs, 3)
+    res["_work"] = lambda: vit.analyse(x[next(i)])
+    return res
+
+
+def bench_api(runs: int) -> dict[str, Any]:
+    from bench.bench_startup import stop_tree
+    from bench.bench_train import start_server
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    print("end to end: python app.py in its own process, plain HTTP (/gradio_api/call/…)", flush=True)
+    proc, url, log = start_server(settle_s=8.0)
+    new = sentences()
+    idx = itertools.count()
+    calls = {
+        "attention_text": lambda: [next(new), "words", 4, 1, None, LANG],
+        "attention_image": lambda: ["dataset", "cat", next(idx) % 10000, None, None, 4, "mean", 0, LANG],
+        "similarity": lambda: [next(new), "\n".join(next(new) for _ in range(5)), LANG],
+    }
+    res: dict[str, Any] = {}
+    try:
+        for name, args in calls.items():
+            t1 = time.perf_counter()
+            _rest_call(url, name, args())
+            first = (time.perf_counter() - t1) * 1e3
+            res[name] = series(f"/{name} as plain HTTP", lambda name=name, args=args: _rest_call(url, name, args()),
+                               runs, 2, pids=(proc.pid,))
+            res[name]["first_call_ms"] = first
+        return res
+    finally:
+        stop_tree(proc)
+        log.close()
+        os.unlink(log.name)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--api-runs", type=int, default=15)
+    ap.add_argument("--skip-api", action="store_true")
+    args = ap.parse_args(argv)
+    import torch
+
+    from explorer import attention, vit
+
+    t_start = time.perf_counter()
+    attention.warm_up()
+    vit.analyse(np.zeros((28, 28), np.float32))
+    h = handlers()
+    tx = bench_text(h, args.runs)
+    vt = bench_vit(h, args.runs)
+    api = None if args.skip_api else bench_api(args.api_runs)
+
+    targets, infos = [], []
+    if api:
+        targets.append(target(f"/attention_text, {tx['word_pieces']}-token sentence, every view, end to end "
+                              "over HTTP (median)", api["attention_text"]["median_ms"], "<=", TEXT_MS, "ms", 1))
+        infos.append(measurement("/attention_text end to end, plain HTTP (median / p90)", _mm(api["attention_text"])))
+    else:
+        targets.append(target(f"/attention_text handler + postprocess, {tx['word_pieces']} tokens (median)",
+                              tx["handler_plus_postprocess"]["median_ms"], "<=", TEXT_MS, "ms", 1))
+    infos += [measurement("attention.view, new sentence (median / p90)", _mm(tx["view"])),
+              measurement("/attention_text handler + postprocess, new sentence (median / p90)",
+                          _mm(tx["handler_plus_postprocess"])),
+              measurement("/attention_text handler + postprocess, layer change (median / p90)",
+                          _mm(tx["handler_cached"]))]
+    targets.append(target("ViT attention, one image, vit.analyse via ORT (median)", vt["analyse"]["median_ms"],
+                          "<=", VIT_MS, "ms", 2))
+    infos.append(measurement("/attention_image handler + postprocess (median / p90)",
+                             _mm(vt["handler_plus_postprocess"])))
+    if api:
+        infos += [measurement("/attention_image end to end, plain HTTP (median / p90)", _mm(api["attention_image"])),
+                  measurement("/similarity, 5 sentences, end to end, plain HTTP (median / p90)",
+                              _mm(api["similarity"]))]
+    for row, part in zip(targets, (tx, vt)):
+        if not row["pass"]:
+            print(f"profile of the in-process work behind {row['name']!r}:", flush=True)
+            part["profile"] = profile(part["_work"])
+            print_profile(part["profile"])
+    for part in (tx, vt):
+        part.pop("_work", None)
+    results = {"threads": {"torch_threads": torch.get_num_threads(),
+                           "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY")},
+               "text": tx, "vit": vt, "api": api, "targets": targets, "measurements": infos,
+               "bench_seconds": round(time.perf_counter() - t_start, 1)}
+    return report("attention", results)
+
+
+if __name__ == "__main__":
+    main()
