@@ -16,12 +16,15 @@ from bench.common import BENCH_DIR, ROOT, load_results
 
 # startup first: a cold start is best measured before this run has warmed caches with training
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
-           "saliency_adv": "bench.bench_saliency_adv", "train": "bench.bench_train"}
+           "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention",
+           "train": "bench.bench_train"}
 README = BENCH_DIR / "README.md"
+SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
-                  "saliency_adv": "Saliency and Adversarial tabs (bench_saliency_adv.py)"}
+                  "saliency_adv": "Saliency and Adversarial tabs (bench_saliency_adv.py)",
+                  "attention": "Attention tab (bench_attention.py)"}
 
 METHOD = """\
 ## What is measured
@@ -62,6 +65,13 @@ METHOD = """\
   with 32 steps (and with the default refinement to < 5 % completeness error), occlusion (32 px
   patches, stride 16, batched through ONNX Runtime), FGSM and PGD-10 at ε = 2/255; and an FGSM ε
   sweep of 256 Fashion-MNIST test images × 8 ε on the shipped CNN. Medians after a warm-up.
+- **bench_attention.py** — the Attention tab. Text: a 32-word-piece sentence the tab has not seen
+  (each call's differs by one number, so the cache is always missed) through `attention.view`, and
+  through the tab's real `/attention_text` handler with Gradio's postprocessing of its six figures;
+  the same handler when only the layer changes (cached forward). Image: `vit.analyse` (the ViT
+  through ONNX Runtime) and the `/attention_image` handler with the CNN's Grad-CAM. End to end:
+  `python app.py` in its own process, `/attention_text`, `/attention_image` and `/similarity` as
+  plain HTTP. The text target is checked end to end, the ViT target on `vit.analyse`.
 
 The machine is shared: each script waits (up to `BENCH_QUIET_WAIT` s, default 60) for other
 processes to go quiet, and a repetition during which they used ≥ 20 % of the CPU is discarded and
@@ -78,7 +88,7 @@ def targets_table(results: dict[str, Any]) -> list[str]:
     """Every target with its measured value and PASS/FAIL, as Markdown lines."""
     lines = ["| Target | Measured | Target | Result |", "|---|---:|---:|:---:|"]
     n_pass = n_all = 0
-    for key in ("train", "startup", "ort", "filters", "saliency_adv"):
+    for key in SECTIONS:
         for row in results.get(key, {}).get("targets", []):
             n_all += 1
             n_pass += row["pass"]
@@ -115,7 +125,7 @@ def render(results: dict[str, Any]) -> str:
     lines += ["## Targets", ""] + targets_table(results) + [""]
 
     lines += ["## Other measurements", "", "| Measurement | Value |", "|---|---:|"]
-    for key in ("train", "startup", "ort", "filters", "saliency_adv"):
+    for key in SECTIONS:
         for row in results.get(key, {}).get("measurements", []):
             lines.append(f"| {_cell(row['name'])} | {_cell(row['measured_text'])} |")
     lines.append("")
@@ -172,14 +182,14 @@ def render(results: dict[str, Any]) -> str:
 
 
 def print_table(results: dict[str, Any]) -> None:
-    rows = [r for k in ("train", "startup", "ort", "filters", "saliency_adv")
+    rows = [r for k in SECTIONS
             for r in results.get(k, {}).get("targets", [])]
     w = max([len(r["name"]) for r in rows] + [10])
     print(f"\n{'target':<{w}}  {'measured':>14}  {'target':>14}  result")
     for r in rows:
         print(f"{r['name']:<{w}}  {r['measured_text']:>14}  {r['target_text']:>14}  "
               f"{'PASS' if r['pass'] else 'FAIL'}")
-    infos = [r for k in ("train", "startup", "ort", "filters", "saliency_adv")
+    infos = [r for k in SECTIONS
              for r in results.get(k, {}).get("measurements", [])]
     if infos:
         print()

@@ -21,7 +21,7 @@ COLORSCALE = "Blues"
 SELECT_COLOR = "#d62728"
 HEAD_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                "#bcbd22", "#17becf", "#393b79", "#637939")
-MAX_HOVER_CELLS = 64 * 64 * 12  # above this the small multiples hover with indices instead of words
+MAX_HOVER_CELLS = 12 * 24 * 24  # above this the small multiples hover with positions instead of words
 LINE_LEVELS = 10  # the head view draws its lines at this many opacities (one trace each)
 LINE_MIN = 0.02  # weights below this are not drawn
 CONTEXT_MIN = 0.2  # with a word selected, the other words' links from this weight up, faint grey
@@ -95,19 +95,23 @@ def heads_figure(labels: Sequence[str], layer_att: np.ndarray, patterns: Sequenc
         r, c = divmod(h, cols)
         z[r * size:r * size + T, c * size:c * size + T] = layer_att[h]
         head_of[r * size:r * size + T, c * size:c * size + T] = h
-    idx = np.arange(z.shape[1]) % size, np.arange(z.shape[0]) % size
-    if H * T * T <= MAX_HOVER_CELLS:
+    head_no = np.where(head_of >= 0, head_of + 1, 0)
+    if H * T * T <= MAX_HOVER_CELLS:  # the words themselves in the hover
+        idx = np.arange(z.shape[1]) % size, np.arange(z.shape[0]) % size
         lab = np.asarray(list(labels) + [""] * gap, dtype=object)
         q = np.broadcast_to(lab[idx[1]][:, None], z.shape)
         k = np.broadcast_to(lab[idx[0]][None, :], z.shape)
-    else:
-        q = np.broadcast_to(idx[1][:, None], z.shape).astype(str)
-        k = np.broadcast_to(idx[0][None, :], z.shape).astype(str)
-    custom = np.stack([np.where(head_of >= 0, head_of + 1, 0).astype(object), q, k], axis=-1)
+        custom = np.stack([head_no.astype(object), q, k], axis=-1)
+        hover = t(lang, "att_hover_head_pair")
+    else:  # a long text: positions (strings for every cell made this figure 400 kB and 50 ms)
+        q = np.broadcast_to((np.arange(z.shape[0]) % size)[:, None], z.shape)
+        k = np.broadcast_to((np.arange(z.shape[1]) % size)[None, :], z.shape)
+        custom = np.stack([head_no, q, k], axis=-1).astype(np.uint8)  # T ≤ 128 tokens, ≤ 12 heads
+        hover = t(lang, "att_hover_head_index")
     fig = go.Figure(go.Heatmap(
-        z=z, zmin=0, zmax=1, colorscale=COLORSCALE, customdata=custom, hoverongaps=False,
+        z=z.astype(np.float32), zmin=0, zmax=1, colorscale=COLORSCALE, customdata=custom, hoverongaps=False,
         colorbar=dict(title=dict(text=t(lang, "att_weight")), thickness=12),
-        hovertemplate=t(lang, "att_hover_head_pair") + "<extra></extra>"))
+        hovertemplate=hover + "<extra></extra>"))
     for h in range(H):
         r, c = divmod(h, cols)
         chosen = selected_head == h

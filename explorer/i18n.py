@@ -564,6 +564,7 @@ TEXT: dict[str, dict[str, str]] = {
         "att_hover_pair": "«%{customdata[0]}» mira a «%{customdata[1]}»: %{z:.3f}",
         "att_hover_head_pair": (
             "Cabeza %{customdata[0]}<br>«%{customdata[1]}» mira a «%{customdata[2]}»: %{z:.3f}"),
+        "att_hover_head_index": "Cabeza %{customdata[0]}<br>la palabra n.º %{customdata[1]} mira a la n.º %{customdata[2]}: %{z:.3f}",
         "att_hover_query": "«%{customdata}» mira…",
         "att_hover_key": "…a esta palabra con peso %{customdata:.3f}",
         "att_hover_token_head": "%{customdata[0]}: «%{customdata[1]}» %{z:.3f}",
@@ -1166,6 +1167,7 @@ TEXT: dict[str, dict[str, str]] = {
         "att_hover_pair": "“%{customdata[0]}” looks at “%{customdata[1]}”: %{z:.3f}",
         "att_hover_head_pair": (
             "Head %{customdata[0]}<br>“%{customdata[1]}” looks at “%{customdata[2]}”: %{z:.3f}"),
+        "att_hover_head_index": "Head %{customdata[0]}<br>word no. %{customdata[1]} looks at no. %{customdata[2]}: %{z:.3f}",
         "att_hover_query": "“%{customdata}” looks…",
         "att_hover_key": "…at this word with weight %{customdata:.3f}",
         "att_hover_token_head": "%{customdata[0]}: “%{customdata[1]}” %{z:.3f}",
