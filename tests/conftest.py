@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as app.py: before torch starts its threads
 os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="dle-test-gradio-"))
 
 ARTIFACTS = ROOT / "test-artifacts"
