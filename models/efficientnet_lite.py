@@ -193,6 +193,21 @@ class EfficientNetLite0(nn.Module):
         return self._fc(self._dropout(self.embed(x)))
 
 
+class WithFeatures(nn.Module):
+    """The same network returning ``(logits, features)``: logits (B, 1000) first, so code that takes
+    a model's first output is unaffected, then the pooled 1280-d head (B, 1280) the classifier
+    reads — an image embedding (used for the user's collection map). For the ONNX export; shares
+    the wrapped model's parameters (no copy)."""
+
+    def __init__(self, model: EfficientNetLite0):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        f = self.model.embed(x)  # (B, 1280)
+        return self.model._fc(self.model._dropout(f)), f
+
+
 # ---------------------------------------------------------------------------------------------
 # Layers for the UI: what to list, what to hook
 

@@ -197,20 +197,30 @@ def build_efficientnet_lite0() -> dict:
     pth = eff.weights_path()
     model = eff.load_pretrained(pth)
     onnx_path = ASSETS / "efficientnet_lite0.onnx"
-    export_onnx(model, onnx_path, input_shape=(3, eff.IMAGE_SIZE, eff.IMAGE_SIZE))
+    export_onnx(eff.WithFeatures(model), onnx_path, input_shape=(3, eff.IMAGE_SIZE, eff.IMAGE_SIZE),
+                output_names=["logits", "features"])  # logits first: runtime.run returns them
     metrics = {"params": eff.count_parameters(model), "preprocess": "resize",
                **measure_efficientnet(model, onnx_path)}
+    g = torch.Generator().manual_seed(EFFNET_SEED)  # the same six images as measure_efficientnet
+    x = torch.cat([eff.preprocess(img) for img in _effnet_images().values()]
+                  + [torch.rand(4, 3, eff.IMAGE_SIZE, eff.IMAGE_SIZE, generator=g)])
+    with torch.inference_mode():
+        feats = model.embed(x).numpy()
+    metrics["ort_features_max_abs_diff"] = float(np.abs(
+        runtime.session(onnx_path).run(["features"], {"x": x.numpy()})[0] - feats).max())
     for key in ("chelsea", "coffee"):
         m = metrics[key]
         print(f"efficientnet_lite0: {key} -> {m['top1_index']} {m['top1_name']} {m['top1_prob']:.4f} "
               f"(ORT {m['ort_top1_index']} {m['ort_top1_prob']:.4f})", flush=True)
-    print(f"efficientnet_lite0: ORT max |diff| {metrics['ort_max_abs_diff']:.2e}", flush=True)
+    print(f"efficientnet_lite0: ORT max |diff| {metrics['ort_max_abs_diff']:.2e} (logits), "
+          f"{metrics['ort_features_max_abs_diff']:.2e} (features)", flush=True)
     return {
         "files": {"onnx": onnx_path.name},
         "sha256": {onnx_path.name: sha256(onnx_path)},
         "what": "EfficientNet-Lite0, ImageNet-1k classifier; input (B,3,224,224) RGB pixels in [0,1] "
-                "(scaled (x-0.5)/0.5 inside), output logits (B,1000) in assets/imagenet_classes.json "
-                "order. The torch weights are read from the pip package at run time, not shipped.",
+                "(scaled (x-0.5)/0.5 inside); outputs logits (B,1000) in assets/imagenet_classes.json "
+                "order, then features (B,1280), the pooled head before the classifier. The torch "
+                "weights are read from the pip package at run time, not shipped.",
         "made_by": "make assets (python -m scripts.build_assets efficientnet_lite0)",
         "source": {"package": EFFNET_PACKAGE, "version": version(EFFNET_PACKAGE),
                    "file": pth.name, "sha256": sha256(pth),
