@@ -119,17 +119,31 @@ def attend(text: str, max_tokens: int = MAX_TOKENS) -> Attention:
     return _attend(text, max_tokens)
 
 
-@lru_cache(maxsize=32)
+# A fast tokenizer keeps truncation and padding as settings on the shared object, so two threads
+# calling it with different ones (/similarity pads to 256, /attention_text truncates to 128) can
+# break each other (huggingface/tokenizers#537); the model itself is safe to share.
+_tok_lock = threading.Lock()
+
+
+def _tokenize(texts, **kw):
+    tok, _ = load()
+    with _tok_lock:
+        return tok(texts, **kw)
+
+
+@lru_cache(maxsize=16)
 def _attend(text: str, max_tokens: int) -> Attention:
     # Cached: changing the layer, head or token in the tab redraws without running the model again.
-    # The arrays are shared between callers and marked read-only.
+    # The arrays are shared between callers and marked read-only; float32 as the model computes them
+    # (16 texts of 128 tokens: 16 × 6 × 12 × 128² × 4 bytes = 75 MB at most).
     tok, model = load()
-    total = len(tok(text, add_special_tokens=True)["input_ids"])
-    enc = tok(text, return_tensors="pt", truncation=True, max_length=max_tokens, return_offsets_mapping=True)
+    total = len(_tokenize(text, add_special_tokens=True)["input_ids"])
+    enc = _tokenize(text, return_tensors="pt", truncation=True, max_length=max_tokens,
+                    return_offsets_mapping=True)
     offsets = [tuple(int(v) for v in o) for o in enc.pop("offset_mapping")[0].tolist()]
     with torch.inference_mode():
         out = model(**enc, output_attentions=True)
-    att = torch.stack(out.attentions)[:, 0].double().numpy()  # (L, H, T, T)
+    att = torch.stack(out.attentions)[:, 0].numpy()  # (L, H, T, T) float32
     hidden = out.last_hidden_state[0].numpy()
     att.flags.writeable = hidden.flags.writeable = False
     return Attention(tok.convert_ids_to_tokens(enc["input_ids"][0]), att, hidden, total > max_tokens, total,
@@ -166,6 +180,26 @@ def merge_words(a: Attention) -> tuple[list[str], np.ndarray]:
 
 
 UNITS = ("words", "pieces")
+
+
+def find_word(a: Attention, unit: str, word: str) -> int | None:
+    """The index of ``word`` (as written) among the ``unit`` labels: the word itself, or in word
+    pieces its first piece. None when the text does not contain it."""
+    words, _, to_word = word_groups(a)
+    if word not in words:
+        return None
+    w = words.index(word)
+    return w if unit == "words" else int(np.nonzero(to_word[:, w])[0][0])
+
+
+def convert_index(a: Attention, index: int, from_unit: str, to_unit: str) -> int:
+    """The same place in the text in the other unit: a word → its first piece; a piece → its word."""
+    if from_unit == to_unit:
+        return index
+    _, _, to_word = word_groups(a)  # (pieces, words)
+    if from_unit == "words":
+        return int(np.nonzero(to_word[:, index])[0][0])
+    return int(np.nonzero(to_word[index])[0][0])
 
 
 @dataclass
@@ -264,8 +298,8 @@ def embed(texts: list[str]) -> np.ndarray:
     """Sentence embeddings (N, 384): the mean of the token vectors (attention-masked), L2-normalised,
     as sentence-transformers pools all-MiniLM-L6-v2."""
     texts = [clean(t) for t in texts]
-    tok, model = load()
-    enc = tok(texts, return_tensors="pt", padding=True, truncation=True, max_length=256)
+    _, model = load()
+    enc = _tokenize(texts, return_tensors="pt", padding=True, truncation=True, max_length=256)
     with torch.inference_mode():
         h = model(**enc).last_hidden_state
     mask = enc["attention_mask"].unsqueeze(-1).to(h.dtype)

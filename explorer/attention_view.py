@@ -265,12 +265,14 @@ def text_summary(a: attention.Attention, labels: Sequence[str], matrices: np.nda
                  head: int | str, token: int, roll: np.ndarray, patterns: list[list[dict]],
                  units: str) -> dict[str, Any]:
     """JSON for /attention_text: the tokens, the chosen head's matrix, the token's row in every
-    head, rollout, and each head's pattern (0-based indices; matrices rounded to 6 decimals)."""
+    head, rollout, and each head's pattern (matrices rounded to 6 decimals). ``layer`` is 1-based
+    as the call takes it; ``head`` and ``token`` are 0-based as the call takes them (the page shows
+    head h as h + 1); ``token_rows`` and ``head_patterns`` are indexed [layer − 1][head]."""
     m = select(matrices, layer, head)
     return {
         "units": units, "tokens": list(labels), "word_pieces": list(a.tokens),
         "layers": int(matrices.shape[0]), "heads": int(matrices.shape[1]),
-        "layer": layer, "head": head, "token": token, "token_text": labels[token],
+        "layer": layer + 1, "head": head, "token": token, "token_text": labels[token],
         "truncated": a.truncated, "total_tokens": a.total_tokens, "token_limit": attention.MAX_TOKENS,
         "matrix": np.round(m, 6).tolist(),
         "row": np.round(m[token], 6).tolist(),

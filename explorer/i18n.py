@@ -618,7 +618,7 @@ TEXT: dict[str, dict[str, str]] = {
         "vit_gradcam_note": "capa {layer}, su propia predicción",
         "vit_status": (
             "**ViT:** «{vit_label}» ({vit_p} %) · **CNN:** «{cnn_label}» ({cnn_p} %). El ViT acierta el"
-            " {vit_acc} % de las imágenes de test."),
+            " {vit_acc} % de las imágenes de test. Mira: {token}, capa {layer}, {head}."),
         "vit_model_vit": "Vision Transformer",
         "vit_model_cnn": "CNN incluida",
         "vit_axis_prob": "probabilidad",
@@ -1220,7 +1220,7 @@ TEXT: dict[str, dict[str, str]] = {
         "vit_gradcam_note": "layer {layer}, for its own prediction",
         "vit_status": (
             "**ViT:** “{vit_label}” ({vit_p} %) · **CNN:** “{cnn_label}” ({cnn_p} %). The ViT gets "
-            "{vit_acc} % of the test images right."),
+            "{vit_acc} % of the test images right. Looking: {token}, layer {layer}, {head}."),
         "vit_model_vit": "Vision Transformer",
         "vit_model_cnn": "Shipped CNN",
         "vit_axis_prob": "probability",

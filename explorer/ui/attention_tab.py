@@ -36,12 +36,15 @@ def _token_choices(labels: list[str]):
     return [(f"{i} · {lab}", i) for i, lab in enumerate(labels)]
 
 
-def _default_token(labels: list[str], text: str | None = None) -> int:
-    """The word a worked example is about, else the first word after [CLS]."""
+def _default_token(v: attention.View, text: str | None = None) -> int:
+    """The word a worked example is about (its first piece, in word pieces), else the first word
+    after [CLS]."""
     for ptext, _, _, word in attention.PRESETS.values():
-        if text is not None and text.strip() == ptext and word in labels:
-            return labels.index(word)
-    return 1 if len(labels) > 2 else 0
+        if text is not None and text.strip() == ptext:
+            i = attention.find_word(v.attention, v.unit, word)
+            if i is not None:
+                return i
+    return 1 if len(v.labels) > 2 else 0
 
 
 def build(store: SessionStore, lang: gr.Radio) -> None:
@@ -136,7 +139,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         hi = _head(head_v, lang)
         v = attention.view(text_v, unit_v)
         n = len(v.labels)
-        tok = _default_token(v.labels, text_v) if token_v in (None, "") else token_v
+        tok = _default_token(v, text_v) if token_v in (None, "") else token_v
         ti = int_in(tok, 0, n - 1, lang, "att_token_label")
         m = av.select(v.matrices, li, hi)
         name = t(lang, "att_layer_head", layer=li + 1, head=av.head_name(hi, lang))
@@ -170,7 +173,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             raise user_error(lang, "err_att_preset", choices=", ".join(attention.PRESETS))
         text_v, layer_v, head_v, word = attention.PRESETS[key]
         v = attention.view(text_v, unit_v if unit_v in attention.UNITS else "words")
-        ti = _default_token(v.labels, text_v)
+        ti = _default_token(v, text_v)
         return text_v, layer_v, head_v - 1, gr.update(choices=_token_choices(v.labels), value=ti)
 
     @friendly
@@ -247,14 +250,14 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         vit_acc = vit.shipped().metrics.get("test_acc")
         status = t(lang, "vit_status", vit_label=names[an.pred], vit_p=num(lang, 100 * an.probs[an.pred], 1),
                    cnn_label=names[cnn_pred], cnn_p=num(lang, 100 * cnn_probs[cnn_pred], 1),
-                   vit_acc=num(lang, 100 * (vit_acc or 0), 1))
+                   vit_acc=num(lang, 100 * (vit_acc or 0), 1), token=tok, layer=li + 1, head=head_txt)
         top = lambda p: [{"index": int(i), "label": vit.class_names("en")[i], "probability": round(float(p[i]), 6)}  # noqa: E731
                          for i in np.argsort(-p)[:3]]
         summary = {
             "vit": {"prediction": top(an.probs), "test_acc": vit_acc},
             "cnn": {"prediction": top(cnn_probs), "gradcam_layer": cam.params["layer"]},
             "patch_size": vit.PATCH_SIZE, "grid": g, "tokens": vit.TOKENS, "layers": vit.LAYERS, "heads": vit.HEADS,
-            "layer": li, "head": hi, "token": ti,
+            "layer": li + 1, "head": hi, "token": ti,  # as the call takes them: layer 1-based, head 0-based
             "matrix": np.round(m, 6).tolist(),
             "token_map": np.round(amap, 6).tolist(),
             "rollout_map": np.round(rmap, 6).tolist(),
@@ -286,8 +289,23 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     hidden = dict(api_visibility="undocumented", show_progress="hidden")
     preset.input(apply_preset, [preset, unit, lang], [text, layer, head, token], api_name="attention_preset",
                  show_progress="hidden").success(text_views, text_in, text_out, **hidden)
-    gr.on([text.submit, unit.input, layer.release, head.input, token.input], text_views, text_in, text_out,
-          trigger_mode="always_last", **hidden)
+    def forget_token():
+        """A new text: its own default word, not the old one's index."""
+        return None
+
+    def convert_token(text_v, unit_v, token_v):
+        """The other unit: the same place in the text (a word ↔ its first piece)."""
+        if unit_v not in attention.UNITS or not isinstance(token_v, int) or attention.is_blank(text_v):
+            return None
+        a = attention.attend(text_v)
+        other = "pieces" if unit_v == "words" else "words"
+        n = len(a.tokens) if other == "pieces" else len(attention.word_groups(a)[0])
+        return attention.convert_index(a, token_v, other, unit_v) if 0 <= token_v < n else None
+
+    text.submit(forget_token, None, [token], **hidden, queue=False).then(text_views, text_in, text_out, **hidden)
+    unit.input(convert_token, [text, unit, token], [token], **hidden).then(text_views, text_in, text_out, **hidden)
+    gr.on([layer.release, head.input, token.input], text_views, text_in, text_out, trigger_mode="always_last",
+          **hidden)
     sim_in, sim_out = [query, sentences, lang], [sim_status, sim_plot, vectors, sim_json]
     compare.click(similarity, sim_in, sim_out, api_name="similarity", show_progress="minimal",
                   show_progress_on=[sim_status])

@@ -40,7 +40,7 @@ def test_json_matrices_equal_transformers_output_attentions(app_url):
     rows = np.array(s["token_rows"])  # (L, H, T): token 3 in every head
     assert np.abs(rows - ref[:, :, 3, :]).max() < 1e-5
     np.testing.assert_allclose(np.array(s["rollout"]).sum(1), 1.0, atol=1e-5)
-    assert (s["layer"], s["head"], s["token"], s["token_text"]) == (1, 7, 3, "didn")
+    assert (s["layer"], s["head"], s["token"], s["token_text"]) == (2, 7, 3, "didn")  # layer 1-based, head 0-based
     assert out[9]["value"] == 3 and len(out[9]["choices"]) == len(s["tokens"])
 
 
@@ -114,6 +114,7 @@ def test_vit_attention_image_matches_torch(app_url, fashion):
 
     c = client(app_url)
     status, panels, mosaic, _probs, s = image_views(c, index=7, layer=2, head=3, token=17)
+    assert (s["layer"], s["head"], s["token"]) == (2, 3, 17) and "17" in status
     x = fashion.test.floats()[7].numpy()
     ref = vit.analyse(x, backend="torch")
     m = np.array(s["matrix"])

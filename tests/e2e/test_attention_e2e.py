@@ -1,6 +1,6 @@
 """A person's view of the Attention tab, in Spanish and English: the pronoun example opens with
 "it" → "animal", the Spanish example picks "ellos", a word chosen in the dropdown redraws its row,
-sentence similarity ranks the list. Screenshots go to test-artifacts/."""
+sentence similarity ranks the list; the ViT's pictures, where a click picks a patch. Screenshots go to test-artifacts/."""
 import pytest
 
 from tests.conftest import ARTIFACTS
@@ -38,6 +38,10 @@ def test_attention_text(open_app, locale):
     assert "niños" in page.locator("#att-text textarea").input_value()
     page.locator("#att-head-view").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"attention-{x['lang']}-preset.png"), full_page=False)
+    # another word from the dropdown redraws its row
+    page.locator("#att-token input").click()
+    page.get_by_role("option", name="6 · manzanas").click()
+    wait_text(page, "#att-status", "«manzanas»" if x["lang"] == "es" else "“manzanas”", timeout=30_000)
     assert external == [], f"requests left this machine: {external[:5]}"
 
 
@@ -65,8 +69,8 @@ def test_attention_image(open_app, locale):
     px, py = 8 + 3.5 * 40, VIT_TOP + VIT_HEAD + 3.5 * 40
     page.mouse.click(box["x"] + px * f, box["y"] + py * f)
     page.wait_for_function("() => document.querySelector('#vit-token input').value === '25'", timeout=30_000)
-    wait_text(page, "#vit-status", "ViT", timeout=30_000)
-    page.wait_for_timeout(1500)  # the redrawn pictures
+    wait_text(page, "#vit-status", "25 (", timeout=30_000)  # the status names the patch looking
+    page.wait_for_timeout(1000)  # the redrawn pictures load
     page.locator("#vit-status").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"attention-{x['lang']}-vit.png"), full_page=False)
     assert external == [], f"requests left this machine: {external[:5]}"
