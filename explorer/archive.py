@@ -391,6 +391,10 @@ def _copy_all(cands: list[_Candidate], workdir: Path, limits: Limits, written: l
             if stop is not None and stop.is_set():
                 raise ArchiveError("stopped", done=0, total=len(cands))
             dst = workdir / _safe_name(i, c.name, c.ext)
+            k = 1
+            while os.path.lexists(dst):  # an earlier upload into the same folder: never overwrite
+                dst = workdir / f"{k}-{_safe_name(i, c.name, c.ext)}"
+                k += 1
             if dst.parent != workdir:  # cannot happen: the name has no separators
                 raise AssertionError(dst)
             budget = min(c.size, limits.max_member_bytes, limits.max_total_bytes - total)

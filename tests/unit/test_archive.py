@@ -287,6 +287,10 @@ def test_loose_files_and_several_zips(place):
     items = archive.extract([a, b, str(c)], place.work)
     assert [it.name for it in items] == ["a.zip/x.png", "b.zip/x.png", "suelta.png"]
     place.assert_contained(expect_files=3)
+    again = archive.extract([a], place.work)  # into the same folder: new names, nothing overwritten
+    assert again[0].path not in {it.path for it in items}
+    assert all(it.path.exists() for it in items)
+    place.assert_contained(expect_files=4)
     with pytest.raises(ArchiveError) as e:
         archive.extract([], place.work)
     assert e.value.kind == "no_files"
@@ -371,8 +375,9 @@ def test_features_through_ort_equal_torch(embedded):
 
     items, F, _ = embedded
     x = torch.from_numpy(np.stack([it.pixels for it in items]).astype(np.float32) / 255).permute(0, 3, 1, 2)
+    model = eff.load_pretrained()  # outside inference_mode: the shared model must stay usable for autograd
     with torch.inference_mode():
-        ref = eff.load_pretrained().embed(x.contiguous()).numpy()
+        ref = model.embed(x.contiguous()).numpy()
     ref /= np.linalg.norm(ref, axis=1, keepdims=True)
     assert np.abs(F - ref).max() < 1e-5
 
