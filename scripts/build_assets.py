@@ -544,9 +544,164 @@ def build_vit_fashion(epochs: int | None = None) -> dict:
     }
 
 
+# The Embeddings tab: the map it opens with, and the space organising itself during training.
+EMBEDDING_MAP_PARAMS = dict(sources=("cnn", "untrained", "pixels"), methods=("umap", "pca"), dims=(2, 3),
+                            umap=dict(n_neighbors=15, min_dist=0.1, metric="cosine", n_epochs=200,
+                                      seed=0, knn="exact"),
+                            untrained_seed=0, trust_k=10, trust_sample=2000, trust_seed=0, knn_k=5)
+
+
+def build_embedding_map() -> dict:
+    from explorer import embeddings as emb
+
+    p = EMBEDDING_MAP_PARAMS
+    emb.clear_cache()
+    ds = data.load("fashion")
+    labels = ds.test.labels.numpy()
+    t_all = time.time()
+    timings = {"warm_up_umap_s": round(emb.warm_up_umap(), 1)}
+    metrics: dict = {}
+    arrays: dict[str, np.ndarray] = {}
+    for source in p["sources"]:
+        t0 = time.perf_counter()
+        X = emb.features(source)
+        timings[f"features_{source}_s"] = round(time.perf_counter() - t0, 2)
+        metrics[f"knn{p['knn_k']}_agreement_{source}"] = round(emb.knn_agreement(X, labels, p["knn_k"]), 4)
+        for method in p["methods"]:
+            for d in p["dims"]:
+                u = p["umap"]
+                t0 = time.perf_counter()
+                Y = emb.project(X, method, d, n_neighbors=u["n_neighbors"], min_dist=u["min_dist"],
+                                seed=u["seed"], n_epochs=u["n_epochs"])
+                timings[f"{method}_{d}d_{source}_s"] = round(time.perf_counter() - t0, 2)
+                Y16 = Y.astype(np.float16)
+                arrays[f"xy_{source}_{method}_{d}d"] = Y16
+                for metric in ("cosine", "euclidean"):  # of the coordinates as shipped (float16)
+                    metrics[f"trust{p['trust_k']}_{metric}_{method}_{d}d_{source}"] = round(emb.trustworthiness(
+                        X, Y16.astype(np.float32), p["trust_k"], p["trust_sample"], p["trust_seed"], metric), 4)
+        key = f"knn{p['knn_k']}_agreement_{source}"
+        print(f"embedding_map: {source} done, 5-NN agreement {metrics[key]}", flush=True)
+    with torch.inference_mode():
+        prob = torch.cat([F.softmax(emb._shipped_cnn()(ds.test.floats(slice(i, i + 1000))), 1)
+                          for i in range(0, len(labels), 1000)])
+    conf, pred = prob.max(1)
+    metrics["cnn_test_acc"] = round(float((pred.numpy() == labels).mean()), 4)
+    path = ASSETS / "embedding_map.npz"
+    np.savez_compressed(path, labels=labels.astype(np.uint8), pred=pred.numpy().astype(np.uint8),
+                        conf=conf.numpy().astype(np.float16), params=json.dumps(p), **arrays)
+    timings["build_s"] = round(time.time() - t_all, 1)
+    print(f"embedding_map: {path.stat().st_size / 1e3:.0f} kB in {timings['build_s']} s; "
+          f"trustworthiness of the 2-D UMAP {metrics['trust10_cosine_umap_2d_cnn']}", flush=True)
+    return {
+        "files": {"map": path.name},
+        "sha256": {path.name: sha256(path)},
+        "inputs": {"cnn_fashion.pt": sha256(ASSETS / "cnn_fashion.pt")},
+        "what": "Embeddings tab, first paint: coordinates (float16) of the 10,000 Fashion-MNIST test "
+                "images as keys xy_<source>_<method>_<dims>d for source cnn (shipped CNN, penultimate "
+                "layer, 128-d) | untrained (same architecture, random weights, seed 0) | pixels (784); "
+                "method umap | pca; dims 2 | 3. Plus labels, pred and conf of the shipped CNN.",
+        "made_by": "make assets (python -m scripts.build_assets embedding_map)",
+        "params": p,
+        "metrics": metrics,
+        "timings": timings,
+        "size_bytes": path.stat().st_size,
+    }
+
+
+EMBEDDING_PROGRESS_PARAMS = dict(train=dict(CNN_FASHION_PARAMS, epochs=2), steps=(0, 10, 30, 100, 300, 860),
+                                 per_class=200, subset_seed=0, umap=dict(n_neighbors=15, min_dist=0.1, seed=0),
+                                 trust_k=10)
+
+
+def build_embedding_progress() -> dict:
+    import copy
+
+    from explorer import embeddings as emb
+
+    p = EMBEDDING_PROGRESS_PARAMS
+    ds = data.load("fashion")
+    t_all = time.time()
+    emb.warm_up_umap()
+    cnn_cfg, tc = training.validate(p["train"])
+    tc.max_seconds = 3600
+    model = training.build_model(cnn_cfg, tc.seed)
+    template = copy.deepcopy(model)
+    wanted = set(p["steps"])
+    snaps = [(0, copy.deepcopy(model.state_dict()))]
+    test_acc = None
+    for ev in training.train(model, tc, ds):
+        if isinstance(ev, training.Step) and ev.step in wanted:
+            snaps.append((ev.step, copy.deepcopy(model.state_dict())))
+        elif isinstance(ev, training.Done):
+            test_acc = ev.test_acc
+    assert [s for s, _ in snaps] == list(p["steps"]), [s for s, _ in snaps]
+    train_s = time.time() - t_all
+    labels = ds.test.labels.numpy()
+    idx = emb.balanced_subset(labels, p["per_class"], p["subset_seed"])
+    x, y = ds.test.floats(torch.from_numpy(idx)), labels[idx]
+    u = p["umap"]
+    t0 = time.time()
+    frames = emb.progress_frames(snaps, x, y, template=template, n_neighbors=u["n_neighbors"],
+                                 min_dist=u["min_dist"], seed=u["seed"])
+    project_s = time.time() - t0
+
+    # The choice of projection, measured: chained UMAP (ours) against independent UMAPs aligned by
+    # Procrustes and against PCA axes of the final embeddings. "drift" is the mean distance a point
+    # moves between consecutive frames (frames centred, unit RMS radius): lower = easier to follow.
+    feats = [emb.embed(m if isinstance(m, torch.nn.Module) else _loaded(template, m), x) for _, m in snaps]
+    alt = {"chained_umap": list(frames.coords)}
+    indep = [emb.project(f, "umap", 2, u["n_neighbors"], u["min_dist"], u["seed"]) for f in feats]
+    alt["independent_umap"] = [emb._normalise_frame(indep[0])]
+    for f in indep[1:]:
+        alt["independent_umap"].append(emb.procrustes_align(f, alt["independent_umap"][-1]))
+    fin = feats[-1] - feats[-1].mean(0)
+    axes = np.linalg.svd(fin, full_matrices=False)[2][:2].T
+    alt["pca_of_final"] = [emb._normalise_frame((f - f.mean(0)) @ axes) for f in feats]
+    compare = {}
+    for name, fr in alt.items():
+        tw = [emb.trustworthiness(f, c, p["trust_k"], None) for f, c in zip(feats, fr)]
+        drift = [float(np.linalg.norm(b - a, axis=1).mean()) for a, b in zip(fr[:-1], fr[1:])]
+        compare[name] = {"trust10_cosine_per_frame": [round(t, 4) for t in tw],
+                         "drift_per_step": [round(d, 3) for d in drift]}
+    path = ASSETS / "embedding_progress.npz"
+    np.savez_compressed(path, steps=frames.steps.astype(np.int32), coords=frames.coords.astype(np.float16),
+                        agreement=frames.agreement, accuracy=frames.accuracy, labels=y.astype(np.uint8),
+                        indices=idx.astype(np.int16), params=json.dumps({**frames.params, **p}))
+    metrics = {"knn5_agreement_per_frame": [round(float(a), 4) for a in frames.agreement],
+               "accuracy_per_frame": [round(float(a), 4) for a in frames.accuracy],
+               "test_acc_end": round(test_acc, 4) if test_acc is not None else None,
+               "projection_compare": compare}
+    timings = {"train_s": round(train_s, 1), "project_s": round(project_s, 1),
+               "build_s": round(time.time() - t_all, 1)}
+    print(f"embedding_progress: {len(snaps)} frames, agreement {metrics['knn5_agreement_per_frame']}, "
+          f"{path.stat().st_size / 1e3:.0f} kB in {timings['build_s']} s", flush=True)
+    return {
+        "files": {"progress": path.name},
+        "sha256": {path.name: sha256(path)},
+        "what": "Embeddings tab, training progress: 2,000 Fashion-MNIST test images (200 per class) "
+                "embedded by the penultimate layer of a CNN at several steps of a seeded run; each "
+                "frame a 2-D UMAP started from the previous frame and Procrustes-aligned to it "
+                "(float16, centred, unit RMS radius).",
+        "made_by": "make assets (python -m scripts.build_assets embedding_progress)",
+        "params": p,
+        "metrics": metrics,
+        "timings": timings,
+        "size_bytes": path.stat().st_size,
+    }
+
+
+def _loaded(template: torch.nn.Module, state: dict) -> torch.nn.Module:
+    import copy
+
+    m = copy.deepcopy(template)
+    m.load_state_dict(state)
+    return m
+
+
 BUILDERS = {"cnn_fashion": build_cnn_fashion, "imagenet_classes": build_imagenet_classes,
             "efficientnet_lite0": build_efficientnet_lite0, "cnn_fashion_adv": build_cnn_fashion_adv,
-            "vit_fashion": build_vit_fashion}
+            "vit_fashion": build_vit_fashion, "embedding_map": build_embedding_map,
+            "embedding_progress": build_embedding_progress}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,268 @@
+"""explorer.embeddings: neighbour search against brute force, PCA against scikit-learn, the shipped
+map's trustworthiness and the CNN space's 5-NN label agreement (as recorded and re-measured),
+input validation, and the training-progress frames."""
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from explorer import embeddings as emb
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+MANIFEST = json.loads((ASSETS / "manifest.json").read_text())["artifacts"]
+UNTRAINED_MARGIN = 0.10  # the untrained CNN's 5-NN agreement is at least this much below the trained one
+
+
+def brute_force(X, i, k):
+    """Cosine similarity of point i to every point, in float64, sorted; itself excluded."""
+    X = np.asarray(X, np.float64)
+    U = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+    s = U @ U[i]
+    s[i] = -np.inf
+    order = np.argsort(-s, kind="stable")[:k]
+    return order, s
+
+
+def assert_same_neighbours(X, i, k):
+    idx, sim = emb.neighbors(X, i, k)
+    ref_idx, ref_sims = brute_force(X, i, k)
+    assert idx.shape == sim.shape == (k,) and i not in idx
+    # the k similarities are the k largest ones, in order, and belong to the returned points
+    np.testing.assert_allclose(sim, ref_sims[ref_idx], atol=1e-5)
+    np.testing.assert_allclose(sim, ref_sims[idx], atol=1e-5)
+    assert np.all(np.diff(sim) <= 1e-7)
+    untied = np.abs(ref_sims[ref_idx][:, None] - ref_sims[np.delete(np.arange(len(X)), i)]).min() > 1e-5
+    if untied:
+        np.testing.assert_array_equal(idx, ref_idx)
+
+
+@pytest.fixture(scope="module")
+def cnn(fashion):
+    return emb.features("cnn")
+
+
+@pytest.mark.parametrize("n,d,k", [(50, 3, 1), (500, 16, 10), (2000, 128, 49), (30, 5, 100)])
+def test_neighbours_equal_brute_force_on_random_data(n, d, k):
+    X = np.random.default_rng(n).normal(size=(n, d)).astype(np.float32)
+    for i in (0, n // 2, n - 1):
+        assert_same_neighbours(X, i, min(k, n - 1))
+
+
+def test_neighbours_equal_brute_force_on_cnn_features(cnn):
+    assert cnn.shape == (10000, 128) and cnn.dtype == np.float32
+    index = emb.CosineIndex(cnn)
+    for i in (0, 17, 4321, 9999):
+        assert_same_neighbours(cnn, i, 10)
+        a, b = index.query(i, 10), emb.neighbors(cnn, i, 10)
+        np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_zero_vectors_and_duplicates_do_not_break_search():
+    X = np.zeros((6, 4), np.float32)
+    X[1] = X[2] = [1, 0, 0, 0]
+    idx, sim = emb.neighbors(X, 1, 3)
+    assert idx[0] == 2 and sim[0] == pytest.approx(1.0) and np.all(sim[1:] == 0)
+
+
+def test_shipped_map_is_trustworthy_as_recorded(cnn):
+    entry = MANIFEST["embedding_map"]
+    m, p = entry["metrics"], entry["params"]
+    assert m["trust10_cosine_umap_2d_cnn"] >= 0.9
+    xy = emb.default_map().get("cnn", "umap", 2)
+    assert xy.shape == (10000, 2)
+    again = emb.trustworthiness(cnn, xy, p["trust_k"], p["trust_sample"], p["trust_seed"], "cosine")
+    assert again == pytest.approx(m["trust10_cosine_umap_2d_cnn"], abs=2e-3)
+    assert emb.trustworthiness(cnn, xy, 10, sample=500, seed=7) >= 0.9  # another sample
+    # the metric can fail: shuffled coordinates are no better than chance
+    shuffled = xy[np.random.default_rng(0).permutation(len(xy))]
+    assert emb.trustworthiness(cnn, shuffled, 10, sample=500, seed=7) < 0.6
+
+
+def test_shipped_map_matches_its_manifest_and_checkpoint(fashion):
+    entry = MANIFEST["embedding_map"]
+    for name, digest in entry["sha256"].items():
+        assert hashlib.sha256((ASSETS / name).read_bytes()).hexdigest() == digest, name
+    ckpt = hashlib.sha256((ASSETS / "cnn_fashion.pt").read_bytes()).hexdigest()
+    assert entry["inputs"]["cnn_fashion.pt"] == ckpt, "the map is stale: rebuild embedding_map"
+    dm = emb.default_map()
+    np.testing.assert_array_equal(dm.labels, fashion.test.labels.numpy())
+    assert (dm.pred == dm.labels).mean() == pytest.approx(MANIFEST["cnn_fashion"]["metrics"]["test_acc"], abs=1e-4)
+    for source in ("cnn", "untrained", "pixels"):
+        for method in ("umap", "pca"):
+            for d in (2, 3):
+                xy = dm.get(source, method, d)
+                assert xy.shape == (10000, d) and np.isfinite(xy).all(), (source, method, d)
+
+
+def test_cnn_space_groups_classes_and_untrained_does_much_less(cnn, fashion):
+    labels = fashion.test.labels.numpy()
+    m = MANIFEST["embedding_map"]["metrics"]
+    trained = emb.knn_agreement(cnn, labels, 5)
+    untrained = emb.knn_agreement(emb.features("untrained"), labels, 5)
+    assert trained >= 0.85
+    assert untrained <= trained - UNTRAINED_MARGIN
+    assert trained == pytest.approx(m["knn5_agreement_cnn"], abs=1e-3)
+    assert untrained == pytest.approx(m["knn5_agreement_untrained"], abs=1e-3)
+    # and the measure itself: random labels agree about 1 time in 10
+    rnd = np.random.default_rng(0).integers(0, 10, len(labels))
+    assert abs(emb.knn_agreement(cnn, rnd, 5) - 0.1) < 0.02
+
+
+def test_knn_agreement_by_hand():
+    X = np.array([[1, 0], [1, 0.1], [0, 1], [0.1, 1]], np.float32)
+    assert emb.knn_agreement(X, np.array([0, 0, 1, 1]), 1) == 1.0
+    assert emb.knn_agreement(X, np.array([0, 1, 0, 1]), 1) == 0.0
+    assert emb.knn_agreement(X, np.array([0, 0, 1, 1]), 2) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_pca_equals_sklearn_up_to_sign(dims):
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(dims)
+    X = (rng.normal(size=(1000, 40)) * np.linspace(5, 0.1, 40)).astype(np.float32)
+    ours = emb.project(X, "pca", dims)
+    ref = PCA(dims, svd_solver="full").fit_transform(X.astype(np.float64))
+    assert ours.shape == (1000, dims) and ours.dtype == np.float32
+    signs = np.sign((ours * ref).sum(0))
+    np.testing.assert_allclose(ours, ref * signs, atol=1e-3 * np.abs(ref).max())
+    # and equals the SVD of the centred data
+    Xc = X.astype(np.float64) - X.mean(0)
+    u, s, _ = np.linalg.svd(Xc, full_matrices=False)
+    np.testing.assert_allclose(np.abs(ours), np.abs(u[:, :dims] * s[:dims]), atol=1e-3 * s[0])
+
+
+def test_pca_of_pixels(fashion):
+    from sklearn.decomposition import PCA
+
+    X = emb.features("pixels", fashion.test.images[:2000])
+    assert X.shape == (2000, 784)
+    ours, ref = emb.pca(X, 2), PCA(2).fit_transform(X)
+    np.testing.assert_allclose(np.abs(ours), np.abs(ref), atol=1e-3)
+
+
+BAD = [
+    (dict(method="mds"), "method"),
+    (dict(dims=4), "dims"),
+    (dict(dims=True), "dims"),
+    (dict(n_neighbors=1), "n_neighbors"),
+    (dict(n_neighbors=201), "n_neighbors"),
+    (dict(n_neighbors=15.5), "n_neighbors"),
+    (dict(n_neighbors=60), "n_neighbors"),  # not below the number of points (50)
+    (dict(min_dist=-0.1), "min_dist"),
+    (dict(min_dist=float("nan")), "min_dist"),
+    (dict(min_dist="a"), "min_dist"),
+]
+
+
+@pytest.mark.parametrize("kw,kind", BAD)
+def test_projection_rejects_bad_parameters(kw, kind):
+    X = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
+    args = dict(method="umap", dims=2, n_neighbors=15, min_dist=0.1) | kw
+    with pytest.raises(emb.EmbeddingError) as err:
+        emb.project(X, **args)
+    assert err.value.kind == kind and isinstance(err.value, ValueError)
+
+
+def test_projection_rejects_bad_data():
+    X = np.ones((50, 4), np.float32)
+    X[3, 1] = np.nan
+    for data, kind in [(X, "not_finite"), (np.ones(50), "shape"), (np.ones((3, 4)), "too_few_points")]:
+        with pytest.raises(emb.EmbeddingError) as err:
+            emb.project(data, "pca")
+        assert err.value.kind == kind
+    with pytest.raises(emb.EmbeddingError) as err:
+        emb.project(np.zeros((emb.TSNE_MAX_POINTS + 1, 2), np.float32), "tsne")
+    assert err.value.kind == "too_many_points"
+    import threading
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(emb.EmbeddingError) as err:
+        emb.project(np.ones((50, 4)), "pca", stop=stop)
+    assert err.value.kind == "stopped"
+
+
+def test_query_and_source_validation():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    for i, k, kind in [(20, 5, "index"), (-1, 5, "index"), (1.5, 5, "index"), ("a", 5, "index"),
+                       (0, 0, "k"), (0, 101, "k")]:
+        with pytest.raises(emb.EmbeddingError) as err:
+            emb.neighbors(X, i, k)
+        assert err.value.kind == kind
+    assert len(emb.neighbors(X, 0, 100)[0]) == 19  # k is capped at N - 1
+    for args, kind in [(("faces",), "source"), (("session",), "no_model")]:
+        with pytest.raises(emb.EmbeddingError) as err:
+            emb.features(*args)
+        assert err.value.kind == kind
+    with pytest.raises(emb.EmbeddingError) as err:
+        emb.features("pixels", torch.zeros(2, 3, 28, 28))
+    assert err.value.kind == "shape"
+
+
+def test_session_features_leave_the_model_untouched(fashion):
+    from explorer.training import build_model
+    from models.cnn import CNNConfig
+
+    model = build_model(CNNConfig(filters=(4, 8), dense=16), 0).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x = fashion.test.images[:64]
+    f = emb.features("session", x, model)
+    assert f.shape == (64, 16) and model.training
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    with torch.inference_mode():
+        ref = model.eval().embed(x.float() / 255).numpy()
+    np.testing.assert_allclose(f, ref, atol=1e-6)
+
+
+def test_checkpoint_steps():
+    assert emb.checkpoint_steps(1290, 6) == [0, 10, 34, 114, 383, 1290]
+    s = emb.checkpoint_steps(5, 6)
+    assert s[0] == 0 and s[-1] == 5 and s == sorted(set(s))
+
+
+def test_procrustes_recovers_a_rotation():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(100, 2))
+    th = 0.7
+    R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    B = 3 * (A @ R) * np.array([1, -1]) + 5  # rotated, reflected, scaled, shifted
+    np.testing.assert_allclose(emb.procrustes_align(B, A), emb._normalise_frame(A), atol=1e-9)
+
+
+def test_shipped_progress_frames_organise():
+    fr = emb.progress_checkpoints()
+    T, N, d = fr.coords.shape
+    entry = MANIFEST["embedding_progress"]
+    assert T >= 4 and N == 2000 and d == 2 and fr.steps[0] == 0 and np.all(np.diff(fr.steps) > 0)
+    assert fr.agreement.shape == fr.accuracy.shape == (T,) and fr.labels.shape == fr.indices.shape == (N,)
+    assert np.bincount(fr.labels).tolist() == [200] * 10
+    assert fr.agreement[-1] >= fr.agreement[0] + 0.1
+    assert fr.accuracy[-1] >= 0.85 and fr.accuracy[0] < 0.3
+    np.testing.assert_allclose(fr.agreement, entry["metrics"]["knn5_agreement_per_frame"], atol=1e-4)
+    rms = np.sqrt((fr.coords ** 2).sum(-1).mean(-1))
+    np.testing.assert_allclose(rms, 1.0, atol=1e-2)  # centred, unit RMS radius (float16)
+
+
+def test_progress_frames_from_snapshots(fashion):
+    """Two snapshots of a tiny model, one as a state_dict: shapes, alignment, nothing modified."""
+    from explorer.training import build_model
+    from models.cnn import CNNConfig
+
+    cfg = CNNConfig(filters=(4, 8), dense=16)
+    a, b = build_model(cfg, 0), build_model(cfg, 1)
+    state = {k: v.clone() for k, v in b.state_dict().items()}
+    idx = emb.balanced_subset(fashion.test.labels.numpy(), 20)
+    x, y = fashion.test.images[torch.from_numpy(idx)], fashion.test.labels.numpy()[idx]
+    seen = []
+    fr = emb.progress_frames([(0, a), (5, state)], x, y, template=a, n_neighbors=10,
+                             progress=lambda f, p: seen.append(f))
+    assert fr.coords.shape == (2, 200, 2) and fr.steps.tolist() == [0, 5]
+    assert np.isfinite(fr.coords).all() and 0 <= fr.agreement.min() <= fr.agreement.max() <= 1
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    assert all(torch.equal(state[k], v) for k, v in b.state_dict().items())
+    with pytest.raises(emb.EmbeddingError) as err:
+        emb.progress_frames([(0, state)], x, y)
+    assert err.value.kind == "no_model"
