@@ -588,7 +588,9 @@ def build_embedding_map() -> dict:
     metrics["cnn_test_acc"] = round(float((pred.numpy() == labels).mean()), 4)
     path = ASSETS / "embedding_map.npz"
     np.savez_compressed(path, labels=labels.astype(np.uint8), pred=pred.numpy().astype(np.uint8),
-                        conf=conf.numpy().astype(np.float16), params=json.dumps(p), **arrays)
+                        conf=conf.numpy().astype(np.float16), **arrays, params=json.dumps({
+                            **p, "knn_agreement": {s: metrics[f"knn{p['knn_k']}_agreement_{s}"] for s in p["sources"]},
+                            "trust_umap_2d": {s: metrics[f"trust10_cosine_umap_2d_{s}"] for s in p["sources"]}}))
     timings["build_s"] = round(time.time() - t_all, 1)
     print(f"embedding_map: {path.stat().st_size / 1e3:.0f} kB in {timings['build_s']} s; "
           f"trustworthiness of the 2-D UMAP {metrics['trust10_cosine_umap_2d_cnn']}", flush=True)

@@ -88,6 +88,8 @@ def test_shipped_map_matches_its_manifest_and_checkpoint(fashion):
     ckpt = hashlib.sha256((ASSETS / "cnn_fashion.pt").read_bytes()).hexdigest()
     assert entry["inputs"]["cnn_fashion.pt"] == ckpt, "the map is stale: rebuild embedding_map"
     dm = emb.default_map()
+    for source in ("cnn", "untrained", "pixels"):
+        assert dm.params["knn_agreement"][source] == entry["metrics"][f"knn5_agreement_{source}"]
     np.testing.assert_array_equal(dm.labels, fashion.test.labels.numpy())
     assert (dm.pred == dm.labels).mean() == pytest.approx(MANIFEST["cnn_fashion"]["metrics"]["test_acc"], abs=1e-4)
     for source in ("cnn", "untrained", "pixels"):
@@ -183,6 +185,30 @@ def test_projection_rejects_bad_data():
     with pytest.raises(emb.EmbeddingError) as err:
         emb.project(np.ones((50, 4)), "pca", stop=stop)
     assert err.value.kind == "stopped"
+
+
+def test_umap_stops_between_neighbours_and_layout():
+    import threading
+    stop, phases = threading.Event(), []
+
+    def progress(f, phase):
+        phases.append(phase)
+        if phase == "neighbors":
+            stop.set()  # as if the user pressed Stop while the k-NN graph was being built
+
+    with pytest.raises(emb.EmbeddingError) as err:
+        emb.project(np.random.default_rng(0).normal(size=(100, 8)), "umap", progress=progress, stop=stop)
+    assert err.value.kind == "stopped" and phases == ["start", "neighbors"]
+
+
+def test_knn_graph_is_exact_and_self_first():
+    X = np.random.default_rng(1).normal(size=(300, 6)).astype(np.float32)
+    idx, dist = emb.knn_graph(X, 8, block=64)
+    assert (idx[:, 0] == np.arange(300)).all() and (dist[:, 0] == 0).all()
+    for i in (0, 150, 299):
+        ref, sims = brute_force(X, i, 7)
+        np.testing.assert_array_equal(idx[i, 1:], ref)
+        np.testing.assert_allclose(dist[i, 1:], 1 - sims[ref], atol=1e-5)
 
 
 def test_query_and_source_validation():
