@@ -19,10 +19,10 @@ os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "matpl
 
 import gradio as gr  # noqa: E402
 
-from explorer import attention, filters, training  # noqa: E402
+from explorer import attention, embeddings, filters, training  # noqa: E402
 from explorer.i18n import DEFAULT_LANG  # noqa: E402
 from explorer.session import SessionStore  # noqa: E402
-from explorer.ui import adversarial_tab, attention_tab, common, filters_tab, saliency_tab, train_tab  # noqa: E402
+from explorer.ui import adversarial_tab, attention_tab, common, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
@@ -44,6 +44,8 @@ MAX_QUEUE = int(os.environ.get("DLE_MAX_QUEUE", "64"))
 def build_demo(store: SessionStore | None = None) -> gr.Blocks:
     """The whole app as a ``gr.Blocks``; per-session state lives in ``store``."""
     store = store or SessionStore()
+    # the Embeddings tab's thumbnail sprite is served from here (made at first use, not uploaded)
+    gr.set_static_paths(embeddings_tab.static_paths())
     with gr.Blocks(title="Deep Learning Explorer", delete_cache=(1800, 3600)) as demo:
         with gr.Row(equal_height=True, elem_id="dle-header"):
             with gr.Column(scale=4):
@@ -57,6 +59,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
             saliency_tab.build(store, lang)
             adversarial_tab.build(store, lang)
             attention_tab.build(store, lang)
+            embeddings_tab.build(store, lang)
 
         # The page's language: the browser's, unless the user picks the other one. Setting the
         # radio fires its change event, which redraws every computed text in that language.
@@ -90,6 +93,7 @@ def _warm_up() -> None:
         training.warm_up()
         filters.warm_up()
         attention.warm_up()
+        embeddings.warm_up()  # the default map, the CNN's test-set vectors, UMAP's compiled code
     except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
         print(f"warm-up skipped: {err}", flush=True)
 
@@ -98,9 +102,10 @@ def launch_kwargs() -> dict:
     return dict(
         theme=gr.themes.Soft(),
         css=CSS,
+        js=embeddings_tab.PLOT_EVENTS_JS,
         i18n=common.I18N,
         footer_links=["api", "settings"],
-        max_file_size="50mb",
+        max_file_size="200mb",  # "Mi archivo" takes zips of up to 200 MB of images
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", os.environ.get("PORT", "7860"))),
     )

@@ -623,6 +623,165 @@ TEXT: dict[str, dict[str, str]] = {
         "vit_model_cnn": "CNN incluida",
         "vit_axis_prob": "probabilidad",
         "vit_probs_title": "Las dos redes, clase por clase",
+        # Embeddings tab
+        "tab_embeddings": "Embeddings",
+        "emb_intro": (
+            "Una red aprende una **representación**: cada imagen se convierte en un vector (aquí, los "
+            "128 números de la penúltima capa de la CNN). Imágenes parecidas quedan cerca. Para verlo, "
+            "UMAP, t-SNE o PCA llevan esos vectores a un plano conservando quién está cerca de quién. "
+            "Compara la red entrenada con la misma red **sin entrenar** y con los píxeles en bruto; "
+            "pasa el ratón por un punto para ver la imagen y **haz clic** para buscar sus vecinas más "
+            "parecidas (similitud coseno en el espacio original, no en el mapa)."),
+        "emb_source_label": "Vectores",
+        "emb_src_cnn": "CNN entrenada (incluida)",
+        "emb_src_untrained": "La misma CNN sin entrenar",
+        "emb_src_pixels": "Píxeles en bruto (784)",
+        "emb_src_session": "Mi modelo (de esta sesión)",
+        "emb_method_label": "Proyección",
+        "emb_method_info": (
+            "PCA es lineal e instantánea; UMAP y t-SNE conservan los vecinos (UMAP ≈ 5 s; t-SNE ≈ 5 s"
+            " con una muestra de 2 000)."),
+        "emb_m_umap": "UMAP",
+        "emb_m_pca": "PCA",
+        "emb_m_tsne": "t-SNE",
+        "emb_dims_label": "Dimensiones",
+        "emb_umap_params": "Parámetros de UMAP",
+        "emb_n_neighbors": "n_neighbors",
+        "emb_n_neighbors_info": "Pocos: estructura local, islas pequeñas; muchos: forma global.",
+        "emb_min_dist": "min_dist",
+        "emb_min_dist_info": "Cuánto se apiñan los puntos de un grupo.",
+        "emb_errors_label": "Marcar los errores de la CNN",
+        "emb_draw": "Dibujar el mapa",
+        "emb_pick_heading": "**Vecinos más parecidos** (o haz clic en un punto)",
+        "emb_pick_label": "Imagen n.º (0–9999)",
+        "emb_k_label": "Cuántos",
+        "emb_neighbours_run": "Buscar parecidas",
+        "emb_map_label": "Mapa",
+        "emb_strip_label": "Las más parecidas",
+        "emb_prog_heading": "## El mapa mientras la red aprende",
+        "emb_prog_intro": (
+            "Las mismas 2 000 imágenes de test, con la red en distintos momentos de un entrenamiento "
+            "(con semilla fija): al principio las clases se mezclan; a medida que la red aprende, se "
+            "separan. Pulsa ▶ o mueve el deslizador."),
+        "emb_prog_label": "Evolución del mapa",
+        "emb_prog_agree_label": "Vecinos de la misma clase",
+        "emb_phase_start": "Preparando",
+        "emb_phase_neighbors": "Buscando vecinos",
+        "emb_phase_layout": "Colocando los puntos",
+        "emb_phase_done": "Hecho",
+        "emb_map_title": "{source} · {method} {d}-D",
+        "emb_status_shipped": "Mapa precalculado de {n} imágenes de test.",
+        "emb_status_computed": "Mapa calculado ahora con {n} imágenes de test.",
+        "emb_status_agree": (
+            "En el espacio original, el {pct} % de los 5 vecinos más cercanos de cada imagen son de su "
+            "misma clase."),
+        "emb_status_sample": "t-SNE no se puede interrumpir: se dibuja una muestra fija de {n} de las {total} imágenes.",
+        "emb_status_errors": "Marcadas con un círculo: {n} imágenes que la CNN clasifica mal.",
+        "emb_press_draw": (
+            "Con estos parámetros el mapa hay que calcularlo (unos 5 s): pulsa «Dibujar el mapa»."),
+        "emb_press_draw_tsne": (
+            "t-SNE tarda unos segundos con una muestra de 2 000 puntos: pulsa «Dibujar el mapa»."),
+        "emb_nb_status": (
+            "La imagen n.º {i} («{label}»): {same} de sus {k} vecinas más parecidas son de la misma "
+            "clase ({source})."),
+        "emb_prog_status": (
+            "{n} imágenes en {frames} momentos del entrenamiento: vecinos de la misma clase del {first}"
+            " % al {last} %."),
+        "emb_hover": "<b>%{fullData.name}</b><br>n.º %{customdata[0]}",
+        "emb_errors": "Errores de la CNN ({n})",
+        "emb_neighbours_mark": "Vecinas",
+        "emb_selected_mark": "Elegida",
+        "emb_pred": "la CNN dice",
+        "emb_index": "n.º",
+        "emb_legend": "Clase (clic: ocultar)",
+        "emb_axis": "dimensión {n}",
+        "emb_query": "Elegida",
+        "emb_prog_frame": "Paso {step}: vecinos de la misma clase {agree} %",
+        "emb_prog_acc": "acierto {acc} %",
+        "emb_prog_step": "Paso",
+        "emb_prog_agree": "Vecinos de la misma clase",
+        "emb_prog_accuracy": "Acierto",
+        "emb_prog_step_axis": "paso de entrenamiento (escala log.)",
+        "emb_arch_heading": "## Mi archivo: tus propias imágenes o textos",
+        "emb_arch_intro": (
+            "¿Qué tiene la IA para tu archivo? Sube un zip o unas cuantas imágenes (hasta 500 y 200 "
+            "MB): EfficientNet-Lite0 convierte cada una en un vector de 1280 números, las etiqueta con "
+            "las 3 clases de ImageNet más probables, dibuja el mapa de la colección, agrupa los casi "
+            "duplicados y busca parecidas. Los archivos se guardan solo en una carpeta temporal de tu "
+            "sesión, que se borra al salir. Descarga el resultado en CSV."),
+        "emb_arch_files": "Zip o imágenes",
+        "emb_arch_threshold": "Umbral de casi duplicados (coseno)",
+        "emb_arch_threshold_info": (
+            "Una copia redimensionada o recomprimida suele superar 0,97; otra foto del mismo objeto, no"
+            " llega a 0,9."),
+        "emb_arch_run": "Analizar",
+        "emb_arch_pick_heading": "**Buscar parecidas** (o haz clic en un punto)",
+        "emb_arch_pick": "Elemento n.º",
+        "emb_arch_similar": "Buscar parecidas",
+        "emb_arch_csv": "CSV (archivo, etiquetas, x, y, vecinos)",
+        "emb_arch_map_label": "Mapa de la colección",
+        "emb_arch_strip_label": "Las más parecidas",
+        "emb_arch_tags_label": "Etiquetas (ImageNet, en inglés)",
+        "emb_arch_title": "Tu colección: {n} imágenes",
+        "emb_arch_reading": "Leyendo las imágenes",
+        "emb_arch_embedding": "Calculando los vectores",
+        "emb_arch_status": (
+            "{n} imágenes analizadas; {groups} grupos de casi duplicados; {skipped} archivos no usados."),
+        "emb_arch_no_dups": "No hay casi duplicados con este umbral.",
+        "emb_arch_dups_heading": "**Casi duplicados** (coseno ≥ {thr}):",
+        "emb_arch_other": "otras",
+        "emb_arch_legend": "Etiqueta principal",
+        "emb_text_heading": "### Textos: un mapa de frases y búsqueda por significado",
+        "emb_text_lines": "Frases (una por línea)",
+        "emb_text_lines_info": "Hasta 500. Títulos, descripciones, asientos de un catálogo…",
+        "emb_text_query": "Buscar",
+        "emb_text_run": "Mapa y búsqueda",
+        "emb_text_map_label": "Mapa de las frases",
+        "emb_text_hits_label": "Las más cercanas a la búsqueda",
+        "emb_text_status": "{n} frases. La más cercana a la búsqueda: «{best}» (cos θ = {cos}).",
+        "emb_text_title": "{n} frases (all-MiniLM-L6-v2, UMAP)",
+        "emb_text_points": "Frases",
+        "emb_text_hits": "Resultados",
+        "err_emb_source": "Vectores no válidos «{value}»; usa uno de: {choices}.",
+        "err_emb_method": "Proyección no válida «{value}»; usa umap, pca o tsne.",
+        "err_emb_dims": "Dimensiones no válidas «{value}»: 2 o 3.",
+        "err_emb_n_neighbors": (
+            "n_neighbors «{value}» fuera de rango: de 2 a 200 y menos que el número de puntos."),
+        "err_emb_min_dist": "min_dist «{value}» fuera de rango: de 0 a 1.",
+        "err_emb_k": "Número de vecinos «{value}» fuera de rango.",
+        "err_emb_index": "Imagen «{value}» fuera de rango.",
+        "err_emb_shape": "Datos con forma inesperada: se esperaba {expected}, llegó {got}.",
+        "err_emb_not_finite": (
+            "Los vectores tienen valores no finitos (NaN o infinito): el modelo puede haber divergido."),
+        "err_emb_too_few_points": "Hacen falta al menos {min} puntos; hay {n}.",
+        "err_emb_too_many_points": "t-SNE admite como mucho {max} puntos; hay {n}.",
+        "err_emb_no_model": "Primero entrena un modelo en la pestaña Entrenar.",
+        "err_emb_stopped": "Cálculo detenido.",
+        "err_emb_missing_asset": "Falta el archivo {file}: ejecuta «make assets».",
+        "err_emb_session_dataset": (
+            "El modelo de esta sesión se entrenó con otro conjunto de datos; este mapa es de "
+            "Fashion-MNIST."),
+        "err_arch_no_files": "Sube un zip o algunas imágenes.",
+        "err_arch_missing": "No se puede leer el archivo subido «{file}».",
+        "err_arch_bad_zip": "«{file}» no es un zip legible.",
+        "err_arch_unsafe_path": (
+            "El zip «{file}» contiene una ruta que sale de su carpeta («{member}»); se rechaza entero."),
+        "err_arch_symlink": "El zip «{file}» contiene un enlace simbólico («{member}»); se rechaza entero.",
+        "err_arch_too_many_members": "El zip «{file}» tiene {count} entradas; el límite es {limit}.",
+        "err_arch_too_many_images": "Hay {count} imágenes; el límite es {limit}.",
+        "err_arch_too_large": "Las imágenes ocupan {megabytes} MB; el límite es {limit} MB.",
+        "err_arch_zip_bomb": (
+            "«{member}» (en «{file}») se expande demasiado: parece una bomba zip y se rechaza."),
+        "err_arch_no_images": (
+            "No hay ninguna imagen utilizable ({non_images} archivos que no son imágenes, {unreadable} "
+            "ilegibles)."),
+        "err_arch_stopped": "Detenido tras {done} de {total}.",
+        "err_arch_too_many_lines": "Hay {count} frases; el límite es {limit}.",
+        "err_arch_no_text": "Escribe al menos una frase (una por línea).",
+        "err_arch_empty_query": "Escribe qué buscar.",
+        "err_arch_out_of_range": "{name} = «{value}» fuera de rango (de {low} a {high}).",
+        "err_arch_nothing": "Primero analiza una colección (botón «Analizar»).",
+        "err_arch_one_item": "Hace falta más de una imagen para buscar parecidas.",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -1225,6 +1384,161 @@ TEXT: dict[str, dict[str, str]] = {
         "vit_model_cnn": "Shipped CNN",
         "vit_axis_prob": "probability",
         "vit_probs_title": "Both networks, class by class",
+        # Embeddings tab
+        "tab_embeddings": "Embeddings",
+        "emb_intro": (
+            "A network learns a **representation**: every image becomes a vector (here, the 128 numbers"
+            " of the CNN's penultimate layer). Similar images end up close. To see it, UMAP, t-SNE or "
+            "PCA bring those vectors down to a plane, keeping who is near whom. Compare the trained "
+            "network with the same network **untrained** and with raw pixels; hover over a point to see"
+            " the image and **click** to find its most similar neighbours (cosine similarity in the "
+            "original space, not on the map)."),
+        "emb_source_label": "Vectors",
+        "emb_src_cnn": "Trained CNN (shipped)",
+        "emb_src_untrained": "The same CNN, untrained",
+        "emb_src_pixels": "Raw pixels (784)",
+        "emb_src_session": "My model (this session's)",
+        "emb_method_label": "Projection",
+        "emb_method_info": (
+            "PCA is linear and instant; UMAP and t-SNE keep neighbours (UMAP ≈ 5 s; t-SNE ≈ 5 s on a"
+            " sample of 2,000)."),
+        "emb_m_umap": "UMAP",
+        "emb_m_pca": "PCA",
+        "emb_m_tsne": "t-SNE",
+        "emb_dims_label": "Dimensions",
+        "emb_umap_params": "UMAP parameters",
+        "emb_n_neighbors": "n_neighbors",
+        "emb_n_neighbors_info": "Few: local structure, small islands; many: global shape.",
+        "emb_min_dist": "min_dist",
+        "emb_min_dist_info": "How tightly a group's points pack.",
+        "emb_errors_label": "Mark the CNN's mistakes",
+        "emb_draw": "Draw the map",
+        "emb_pick_heading": "**Nearest neighbours** (or click a point)",
+        "emb_pick_label": "Image no. (0–9999)",
+        "emb_k_label": "How many",
+        "emb_neighbours_run": "Find similar",
+        "emb_map_label": "Map",
+        "emb_strip_label": "The most similar",
+        "emb_prog_heading": "## The map while the network learns",
+        "emb_prog_intro": (
+            "The same 2,000 test images, with the network at several moments of a (seeded) training "
+            "run: at first the classes are mixed; as the network learns, they separate. Press ▶ or move"
+            " the slider."),
+        "emb_prog_label": "How the map evolves",
+        "emb_prog_agree_label": "Neighbours of the same class",
+        "emb_phase_start": "Preparing",
+        "emb_phase_neighbors": "Finding neighbours",
+        "emb_phase_layout": "Placing the points",
+        "emb_phase_done": "Done",
+        "emb_map_title": "{source} · {method} {d}-D",
+        "emb_status_shipped": "Precomputed map of {n} test images.",
+        "emb_status_computed": "Map computed just now from {n} test images.",
+        "emb_status_agree": (
+            "In the original space, {pct} % of each image's 5 nearest neighbours share its class."),
+        "emb_status_sample": "t-SNE cannot be interrupted: a fixed sample of {n} of the {total} images is drawn.",
+        "emb_status_errors": "Circled: {n} images the CNN gets wrong.",
+        "emb_press_draw": (
+            "With these parameters the map has to be computed (about 5 s): press “Draw the map”."),
+        "emb_press_draw_tsne": "t-SNE takes a few seconds on a sample of 2,000 points: press “Draw the map”.",
+        "emb_nb_status": (
+            "Image no. {i} (“{label}”): {same} of its {k} most similar neighbours share its class "
+            "({source})."),
+        "emb_prog_status": (
+            "{n} images at {frames} moments of training: neighbours of the same class from {first} % to"
+            " {last} %."),
+        "emb_hover": "<b>%{fullData.name}</b><br>no. %{customdata[0]}",
+        "emb_errors": "The CNN's mistakes ({n})",
+        "emb_neighbours_mark": "Neighbours",
+        "emb_selected_mark": "Chosen",
+        "emb_pred": "the CNN says",
+        "emb_index": "no.",
+        "emb_legend": "Class (click: hide)",
+        "emb_axis": "dimension {n}",
+        "emb_query": "Chosen",
+        "emb_prog_frame": "Step {step}: neighbours of the same class {agree} %",
+        "emb_prog_acc": "accuracy {acc} %",
+        "emb_prog_step": "Step",
+        "emb_prog_agree": "Neighbours of the same class",
+        "emb_prog_accuracy": "Accuracy",
+        "emb_prog_step_axis": "training step (log scale)",
+        "emb_arch_heading": "## My archive: your own images or texts",
+        "emb_arch_intro": (
+            "What can AI do for your archive? Upload a zip or a few images (up to 500 and 200 MB): "
+            "EfficientNet-Lite0 turns each into a vector of 1,280 numbers, tags it with its 3 most "
+            "likely ImageNet classes, draws the collection's map, groups near-duplicates and finds "
+            "similar ones. Files are kept only in your session's temporary folder, deleted when you "
+            "leave. Download the result as CSV."),
+        "emb_arch_files": "Zip or images",
+        "emb_arch_threshold": "Near-duplicate threshold (cosine)",
+        "emb_arch_threshold_info": (
+            "A resized or recompressed copy usually scores above 0.97; another photo of the same thing "
+            "stays below 0.9."),
+        "emb_arch_run": "Analyse",
+        "emb_arch_pick_heading": "**Find similar** (or click a point)",
+        "emb_arch_pick": "Item no.",
+        "emb_arch_similar": "Find similar",
+        "emb_arch_csv": "CSV (file, tags, x, y, neighbours)",
+        "emb_arch_map_label": "The collection's map",
+        "emb_arch_strip_label": "The most similar",
+        "emb_arch_tags_label": "Tags (ImageNet)",
+        "emb_arch_title": "Your collection: {n} images",
+        "emb_arch_reading": "Reading the images",
+        "emb_arch_embedding": "Computing the vectors",
+        "emb_arch_status": "{n} images analysed; {groups} near-duplicate groups; {skipped} files not used.",
+        "emb_arch_no_dups": "No near-duplicates at this threshold.",
+        "emb_arch_dups_heading": "**Near-duplicates** (cosine ≥ {thr}):",
+        "emb_arch_other": "other",
+        "emb_arch_legend": "Main tag",
+        "emb_text_heading": "### Texts: a map of sentences and search by meaning",
+        "emb_text_lines": "Sentences (one per line)",
+        "emb_text_lines_info": "Up to 500. Titles, descriptions, catalogue entries…",
+        "emb_text_query": "Search",
+        "emb_text_run": "Map and search",
+        "emb_text_map_label": "Map of the sentences",
+        "emb_text_hits_label": "The closest to the search",
+        "emb_text_status": "{n} sentences. The closest to the search: “{best}” (cos θ = {cos}).",
+        "emb_text_title": "{n} sentences (all-MiniLM-L6-v2, UMAP)",
+        "emb_text_points": "Sentences",
+        "emb_text_hits": "Results",
+        "err_emb_source": "Invalid vectors “{value}”; use one of: {choices}.",
+        "err_emb_method": "Invalid projection “{value}”; use umap, pca or tsne.",
+        "err_emb_dims": "Invalid dimensions “{value}”: 2 or 3.",
+        "err_emb_n_neighbors": (
+            "n_neighbors “{value}” out of range: 2 to 200 and fewer than the number of points."),
+        "err_emb_min_dist": "min_dist “{value}” out of range: 0 to 1.",
+        "err_emb_k": "Number of neighbours “{value}” out of range.",
+        "err_emb_index": "Image “{value}” out of range.",
+        "err_emb_shape": "Data of an unexpected shape: expected {expected}, got {got}.",
+        "err_emb_not_finite": (
+            "The vectors have non-finite values (NaN or infinity): the model may have diverged."),
+        "err_emb_too_few_points": "At least {min} points are needed; there are {n}.",
+        "err_emb_too_many_points": "t-SNE takes at most {max} points; there are {n}.",
+        "err_emb_no_model": "Train a model in the Train tab first.",
+        "err_emb_stopped": "Computation stopped.",
+        "err_emb_missing_asset": "The file {file} is missing: run “make assets”.",
+        "err_emb_session_dataset": (
+            "This session's model was trained on another data set; this map is of Fashion-MNIST."),
+        "err_arch_no_files": "Upload a zip or some images.",
+        "err_arch_missing": "The uploaded file “{file}” cannot be read.",
+        "err_arch_bad_zip": "“{file}” is not a readable zip.",
+        "err_arch_unsafe_path": (
+            "The zip “{file}” holds a path that leaves its folder (“{member}”); it is refused as a "
+            "whole."),
+        "err_arch_symlink": "The zip “{file}” holds a symbolic link (“{member}”); it is refused as a whole.",
+        "err_arch_too_many_members": "The zip “{file}” has {count} entries; the limit is {limit}.",
+        "err_arch_too_many_images": "There are {count} images; the limit is {limit}.",
+        "err_arch_too_large": "The images take {megabytes} MB; the limit is {limit} MB.",
+        "err_arch_zip_bomb": (
+            "“{member}” (in “{file}”) expands too much: it looks like a zip bomb and is refused."),
+        "err_arch_no_images": (
+            "No usable image ({non_images} files that are not images, {unreadable} unreadable)."),
+        "err_arch_stopped": "Stopped after {done} of {total}.",
+        "err_arch_too_many_lines": "There are {count} sentences; the limit is {limit}.",
+        "err_arch_no_text": "Write at least one sentence (one per line).",
+        "err_arch_empty_query": "Write what to search for.",
+        "err_arch_out_of_range": "{name} = “{value}” out of range ({low} to {high}).",
+        "err_arch_nothing": "Analyse a collection first (“Analyse” button).",
+        "err_arch_one_item": "More than one image is needed to find similar ones.",
     },
 }
 

@@ -33,6 +33,9 @@ class SessionData:
     cancels: dict[str, threading.Event] = field(default_factory=dict)
     tmpdir: Path | None = None
     last_seen: float = field(default_factory=time.monotonic)
+    # "Mi archivo": the last analysed collection (items, vectors, tags, map) and sentence list
+    archive: dict[str, Any] | None = None
+    archive_text: dict[str, Any] | None = None
 
     def workdir(self) -> Path:
         """A private temporary directory for this session's files (exports, uploads)."""
@@ -61,6 +64,7 @@ class SessionData:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None
         self.model = None
+        self.archive = self.archive_text = None
 
 
 class SessionStore:

@@ -70,6 +70,26 @@ def user_error(lang: str, key: str, **kw) -> gr.Error:
     return gr.Error(t(lang, key, **kw), print_exception=False)
 
 
+# Errors of the pure modules that carry a ``kind`` and ``details``: their messages are err_<prefix><kind>.
+_ERROR_PREFIXES = {"EmbeddingError": "err_emb_", "ArchiveError": "err_arch_"}
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def detail_message(lang: str, key: str, details: dict) -> str:
+    """The translated message ``key`` filled with an error's ``details``: lists joined with commas,
+    a detail the text does not name ignored, one it names but the error lacks shown as "?"."""
+    table = TEXT[norm_lang(lang)]
+    text = table.get(key) or TEXT["en"].get(key)
+    if text is None:
+        return t(lang, "err_unexpected", detail=key)
+    vals = {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in details.items()}
+    return text.format_map(_Missing(vals))
+
+
 def _translate(err: Exception, lang: str) -> gr.Error:
     if isinstance(err, gr.Error):
         return err
@@ -80,7 +100,10 @@ def _translate(err: Exception, lang: str) -> gr.Error:
     if isinstance(err, images.ImageError):
         return gr.Error(image_error_message(lang, err), print_exception=False)
     if isinstance(err, attention.TextError):
-        return user_error(lang, f"err_{err.kind}", **err.details)
+        return gr.Error(detail_message(lang, f"err_{err.kind}", err.details), print_exception=False)
+    kind_prefix = _ERROR_PREFIXES.get(type(err).__name__)
+    if kind_prefix and hasattr(err, "kind"):
+        return gr.Error(detail_message(lang, f"{kind_prefix}{err.kind}", err.details), print_exception=False)
     if isinstance(err, filters_view.InputError):
         return user_error(lang, f"err_{err.kind}", **err.details)
     if isinstance(err, FileNotFoundError) and "efficientnet" in str(err).lower():

@@ -1,0 +1,505 @@
+"""The Embeddings tab: the map a network makes of 10,000 Fashion-MNIST test images (its
+penultimate layer, the same network untrained, raw pixels, or the session's model) through UMAP,
+PCA or t-SNE in 2-D or 3-D; a click on a point finds its nearest neighbours by cosine similarity;
+the map organising itself during training; and "Mi archivo": the user's own photos or sentences.
+The work is in ``explorer.embeddings`` and ``explorer.archive``; pictures in
+``explorer.embeddings_view``.
+
+API (gradio_client): ``/embedding_map``, ``/neighbors``, ``/embedding_progress``, ``/archive``,
+``/archive_similar``, ``/archive_text``.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from explorer import archive, data, embeddings as emb, embeddings_view as ev, filters
+from explorer.i18n import num, t
+from explorer.session import SessionStore
+from explorer.ui.common import L, draw_events, friendly, int_in, lang_of, session_key, user_error
+
+SOURCES = ("cnn", "untrained", "pixels", "session")
+DEFAULT = dict(source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1)
+K_DEFAULT = 8
+MAP_CONCURRENCY = int(os.environ.get("DLE_MAP_CONCURRENCY", "1"))  # UMAP / t-SNE: seconds of CPU
+SPRITE_DIR = Path(tempfile.gettempdir()) / "dle-static"
+ARCHIVE_CONCURRENCY = int(os.environ.get("DLE_ARCHIVE_CONCURRENCY", "1"))
+# A small archive's catalogue, in both languages, for the text map and search.
+TEXT_EXAMPLE = [
+    "Carta de un emigrante a su familia desde Buenos Aires, 1912.",
+    "Letter from an emigrant to his family in Galicia, written in Buenos Aires.",
+    "Fotografía de la inauguración del puerto, con autoridades y público.",
+    "Photograph of the harbour opening ceremony with officials and a crowd.",
+    "Plano de la ciudad con el ensanche proyectado.",
+    "Map of the town showing the planned extension of the streets.",
+    "Libro de cuentas de una tienda de ultramarinos.",
+    "Account book of a grocery shop, 1920-1935.",
+    "Cartel de las fiestas patronales con programa de actos.",
+    "Poster announcing the summer festival and its programme.",
+]
+TEXT_QUERY = "emigration letters"
+_sprite_lock = threading.Lock()
+
+# Plotly's own events are not Gradio events: this script, run once when the page loads, listens on
+# every plot inside an element with class "dle-map" — hovering shows the image under the pointer
+# (from the sprite named in layout.meta), a click writes the point's image index into the hidden
+# box "#<map id>-pick" and presses "#<map id>-go", which runs the neighbour query.
+PLOT_EVENTS_JS = r"""
+() => {
+  const tip = document.createElement("div");
+  tip.id = "dle-map-tip";
+  tip.style.cssText = "position:fixed;z-index:1000;pointer-events:none;display:none;background:#fff;" +
+    "border:1px solid #bbb;border-radius:6px;padding:4px;font:12px sans-serif;box-shadow:0 2px 6px #0003";
+  document.body.appendChild(tip);
+  const bind = (gd) => {
+    if (!gd.on || gd.__dleBound === gd._fullLayout) return;
+    gd.__dleBound = gd._fullLayout;
+    if (gd.removeAllListeners) { gd.removeAllListeners("plotly_hover"); gd.removeAllListeners("plotly_unhover");
+                                 gd.removeAllListeners("plotly_click"); }
+    const host = gd.closest(".dle-map");
+    gd.on("plotly_hover", (ev) => {
+      const p = ev.points && ev.points[0]; const meta = (gd.layout && gd.layout.meta) || {};
+      if (!p || !p.customdata) { return; }
+      const [idx, pred, conf] = p.customdata;
+      let img = "";
+      if (meta.sprite) {
+        const s = 3, c = meta.cols, tl = meta.tile, r = Math.floor(idx / c), col = idx % c;
+        img = `<div style="width:${tl*s}px;height:${tl*s}px;background:url('${meta.sprite}') ` +
+              `-${col*tl*s}px -${r*tl*s}px / ${c*tl*s}px auto no-repeat;image-rendering:pixelated"></div>`;
+      } else if (meta.thumbs && meta.thumbs[idx]) {
+        img = `<img src="${meta.thumbs[idx]}" style="max-width:96px;max-height:96px;display:block">`;
+      }
+      const names = meta.names || [];
+      const label = p.data && p.data.name ? p.data.name.replace(/ \(.*\)$/, "") : "";
+      const predTxt = names.length ? `${meta.pred_label || "→"}: ${names[pred] || ""} ${(100*conf).toFixed(0)} %` : "";
+      tip.innerHTML = img + `<div>${meta.index_label || "#"} ${idx}</div><div><b>${label}</b></div><div>${predTxt}</div>`;
+      const e = ev.event || {};
+      tip.style.left = ((e.clientX || 0) + 14) + "px"; tip.style.top = ((e.clientY || 0) + 14) + "px";
+      tip.style.display = "block";
+    });
+    gd.on("plotly_unhover", () => { tip.style.display = "none"; });
+    gd.on("plotly_click", (ev) => {
+      const p = ev.points && ev.points[0];
+      if (!p || !p.customdata || !host) { return; }
+      const box = document.querySelector(`#${host.id}-pick textarea, #${host.id}-pick input`);
+      const go = document.querySelector(`#${host.id}-go`);
+      if (!box || !go) { return; }
+      box.value = String(Math.round(p.customdata[0]));
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      setTimeout(() => go.click(), 50);
+    });
+  };
+  const scan = () => document.querySelectorAll(".dle-map .js-plotly-plot").forEach(bind);
+  new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
+  scan();
+}
+"""
+
+
+def sprite_url() -> str | None:
+    """The Fashion-MNIST test set as one PNG sprite for the hover thumbnails (built once, served
+    from a static folder); None when the data set is missing."""
+    with _sprite_lock:
+        try:
+            ds = data.load("fashion")
+        except data.DatasetMissing:
+            return None
+        path = ev.build_sprite(ds.test.images[:, 0].numpy(), ev.sprite_path(SPRITE_DIR))
+        return f"gradio_api/file={path}"
+
+
+def static_paths() -> list[str]:
+    """Folders Gradio may serve files from without an upload (the sprite)."""
+    SPRITE_DIR.mkdir(parents=True, exist_ok=True)
+    return [str(SPRITE_DIR)]
+
+
+def _no_progress(*_args, **_kw) -> None:
+    return None
+
+
+def build(store: SessionStore, lang: gr.Radio) -> None:
+    with gr.Tab(L("tab_embeddings"), id="embeddings", elem_id="tab-embeddings") as tab:
+        shown = gr.State(False)
+        gr.Markdown(L("emb_intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                source = gr.Radio([(L(f"emb_src_{s}"), s) for s in SOURCES], value=DEFAULT["source"],
+                                  label=L("emb_source_label"), elem_id="emb-source")
+                method = gr.Radio([(L(f"emb_m_{m}"), m) for m in emb.METHODS], value=DEFAULT["method"],
+                                  label=L("emb_method_label"), info=L("emb_method_info"), elem_id="emb-method")
+                dims = gr.Radio([("2-D", 2), ("3-D", 3)], value=DEFAULT["dims"], label=L("emb_dims_label"),
+                                elem_id="emb-dims")
+                with gr.Accordion(L("emb_umap_params"), open=False):
+                    n_neighbors = gr.Slider(2, 200, value=DEFAULT["n_neighbors"], step=1,
+                                            label=L("emb_n_neighbors"), info=L("emb_n_neighbors_info"))
+                    min_dist = gr.Slider(0.0, 1.0, value=DEFAULT["min_dist"], step=0.01, label=L("emb_min_dist"),
+                                         info=L("emb_min_dist_info"))
+                errors = gr.Checkbox(False, label=L("emb_errors_label"), elem_id="emb-errors")
+                draw = gr.Button(L("emb_draw"), variant="primary", elem_id="emb-draw")
+                gr.Markdown(L("emb_pick_heading"))
+                with gr.Row():
+                    # no minimum/maximum: out-of-range numbers get our translated message
+                    pick = gr.Number(0, precision=0, label=L("emb_pick_label"), elem_id="emb-map-pick", scale=2)
+                    k = gr.Slider(1, 30, value=K_DEFAULT, step=1, label=L("emb_k_label"), elem_id="emb-k", scale=2)
+                go = gr.Button(L("emb_neighbours_run"), elem_id="emb-map-go")
+            with gr.Column(scale=3):
+                status = gr.Markdown(elem_id="emb-status")
+                map_plot = gr.Plot(label=L("emb_map_label"), elem_id="emb-map", elem_classes=["dle-map"])
+                nb_status = gr.Markdown(elem_id="emb-nb-status")
+                strip = gr.Image(label=L("emb_strip_label"), interactive=False, elem_id="emb-strip",
+                                 buttons=["download"], format="png")
+                with gr.Accordion(L("json_label"), open=False):
+                    map_json = gr.JSON(label="/embedding_map", elem_id="emb-map-json")
+                    nb_json = gr.JSON(label="/neighbors", elem_id="emb-nb-json")
+        gr.Markdown(L("emb_prog_heading"))
+        gr.Markdown(L("emb_prog_intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                prog_plot = gr.Plot(label=L("emb_prog_label"), elem_id="emb-progress")
+            with gr.Column(scale=1, min_width=260):
+                prog_status = gr.Markdown(elem_id="emb-prog-status")
+                prog_agree = gr.Plot(label=L("emb_prog_agree_label"), elem_id="emb-prog-agree")
+                prog_btn = gr.Button(visible=False)  # the /embedding_progress endpoint; drawn with the tab
+
+        gr.Markdown(L("emb_arch_heading"))
+        gr.Markdown(L("emb_arch_intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                files = gr.File(file_count="multiple", file_types=[".zip", "image"], type="filepath",
+                                label=L("emb_arch_files"), elem_id="arch-files", height=140)
+                threshold = gr.Slider(0.8, 0.99, value=0.95, step=0.01, label=L("emb_arch_threshold"),
+                                      info=L("emb_arch_threshold_info"), elem_id="arch-threshold")
+                with gr.Row():
+                    arch_run = gr.Button(L("emb_arch_run"), variant="primary", elem_id="arch-run")
+                    arch_stop = gr.Button(L("stop_button"), variant="stop", elem_id="arch-stop")
+                gr.Markdown(L("emb_arch_pick_heading"))
+                with gr.Row():
+                    arch_pick = gr.Number(0, precision=0, label=L("emb_arch_pick"), elem_id="arch-map-pick", scale=2)
+                    arch_k = gr.Slider(1, 20, value=6, step=1, label=L("emb_k_label"), scale=2)
+                arch_go = gr.Button(L("emb_arch_similar"), elem_id="arch-map-go")
+                csv_file = gr.File(label=L("emb_arch_csv"), interactive=False, elem_id="arch-csv")
+            with gr.Column(scale=3):
+                arch_status = gr.Markdown(elem_id="arch-status")
+                arch_plot = gr.Plot(label=L("emb_arch_map_label"), elem_id="arch-map", elem_classes=["dle-map"])
+                arch_strip = gr.Image(label=L("emb_arch_strip_label"), interactive=False, elem_id="arch-strip",
+                                      buttons=["download"], format="png")
+                arch_dups = gr.Markdown(elem_id="arch-dups")
+                arch_table = gr.Dataframe(headers=["file", "tags"], interactive=False, elem_id="arch-tags",
+                                          label=L("emb_arch_tags_label"), max_height=320, wrap=True)
+                with gr.Accordion(L("json_label"), open=False):
+                    arch_json = gr.JSON(label="/archive", elem_id="arch-json")
+                    sim_json = gr.JSON(label="/archive_similar", elem_id="arch-sim-json")
+        gr.Markdown(L("emb_text_heading"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                lines = gr.Textbox("\n".join(TEXT_EXAMPLE), lines=10, max_lines=20, label=L("emb_text_lines"),
+                                   info=L("emb_text_lines_info"), elem_id="arch-lines")
+                query = gr.Textbox(TEXT_QUERY, label=L("emb_text_query"), elem_id="arch-query")
+                text_run = gr.Button(L("emb_text_run"), variant="primary", elem_id="arch-text-run")
+            with gr.Column(scale=3):
+                text_status = gr.Markdown(elem_id="arch-text-status")
+                text_plot = gr.Plot(label=L("emb_text_map_label"), elem_id="arch-text-map")
+                text_hits = gr.Dataframe(headers=["#", "cos", "text"], interactive=False, elem_id="arch-text-hits",
+                                         label=L("emb_text_hits_label"), wrap=True)
+                with gr.Accordion(L("json_label"), open=False):
+                    text_json = gr.JSON(label="/archive_text", elem_id="arch-text-json")
+
+    # ---- handlers -------------------------------------------------------------------------------
+
+    def _params(source_v, method_v, dims_v, nn_v, md_v, lang):
+        if source_v not in SOURCES:
+            raise user_error(lang, "err_emb_source", choices=", ".join(SOURCES))
+        if method_v not in emb.METHODS:
+            raise user_error(lang, "err_emb_method", choices=", ".join(emb.METHODS))
+        d = int_in(dims_v, 2, 3, lang, "emb_dims_label")
+        nn_ = int_in(nn_v, *emb.N_NEIGHBORS, lang, "emb_n_neighbors")
+        try:
+            md = float(md_v)
+            ok = np.isfinite(md) and emb.MIN_DIST[0] <= md <= emb.MIN_DIST[1]
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise user_error(lang, "err_float_range", field=t(lang, "emb_min_dist"), value=str(md_v)[:20],
+                             lo=num(lang, emb.MIN_DIST[0], 1), hi=num(lang, emb.MIN_DIST[1], 1))
+        return source_v, method_v, d, nn_, md
+
+    def _features(source_v, lang, request):
+        if source_v == "session":
+            sess = store.get(session_key(request))
+            if sess.model is None:
+                raise user_error(lang, "err_no_session_model")
+            if sess.params.get("dataset", "fashion") != "fashion":
+                raise user_error(lang, "err_emb_session_dataset")
+            return emb.features("session", model=sess.model)
+        return emb.features(source_v)
+
+    def _names(lang):
+        return filters.shipped_cnn().class_names(lang)
+
+    @friendly
+    def embedding_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, lang, request: gr.Request,
+                      progress=gr.Progress()):
+        """The map of the 10,000 Fashion-MNIST test images: ``source`` cnn (the shipped CNN's
+        penultimate layer), untrained, pixels or session, projected by umap / pca / tsne into 2 or
+        3 dimensions (UMAP's n_neighbors 2-200 and min_dist 0-1). The default maps are shipped
+        precomputed; others are computed (UMAP ≈ 10 s, t-SNE about a minute). JSON: coordinates,
+        labels and predictions, and the map's quality (5-NN label agreement in the original space)."""
+        lang = lang_of(lang)
+        source_v, method_v, d, nn_, md = _params(source_v, method_v, dims_v, nn_v, md_v, lang)
+        dm = emb.default_map()
+        labels = dm.labels
+        shipped = dm.params.get("umap", {})
+        default_params = nn_ == shipped.get("n_neighbors", 15) and abs(md - shipped.get("min_dist", 0.1)) < 1e-9
+        coords = dm.get(source_v, method_v, d) if source_v != "session" and (method_v == "pca" or default_params) \
+            else None
+        computed = coords is None
+        idx = np.arange(len(labels))
+        if computed:
+            X = _features(source_v, lang, request)
+            if method_v == "tsne":  # t-SNE cannot be stopped: a seeded sample keeps it to seconds
+                idx = emb.sample_indices(len(X), emb.TSNE_SAMPLE)
+                X = X[idx]
+            stop = store.get(session_key(request)).new_run("embedding")
+            phases = {"start": t(lang, "emb_phase_start"), "neighbors": t(lang, "emb_phase_neighbors"),
+                      "layout": t(lang, "emb_phase_layout"), "done": t(lang, "emb_phase_done")}
+            coords = emb.project(X, method_v, d, nn_, md, seed=0, stop=stop,
+                                 progress=lambda f, ph: progress(f, desc=phases.get(ph, ph)))
+        names = _names(lang)
+        labels, pred, conf = labels[idx], dm.pred[idx], dm.conf[idx]
+        title = t(lang, "emb_map_title", source=t(lang, f"emb_src_{source_v}"), method=t(lang, f"emb_m_{method_v}"),
+                  d=d)
+        fig = ev.map_figure(coords, labels, names, lang, title, pred, conf, bool(errors_v), sprite_url=sprite_url(),
+                            indices=idx)
+        agree = dm.params.get("knn_agreement", {}).get(source_v)
+        if source_v == "session":  # measured now, on this model's vectors
+            agree = emb.knn_agreement(_features(source_v, lang, request), dm.labels, 5)
+        msg = t(lang, "emb_status_computed" if computed else "emb_status_shipped", n=num(lang, len(coords)))
+        if len(coords) < len(dm.labels):
+            msg += " " + t(lang, "emb_status_sample", n=num(lang, len(coords)), total=num(lang, len(dm.labels)))
+        if agree is not None:
+            msg += " " + t(lang, "emb_status_agree", pct=num(lang, 100 * agree, 1))
+        if errors_v:
+            msg += " " + t(lang, "emb_status_errors", n=num(lang, int((pred != labels).sum())))
+        summary = {"source": source_v, "method": method_v, "dims": d, "n_neighbors": nn_, "min_dist": md,
+                   "precomputed": not computed, "points": len(coords), "indices": idx.tolist(),
+                   "coords": np.round(coords.astype(np.float64), 4).tolist(), "labels": labels.tolist(),
+                   "pred": pred.tolist(), "class_names": filters.shipped_cnn().class_names("en"),
+                   "knn5_agreement": agree}
+        return msg, fig, summary
+
+    def needs_computing(source_v, method_v, dims_v, nn_v, md_v) -> bool:
+        dm = emb.default_map()
+        shipped = dm.params.get("umap", {})
+        try:
+            default_params = int(nn_v) == shipped.get("n_neighbors", 15) and \
+                abs(float(md_v) - shipped.get("min_dist", 0.1)) < 1e-9
+        except (TypeError, ValueError):
+            return True
+        return source_v == "session" or method_v == "tsne" or \
+            (method_v == "umap" and not default_params) or dm.get(source_v, method_v, dims_v) is None
+
+    @friendly
+    def auto_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, lang, request: gr.Request):
+        """A change of source, method, dimensions or highlighting redraws at once when the map is
+        shipped (or PCA); a map that takes seconds waits for the button, and the status says so."""
+        lang = lang_of(lang)
+        if method_v != "pca" and needs_computing(source_v, method_v, dims_v, nn_v, md_v):
+            key = "emb_press_draw_tsne" if method_v == "tsne" else "emb_press_draw"
+            return t(lang, key), gr.skip(), gr.skip()
+        return embedding_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, lang, request, progress=_no_progress)
+
+    @friendly
+    def neighbors(source_v, index_v, k_v, lang, request: gr.Request):
+        """The ``k`` (1-30) nearest neighbours of test image ``index`` (0-9999) by cosine
+        similarity in the chosen source's original embedding space (not on the 2-D map), as a strip
+        of images with their classes and similarities. JSON: indices, similarities, labels."""
+        lang = lang_of(lang)
+        if source_v not in SOURCES:
+            raise user_error(lang, "err_emb_source", choices=", ".join(SOURCES))
+        i = int_in(index_v, 0, 9999, lang, "emb_pick_label")
+        kk = int_in(k_v, 1, 30, lang, "emb_k_label")
+        X = _features(source_v, lang, request)
+        idx, sims = emb.neighbors(X, i, kk)
+        dm = emb.default_map()
+        names = _names(lang)
+        imgs = data.load("fashion").test.images[:, 0].numpy()
+
+        def img(j):
+            return Image.fromarray(255 - imgs[j], mode="L")
+
+        tiles = [(img(j), names[dm.labels[j]], float(s), dm.labels[j] == dm.labels[i]) for j, s in zip(idx, sims)]
+        same = sum(1 for *_, ok in tiles if ok)
+        msg = t(lang, "emb_nb_status", i=i, label=names[dm.labels[i]], same=same, k=kk,
+                source=t(lang, f"emb_src_{source_v}"))
+        summary = {"source": source_v, "index": i, "label": int(dm.labels[i]), "k": kk,
+                   "neighbors": [int(j) for j in idx], "cosine": [round(float(s), 6) for s in sims],
+                   "labels": [int(dm.labels[j]) for j in idx], "same_class": same}
+        return msg, ev.neighbours_strip(img(i), names[dm.labels[i]], tiles, lang), summary
+
+    @friendly
+    def progress_view(lang):
+        """The map of the same 2,000 test images at several steps of a seeded training run
+        (shipped), animated; and the 5-NN label agreement and accuracy at each step."""
+        lang = lang_of(lang)
+        fr = emb.progress_checkpoints()
+        names = _names(lang)
+        fig = ev.progress_figure(fr.steps, fr.coords, fr.labels, names, fr.agreement, fr.accuracy, lang)
+        msg = t(lang, "emb_prog_status", n=num(lang, fr.coords.shape[1]), frames=len(fr.steps),
+                first=num(lang, 100 * float(fr.agreement[0]), 1), last=num(lang, 100 * float(fr.agreement[-1]), 1))
+        return msg, fig, ev.agreement_figure(fr.steps, fr.agreement, fr.accuracy, lang)
+
+    def _archive_state(lang, request):
+        sess = store.get(session_key(request))
+        if not sess.archive:
+            raise user_error(lang, "err_arch_nothing")
+        return sess.archive
+
+    def _tags_text(tags: list[dict], lang) -> str:
+        return ", ".join(f"{tg['label']} {num(lang, 100 * tg['probability'], 0)} %" for tg in tags)
+
+    def _archive_outputs(st, lang, selected=None, neighbours=()):
+        names = [it.name for it in st["items"]]
+        top = [tg[0]["label"] if tg else "?" for tg in st["tags"]]
+        title = t(lang, "emb_arch_title", n=num(lang, len(names)))
+        return ev.archive_figure(st["coords"], names, top, lang, title, st["thumbs"], selected, neighbours, st["groups"])
+
+    @friendly
+    def analyse_archive(files_v, threshold_v, lang, request: gr.Request, progress=gr.Progress()):
+        """"Mi archivo": a zip and/or images (up to 500 images, 200 MB) → EfficientNet-Lite0
+        embeddings through ONNX Runtime, top-3 ImageNet tags, a UMAP map, near-duplicate groups
+        (cosine ≥ threshold, 0.8-0.99) and a CSV (file, tags, x, y, nearest neighbours). Files are
+        written only to this session's temporary folder. JSON: per-file tags and duplicate groups."""
+        lang = lang_of(lang)
+        try:
+            thr = float(threshold_v)
+            ok = np.isfinite(thr) and archive.THRESHOLD_RANGE[0] <= thr <= archive.THRESHOLD_RANGE[1]
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise user_error(lang, "err_float_range", field=t(lang, "emb_arch_threshold"), value=str(threshold_v)[:20],
+                             lo=num(lang, archive.THRESHOLD_RANGE[0], 2), hi=num(lang, archive.THRESHOLD_RANGE[1], 2))
+        sess = store.get(session_key(request))
+        stop = sess.new_run("archive")
+        sess.archive = None
+        workdir = archive.fresh_workdir(sess.workdir())
+        paths = files_v if isinstance(files_v, list) else ([files_v] if files_v else None)
+        paths = [p if isinstance(p, str) else getattr(p, "name", p) for p in paths] if paths else None
+        ext = archive.extract(paths, workdir, progress=lambda d, n: progress(0.3 * d / max(n, 1),
+                                                                            desc=t(lang, "emb_arch_reading")),
+                              stop=stop)
+        F, tags = archive.embed_images(ext, progress=lambda d, n: progress(0.3 + 0.6 * d / max(n, 1),
+                                                                          desc=t(lang, "emb_arch_embedding")),
+                                       stop=stop)
+        for it in ext:
+            it.pixels = None  # 150 kB each; the vectors are what is kept
+        progress(0.92, desc=t(lang, "emb_phase_layout"))
+        coords = archive.layout(F)
+        groups = archive.duplicate_groups(F, thr)
+        nb = archive.all_neighbors(F, 5)[0] if len(ext) > 1 else None
+        csv_path = workdir / "mi_archivo.csv"
+        csv_path.write_text(archive.to_csv(ext, tags, coords, nb), encoding="utf-8-sig")  # Excel reads the accents
+        thumbs = [ev.thumb_uri(it.thumb) for it in ext]
+        sess.archive = {"items": list(ext), "F": F, "tags": tags, "coords": coords, "thumbs": thumbs,
+                        "groups": groups}
+        counts = ext.counts()
+        msg = t(lang, "emb_arch_status", n=num(lang, len(ext)), groups=len(groups),
+                skipped=len(ext.skipped))
+        dups = "\n".join("- " + " · ".join(f"`{ext[i].name}`" for i in g) for g in groups[:30]) if groups else \
+            t(lang, "emb_arch_no_dups")
+        if groups:
+            dups = t(lang, "emb_arch_dups_heading", thr=num(lang, thr, 2)) + "\n\n" + dups
+        table = [[it.name, _tags_text(tg, lang)] for it, tg in zip(ext, tags)]
+        summary = archive.summary(ext, tags, groups, ext.skipped)
+        summary.update(threshold=thr, coords=np.round(coords.astype(np.float64), 4).tolist(), counts=counts)
+        return msg, _archive_outputs(sess.archive, lang), dups, table, str(csv_path), summary
+
+    @friendly
+    def archive_similar(index_v, k_v, lang, request: gr.Request):
+        """"Find similar" in the analysed collection: the ``k`` (1-20) items most similar to item
+        ``index`` (0-based, in upload order) by cosine similarity of their EfficientNet vectors."""
+        lang = lang_of(lang)
+        st = _archive_state(lang, request)
+        n = len(st["items"])
+        if n < 2:
+            raise user_error(lang, "err_arch_one_item")
+        i = int_in(index_v, 0, n - 1, lang, "emb_arch_pick")
+        kk = int_in(k_v, 1, 20, lang, "emb_k_label")
+        idx, sims = archive.neighbors(st["F"], i, kk)
+        items, tags = st["items"], st["tags"]
+        cap = lambda j: tags[j][0]["label"] if tags[j] else "?"  # noqa: E731
+        top_i = cap(i)
+        tiles = [(items[j].thumb, items[j].name, float(s), cap(j) == top_i) for j, s in zip(idx, sims)]
+        summary = {"index": i, "file": items[i].name, "similar": [
+            {"index": int(j), "file": items[j].name, "cosine": round(float(s), 6)} for j, s in zip(idx, sims)]}
+        return (ev.neighbours_strip(items[i].thumb, items[i].name, tiles, lang),
+                _archive_outputs(st, lang, i, [int(j) for j in idx]), summary)
+
+    def first_item(request: gr.Request):
+        """After an analysis: item 0, when there is anything to compare it with."""
+        st = store.get(session_key(request)).archive
+        if not st or len(st["items"]) < 2:
+            raise gr.Error("", visible=False, print_exception=False)
+        return 0
+
+    def stop_archive(request: gr.Request) -> None:
+        """Stop this session's running analysis."""
+        store.get(session_key(request)).cancel("archive")
+
+    @friendly
+    def archive_text(lines_v, query_v, lang, request: gr.Request):
+        """Sentences (one per line, up to 500) → all-MiniLM-L6-v2 embeddings, their map, and the
+        five closest to ``query`` by cosine similarity. JSON: the sentences, coordinates and hits."""
+        lang = lang_of(lang)
+        kept, E = archive.embed_texts(lines_v if isinstance(lines_v, str) else "")
+        coords = archive.layout(E)
+        hits, sims = archive.search(query_v, E, min(5, len(kept)))
+        store.get(session_key(request)).archive_text = {"lines": kept, "E": E}
+        msg = t(lang, "emb_text_status", n=num(lang, len(kept)), best=kept[int(hits[0])][:120],
+                cos=num(lang, float(sims[0]), 3))
+        rows = [[r + 1, round(float(s), 3), kept[int(j)]] for r, (j, s) in enumerate(zip(hits, sims))]
+        summary = {"sentences": kept, "coords": np.round(coords.astype(np.float64), 4).tolist(),
+                   "query": str(query_v)[:1000], "hits": [int(j) for j in hits],
+                   "cosine": [round(float(s), 6) for s in sims]}
+        return (msg, ev.text_map_figure(coords, kept, lang, t(lang, "emb_text_title", n=len(kept)), hits, sims),
+                rows, summary)
+
+    # ---- wiring ---------------------------------------------------------------------------------
+    map_in = [source, method, dims, n_neighbors, min_dist, errors, lang]
+    map_out = [status, map_plot, map_json]
+    nb_in, nb_out = [source, pick, k, lang], [nb_status, strip, nb_json]
+    queue = dict(concurrency_limit=MAP_CONCURRENCY, concurrency_id="embedding_map")
+    draw.click(embedding_map, map_in, map_out, api_name="embedding_map", show_progress="full",
+               show_progress_on=[map_plot], **queue)
+    go.click(neighbors, nb_in, nb_out, api_name="neighbors", show_progress="minimal", show_progress_on=[nb_status])
+    hidden = dict(api_visibility="undocumented", show_progress="hidden")
+    prog_btn.click(progress_view, [lang], [prog_status, prog_plot, prog_agree], api_name="embedding_progress")
+    # instant choices redraw at once; UMAP with other parameters and t-SNE wait for the button
+    gr.on([source.input, method.input, dims.input, errors.input], auto_map, map_in, map_out,
+          trigger_mode="always_last", show_progress="full", show_progress_on=[map_plot],
+          api_visibility="undocumented", **queue)
+    pick.submit(neighbors, nb_in, nb_out, **hidden)
+    arch_out = [arch_status, arch_plot, arch_dups, arch_table, csv_file, arch_json]
+    arch_queue = dict(concurrency_limit=ARCHIVE_CONCURRENCY, concurrency_id="archive")
+    sim_in, sim_out = [arch_pick, arch_k, lang], [arch_strip, arch_plot, sim_json]
+    arch_run.click(analyse_archive, [files, threshold, lang], arch_out, api_name="archive", show_progress="full",
+                   show_progress_on=[arch_plot], **arch_queue).success(
+        first_item, None, [arch_pick], **hidden, queue=False).success(  # the first item's look-alikes
+        archive_similar, sim_in, sim_out, **hidden)
+    arch_stop.click(stop_archive, None, None, api_name="stop_archive", queue=False)
+    arch_go.click(archive_similar, sim_in, sim_out, api_name="archive_similar", show_progress="minimal")
+    arch_pick.submit(archive_similar, sim_in, sim_out, **hidden)
+    text_in, text_out = [lines, query, lang], [text_status, text_plot, text_hits, text_json]
+    text_run.click(archive_text, text_in, text_out, api_name="archive_text", show_progress="minimal",
+                   show_progress_on=[text_status])
+    query.submit(archive_text, text_in, text_out, **hidden)
+    for ev_ in draw_events(tab, shown, lang):
+        ev_.success(embedding_map, map_in, map_out, **hidden, **queue).success(
+            neighbors, nb_in, nb_out, **hidden).success(progress_view, [lang], [prog_status, prog_plot, prog_agree],
+                                                        **hidden)

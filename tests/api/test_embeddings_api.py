@@ -1,0 +1,134 @@
+"""The Embeddings tab driven as a script would: the shipped map, neighbours (equal to a brute-force
+cosine search), the training animation, and "Mi archivo" with photos, a hostile zip and sentences."""
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from explorer import embeddings as emb
+
+pytestmark = pytest.mark.slow
+
+
+def client(url: str) -> Client:
+    return Client(url, verbose=False, analytics_enabled=False)
+
+
+def emb_map(c, source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=False, lang="en"):
+    return c.predict(source, method, dims, n_neighbors, min_dist, errors, lang, api_name="/embedding_map")
+
+
+def test_endpoints_are_named(app_url):
+    names = set(client(app_url).view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/embedding_map", "/neighbors", "/embedding_progress", "/archive", "/archive_similar",
+            "/archive_text", "/stop_archive"} <= names
+
+
+def test_the_shipped_map_and_its_quality(app_url, fashion):
+    status, _fig, s = emb_map(client(app_url), errors=True, lang="es")
+    assert s["precomputed"] and s["points"] == 10_000 and len(s["coords"][0]) == 2
+    assert s["labels"] == fashion.test.labels.tolist()
+    assert s["knn5_agreement"] is not None and s["knn5_agreement"] >= 0.85
+    assert "mal" in status  # the mistakes are counted
+    s3 = emb_map(client(app_url), dims=3, method="pca")[2]
+    assert len(s3["coords"][0]) == 3 and s3["precomputed"]
+
+
+def test_neighbours_equal_brute_force(app_url):
+    c = client(app_url)
+    for source in ("cnn", "pixels"):
+        status, strip, s = c.predict(source, 123, 8, "en", api_name="/neighbors")
+        X = emb.features(source).astype(np.float64)
+        Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+        sims = Xn @ Xn[123]
+        sims[123] = -np.inf
+        ref = np.argsort(-sims)[:8]
+        assert s["neighbors"] == ref.tolist()
+        np.testing.assert_allclose(s["cosine"], sims[ref], atol=1e-5)
+        assert strip.endswith(".png") and str(s["same_class"]) in status
+
+
+@pytest.mark.parametrize("args, message", [
+    (("cnn", 10_000, 8, "en"), "from 0 to 9999"),
+    (("cnn", -1, 8, "es"), "de 0 a 9999"),
+    (("session", 5, 8, "en"), "not trained a network"),
+])
+def test_neighbour_bad_input(app_url, args, message):
+    with pytest.raises(AppError, match=message):
+        client(app_url).predict(*args, api_name="/neighbors")
+
+
+def test_a_computed_map_and_bad_parameters(app_url):
+    c = client(app_url)
+    s = emb_map(c, source="untrained", method="pca")[2]
+    assert s["precomputed"] in (True, False) and s["points"] == 10_000
+    with pytest.raises(AppError, match="not trained a network"):
+        emb_map(c, source="session")
+
+
+def test_training_progress_animation(app_url):
+    status, fig, agree = client(app_url).predict("en", api_name="/embedding_progress")
+    fr = emb.progress_checkpoints()
+    assert fr.agreement[-1] > fr.agreement[0] + 0.1 and fr.accuracy[-1] > fr.accuracy[0] + 0.5
+    assert f"{len(fr.steps)} moments" in status and f"{100 * fr.agreement[-1]:.1f} %" in status
+
+
+def _zip_of_photos(tmp_path):
+    from skimage import data
+
+    path = tmp_path / "fotos.zip"
+    photos = {"gato.jpg": data.chelsea(), "cafe.jpg": data.coffee(), "astronauta.jpg": data.astronaut()}
+    with zipfile.ZipFile(path, "w") as z:
+        for name, arr in photos.items():
+            buf = io.BytesIO()
+            Image.fromarray(arr).save(buf, "JPEG", quality=90)
+            z.writestr(f"carpeta/{name}", buf.getvalue())
+        buf = io.BytesIO()  # a near-duplicate: the cat again, smaller
+        Image.fromarray(photos["gato.jpg"]).resize((300, 200)).save(buf, "JPEG", quality=85)
+        z.writestr("copia/gato_pequeño.jpg", buf.getvalue())
+        z.writestr("notas.txt", b"not an image")
+    return path
+
+
+def test_archive_photos_tags_duplicates_similar_and_csv(app_url, tmp_path):
+    c = client(app_url)
+    status, _fig, dups, table, csv_path, s = c.predict([handle_file(str(_zip_of_photos(tmp_path)))], 0.95, "en",
+                                                       api_name="/archive")
+    files = [f["file"] for f in s["files"]]
+    assert len(files) == 4 and "4 images" in status
+    cat = files.index(next(f for f in files if f.endswith("carpeta/gato.jpg")))
+    assert "cat" in s["files"][cat]["tags"][0]["label"].lower()
+    assert any(len(g) == 2 and all("gato" in f for f in g) for g in s["duplicate_groups"])
+    assert s["skipped"] and s["skipped"][0]["reason"] == "not_image"
+    text = open(csv_path, encoding="utf-8-sig").read()
+    assert text.splitlines()[0].startswith("file,") and "gato" in text
+    strip, _fig2, sim = c.predict(cat, 3, "en", api_name="/archive_similar")
+    assert "gato" in sim["similar"][0]["file"] and sim["similar"][0]["cosine"] > 0.9
+
+
+def test_archive_hostile_zip_and_empty_upload(app_url, tmp_path):
+    c = client(app_url)
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../../escape.png", b"x")
+    with pytest.raises(AppError, match="leaves its folder"):
+        c.predict([handle_file(str(evil))], 0.95, "en", api_name="/archive")
+    with pytest.raises(AppError, match="Sube un zip"):
+        c.predict([], 0.95, "es", api_name="/archive")
+    with pytest.raises(AppError, match="Analyse a collection first"):
+        client(app_url).predict(0, 3, "en", api_name="/archive_similar")  # a new session has none
+
+
+def test_archive_text_map_and_search(app_url):
+    c = client(app_url)
+    lines = "\n".join(["Carta de un emigrante a su familia.", "A letter from an emigrant to his family.",
+                       "Plano de la ciudad.", "Map of the town.", "", "Cartel de fiestas."])
+    status, _fig, hits, s = c.predict(lines, "letters from emigrants", "en", api_name="/archive_text")
+    assert len(s["sentences"]) == 5 and len(s["coords"]) == 5
+    assert s["sentences"][s["hits"][0]] == "A letter from an emigrant to his family."
+    with pytest.raises(AppError, match="at least one sentence"):
+        c.predict("\n \n", "x", "en", api_name="/archive_text")

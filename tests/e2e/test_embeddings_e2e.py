@@ -1,0 +1,82 @@
+"""A person's view of the Embeddings tab, in Spanish and English: the shipped map opens at once,
+hovering a point shows its image, clicking it finds its neighbours, the training animation plays,
+and a zip of photos becomes a tagged map. Screenshots go to test-artifacts/."""
+import io
+import zipfile
+
+import pytest
+from PIL import Image
+
+from tests.conftest import ARTIFACTS
+from tests.e2e.test_train_e2e import wait_text
+
+pytestmark = pytest.mark.slow
+
+TEXTS = {
+    "es-ES": dict(lang="es", tab="Embeddings", shipped="Mapa precalculado", nb="vecinas más parecidas",
+                  moments="momentos", analysed="imágenes analizadas"),
+    "en-US": dict(lang="en", tab="Embeddings", shipped="Precomputed map", nb="most similar neighbours",
+                  moments="moments", analysed="images analysed"),
+}
+
+EMIT = """([kind, idx]) => {
+  const gd = document.querySelector('#emb-map .js-plotly-plot');
+  const pt = {customdata: [idx, 0, 0.9], data: gd.data[0]};
+  const r = gd.getBoundingClientRect();
+  gd.emit(kind, {points: [pt], event: {clientX: r.left + 100, clientY: r.top + 100}});
+}"""
+
+
+@pytest.mark.parametrize("locale", list(TEXTS))
+def test_embedding_map(open_app, locale):
+    x = TEXTS[locale]
+    page, external = open_app(locale)
+    tab = page.locator("#tab-embeddings-button")
+    assert tab.inner_text().strip() == x["tab"]
+    tab.click()
+    wait_text(page, "#emb-status", x["shipped"], timeout=120_000)
+    page.wait_for_selector("#emb-map .js-plotly-plot .scatterlayer, #emb-map .js-plotly-plot canvas")
+    wait_text(page, "#emb-nb-status", x["nb"], timeout=60_000)
+    # hovering: the page's script shows the image from the sprite
+    page.wait_for_function("() => { const gd = document.querySelector('#emb-map .js-plotly-plot');"
+                           " return gd && gd.__dleBound; }", timeout=30_000)
+    page.evaluate(EMIT, ["plotly_hover", 4321])
+    tip = page.locator("#dle-map-tip")
+    assert tip.is_visible() and "4321" in tip.inner_text()
+    assert "fashion_test_sprite.png" in tip.inner_html()
+    sprite = page.evaluate("async () => (await fetch(document.querySelector('#dle-map-tip div')"
+                           ".style.backgroundImage.slice(5, -2))).status")
+    assert sprite == 200
+    # clicking: the neighbours of that image
+    page.evaluate(EMIT, ["plotly_click", 4321])
+    wait_text(page, "#emb-nb-status", "4321", timeout=30_000)
+    page.evaluate(EMIT, ["plotly_unhover", 0])
+    page.wait_for_selector("#emb-strip img")
+    wait_text(page, "#emb-prog-status", x["moments"], timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / f"embeddings-{x['lang']}.png"), full_page=True)
+    assert external == [], f"requests left this machine: {external[:5]}"
+
+
+def test_archive_upload(open_app, tmp_path):
+    from skimage import data
+
+    path = tmp_path / "archivo.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, arr in {"gato.jpg": data.chelsea(), "cafe.jpg": data.coffee(), "cohete.jpg": data.rocket(),
+                          "astronauta.jpg": data.astronaut(), "caballo.png": data.horse()}.items():
+            buf = io.BytesIO()
+            Image.fromarray(arr).save(buf, "PNG" if name.endswith("png") else "JPEG")
+            z.writestr(f"fotos/{name}", buf.getvalue())
+    page, external = open_app("es-ES")
+    page.locator("#tab-embeddings-button").click()
+    wait_text(page, "#emb-status", "Mapa precalculado", timeout=120_000)
+    page.locator("#arch-files input[type=file]").set_input_files(str(path))
+    page.wait_for_timeout(1500)
+    page.click("#arch-run")
+    wait_text(page, "#arch-status", "imágenes analizadas", timeout=120_000)
+    page.wait_for_selector("#arch-map .js-plotly-plot")
+    page.click("#arch-text-run")
+    wait_text(page, "#arch-text-status", "frases", timeout=60_000)
+    page.locator("#arch-status").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "embeddings-es-archive.png"), full_page=True)
+    assert external == [], f"requests left this machine: {external[:5]}"
