@@ -17,14 +17,17 @@ from bench.common import BENCH_DIR, ROOT, load_results
 # startup first: a cold start is best measured before this run has warmed caches with training
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
            "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention",
-           "train": "bench.bench_train"}
+           "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive", "train": "bench.bench_train"}
 README = BENCH_DIR / "README.md"
-SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention")  # table order
+SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "embeddings",
+            "archive")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
                   "saliency_adv": "Saliency and Adversarial tabs (bench_saliency_adv.py)",
-                  "attention": "Attention tab (bench_attention.py)"}
+                  "attention": "Attention tab (bench_attention.py)",
+                  "embeddings": "Embeddings tab (bench_embeddings.py)",
+                  "archive": "Embeddings tab, Mi archivo (bench_archive.py)"}
 
 METHOD = """\
 ## What is measured
@@ -72,6 +75,14 @@ METHOD = """\
   through ONNX Runtime) and the `/attention_image` handler with the CNN's Grad-CAM. End to end:
   `python app.py` in its own process, `/attention_text`, `/attention_image` and `/similarity` as
   plain HTTP. The text target is checked end to end, the ViT target on `vit.analyse`.
+- **bench_embeddings.py** — the Embeddings tab. In-process: PCA of the 10,000 test images' CNN
+  vectors (128-d) and pixels (784), UMAP of the CNN vectors after the launch-time warm-up (numba),
+  cosine neighbour queries. End to end: `python app.py` after its background warm-up, the default
+  `/embedding_map` (the shipped map of 10,000 points: the tab's first paint), `/neighbors` and
+  `/embedding_progress` as plain HTTP.
+- **bench_archive.py** — "Mi archivo": 200 camera-size JPEGs (2000–4000 px) made from
+  scikit-image's samples, zipped, then extracted (all safety checks, draft JPEG decoding) and
+  embedded through ONNX Runtime; neighbour queries, duplicate groups and UMAP of 200 and 500 items.
 
 The machine is shared: each script waits (up to `BENCH_QUIET_WAIT` s, default 60) for other
 processes to go quiet, and a repetition during which they used ≥ 20 % of the CPU is discarded and
