@@ -275,9 +275,13 @@ def _scan(paths: list[str], limits: Limits) -> tuple[list[_Candidate], list[dict
             else:
                 cands.append(_Candidate(label, ext or ".img", size, path, None))
             continue
-        entries = _zip_entry_count(path)
-        if entries is not None and entries > limits.max_members:
-            raise ArchiveError("too_many_members", file=label, count=entries, limit=limits.max_members)
+        announced = _zip_entry_count(path)
+        if announced is not None:
+            entries, cd_size = announced
+            if cd_size > limits.max_members * CD_BYTES_PER_MEMBER:  # more than its count says
+                entries = max(entries, cd_size // 46)  # 46 bytes: the smallest directory entry
+            if entries > limits.max_members:
+                raise ArchiveError("too_many_members", file=label, count=entries, limit=limits.max_members)
         try:
             with zipfile.ZipFile(path) as zf:
                 infos = zf.infolist()
@@ -326,16 +330,26 @@ def _scan(paths: list[str], limits: Limits) -> tuple[list[_Candidate], list[dict
     return cands, skipped, ignored
 
 
-def _zip_entry_count(path: str) -> int | None:
-    """Entries announced by the end-of-central-directory record (zip64 aware), read before
-    ``ZipFile`` parses the whole directory into memory (a million tiny entries would take GBs).
-    None when the record cannot be read (``ZipFile`` will then say what is wrong)."""
+# A central-directory entry is 46 bytes plus its name and extra fields; 1 KiB per allowed member is
+# generous for real archives and bounds what ZipFile would parse into memory, whatever count the
+# archive announces.
+CD_BYTES_PER_MEMBER = 1024
+
+
+def _zip_entry_count(path: str) -> tuple[int, int] | None:
+    """(entries announced, central directory size in bytes) from the end-of-central-directory
+    record (zip64 aware), read before ``ZipFile`` parses the whole directory into memory (a
+    million tiny entries would take GBs). ``ZipFile`` reads the directory by its *size* and
+    ignores the announced count, so both are checked. None when the record cannot be read
+    (``ZipFile`` will then say what is wrong)."""
     try:
         with open(path, "rb") as f:
             end = zipfile._EndRecData(f)  # noqa: SLF001 — the stdlib's own EOCD reader
     except (OSError, struct.error, ValueError):
         return None
-    return None if not end else int(end[zipfile._ECD_ENTRIES_TOTAL])  # noqa: SLF001
+    if not end:
+        return None
+    return int(end[zipfile._ECD_ENTRIES_TOTAL]), int(end[zipfile._ECD_SIZE])  # noqa: SLF001
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -452,12 +466,18 @@ def _decode_all(files, skipped: list[dict], progress: Progress | None,
         progress(0, total)
     workers = max(1, min(runtime.available_cores(), total))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="archive-decode") as pool:
-        futures = [pool.submit(_prepare, path) for _, path, _ in files]
+        # A sliding window of decodes: each result (up to a 1024-px RGB image) is turned into a
+        # thumbnail and a 224-px input at once, so at most ~2 × workers full images are alive.
+        window = 2 * workers
+        futures: list = [pool.submit(_prepare, path) for _, path, _ in files[:window]]
         try:
-            for i, fut in enumerate(futures):
+            for i in range(total):
                 if stop is not None and stop.is_set():
                     raise ArchiveError("stopped", done=i, total=total)
                 c, path, n = files[i]
+                fut, futures[i] = futures[i], None
+                if i + window < total:
+                    futures.append(pool.submit(_prepare, files[i + window][1]))
                 try:
                     img, size = fut.result()
                 except images.ImageError as e:
@@ -469,7 +489,8 @@ def _decode_all(files, skipped: list[dict], progress: Progress | None,
                     progress(i + 1, total)
         except BaseException:
             for f in futures:
-                f.cancel()
+                if f is not None:
+                    f.cancel()
             raise
     return [r for r in results if r is not None]
 

@@ -558,3 +558,26 @@ def test_text_limits():
         assert e.value.kind == "no_text"
     assert archive.parse_lines(["a\x00b", "  two   spaces "]) == ["ab", "two spaces"]
     assert len(archive.parse_lines("x" * 5000)[0]) == archive.MAX_LINE_CHARS
+
+
+def test_a_directory_bigger_than_its_announced_count_is_refused(place, monkeypatch):
+    """ZipFile parses the central directory by its size and ignores the announced entry count:
+    a zip announcing 1 entry but carrying 2,000 is refused from the directory's size, before
+    ZipFile is asked to read it."""
+    path = place.uploads / "liar.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        for i in range(2_000):
+            z.writestr(f"f{i:05d}.txt", b"")
+    data = bytearray(path.read_bytes())
+    eocd = data.rfind(b"PK\x05\x06")
+    data[eocd + 8:eocd + 10] = (1).to_bytes(2, "little")  # entries on this disk
+    data[eocd + 10:eocd + 12] = (1).to_bytes(2, "little")  # entries in total
+    path.write_bytes(bytes(data))
+
+    def no_parsing(*a, **k):
+        raise AssertionError("ZipFile parsed a directory the size check should have refused")
+
+    monkeypatch.setattr(archive.zipfile, "ZipFile", no_parsing)
+    with pytest.raises(ArchiveError) as err:
+        archive.extract([str(path)], place.work, Limits(max_members=100))
+    assert err.value.kind == "too_many_members" and err.value.details["count"] > 100
