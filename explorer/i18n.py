@@ -662,9 +662,35 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_prog_intro": (
             "Las mismas 2 000 imágenes de test, con la red en distintos momentos de un entrenamiento "
             "(con semilla fija): al principio las clases se mezclan; a medida que la red aprende, se "
-            "separan. Pulsa ▶ o mueve el deslizador."),
+            "separan. Pulsa ▶ o mueve el deslizador. Con «El mío» ves tu último entrenamiento de la "
+            "pestaña Entrenar."),
         "emb_prog_label": "Evolución del mapa",
         "emb_prog_agree_label": "Vecinos de la misma clase",
+        "emb_prog_run_label": "¿Qué entrenamiento?",
+        "emb_prog_run_info": "«El mío» calcula un mapa por cada copia guardada de tu red (unos segundos).",
+        "emb_prog_run_shipped": "El de ejemplo (precalculado)",
+        "emb_prog_run_session": "El mío (pestaña Entrenar)",
+        "emb_prog_draw": "Dibujar la animación",
+        "emb_prog_computing": "Mapa {frame} de {frames}",
+        "emb_prog_status_session": (
+            "Tu entrenamiento: {n} imágenes en {frames} momentos (pasos {steps}): vecinos de la misma "
+            "clase del {first} % al {last} %."),
+        "emb_prog_computed": "Calculado en {secs} s.",
+        "err_emb_prog_run": "Entrenamiento no válido «{value}»; usa shipped o session.",
+        "err_emb_prog_no_run": (
+            "Aún no has entrenado una red en esta sesión: entrena una con Fashion-MNIST en la pestaña "
+            "Entrenar y vuelve aquí."),
+        "err_emb_prog_dataset": (
+            "Tu último entrenamiento no fue con Fashion-MNIST, y este mapa es de imágenes de "
+            "Fashion-MNIST: entrena con Fashion-MNIST en la pestaña Entrenar para verlo."),
+        "err_emb_prog_running": (
+            "Tu red aún se está entrenando: la animación estará lista cuando termine (o cuando pulses "
+            "Detener)."),
+        "err_emb_prog_short": "Tu entrenamiento se detuvo antes del primer paso: no hay nada que animar.",
+        "err_emb_prog_too_large": (
+            "Tu red es demasiado grande para guardar copias de sus pesos durante el entrenamiento "
+            "({mb} MB cada una; el límite es {limit} MB en total). Prueba con menos filtros o una capa "
+            "densa más pequeña."),
         "emb_phase_start": "Preparando",
         "emb_phase_neighbors": "Buscando vecinos",
         "emb_phase_layout": "Colocando los puntos",
@@ -1423,9 +1449,33 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_prog_intro": (
             "The same 2,000 test images, with the network at several moments of a (seeded) training "
             "run: at first the classes are mixed; as the network learns, they separate. Press ▶ or move"
-            " the slider."),
+            " the slider. With “Mine” you see your latest run from the Train tab."),
         "emb_prog_label": "How the map evolves",
         "emb_prog_agree_label": "Neighbours of the same class",
+        "emb_prog_run_label": "Which training run?",
+        "emb_prog_run_info": "“Mine” computes one map per saved copy of your network (a few seconds).",
+        "emb_prog_run_shipped": "The example run (precomputed)",
+        "emb_prog_run_session": "Mine (Train tab)",
+        "emb_prog_draw": "Draw the animation",
+        "emb_prog_computing": "Map {frame} of {frames}",
+        "emb_prog_status_session": (
+            "Your run: {n} images at {frames} moments of training (steps {steps}): neighbours of the "
+            "same class from {first} % to {last} %."),
+        "emb_prog_computed": "Computed in {secs} s.",
+        "err_emb_prog_run": "Invalid run “{value}”; use shipped or session.",
+        "err_emb_prog_no_run": (
+            "You have not trained a network in this session yet: train one on Fashion-MNIST in the "
+            "Train tab and come back."),
+        "err_emb_prog_dataset": (
+            "Your latest run was not on Fashion-MNIST, and this map is of Fashion-MNIST images: train "
+            "on Fashion-MNIST in the Train tab to see it."),
+        "err_emb_prog_running": (
+            "Your network is still training: the animation will be ready when it finishes (or when you "
+            "press Stop)."),
+        "err_emb_prog_short": "Your run stopped before its first step: there is nothing to animate.",
+        "err_emb_prog_too_large": (
+            "Your network is too large to keep copies of its weights during training ({mb} MB each; "
+            "the limit is {limit} MB in all). Try fewer filters or a smaller dense layer."),
         "emb_phase_start": "Preparing",
         "emb_phase_neighbors": "Finding neighbours",
         "emb_phase_layout": "Placing the points",

@@ -36,6 +36,12 @@ class SessionData:
     # "Mi archivo": the last analysed collection (items, vectors, tags, map) and sentence list
     archive: dict[str, Any] | None = None
     archive_text: dict[str, Any] | None = None
+    # The map while the network learns: (step, CPU state_dict) at roughly log-spaced steps of the
+    # latest Fashion-MNIST run (explorer.train_view.run), the run they belong to, and the animation
+    # computed from them (explorer.embeddings.Frames by run id; only the latest is kept).
+    snapshots: list[tuple[int, dict]] = field(default_factory=list)
+    snapshot_run: int = 0
+    progress_frames: dict[int, Any] = field(default_factory=dict)
 
     def workdir(self) -> Path:
         """A private temporary directory for this session's files (exports, uploads)."""
@@ -65,6 +71,8 @@ class SessionData:
             self.tmpdir = None
         self.model = None
         self.archive = self.archive_text = None
+        self.snapshots = []
+        self.progress_frames = {}
 
 
 class SessionStore:

@@ -18,12 +18,16 @@ import plotly.graph_objects as go
 import torch
 
 from explorer import data, plots, training
+from explorer.embeddings import checkpoint_steps
 from explorer.i18n import num, t
 from explorer.session import SessionData
 from models.cnn import SmallCNN, count_parameters, layer_summary, save_checkpoint
 
 FRAME_INTERVAL_S = 0.4  # at least 2.5 frames a second while training
 MAX_BATCH_POINTS = 400  # the per-batch loss trace is thinned to this many points
+# Weight snapshots a session keeps for the Embeddings tab's "map while the network learns". Every
+# preset fits ("overfit", the widest, 3.1 MiB a copy); a dense layer of 25M weights does not.
+SNAPSHOT_MAX_BYTES = 96 * 2**20
 
 
 @dataclass
@@ -131,6 +135,29 @@ def _done_summary(done: training.Done, last: dict) -> dict[str, Any]:
                          for i, y, p, c in done.mistakes]}
 
 
+def state_bytes(model: torch.nn.Module) -> int:
+    """Bytes of one copy of ``model``'s state_dict (weights, biases and batch-norm statistics)."""
+    return sum(v.numel() * v.element_size() for v in model.state_dict().values())
+
+
+def snapshot_steps(model: torch.nn.Module, tc: training.TrainConfig) -> list[int]:
+    """The steps at which :func:`run` copies the weights for the Embeddings tab's animation:
+    ``explorer.embeddings.checkpoint_steps`` of the run (0 = before the first update, then roughly
+    log-spaced up to the last step). None for a run on another data set than Fashion-MNIST (the map
+    is of its test images) or a network whose copies (one more for a stopped run's last step) would
+    take more than ``SNAPSHOT_MAX_BYTES``."""
+    if tc.dataset != "fashion":
+        return []
+    steps = checkpoint_steps(tc.steps_per_epoch() * tc.epochs)
+    if state_bytes(model) * (len(steps) + 1) > SNAPSHOT_MAX_BYTES:
+        return []
+    return steps
+
+
+def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
 def run(sess: SessionData, raw: dict[str, Any], lang: str,
         frame_interval: float = FRAME_INTERVAL_S,
         stop: threading.Event | None = None) -> Iterator[Frame]:
@@ -141,10 +168,14 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
     abandoning the generator keeps what it learned. A new run in the same session stops the
     previous one, which then leaves the session's fields alone. ``stop`` (made here if not given)
     ends this run when set; it is also ``sess.stop`` while this run is the session's latest.
+    ``sess.snapshots`` receives copies of the weights at :func:`snapshot_steps` (and at the last
+    step of a run that is stopped), for the Embeddings tab's animation of this run.
     """
     cnn_cfg, tc = training.validate(raw)
     ds = data.load(tc.dataset)
     model = training.build_model(cnn_cfg, tc.seed)
+    snap_at = set(snapshot_steps(model, tc))
+    snaps: list[tuple[int, dict]] = [(0, _weights(model))] if snap_at else []
     sess.stop.set()  # a run still going in this session ends at its next step
     sess.run_id += 1
     my_run = sess.run_id
@@ -155,6 +186,7 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
     batch_losses: list[tuple[float, float]] = []
     sess.history, sess.batch_losses, sess.last_done = history, batch_losses, None
     sess.model, sess.params, sess.running = model, {**raw, **_canonical(cnn_cfg, tc)}, True
+    sess.snapshots, sess.snapshot_run = snaps, my_run
     prev = sess.prev_history
 
     def draw():  # this run's curves, even after a newer run has taken over the session
@@ -168,6 +200,8 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
     try:
         for ev in training.train(model, tc, ds, stop=stop):
             if isinstance(ev, training.Step):
+                if ev.step in snap_at:  # ~6 copies a run, never one per step
+                    snaps.append((ev.step, _weights(model)))
                 ema = ev.loss if ema is None else 0.9 * ema + 0.1 * ev.loss
                 if np.isfinite(ema):
                     batch_losses.append((round(ev.epoch, 4), ema))
@@ -188,6 +222,8 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
                 yield Frame(status_running(ev, tc.epochs, lang), draw(), filters_of(model, lang),
                             grid, summary=dict(summary))
             elif isinstance(ev, training.Halted):  # say so at once; the test pass comes next
+                if snaps and ev.reason != "diverged" and snaps[-1][0] != ev.step:
+                    snaps.append((ev.step, _weights(model)))  # a stopped run ends on what it learned
                 summary.update(halted=True, reason=ev.reason, step=ev.step, epoch=round(ev.epoch, 4),
                                elapsed_s=round(ev.elapsed, 3))
                 yield Frame(t(lang, "status_halted", reason=t(lang, f"status_done_{ev.reason}"),

@@ -13,18 +13,20 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 from PIL import Image
 
-from explorer import archive, data, embeddings as emb, embeddings_view as ev, filters
+from explorer import archive, data, embeddings as emb, embeddings_view as ev, filters, train_view
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui.common import L, draw_events, friendly, int_in, lang_of, session_key, user_error
 
 SOURCES = ("cnn", "untrained", "pixels", "session")
+PROGRESS_RUNS = ("shipped", "session")  # the animation: the seeded run of `make assets`, or this session's
 DEFAULT = dict(source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1)
 K_DEFAULT = 8
 MAP_CONCURRENCY = int(os.environ.get("DLE_MAP_CONCURRENCY", "1"))  # UMAP / t-SNE: seconds of CPU
@@ -45,6 +47,9 @@ TEXT_EXAMPLE = [
 ]
 TEXT_QUERY = "emigration letters"
 _sprite_lock = threading.Lock()
+# Session animations (one UMAP per snapshot) computed at once in the whole process; the shipped
+# animation, instant, never waits behind them.
+_progress_slots = threading.BoundedSemaphore(MAP_CONCURRENCY)
 
 # Plotly's own events are not Gradio events: this script, run once when the page loads, listens on
 # every plot inside an element with class "dle-map" — hovering shows the image under the pointer
@@ -164,9 +169,12 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             with gr.Column(scale=3):
                 prog_plot = gr.Plot(label=L("emb_prog_label"), elem_id="emb-progress")
             with gr.Column(scale=1, min_width=260):
+                prog_run = gr.Radio([(L(f"emb_prog_run_{r}"), r) for r in PROGRESS_RUNS], value="shipped",
+                                    label=L("emb_prog_run_label"), info=L("emb_prog_run_info"),
+                                    elem_id="emb-prog-run")
+                prog_btn = gr.Button(L("emb_prog_draw"), elem_id="emb-prog-draw")  # /embedding_progress
                 prog_status = gr.Markdown(elem_id="emb-prog-status")
                 prog_agree = gr.Plot(label=L("emb_prog_agree_label"), elem_id="emb-prog-agree")
-                prog_btn = gr.Button(visible=False)  # the /embedding_progress endpoint; drawn with the tab
 
         gr.Markdown(L("emb_arch_heading"))
         gr.Markdown(L("emb_arch_intro"))
@@ -343,17 +351,73 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                    "labels": [int(dm.labels[j]) for j in idx], "same_class": same}
         return msg, ev.neighbours_strip(img(i), names[dm.labels[i]], tiles, lang), summary
 
+    def _session_progress(lang, request, progress) -> tuple[emb.Frames, float | None]:
+        """The animation of this session's latest Fashion-MNIST run (its weight snapshots, kept by
+        ``train_view.run``) on the shipped animation's 2,000 images: computed once per run, then
+        cached in the session. Returns the frames and the seconds it took (None when cached)."""
+        sess = store.get(session_key(request))
+        run_id = sess.snapshot_run  # read before the snapshots: a run starting meanwhile is caught below
+        snaps, model = list(sess.snapshots), sess.model
+        if model is None:
+            raise user_error(lang, "err_emb_prog_no_run")
+        if sess.params.get("dataset", "fashion") != "fashion":
+            raise user_error(lang, "err_emb_prog_dataset")
+        if sess.running or sess.snapshot_run != run_id:
+            raise user_error(lang, "err_emb_prog_running")
+        if not snaps:
+            mb = train_view.state_bytes(model) / 2**20
+            raise user_error(lang, "err_emb_prog_too_large", mb=num(lang, mb, 1),
+                             limit=num(lang, train_view.SNAPSHOT_MAX_BYTES / 2**20))
+        if len(snaps) < 2:
+            raise user_error(lang, "err_emb_prog_short")
+        hit = sess.progress_frames.get(run_id)
+        if hit is not None:
+            return hit, None
+        shipped = emb.progress_checkpoints()
+        images = emb.test_images()[shipped.indices]  # the shipped animation's 2,000 images
+        stop = sess.new_run("embedding_progress")
+        n = len(snaps)
+        with _progress_slots:
+            t0 = time.perf_counter()
+            fr = emb.progress_frames(
+                snaps, images, shipped.labels, template=model, stop=stop,  # a copy per frame: model untouched
+                progress=lambda f, _ph: progress(f, desc=t(lang, "emb_prog_computing",
+                                                           frame=min(int(f * n) + 1, n), frames=n)))
+            secs = time.perf_counter() - t0
+        if sess.snapshot_run == run_id:
+            sess.progress_frames = {run_id: fr}  # only the latest run's animation is kept
+        return fr, secs
+
     @friendly
-    def progress_view(lang):
-        """The map of the same 2,000 test images at several steps of a seeded training run
-        (shipped), animated; and the 5-NN label agreement and accuracy at each step."""
+    def progress_view(run_v, lang, request: gr.Request, progress=gr.Progress()):
+        """The map of the same 2,000 test images at several steps of a training run, animated; and
+        the 5-NN label agreement and accuracy at each step. ``run``: "shipped" (a seeded run,
+        precomputed) or "session" (this session's latest Fashion-MNIST run from /train: one UMAP per
+        weight snapshot, a few seconds the first time, then cached)."""
         lang = lang_of(lang)
-        fr = emb.progress_checkpoints()
+        if run_v not in PROGRESS_RUNS:
+            raise user_error(lang, "err_emb_prog_run", value=str(run_v)[:40])
         names = _names(lang)
+        if run_v == "shipped":
+            fr, secs = emb.progress_checkpoints(), None
+        else:
+            fr, secs = _session_progress(lang, request, progress)
         fig = ev.progress_figure(fr.steps, fr.coords, fr.labels, names, fr.agreement, fr.accuracy, lang)
-        msg = t(lang, "emb_prog_status", n=num(lang, fr.coords.shape[1]), frames=len(fr.steps),
-                first=num(lang, 100 * float(fr.agreement[0]), 1), last=num(lang, 100 * float(fr.agreement[-1]), 1))
+        kw = dict(n=num(lang, fr.coords.shape[1]), frames=len(fr.steps),
+                  first=num(lang, 100 * float(fr.agreement[0]), 1), last=num(lang, 100 * float(fr.agreement[-1]), 1))
+        if run_v == "shipped":
+            msg = t(lang, "emb_prog_status", **kw)
+        else:
+            msg = t(lang, "emb_prog_status_session", steps=", ".join(num(lang, int(s)) for s in fr.steps), **kw)
+        if secs is not None:
+            msg += " " + t(lang, "emb_prog_computed", secs=num(lang, secs, 1))
         return msg, fig, ev.agreement_figure(fr.steps, fr.agreement, fr.accuracy, lang)
+
+    def stop_progress(run_v, request: gr.Request) -> None:
+        """Choosing the shipped run stops this session's animation being computed at once (its
+        request would otherwise finish before the shipped one is drawn)."""
+        if run_v == "shipped":
+            store.get(session_key(request)).cancel("embedding_progress")
 
     def _archive_state(lang, request):
         sess = store.get(session_key(request))
@@ -479,7 +543,12 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                show_progress_on=[map_plot], **queue)
     go.click(neighbors, nb_in, nb_out, api_name="neighbors", show_progress="minimal", show_progress_on=[nb_status])
     hidden = dict(api_visibility="undocumented", show_progress="hidden")
-    prog_btn.click(progress_view, [lang], [prog_status, prog_plot, prog_agree], api_name="embedding_progress")
+    prog_in, prog_out = [prog_run, lang], [prog_status, prog_plot, prog_agree]
+    prog_btn.click(progress_view, prog_in, prog_out, api_name="embedding_progress", show_progress="full",
+                   show_progress_on=[prog_plot])
+    prog_run.input(stop_progress, [prog_run], None, api_visibility="private", queue=False)
+    prog_run.input(progress_view, prog_in, prog_out, trigger_mode="always_last", show_progress="full",
+                   show_progress_on=[prog_plot], api_visibility="undocumented")
     # instant choices redraw at once; UMAP with other parameters and t-SNE wait for the button
     gr.on([source.input, method.input, dims.input, errors.input], auto_map, map_in, map_out,
           trigger_mode="always_last", show_progress="full", show_progress_on=[map_plot],
@@ -488,12 +557,14 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     arch_out = [arch_status, arch_plot, arch_dups, arch_table, csv_file, arch_json]
     arch_queue = dict(concurrency_limit=ARCHIVE_CONCURRENCY, concurrency_id="archive")
     sim_in, sim_out = [arch_pick, arch_k, lang], [arch_strip, arch_plot, sim_json]
+    # before the chain below: its unnamed use of the same function would otherwise take the name
+    # "archive_similar" and leave this endpoint "/archive_similar_1"
+    arch_go.click(archive_similar, sim_in, sim_out, api_name="archive_similar", show_progress="minimal")
     arch_run.click(analyse_archive, [files, threshold, lang], arch_out, api_name="archive", show_progress="full",
                    show_progress_on=[arch_plot], **arch_queue).success(
         first_item, None, [arch_pick], **hidden, queue=False).success(  # the first item's look-alikes
         archive_similar, sim_in, sim_out, **hidden)
     arch_stop.click(stop_archive, None, None, api_name="stop_archive", queue=False)
-    arch_go.click(archive_similar, sim_in, sim_out, api_name="archive_similar", show_progress="minimal")
     arch_pick.submit(archive_similar, sim_in, sim_out, **hidden)
     text_in, text_out = [lines, query, lang], [text_status, text_plot, text_hits, text_json]
     text_run.click(archive_text, text_in, text_out, api_name="archive_text", show_progress="minimal",
@@ -501,5 +572,4 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     query.submit(archive_text, text_in, text_out, **hidden)
     for ev_ in draw_events(tab, shown, lang):
         ev_.success(embedding_map, map_in, map_out, **hidden, **queue).success(
-            neighbors, nb_in, nb_out, **hidden).success(progress_view, [lang], [prog_status, prog_plot, prog_agree],
-                                                        **hidden)
+            neighbors, nb_in, nb_out, **hidden).success(progress_view, prog_in, prog_out, **hidden)

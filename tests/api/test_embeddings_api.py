@@ -10,6 +10,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from explorer import embeddings as emb
+from explorer.presets import PRESETS
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +72,7 @@ def test_a_computed_map_and_bad_parameters(app_url):
 
 
 def test_training_progress_animation(app_url):
-    status, fig, agree = client(app_url).predict("en", api_name="/embedding_progress")
+    status, fig, agree = client(app_url).predict("shipped", "en", api_name="/embedding_progress")
     fr = emb.progress_checkpoints()
     assert fr.agreement[-1] > fr.agreement[0] + 0.1 and fr.accuracy[-1] > fr.accuracy[0] + 0.5
     assert f"{len(fr.steps)} moments" in status and f"{100 * fr.agreement[-1]:.1f} %" in status
@@ -132,3 +133,57 @@ def test_archive_text_map_and_search(app_url):
     assert s["sentences"][s["hits"][0]] == "A letter from an emigrant to his family."
     with pytest.raises(AppError, match="at least one sentence"):
         c.predict("\n \n", "x", "en", api_name="/archive_text")
+
+
+def _plot(value) -> dict:
+    """A gr.Plot output as the client receives it: the Plotly figure's JSON."""
+    import json
+    return json.loads(value["plot"] if isinstance(value, dict) else value)
+
+
+def _arr(v) -> np.ndarray:
+    """A Plotly array: a list, or a typed array ({dtype, bdata} in base64) as Plotly 6 writes numpy."""
+    import base64
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+    return np.asarray(v)
+
+
+def test_training_progress_of_the_session_run(served, app_url):
+    """The animation of the run this session trained: one frame per weight snapshot, computed on
+    the shipped animation's 2,000 images, cached for the next call; the session's model untouched."""
+    import torch
+
+    c = client(app_url)
+    with pytest.raises(AppError, match="not trained a network"):
+        c.predict("session", "en", api_name="/embedding_progress")
+    with pytest.raises(AppError):  # refused by the Radio itself, before the handler (in English)
+        c.predict("mine", "en", api_name="/embedding_progress")
+    quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRESETS["quick"].items()}
+    for out in c.submit(**dict(quick, train_size=6400), lang="en", api_name="/train"):  # 50 steps
+        pass
+    assert out[-1]["done"] and out[-1]["step"] == 50
+    sess = served.dle_store.get(c.session_hash)
+    steps = [s for s, _ in sess.snapshots]
+    assert steps == emb.checkpoint_steps(50)
+    before = {k: v.clone() for k, v in sess.model.state_dict().items()}
+    was_training = sess.model.training
+
+    status, fig, agree = c.predict("session", "es", api_name="/embedding_progress")
+    fig, agree = _plot(fig), _plot(agree)
+    assert len(fig["frames"]) == len(steps) and "Calculado en" in status
+    assert _arr(agree["data"][0]["customdata"]).tolist() == steps
+    n_points = sum(len(_arr(tr["x"])) for tr in fig["frames"][0]["data"])
+    assert n_points == len(emb.progress_checkpoints().indices) == 2000
+    agreement = _arr(agree["data"][0]["y"])
+    assert len(agreement) == len(steps) and agreement[-1] > agreement[0] + 5  # in %
+    fr = sess.progress_frames[sess.run_id]
+    assert fr.steps.tolist() == steps and np.all(np.diff(fr.accuracy[[0, -1]]) > 0.3)
+    assert sess.model.training == was_training
+    assert all(torch.equal(before[k], v) for k, v in sess.model.state_dict().items())
+    # cached: the second call (and a switch back from the shipped run) does not recompute
+    c.predict("shipped", "en", api_name="/embedding_progress")
+    status2, fig2, _ = c.predict("session", "en", api_name="/embedding_progress")
+    assert "Computed in" not in status2 and "Your run" in status2
+    np.testing.assert_array_equal(_arr(_plot(fig2)["frames"][-1]["data"][0]["x"]),
+                                  _arr(fig["frames"][-1]["data"][0]["x"]))

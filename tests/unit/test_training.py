@@ -151,3 +151,61 @@ def test_quick_preset_reaches_85_percent(fashion):
     cnn, tc = training.validate(PRESETS["quick"])
     _, done = training.run_to_end(training.build_model(cnn, tc.seed), tc, fashion)
     assert done.test_acc >= 0.85
+
+
+# ---- the Train tab's run keeps weight snapshots for the Embeddings tab's animation -------------
+
+def _run_in_session(raw, stop_at: int | None = None):
+    from explorer import train_view
+    from explorer.session import SessionData
+
+    sess = SessionData()
+    stop = threading.Event()
+    for frame in train_view.run(sess, raw, "en", frame_interval=0.0, stop=stop):
+        if stop_at is not None and frame.summary.get("step", 0) >= stop_at:
+            stop.set()
+    return sess
+
+
+def test_a_run_keeps_snapshots_at_log_spaced_steps(fashion):
+    from explorer.embeddings import checkpoint_steps
+
+    raw = dict(TINY, train_size=3200)  # 50 steps
+    sess = _run_in_session(raw)
+    steps = [s for s, _ in sess.snapshots]
+    assert steps == checkpoint_steps(50) == [0, 10, 15, 22, 33, 50]
+    assert sess.snapshot_run == sess.run_id and not sess.running
+    # step 0 is the freshly initialised network, the last one the trained model
+    cnn, tc = training.validate(raw)
+    init = training.build_model(cnn, tc.seed).state_dict()
+    first, last = sess.snapshots[0][1], sess.snapshots[-1][1]
+    assert all(torch.equal(first[k], init[k]) for k in init)
+    final = sess.model.state_dict()
+    assert all(torch.equal(last[k], final[k]) and last[k].data_ptr() != final[k].data_ptr() for k in final)
+    # every snapshot is its own copy, with different weights from the one before
+    for (_, a), (_, b) in zip(sess.snapshots, sess.snapshots[1:]):
+        assert not torch.equal(a["features.conv1.weight"], b["features.conv1.weight"])
+        assert not torch.equal(a["classifier.fc2.weight"], b["classifier.fc2.weight"])
+    assert all(not v.requires_grad for _, sd in sess.snapshots for v in sd.values())
+
+
+def test_a_stopped_run_ends_its_snapshots_on_its_last_step(fashion):
+    sess = _run_in_session(dict(TINY, train_size=3200, epochs=3), stop_at=12)
+    steps = [s for s, _ in sess.snapshots]
+    assert sess.last_done["reason"] == "stopped"
+    assert steps[:2] == [0, 10] and steps[-1] == sess.last_done["step"] and len(steps) == 3
+
+
+def test_only_fashion_runs_of_a_reasonable_size_keep_snapshots():
+    from explorer import train_view
+
+    def steps(**kw):
+        cnn, tc = training.validate(dict(TINY, **kw))
+        return train_view.snapshot_steps(training.build_model(cnn, 0), tc)
+
+    assert steps(train_size=3200) == [0, 10, 15, 22, 33, 50]
+    assert steps(train_size=3200, dataset="mnist") == []  # the map is of Fashion-MNIST test images
+    assert steps(blocks=1, filters=128, dense=1024) == []  # 103 MB a copy
+    for name, p in PRESETS.items():
+        cnn, tc = training.validate(p)
+        assert len(train_view.snapshot_steps(training.build_model(cnn, 0), tc)) == 6, name
