@@ -701,6 +701,7 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_status_agree": (
             "En el espacio original, el {pct} % de los 5 vecinos más cercanos de cada imagen son de su "
             "misma clase."),
+        "emb_status_session_pred": "Predicciones y errores: los de tu modelo.",
         "emb_status_sample": "t-SNE no se puede interrumpir: se dibuja una muestra fija de {n} de las {total} imágenes.",
         "emb_status_errors": "Marcadas con un círculo: {n} imágenes que la CNN clasifica mal.",
         "emb_press_draw": (
@@ -1485,6 +1486,7 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_status_computed": "Map computed just now from {n} test images.",
         "emb_status_agree": (
             "In the original space, {pct} % of each image's 5 nearest neighbours share its class."),
+        "emb_status_session_pred": "Predictions and mistakes: your model's.",
         "emb_status_sample": "t-SNE cannot be interrupted: a fixed sample of {n} of the {total} images is drawn.",
         "emb_status_errors": "Circled: {n} images the CNN gets wrong.",
         "emb_press_draw": (

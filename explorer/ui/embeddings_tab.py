@@ -10,14 +10,18 @@ API (gradio_client): ``/embedding_map``, ``/neighbors``, ``/embedding_progress``
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
+import copy
 import threading
 import time
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
+import torch
 from PIL import Image
 
 from explorer import archive, data, embeddings as emb, embeddings_view as ev, filters, train_view
@@ -30,7 +34,6 @@ PROGRESS_RUNS = ("shipped", "session")  # the animation: the seeded run of `make
 DEFAULT = dict(source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1)
 K_DEFAULT = 8
 MAP_CONCURRENCY = int(os.environ.get("DLE_MAP_CONCURRENCY", "1"))  # UMAP / t-SNE: seconds of CPU
-SPRITE_DIR = Path(tempfile.gettempdir()) / "dle-static"
 ARCHIVE_CONCURRENCY = int(os.environ.get("DLE_ARCHIVE_CONCURRENCY", "1"))
 # A small archive's catalogue, in both languages, for the text map and search.
 TEXT_EXAMPLE = [
@@ -107,22 +110,37 @@ PLOT_EVENTS_JS = r"""
 """
 
 
-def sprite_url() -> str | None:
-    """The Fashion-MNIST test set as one PNG sprite for the hover thumbnails (built once, served
-    from a static folder); None when the data set is missing."""
+_static: dict[str, Path] = {}
+
+
+def _sprite_file() -> Path:
+    """Where this process keeps the sprite: a private folder made once (mkdtemp: 0700, a fresh
+    name), removed at exit. Only that one file is ever served."""
     with _sprite_lock:
-        try:
-            ds = data.load("fashion")
-        except data.DatasetMissing:
-            return None
-        path = ev.build_sprite(ds.test.images[:, 0].numpy(), ev.sprite_path(SPRITE_DIR))
-        return f"gradio_api/file={path}"
+        if "sprite" not in _static:
+            folder = Path(tempfile.mkdtemp(prefix="dle-static-"))
+            atexit.register(shutil.rmtree, folder, True)
+            _static["sprite"] = ev.sprite_path(folder)
+        return _static["sprite"]
+
+
+def sprite_url() -> str | None:
+    """The Fashion-MNIST test set as one PNG sprite for the hover thumbnails (built at first use);
+    None when the data set is missing."""
+    path = _sprite_file()
+    with _sprite_lock:
+        if not path.exists():
+            try:
+                ds = data.load("fashion")
+            except data.DatasetMissing:
+                return None
+            ev.build_sprite(ds.test.images[:, 0].numpy(), path)
+    return f"gradio_api/file={path}"
 
 
 def static_paths() -> list[str]:
-    """Folders Gradio may serve files from without an upload (the sprite)."""
-    SPRITE_DIR.mkdir(parents=True, exist_ok=True)
-    return [str(SPRITE_DIR)]
+    """The files Gradio may serve without an upload: the sprite, and nothing else."""
+    return [str(_sprite_file())]
 
 
 def _no_progress(*_args, **_kw) -> None:
@@ -223,9 +241,9 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
 
     def _params(source_v, method_v, dims_v, nn_v, md_v, lang):
         if source_v not in SOURCES:
-            raise user_error(lang, "err_emb_source", choices=", ".join(SOURCES))
+            raise user_error(lang, "err_emb_source", value=str(source_v)[:40], choices=", ".join(SOURCES))
         if method_v not in emb.METHODS:
-            raise user_error(lang, "err_emb_method", choices=", ".join(emb.METHODS))
+            raise user_error(lang, "err_emb_method", value=str(method_v)[:40])
         d = int_in(dims_v, 2, 3, lang, "emb_dims_label")
         nn_ = int_in(nn_v, *emb.N_NEIGHBORS, lang, "emb_n_neighbors")
         try:
@@ -238,14 +256,39 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                              lo=num(lang, emb.MIN_DIST[0], 1), hi=num(lang, emb.MIN_DIST[1], 1))
         return source_v, method_v, d, nn_, md
 
+    session_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    cache_lock = threading.Lock()
+
+    def _session_vectors(lang, request):
+        """The session model's vectors, predictions and confidences for the 10,000 test images,
+        computed once per training run (a few seconds) and kept for the last few runs."""
+        key = session_key(request)
+        sess = store.get(key)
+        if sess.model is None:
+            raise user_error(lang, "err_no_session_model")
+        if sess.params.get("dataset", "fashion") != "fashion":
+            raise user_error(lang, "err_emb_session_dataset")
+        ck = (key, sess.run_id)
+        with cache_lock:
+            hit = session_cache.get(ck)
+        if hit is not None:
+            return hit
+        model = copy.deepcopy(sess.model).eval()  # the session's model may be training again
+        X = emb.features("session", model=model)
+        with torch.inference_mode():
+            x = emb.test_images()
+            prob = torch.cat([torch.softmax(model(x[i:i + 1000]), 1) for i in range(0, len(x), 1000)])
+        conf, pred = prob.max(1)
+        out = (X, pred.numpy().astype(np.int64), conf.numpy().astype(np.float32))
+        with cache_lock:
+            session_cache[ck] = out
+            while len(session_cache) > 8:  # oldest first (dicts keep insertion order)
+                session_cache.pop(next(iter(session_cache)))
+        return out
+
     def _features(source_v, lang, request):
         if source_v == "session":
-            sess = store.get(session_key(request))
-            if sess.model is None:
-                raise user_error(lang, "err_no_session_model")
-            if sess.params.get("dataset", "fashion") != "fashion":
-                raise user_error(lang, "err_emb_session_dataset")
-            return emb.features("session", model=sess.model)
+            return _session_vectors(lang, request)[0]
         return emb.features(source_v)
 
     def _names(lang):
@@ -280,7 +323,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             coords = emb.project(X, method_v, d, nn_, md, seed=0, stop=stop,
                                  progress=lambda f, ph: progress(f, desc=phases.get(ph, ph)))
         names = _names(lang)
-        labels, pred, conf = labels[idx], dm.pred[idx], dm.conf[idx]
+        pred, conf = (dm.pred, dm.conf) if source_v != "session" else _session_vectors(lang, request)[1:]
+        labels, pred, conf = labels[idx], pred[idx], conf[idx]
         title = t(lang, "emb_map_title", source=t(lang, f"emb_src_{source_v}"), method=t(lang, f"emb_m_{method_v}"),
                   d=d)
         fig = ev.map_figure(coords, labels, names, lang, title, pred, conf, bool(errors_v), sprite_url=sprite_url(),
@@ -288,6 +332,9 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         agree = dm.params.get("knn_agreement", {}).get(source_v)
         if source_v == "session":  # measured now, on this model's vectors
             agree = emb.knn_agreement(_features(source_v, lang, request), dm.labels, 5)
+            msg_model = t(lang, "emb_status_session_pred")
+        else:
+            msg_model = ""
         msg = t(lang, "emb_status_computed" if computed else "emb_status_shipped", n=num(lang, len(coords)))
         if len(coords) < len(dm.labels):
             msg += " " + t(lang, "emb_status_sample", n=num(lang, len(coords)), total=num(lang, len(dm.labels)))
@@ -295,6 +342,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             msg += " " + t(lang, "emb_status_agree", pct=num(lang, 100 * agree, 1))
         if errors_v:
             msg += " " + t(lang, "emb_status_errors", n=num(lang, int((pred != labels).sum())))
+        if msg_model:
+            msg += " " + msg_model
         summary = {"source": source_v, "method": method_v, "dims": d, "n_neighbors": nn_, "min_dist": md,
                    "precomputed": not computed, "points": len(coords), "indices": idx.tolist(),
                    "coords": np.round(coords.astype(np.float64), 4).tolist(), "labels": labels.tolist(),
@@ -330,7 +379,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         of images with their classes and similarities. JSON: indices, similarities, labels."""
         lang = lang_of(lang)
         if source_v not in SOURCES:
-            raise user_error(lang, "err_emb_source", choices=", ".join(SOURCES))
+            raise user_error(lang, "err_emb_source", value=str(source_v)[:40], choices=", ".join(SOURCES))
         i = int_in(index_v, 0, 9999, lang, "emb_pick_label")
         kk = int_in(k_v, 1, 30, lang, "emb_k_label")
         X = _features(source_v, lang, request)
@@ -438,7 +487,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     def analyse_archive(files_v, threshold_v, lang, request: gr.Request, progress=gr.Progress()):
         """"Mi archivo": a zip and/or images (up to 500 images, 200 MB) → EfficientNet-Lite0
         embeddings through ONNX Runtime, top-3 ImageNet tags, a UMAP map, near-duplicate groups
-        (cosine ≥ threshold, 0.8-0.99) and a CSV (file, tags, x, y, nearest neighbours). Files are
+        (cosine ≥ threshold: 0.8-0.99 on the page, 0.5-1 through the API) and a CSV (file, tags, x, y, nearest neighbours). Files are
         written only to this session's temporary folder. JSON: per-file tags and duplicate groups."""
         lang = lang_of(lang)
         try:
@@ -458,6 +507,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         ext = archive.extract(paths, workdir, progress=lambda d, n: progress(0.3 * d / max(n, 1),
                                                                             desc=t(lang, "emb_arch_reading")),
                               stop=stop)
+        for it in ext:  # decoded into thumbnails and model inputs: the copies are not needed any more
+            Path(it.path).unlink(missing_ok=True)
         F, tags = archive.embed_images(ext, progress=lambda d, n: progress(0.3 + 0.6 * d / max(n, 1),
                                                                           desc=t(lang, "emb_arch_embedding")),
                                        stop=stop)
@@ -475,7 +526,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         counts = ext.counts()
         msg = t(lang, "emb_arch_status", n=num(lang, len(ext)), groups=len(groups),
                 skipped=len(ext.skipped))
-        dups = "\n".join("- " + " · ".join(f"`{ext[i].name}`" for i in g) for g in groups[:30]) if groups else \
+        dups = "\n".join("- " + " · ".join("`" + ext[i].name.replace("`", "'") + "`" for i in g)
+                         for g in groups[:30]) if groups else \
             t(lang, "emb_arch_no_dups")
         if groups:
             dups = t(lang, "emb_arch_dups_heading", thr=num(lang, thr, 2)) + "\n\n" + dups

@@ -187,3 +187,19 @@ def test_training_progress_of_the_session_run(served, app_url):
     assert "Computed in" not in status2 and "Your run" in status2
     np.testing.assert_array_equal(_arr(_plot(fig2)["frames"][-1]["data"][0]["x"]),
                                   _arr(fig["frames"][-1]["data"][0]["x"]))
+    # the session's own map: its vectors, its predictions, its neighbours
+    status, _fig, m = c.predict("session", "pca", 2, 15, 0.1, True, "en", api_name="/embedding_map")
+    assert not m["precomputed"] and "your model's" in status
+    import copy
+
+    model = copy.deepcopy(sess.model).eval()
+    with torch.inference_mode():
+        own_pred = model(emb.test_images()[:2000]).argmax(1).numpy()
+    assert m["pred"][:2000] == own_pred.tolist()  # not the shipped CNN's
+    assert m["pred"] != emb.default_map().pred.tolist() and m["knn5_agreement"] > 0.5
+    nb = c.predict("session", 7, 5, "en", api_name="/neighbors")[2]
+    X = emb.features("session", model=sess.model).astype(np.float64)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    sims = Xn @ Xn[7]
+    sims[7] = -np.inf
+    assert nb["neighbors"] == np.argsort(-sims)[:5].tolist()
