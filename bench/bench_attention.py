@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.bench_filters import _mm, _rest_call, print_profile, profile, series
+from bench.bench_filters import _mm, _rest_call, handlers, print_profile, profile, series
 from bench.common import measurement, report, target
 
 TEXT_MS, VIT_MS = 300.0, 50.0
@@ -47,22 +47,6 @@ def sentences():
     pool = [s for s in (SENTENCE.format(n=n) for n in range(1000, 4000))
             if len(tok(s)["input_ids"]) == PIECES][:400]
     return itertools.cycle(pool)  # more than the cache holds (32), so every call misses it
-
-
-def handlers() -> dict[str, Any]:
-    import app
-
-    saved = os.environ.get("DLE_WARMUP_DELAY")
-    os.environ["DLE_WARMUP_DELAY"] = "1e9"
-    try:
-        demo = app.build_demo()
-    finally:
-        if saved is None:
-            os.environ.pop("DLE_WARMUP_DELAY")
-        else:
-            os.environ["DLE_WARMUP_DELAY"] = saved
-    return {bf.api_name: (bf.fn, bf.outputs) for bf in demo.fns.values()
-            if bf.api_name in ("attention_text", "attention_image", "similarity")}
 
 
 def _postprocess(outputs, values) -> None:
@@ -117,12 +101,10 @@ def bench_vit(h, runs: int) -> dict[str, Any]:
 
 
 def bench_api(runs: int) -> dict[str, Any]:
-    from bench.bench_startup import stop_tree
-    from bench.bench_train import start_server
+    from bench.bench_train import app_server
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     print("end to end: python app.py in its own process, plain HTTP (/gradio_api/call/…)", flush=True)
-    proc, url, log = start_server(settle_s=8.0)
     new = sentences()
     idx = itertools.count()
     calls = {
@@ -131,7 +113,7 @@ def bench_api(runs: int) -> dict[str, Any]:
         "similarity": lambda: [next(new), "\n".join(next(new) for _ in range(5)), LANG],
     }
     res: dict[str, Any] = {}
-    try:
+    with app_server(settle_s=8.0) as (proc, url):
         for name, args in calls.items():
             t1 = time.perf_counter()
             _rest_call(url, name, args())
@@ -139,11 +121,7 @@ def bench_api(runs: int) -> dict[str, Any]:
             res[name] = series(f"/{name} as plain HTTP", lambda name=name, args=args: _rest_call(url, name, args()),
                                runs, 2, pids=(proc.pid,))
             res[name]["first_call_ms"] = first
-        return res
-    finally:
-        stop_tree(proc)
-        log.close()
-        os.unlink(log.name)
+    return res
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -159,7 +137,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t_start = time.perf_counter()
     attention.warm_up()
     vit.analyse(np.zeros((28, 28), np.float32))
-    h = handlers()
+    h = handlers(("attention_text", "attention_image", "similarity"))
     tx = bench_text(h, args.runs)
     vt = bench_vit(h, args.runs)
     api = None if args.skip_api else bench_api(args.api_runs)

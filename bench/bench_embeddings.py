@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
-import os
 import time
 from typing import Any
 
@@ -52,13 +51,10 @@ def bench_in_process(runs: int, umap_runs: int) -> dict[str, Any]:
 
 
 def bench_api(runs: int) -> dict[str, Any]:
-    from bench.bench_startup import stop_tree
-    from bench.bench_train import start_server
+    from bench.bench_train import app_server
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     print("end to end: python app.py in its own process, plain HTTP (/gradio_api/call/…)", flush=True)
-    # the background warm-up (default map, CNN vectors, UMAP compilation) finishes first
-    proc, url, log = start_server(settle_s=30.0)
     idx = itertools.cycle(range(0, 10_000, 53))
     calls = {
         "embedding_map": lambda: ["cnn", "umap", 2, 15, 0.1, False, LANG],
@@ -66,19 +62,17 @@ def bench_api(runs: int) -> dict[str, Any]:
         "embedding_progress": lambda: [LANG],
     }
     res: dict[str, Any] = {}
-    try:
+    # settle: the background warm-up (default map, CNN vectors, UMAP compilation) finishes first
+    with app_server(settle_s=30.0) as (proc, url):
         for name, args in calls.items():
             t1 = time.perf_counter()
             body = _rest_call(url, name, args())
+            first = (time.perf_counter() - t1) * 1e3
             res[name] = series(f"/{name} as plain HTTP", lambda name=name, args=args: _rest_call(url, name, args()),
                                runs, 1, pids=(proc.pid,))
-            res[name]["first_call_ms"] = (time.perf_counter() - t1) * 1e3
+            res[name]["first_call_ms"] = first
             res[name]["response_kb"] = round(len(body.encode()) / 1e3, 1)
-        return res
-    finally:
-        stop_tree(proc)
-        log.close()
-        os.unlink(log.name)
+    return res
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

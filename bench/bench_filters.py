@@ -133,8 +133,9 @@ def print_profile(p: dict[str, list[dict[str, Any]]], n: int = 10) -> None:
 
 # ------------------------------------------------------------------------------ in-process parts
 
-def handlers() -> dict[str, Any]:
-    """The Filters tab's handlers and their output components, as registered in the app."""
+def handlers(names: tuple[str, ...] = ("classify", "feature_maps", "convolve")) -> dict[str, Any]:
+    """Handlers and their output components, as registered in the app, by api_name (default: the
+    Filters tab's)."""
     import app
 
     saved = os.environ.get("DLE_WARMUP_DELAY")
@@ -146,8 +147,7 @@ def handlers() -> dict[str, Any]:
             os.environ.pop("DLE_WARMUP_DELAY")
         else:
             os.environ["DLE_WARMUP_DELAY"] = saved
-    return {bf.api_name: (bf.fn, bf.outputs) for bf in demo.fns.values()
-            if bf.api_name in ("classify", "feature_maps", "convolve")}
+    return {bf.api_name: (bf.fn, bf.outputs) for bf in demo.fns.values() if bf.api_name in names}
 
 
 def postprocess(outputs, values, only: tuple[str, ...] | None = None) -> None:

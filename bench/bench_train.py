@@ -406,6 +406,21 @@ def start_server(settle_s: float):
     return proc, url, log
 
 
+@contextlib.contextmanager
+def app_server(settle_s: float):
+    """``with app_server(5.0) as (proc, url):`` python app.py in its own process, stopped (with its
+    children) and its log removed afterwards."""
+    from bench.bench_startup import stop_tree
+
+    proc, url, log = start_server(settle_s)
+    try:
+        yield proc, url
+    finally:
+        stop_tree(proc)
+        log.close()
+        os.unlink(log.name)
+
+
 def time_to_accuracy(settle_s: float = 5.0) -> dict[str, Any]:
     import logging
 

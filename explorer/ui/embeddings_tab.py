@@ -27,7 +27,7 @@ from PIL import Image
 from explorer import archive, data, embeddings as emb, embeddings_view as ev, filters, train_view
 from explorer.i18n import num, t
 from explorer.session import SessionStore
-from explorer.ui.common import L, draw_events, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
 
 SOURCES = ("cnn", "untrained", "pixels", "session")
 PROGRESS_RUNS = ("shipped", "session")  # the animation: the seeded run of `make assets`, or this session's
@@ -246,14 +246,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             raise user_error(lang, "err_emb_method", value=str(method_v)[:40])
         d = int_in(dims_v, 2, 3, lang, "emb_dims_label")
         nn_ = int_in(nn_v, *emb.N_NEIGHBORS, lang, "emb_n_neighbors")
-        try:
-            md = float(md_v)
-            ok = np.isfinite(md) and emb.MIN_DIST[0] <= md <= emb.MIN_DIST[1]
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise user_error(lang, "err_float_range", field=t(lang, "emb_min_dist"), value=str(md_v)[:20],
-                             lo=num(lang, emb.MIN_DIST[0], 1), hi=num(lang, emb.MIN_DIST[1], 1))
+        md = float_in(md_v, *emb.MIN_DIST, lang, "emb_min_dist")
         return source_v, method_v, d, nn_, md
 
     session_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -487,17 +480,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     def analyse_archive(files_v, threshold_v, lang, request: gr.Request, progress=gr.Progress()):
         """"Mi archivo": a zip and/or images (up to 500 images, 200 MB) → EfficientNet-Lite0
         embeddings through ONNX Runtime, top-3 ImageNet tags, a UMAP map, near-duplicate groups
-        (cosine ≥ threshold: 0.8-0.99 on the page, 0.5-1 through the API) and a CSV (file, tags, x, y, nearest neighbours). Files are
-        written only to this session's temporary folder. JSON: per-file tags and duplicate groups."""
+        (cosine ≥ threshold: 0.8-0.99 on the page, 0.5-1 through the API) and a CSV (file, tags,
+        x, y, nearest neighbours). Files are written only to this session's temporary folder. JSON: per-file tags and duplicate groups."""
         lang = lang_of(lang)
-        try:
-            thr = float(threshold_v)
-            ok = np.isfinite(thr) and archive.THRESHOLD_RANGE[0] <= thr <= archive.THRESHOLD_RANGE[1]
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise user_error(lang, "err_float_range", field=t(lang, "emb_arch_threshold"), value=str(threshold_v)[:20],
-                             lo=num(lang, archive.THRESHOLD_RANGE[0], 2), hi=num(lang, archive.THRESHOLD_RANGE[1], 2))
+        thr = float_in(threshold_v, *archive.THRESHOLD_RANGE, lang, "emb_arch_threshold")
         sess = store.get(session_key(request))
         stop = sess.new_run("archive")
         sess.archive = None
