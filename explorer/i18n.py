@@ -809,6 +809,13 @@ TEXT: dict[str, dict[str, str]] = {
         "err_arch_out_of_range": "{name} = «{value}» fuera de rango (de {low} a {high}).",
         "err_arch_nothing": "Primero analiza una colección (botón «Analizar»).",
         "err_arch_one_item": "Hace falta más de una imagen para buscar parecidas.",
+        # Diffusion tab (views; the tab itself comes with the model)
+        "dif_beta": "β_t: ruido añadido en cada paso",
+        "dif_alpha_bar": "ᾱ_t: cuánta señal queda",
+        "dif_snr": "Relación señal/ruido",
+        "dif_snr_axis": "SNR (dB)",
+        "dif_sched_linear": "lineal (Ho et al. 2020)",
+        "dif_sched_cosine": "coseno (Nichol y Dhariwal 2021)",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -1591,6 +1598,13 @@ TEXT: dict[str, dict[str, str]] = {
         "err_arch_out_of_range": "{name} = “{value}” out of range ({low} to {high}).",
         "err_arch_nothing": "Analyse a collection first (“Analyse” button).",
         "err_arch_one_item": "More than one image is needed to find similar ones.",
+        # Diffusion tab (views; the tab itself comes with the model)
+        "dif_beta": "β_t: noise added at each step",
+        "dif_alpha_bar": "ᾱ_t: how much signal is left",
+        "dif_snr": "Signal-to-noise ratio",
+        "dif_snr_axis": "SNR (dB)",
+        "dif_sched_linear": "linear (Ho et al. 2020)",
+        "dif_sched_cosine": "cosine (Nichol & Dhariwal 2021)",
     },
 }
 

@@ -1,0 +1,33 @@
+"""explorer.diffusion_view: the schedule plot, the forward-process strip and the sample grid."""
+import numpy as np
+
+from explorer import diffusion as dif, diffusion_view as dv
+
+
+def test_schedule_figure_has_both_schedules_in_three_panels():
+    fig = dv.schedule_figure([dif.linear_schedule(), dif.cosine_schedule()], "es", mark_t=250)
+    assert len(fig.data) == 6 and {tr.name for tr in fig.data} == {"lineal (Ho et al. 2020)",
+                                                                   "coseno (Nichol y Dhariwal 2021)"}
+    lin_abar = np.asarray(fig.data[1].y)
+    np.testing.assert_allclose(lin_abar, dif.linear_schedule().alpha_bars[1:])
+    assert len(fig.layout.shapes) == 3  # the marked step in every panel
+
+
+def test_forward_strip_follows_the_closed_form():
+    x0 = np.zeros((28, 28), np.float32)
+    x0[8:20, 8:20] = 1.0
+    s = dif.linear_schedule()
+    img, recs = dv.forward_strip(x0, s, [0, 100, 500, 1000], seed=3, lang="en")
+    assert img.width > 4 * dv.TILE and [r["t"] for r in recs] == [0, 100, 500, 1000]
+    abar = [r["alpha_bar"] for r in recs]
+    assert abar[0] == 1.0 and all(a > b for a, b in zip(abar, abar[1:]))
+    assert recs[0]["snr_db"] is None and recs[1]["snr_db"] > recs[2]["snr_db"] > recs[3]["snr_db"]
+    # t = 0 is the image itself (drawn dark on white)
+    tile = np.asarray(img.crop((8, 30 + 20, 8 + dv.TILE, 30 + 20 + dv.TILE)).convert("L"))
+    assert tile[dv.TILE // 2, dv.TILE // 2] == 0 and tile[2, 2] == 255
+
+
+def test_samples_grid_layout():
+    x = np.random.default_rng(0).random((16, 1, 28, 28)).astype(np.float32)
+    img = dv.samples_grid(x, "en", captions=[f"c{i}" for i in range(16)], oks=[True, False] * 8, cols=8)
+    assert img.width == 8 * (56 + 6) + 6 and img.height > 2 * 56
