@@ -14,12 +14,14 @@ A checkpoint is ``{"config": asdict(cfg), "state_dict": ..., "metrics": {...}}``
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from models import checkpoint
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 KERNEL_SIZES = (3, 5)
@@ -167,16 +169,9 @@ def layer_summary(model: SmallCNN) -> list[dict[str, Any]]:
 
 def save_checkpoint(model: SmallCNN, path: str | Path, metrics: dict[str, Any] | None = None,
                     extra: dict[str, Any] | None = None) -> None:
-    cfg = asdict(model.cfg)
-    cfg["filters"] = list(cfg["filters"])
-    torch.save({"config": cfg, "state_dict": model.state_dict(), "metrics": metrics or {},
-                **(extra or {})}, path)
+    checkpoint.save(model, path, metrics, extra)
 
 
 def load_checkpoint(path: str | Path) -> tuple[SmallCNN, dict[str, Any]]:
     """Rebuild a :class:`SmallCNN` from a checkpoint. Returns ``(model in eval mode, metrics)``."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    model = SmallCNN(CNNConfig.from_dict(ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
-    return model, ckpt.get("metrics", {})
+    return checkpoint.load(path, lambda cfg: SmallCNN(CNNConfig.from_dict(cfg)))

@@ -27,7 +27,6 @@ import functools
 import importlib.util
 import json
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -20,13 +20,15 @@ import copy
 import io
 import math
 import warnings
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from models import checkpoint
 
 NULL_CLASS = 10  # the "no class" row of the class embedding (classifier-free guidance)
 
@@ -195,19 +197,12 @@ def count_parameters(model: nn.Module) -> int:
 
 def save_checkpoint(model: UNet, path: str | Path, metrics: dict[str, Any] | None = None,
                     extra: dict[str, Any] | None = None) -> None:
-    cfg = asdict(model.cfg)
-    cfg["multipliers"] = list(cfg["multipliers"])
-    torch.save({"config": cfg, "state_dict": model.state_dict(), "metrics": metrics or {},
-                **(extra or {})}, path)
+    checkpoint.save(model, path, metrics, extra)
 
 
 def load_checkpoint(path: str | Path) -> tuple[UNet, dict[str, Any]]:
     """Rebuild a :class:`UNet` from a checkpoint. Returns ``(model in eval mode, metrics)``."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    model = UNet(UNetConfig.from_dict(ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
-    return model, ckpt.get("metrics", {})
+    return checkpoint.load(path, lambda cfg: UNet(UNetConfig.from_dict(cfg)))
 
 
 def export_onnx(model: UNet, path: str | Path, opset: int = 20) -> Path:

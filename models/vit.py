@@ -18,13 +18,14 @@ A checkpoint is ``{"config": asdict(cfg), "state_dict": ..., "metrics": {...}}``
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from models import checkpoint
 from models.cnn import Normalize
 
 
@@ -187,15 +188,11 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def save_checkpoint(model: ViT, path: str | Path, metrics: dict[str, Any] | None = None) -> None:
-    torch.save({"config": asdict(model.cfg), "state_dict": model.state_dict(),
-                "metrics": metrics or {}}, path)
+def save_checkpoint(model: ViT, path: str | Path, metrics: dict[str, Any] | None = None,
+                    extra: dict[str, Any] | None = None) -> None:
+    checkpoint.save(model, path, metrics, extra)
 
 
 def load_checkpoint(path: str | Path) -> tuple[ViT, dict[str, Any]]:
     """Rebuild a :class:`ViT` from a checkpoint. Returns ``(model in eval mode, metrics)``."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    model = ViT(ViTConfig.from_dict(ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
-    return model, ckpt.get("metrics", {})
+    return checkpoint.load(path, lambda cfg: ViT(ViTConfig.from_dict(cfg)))
