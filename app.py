@@ -19,10 +19,10 @@ os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "matpl
 
 import gradio as gr  # noqa: E402
 
-from explorer import attention, embeddings, filters, training  # noqa: E402
+from explorer import attention, denoiser, embeddings, filters, training  # noqa: E402
 from explorer.i18n import DEFAULT_LANG  # noqa: E402
 from explorer.session import SessionStore  # noqa: E402
-from explorer.ui import adversarial_tab, attention_tab, common, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
+from explorer.ui import adversarial_tab, attention_tab, common, diffusion_tab, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
@@ -60,6 +60,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
             adversarial_tab.build(store, lang)
             attention_tab.build(store, lang)
             embeddings_tab.build(store, lang)
+            diffusion_tab.build(store, lang)
 
         # The page's language: the browser's, unless the user picks the other one. Setting the
         # radio fires its change event, which redraws every computed text in that language.
@@ -94,6 +95,7 @@ def _warm_up() -> None:
         filters.warm_up()
         attention.warm_up()
         embeddings.warm_up()  # the default map, the CNN's test-set vectors, UMAP's compiled code
+        denoiser.warm_up()
     except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
         print(f"warm-up skipped: {err}", flush=True)
 

@@ -36,7 +36,7 @@ def schedule_figure(schedules: Sequence[dif.Schedule], lang: str, mark_t: int | 
                                      hovertemplate=f"t = %{{x}}<br>%{{y:{fmt}}}<extra>{name}</extra>"),
                           row=1, col=col)
     fig.update_xaxes(title_text="t")
-    fig.update_yaxes(title_text="β_t", row=1, col=1)
+    fig.update_yaxes(title_text="β_t", type="log", exponentformat="power", row=1, col=1)  # 10⁻⁴ .. 1
     fig.update_yaxes(title_text="ᾱ_t", range=[0, 1.02], row=1, col=2)
     fig.update_yaxes(title_text=t(lang, "dif_snr_axis"), row=1, col=3)
     if mark_t is not None:
@@ -69,8 +69,9 @@ def forward_strip(x0_01: np.ndarray, schedule: dif.Schedule, ts: Sequence[int], 
         d.text((x, BADGE_MARGIN + 2), f"t = {num(lang, int(tt))}", fill=(20, 20, 20), font=fnt)
         canvas.paste(_tile(dif.from_model(xt)), (x, BADGE_MARGIN + head))
         snr = "∞" if not np.isfinite(lv.snr_db) else num(lang, lv.snr_db, 1)
-        d.text((x, BADGE_MARGIN + head + tile + 3), _fit(d, f"ᾱ {num(lang, lv.alpha_bar, 3)} · {snr} dB", small, tile),
+        d.text((x, BADGE_MARGIN + head + tile + 2), _fit(d, f"ᾱ {num(lang, lv.alpha_bar, 3)}", small, tile),
                fill=(40, 90, 160), font=small)
+        d.text((x, BADGE_MARGIN + head + tile + 16), _fit(d, f"{snr} dB", small, tile), fill=(40, 90, 160), font=small)
         records.append({"t": int(tt), "alpha_bar": round(float(lv.alpha_bar), 6),
                         "snr_db": None if not np.isfinite(lv.snr_db) else round(float(lv.snr_db), 3),
                         "signal_share": round(float(lv.signal_share), 6)})
@@ -98,3 +99,61 @@ def samples_grid(x01: np.ndarray, lang: str, captions: Sequence[str] = (), oks: 
             color = (46, 160, 67) if ok else (214, 39, 40) if ok is False else (90, 90, 90)
             d.text((x, y + tile + 2), _fit(d, captions[i], small, tile), fill=color, font=small)
     return canvas
+
+
+def _panel(tiles: Sequence[tuple[Image.Image | None, str, str]], tile: int) -> Image.Image:
+    """Tiles side by side, each with a title above and a note below (an operator between tiles
+    when its title starts with one)."""
+    fnt, small = font(13), font(11)
+    head, foot, gap = 22, 20, 14
+    canvas = Image.new("RGB", (gap + len(tiles) * (tile + gap), BADGE_MARGIN + head + tile + foot), "white")
+    d = ImageDraw.Draw(canvas)
+    for i, (img, title, note) in enumerate(tiles):
+        x = gap + i * (tile + gap)
+        d.text((x, BADGE_MARGIN + 3), _fit(d, title, fnt, tile), fill=(20, 20, 20), font=fnt)
+        if img is not None:
+            canvas.paste(img, (x, BADGE_MARGIN + head))
+        else:
+            d.rectangle((x, BADGE_MARGIN + head, x + tile - 1, BADGE_MARGIN + head + tile - 1), outline=(200, 200, 200))
+        d.text((x, BADGE_MARGIN + head + tile + 3), _fit(d, note, small, tile), fill=(40, 90, 160), font=small)
+    return canvas
+
+
+def u8_tile(u8: np.ndarray, side: int) -> Image.Image:
+    """A frame's uint8 picture (28 × 28, 255 = bright) drawn like every other tile of the tab."""
+    return _tile(np.asarray(u8, dtype=np.float32) / 255.0, side)
+
+
+def forward_panel(fw, lang: str, tile: int = 140) -> Image.Image:
+    """x_0, the noise ε drawn, x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε, and what the denoiser makes of x_t in
+    one pass: ε̂ and x̂0 (``fw`` is an :class:`explorer.denoiser.Forward`)."""
+    from explorer import denoiser
+
+    lv = fw.level
+    tiles = [(_tile(fw.x0, tile), "x₀", t(lang, "dif_tile_x0")),
+             (u8_tile(denoiser.to_u8(fw.noise, -denoiser.EPS_RANGE, denoiser.EPS_RANGE), tile), "ε ~ N(0, I)",
+              t(lang, "dif_tile_noise")),
+             (_tile(dif.from_model(fw.x_t), tile), f"x_t · t = {num(lang, fw.t)}",
+              f"{num(lang, lv.signal_coef, 2)}·x₀ + {num(lang, lv.noise_std, 2)}·ε")]
+    if fw.eps_hat is not None:
+        tiles += [(u8_tile(denoiser.to_u8(fw.eps_hat, -denoiser.EPS_RANGE, denoiser.EPS_RANGE), tile),
+                   t(lang, "dif_tile_eps_hat"), t(lang, "dif_tile_eps_err", err=num(lang, fw.noise_error, 2))),
+                  (_tile(dif.from_model(fw.x0_hat), tile), t(lang, "dif_tile_x0_hat"), t(lang, "dif_tile_one_pass"))]
+    return _panel(tiles, tile)
+
+
+def step_panel(frame, sample: int, lang: str, names: Sequence[str], requested: int | None,
+               recognised: tuple[int, float] | None = None, tile: int = 168) -> Image.Image:
+    """One sample at one recorded step: the step's input x_t, the guided noise prediction ε̂ and the
+    predicted clean image x̂0; for the final frame, x_0 and the CNN's verdict."""
+    i = sample
+    if frame.eps is None:  # the end: x_0
+        verdict = ""
+        if recognised is not None:
+            verdict = t(lang, "dif_tile_seen", name=names[recognised[0]], p=num(lang, 100 * recognised[1]))
+        want = t(lang, "dif_tile_asked", name=names[requested]) if requested is not None else t(lang, "dif_no_class")
+        return _panel([(u8_tile(frame.x_t[i], tile), f"x₀ · {want}", verdict)], tile)
+    return _panel([(u8_tile(frame.x_t[i], tile), f"x_t · t = {num(lang, frame.t)}", t(lang, "dif_tile_input")),
+                   (u8_tile(frame.eps[i], tile), t(lang, "dif_tile_eps_hat"), t(lang, "dif_tile_eps_scale")),
+                   (u8_tile(frame.x0[i], tile), t(lang, "dif_tile_x0_hat"),
+                    t(lang, "dif_tile_next", t_prev=num(lang, frame.t_prev)))], tile)

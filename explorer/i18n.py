@@ -809,13 +809,103 @@ TEXT: dict[str, dict[str, str]] = {
         "err_arch_out_of_range": "{name} = «{value}» fuera de rango (de {low} a {high}).",
         "err_arch_nothing": "Primero analiza una colección (botón «Analizar»).",
         "err_arch_one_item": "Hace falta más de una imagen para buscar parecidas.",
-        # Diffusion tab (views; the tab itself comes with the model)
+        # Diffusion tab: the views
         "dif_beta": "β_t: ruido añadido en cada paso",
         "dif_alpha_bar": "ᾱ_t: cuánta señal queda",
         "dif_snr": "Relación señal/ruido",
         "dif_snr_axis": "SNR (dB)",
         "dif_sched_linear": "lineal (Ho et al. 2020)",
         "dif_sched_cosine": "coseno (Nichol y Dhariwal 2021)",
+        # Diffusion tab
+        "tab_diffusion": "Difusión",
+        "dif_intro": (
+            "**Difusión.** «Podemos añadir ruido hasta que no se reconozca la imagen; con una red aprendemos "
+            "a limpiar ese ruido» (Ho, Jain y Abbeel 2020). Arriba, el proceso hacia delante: cualquier "
+            "imagen se llena de ruido según un calendario. Abajo, el proceso inverso: una U-Net entrenada con"
+            " Fashion-MNIST parte de ruido puro y lo limpia paso a paso; la *guía sin clasificador* (Ho y "
+            "Salimans 2022) redirige la generación hacia la clase que pidas."),
+        "dif_forward_heading": "### 1 · Hacia delante: de la imagen al ruido",
+        "dif_t_label": "Paso t",
+        "dif_t_info": "0 = la imagen limpia; 1000 = ruido puro",
+        "dif_sched_label": "Calendario de ruido",
+        "dif_sched_info": "el modelo se entrenó con el coseno",
+        "dif_noise_seed": "Semilla del ruido",
+        "dif_forward_label": "x_t en forma cerrada, y lo que la red ve en él",
+        "dif_strip_label": "La misma imagen y el mismo ruido a varios t",
+        "dif_schedule_label": "Calendario: β_t, ᾱ_t y relación señal/ruido",
+        "dif_reverse_heading": "### 2 · Hacia atrás: del ruido a la imagen",
+        "dif_reverse_intro": (
+            "En cada paso la red mira x_t y predice el ruido ε̂; de ahí sale una imagen limpia estimada x̂0, "
+            "y el muestreador da un paso de x_t hacia ella. **DDPM** recorre los 1000 pasos y añade ruido "
+            "nuevo en cada uno; **DDIM** salta (50 pasos bastan) y con η = 0 es determinista. Guía s: 0 = sin"
+            " clase, 1 = la clase tal cual, más = más marcada. Pausa, avanza de uno en uno y arrastra «Paso "
+            "registrado» para volver atrás."),
+        "dif_class_label": "Clase pedida",
+        "dif_class_info": "la generación se redirige hacia ella",
+        "dif_class_none": "ninguna (sin guía)",
+        "dif_class_each": "una de cada clase",
+        "dif_scale_label": "Escala de guía s",
+        "dif_scale_info": "ε̂ = ε∅ + s·(ε_clase − ε∅)",
+        "dif_sampler_label": "Muestreador",
+        "dif_sampler_info": "DDPM siempre da los 1000 pasos",
+        "dif_sampler_ddim": "DDIM (N pasos)",
+        "dif_sampler_ddpm": "DDPM (1000 pasos)",
+        "dif_steps_label": "Pasos N (DDIM)",
+        "dif_eta_label": "η (DDIM)",
+        "dif_eta_info": "0 = determinista; 1 = tanto ruido como DDPM",
+        "dif_play": "▶ Reproducir",
+        "dif_pause": "‖ Pausa",
+        "dif_step": "▶| Un paso",
+        "dif_restart": "⟲ Desde el principio",
+        "dif_trio_label": (
+            "Una muestra en este paso: x_t, el ruido predicho ε̂ y la imagen limpia predicha x̂0"),
+        "dif_frame_label": "Paso registrado",
+        "dif_frame_info": "arrastra para volver atrás",
+        "dif_pick_label": "Muestra",
+        "dif_grid_xt_label": "x_t de las 16 muestras",
+        "dif_grid_x0_label": "x̂0 de las 16 (al final, según la CNN)",
+        "dif_noise_status": (
+            "**t = {t} de {T}** · ᾱ_t = {ab}: x_t = {sig}·x₀ + {noise}·ε. El {share} % de la varianza de x_t "
+            "es señal; SNR {snr} dB."),
+        "dif_noise_pred": (
+            "La red, sin clase, mira x_t y predice el ruido: error RMS de ε̂ frente al ε añadido = {err} (0 "
+            "sería perfecto; 1, no saber nada). x̂0 despeja x₀ en un solo paso."),
+        "dif_noise_other_schedule": (
+            "El modelo se entrenó con el calendario coseno: con el lineal solo se muestra el proceso hacia "
+            "delante."),
+        "dif_step_status": (
+            "Paso {i} de {n} · t = {t} → {t_prev} · ᾱ_t = {ab} (queda el {sig} % de la amplitud de la imagen)"),
+        "dif_scrubbed": "viendo un paso anterior; la ejecución va por el paso {done}",
+        "dif_done": (
+            "**Hecho.** La CNN reconoce {ok} de {n} muestras como la clase pedida ({pct} %) · {s} s de "
+            "muestreo."),
+        "dif_done_uncond": "**Hecho**, sin clase pedida. La CNN ve: {names}.",
+        "dif_press_play": "Pulsa ▶ para generar 16 imágenes desde ruido, o ▶| para dar un solo paso.",
+        "dif_tile_x0": "la imagen",
+        "dif_tile_noise": "ruido sorteado",
+        "dif_tile_eps_hat": "ε̂ predicho",
+        "dif_tile_eps_err": "error RMS {err}",
+        "dif_tile_x0_hat": "x̂0 predicha",
+        "dif_tile_one_pass": "en un paso",
+        "dif_tile_seen": "CNN: {name} ({p} %)",
+        "dif_tile_asked": "pedido: {name}",
+        "dif_no_class": "sin clase",
+        "dif_tile_input": "lo que ve la red",
+        "dif_tile_eps_scale": "de −3 a 3",
+        "dif_tile_next": "hacia t = {t_prev}",
+        "err_dif_schedule": "Calendario «{value}» desconocido: elige cosine o linear.",
+        "err_dif_sampler": "Muestreador «{value}» desconocido: elige ddim o ddpm.",
+        "err_dif_busy": "Esta sesión ya está generando; pulsa ‖ o espera a que termine.",
+        "err_dif_no_run": "Aún no hay ninguna generación: pulsa ▶ o ▶|.",
+        "err_dif_class": "Clase «{value}» fuera de rango: de 0 a 9, o ninguna.",
+        "err_dif_scale": "Escala de guía «{value}» fuera de rango (de {min} a {max}).",
+        "err_dif_steps": "Pasos «{value}» fuera de rango (de {min} a {max}).",
+        "err_dif_eta": "η «{value}» fuera de rango (de {min} a {max}).",
+        "err_dif_seed": "Semilla «{value}» fuera de rango (de {min} a {max}).",
+        "err_dif_n": "Número de muestras «{value}» fuera de rango (de {min} a {max}).",
+        "err_dif_timestep": "Paso t fuera de rango (de {low} a {T}).",
+        "err_dif_image": "La imagen no tiene píxeles válidos.",
+        "err_dif_model_output": "El modelo de difusión devolvió una forma inesperada.",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -1598,13 +1688,103 @@ TEXT: dict[str, dict[str, str]] = {
         "err_arch_out_of_range": "{name} = “{value}” out of range ({low} to {high}).",
         "err_arch_nothing": "Analyse a collection first (“Analyse” button).",
         "err_arch_one_item": "More than one image is needed to find similar ones.",
-        # Diffusion tab (views; the tab itself comes with the model)
+        # Diffusion tab: the views
         "dif_beta": "β_t: noise added at each step",
         "dif_alpha_bar": "ᾱ_t: how much signal is left",
         "dif_snr": "Signal-to-noise ratio",
         "dif_snr_axis": "SNR (dB)",
         "dif_sched_linear": "linear (Ho et al. 2020)",
         "dif_sched_cosine": "cosine (Nichol & Dhariwal 2021)",
+        # Diffusion tab
+        "tab_diffusion": "Diffusion",
+        "dif_intro": (
+            "**Diffusion.** “We can add noise until the image can no longer be recognised; with a network we "
+            "learn to clean that noise away” (Ho, Jain & Abbeel 2020). Above, the forward process: any image "
+            "fills with noise following a schedule. Below, the reverse process: a U-Net trained on Fashion-"
+            "MNIST starts from pure noise and cleans it step by step; *classifier-free guidance* (Ho & "
+            "Salimans 2022) steers generation towards the class you ask for."),
+        "dif_forward_heading": "### 1 · Forward: from image to noise",
+        "dif_t_label": "Step t",
+        "dif_t_info": "0 = the clean image; 1000 = pure noise",
+        "dif_sched_label": "Noise schedule",
+        "dif_sched_info": "the model was trained with the cosine one",
+        "dif_noise_seed": "Noise seed",
+        "dif_forward_label": "x_t in closed form, and what the network sees in it",
+        "dif_strip_label": "The same image and the same noise at several t",
+        "dif_schedule_label": "Schedule: β_t, ᾱ_t and signal-to-noise ratio",
+        "dif_reverse_heading": "### 2 · Reverse: from noise to image",
+        "dif_reverse_intro": (
+            "At each step the network looks at x_t and predicts the noise ε̂; from it comes an estimated "
+            "clean image x̂0, and the sampler takes a step from x_t towards it. **DDPM** walks all 1000 steps"
+            " and adds fresh noise at each; **DDIM** skips (50 steps are enough) and with η = 0 is "
+            "deterministic. Guidance s: 0 = no class, 1 = the class as is, more = more marked. Pause, step "
+            "one at a time, and drag “Recorded step” to go back."),
+        "dif_class_label": "Class asked for",
+        "dif_class_info": "generation is steered towards it",
+        "dif_class_none": "none (no guidance)",
+        "dif_class_each": "one of each class",
+        "dif_scale_label": "Guidance scale s",
+        "dif_scale_info": "ε̂ = ε∅ + s·(ε_class − ε∅)",
+        "dif_sampler_label": "Sampler",
+        "dif_sampler_info": "DDPM always takes all 1000 steps",
+        "dif_sampler_ddim": "DDIM (N steps)",
+        "dif_sampler_ddpm": "DDPM (1000 steps)",
+        "dif_steps_label": "Steps N (DDIM)",
+        "dif_eta_label": "η (DDIM)",
+        "dif_eta_info": "0 = deterministic; 1 = as much noise as DDPM",
+        "dif_play": "▶ Play",
+        "dif_pause": "‖ Pause",
+        "dif_step": "▶| One step",
+        "dif_restart": "⟲ From the start",
+        "dif_trio_label": (
+            "One sample at this step: x_t, the predicted noise ε̂ and the predicted clean image x̂0"),
+        "dif_frame_label": "Recorded step",
+        "dif_frame_info": "drag to go back",
+        "dif_pick_label": "Sample",
+        "dif_grid_xt_label": "x_t of the 16 samples",
+        "dif_grid_x0_label": "x̂0 of the 16 (at the end, per the CNN)",
+        "dif_noise_status": (
+            "**t = {t} of {T}** · ᾱ_t = {ab}: x_t = {sig}·x₀ + {noise}·ε. {share} % of x_t's variance is "
+            "signal; SNR {snr} dB."),
+        "dif_noise_pred": (
+            "The network, given no class, looks at x_t and predicts the noise: RMS error of ε̂ against the ε "
+            "added = {err} (0 would be perfect; 1, knowing nothing). x̂0 solves for x₀ in a single step."),
+        "dif_noise_other_schedule": (
+            "The model was trained with the cosine schedule: with the linear one only the forward process is "
+            "shown."),
+        "dif_step_status": (
+            "Step {i} of {n} · t = {t} → {t_prev} · ᾱ_t = {ab} ({sig} % of the image's amplitude is left)"),
+        "dif_scrubbed": "showing an earlier step; the run is at step {done}",
+        "dif_done": (
+            "**Done.** The CNN recognises {ok} of {n} samples as the class asked for ({pct} %) · {s} s of "
+            "sampling."),
+        "dif_done_uncond": "**Done**, no class asked for. The CNN sees: {names}.",
+        "dif_press_play": "Press ▶ to generate 16 images from noise, or ▶| to take a single step.",
+        "dif_tile_x0": "the image",
+        "dif_tile_noise": "noise drawn",
+        "dif_tile_eps_hat": "predicted ε̂",
+        "dif_tile_eps_err": "RMS error {err}",
+        "dif_tile_x0_hat": "predicted x̂0",
+        "dif_tile_one_pass": "in one step",
+        "dif_tile_seen": "CNN: {name} ({p} %)",
+        "dif_tile_asked": "asked: {name}",
+        "dif_no_class": "no class",
+        "dif_tile_input": "what the network sees",
+        "dif_tile_eps_scale": "from −3 to 3",
+        "dif_tile_next": "towards t = {t_prev}",
+        "err_dif_schedule": "Unknown schedule “{value}”: choose cosine or linear.",
+        "err_dif_sampler": "Unknown sampler “{value}”: choose ddim or ddpm.",
+        "err_dif_busy": "This session is already generating; press ‖ or wait for it to finish.",
+        "err_dif_no_run": "Nothing has been generated yet: press ▶ or ▶|.",
+        "err_dif_class": "Class “{value}” out of range: 0 to 9, or none.",
+        "err_dif_scale": "Guidance scale “{value}” out of range ({min} to {max}).",
+        "err_dif_steps": "Steps “{value}” out of range ({min} to {max}).",
+        "err_dif_eta": "η “{value}” out of range ({min} to {max}).",
+        "err_dif_seed": "Seed “{value}” out of range ({min} to {max}).",
+        "err_dif_n": "Number of samples “{value}” out of range ({min} to {max}).",
+        "err_dif_timestep": "Step t out of range ({low} to {T}).",
+        "err_dif_image": "The image has no valid pixels.",
+        "err_dif_model_output": "The diffusion model returned an unexpected shape.",
     },
 }
 

@@ -42,6 +42,8 @@ class SessionData:
     snapshots: list[tuple[int, dict]] = field(default_factory=list)
     snapshot_run: int = 0
     progress_frames: dict[int, Any] = field(default_factory=dict)
+    # The Diffusion tab's reverse run (explorer.denoiser.ReverseRun): paused, stepped, scrubbed back
+    diffusion: Any = None
 
     def workdir(self) -> Path:
         """A private temporary directory for this session's files (exports, uploads)."""
@@ -73,6 +75,9 @@ class SessionData:
         self.archive = self.archive_text = None
         self.snapshots = []
         self.progress_frames = {}
+        if self.diffusion is not None:
+            self.diffusion.pause.set()
+            self.diffusion = None
 
 
 class SessionStore:

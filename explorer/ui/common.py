@@ -71,7 +71,7 @@ def user_error(lang: str, key: str, **kw) -> gr.Error:
 
 
 # Errors of the pure modules that carry a ``kind`` and ``details``: their messages are err_<prefix><kind>.
-_ERROR_PREFIXES = {"EmbeddingError": "err_emb_", "ArchiveError": "err_arch_"}
+_ERROR_PREFIXES = {"EmbeddingError": "err_emb_", "ArchiveError": "err_arch_", "DiffusionError": "err_dif_"}
 
 
 class _Missing(dict):
