@@ -24,7 +24,8 @@ from explorer import runtime
 ONNX = runtime.ASSETS / "diffusion_fashion.onnx"
 CNN_ONNX = runtime.ASSETS / "cnn_fashion.onnx"
 EACH = -2  # "one of each class": sample i asks for class i mod 10
-MAX_FRAMES = 250  # frames a run keeps for the scrub slider (DDPM-1000 keeps every 4th step)
+MAX_FRAMES = 250  # steps a run keeps as pictures for the scrub slider (DDPM-1000: every 4th), plus
+# the last step and the final images
 EPS_RANGE = 3.0  # ε̂ is shown with −3..3 mapped to black..white (N(0, 1) is within ±3 99.7 % of the time)
 
 
@@ -228,6 +229,9 @@ def new_run(cls: int | None, scale: float, seed: int, sampler: str, steps: int, 
             sched: dif.Schedule | None = None) -> ReverseRun:
     """A reverse run, not yet started (its settings are validated here, before any model call)."""
     sched = sched or shipped_schedule()
+    n = dif._check_number("n", n, 1, dif.MAX_SAMPLES, integer=True)
+    if cls is not None and cls != EACH:
+        cls = dif._check_number("class", cls, 0, dif.NUM_CLASSES - 1, integer=True)
     y = requested_classes(cls, n)
     gen = dif.sample(eps_model, sched, y=y, n=n, sampler=sampler, steps=steps, eta=eta, scale=scale, seed=seed)
     # dif.sample validates lazily (it is a generator): check now so errors come before any work.

@@ -906,6 +906,8 @@ TEXT: dict[str, dict[str, str]] = {
         "err_dif_timestep": "Paso t fuera de rango (de {low} a {T}).",
         "err_dif_image": "La imagen no tiene píxeles válidos.",
         "err_dif_model_output": "El modelo de difusión devolvió una forma inesperada.",
+        "dif_animate": "▶ Animar de t = 0 a 1000",
+        "dif_scrubbed_done": "viendo un paso anterior de una ejecución terminada",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -1785,6 +1787,8 @@ TEXT: dict[str, dict[str, str]] = {
         "err_dif_timestep": "Step t out of range ({low} to {T}).",
         "err_dif_image": "The image has no valid pixels.",
         "err_dif_model_output": "The diffusion model returned an unexpected shape.",
+        "dif_animate": "▶ Animate from t = 0 to 1000",
+        "dif_scrubbed_done": "showing an earlier step of a finished run",
     },
 }
 

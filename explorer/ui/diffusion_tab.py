@@ -5,12 +5,13 @@ on 16 samples at once, step by step, with play, pause, single step and a slider 
 recorded steps, and at the end the shipped CNN says what each sample looks like. The work is in
 ``explorer.diffusion`` and ``explorer.denoiser``; the pictures in ``explorer.diffusion_view``.
 
-API (gradio_client): ``/noise``, ``/denoise`` (streams), ``/denoise_resume`` (streams),
+API (gradio_client): ``/noise``, ``/noise_animation`` (streams), ``/denoise`` (streams), ``/denoise_resume`` (streams),
 ``/denoise_step``, ``/denoise_pause``, ``/denoise_frame``.
 """
 from __future__ import annotations
 
 import os
+import time
 
 import gradio as gr
 import numpy as np
@@ -22,12 +23,14 @@ from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
 
 N_SAMPLES = 16
-STREAM_EVERY_S = 0.15  # at most ~7 pictures a second reach the browser while a run plays
+STREAM_EVERY_S = 0.2  # at most 5 pictures a second reach the browser while a run plays
 # Every denoising step runs the U-Net on 2 × 16 images (guidance), using both cores: one run at a
 # time, the others wait in the queue (a DDIM-50 run takes ~3 s).
 DIFFUSION_CONCURRENCY = int(os.environ.get("DLE_DIFFUSION_CONCURRENCY", "1"))
 CLASS_NONE, CLASS_EACH = "none", "each"
 STRIP_TS = (0, 100, 250, 400, 550, 700, 850, 1000)
+ANIMATION_FRAMES = 50  # the forward animation shows t = 0, T/50, 2T/50, ...
+ANIMATION_PAUSE_S = 0.08
 
 
 def _class_choices(lang: str) -> list[tuple[str, str]]:
@@ -72,6 +75,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                                      value=denoiser.shipped_schedule().name, label=L("dif_sched_label"),
                                      info=L("dif_sched_info"), elem_id="dif-schedule")
                 fwd_seed = gr.Number(0, precision=0, label=L("dif_noise_seed"), elem_id="dif-noise-seed")
+                animate = gr.Button(L("dif_animate"), elem_id="dif-animate")
             with gr.Column(scale=2):
                 fwd_status = gr.Markdown(elem_id="dif-noise-status")
                 fwd_img = gr.Image(label=L("dif_forward_label"), interactive=False, elem_id="dif-forward",
@@ -96,10 +100,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 eta = gr.Slider(0, 1, value=0, step=0.05, label=L("dif_eta_label"), info=L("dif_eta_info"),
                                 elem_id="dif-eta")
                 seed = gr.Number(0, precision=0, label=L("seed_label"), elem_id="dif-seed")
+                play = gr.Button(L("dif_play"), variant="primary", elem_id="dif-play")
                 with gr.Row():
-                    play = gr.Button(L("dif_play"), variant="primary", elem_id="dif-play", min_width=80)
-                    pause = gr.Button(L("dif_pause"), variant="stop", elem_id="dif-pause", min_width=80)
-                    step_btn = gr.Button(L("dif_step"), elem_id="dif-step", min_width=80)
+                    pause = gr.Button(L("dif_pause"), variant="stop", elem_id="dif-pause", min_width=100)
+                    step_btn = gr.Button(L("dif_step"), elem_id="dif-step", min_width=100)
                 restart = gr.Button(L("dif_restart"), size="sm", elem_id="dif-restart")
             with gr.Column(scale=2):
                 rev_status = gr.Markdown(elem_id="dif-status")
@@ -121,7 +125,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     # ---- handlers -------------------------------------------------------------------------------
 
     @friendly
-    def noise(src, smp, idx, up, sk, t_v, sched_v, seed_v, lang):
+    def noise(src, smp, idx, up, sk, t_v, sched_v, seed_v, lang, views: bool = True):
         """The forward process on one image: x_t from q(x_t | x_0) in closed form at step t, the noise
         level (ᾱ_t, SNR), the strip of x_t at several t, the schedule plot with t marked, and what the
         shipped denoiser predicts from x_t in one pass (ε̂ and x̂0; with the model's own schedule).
@@ -137,7 +141,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         model_sched = sched is denoiser.shipped_schedule()
         fw = denoiser.forward(pre.array, tt, seed_n, sched, predict=model_sched)
         lv = fw.level
-        strip, records = dv.forward_strip(pre.array, sched, STRIP_TS, seed_n, lang, tile=80)
+        strip, records = dv.forward_strip(pre.array, sched, STRIP_TS, seed_n, lang, tile=80) if views else (None, [])
         snr = "∞" if not np.isfinite(lv.snr_db) else num(lang, lv.snr_db, 1)
         status = t(lang, "dif_noise_status", t=num(lang, tt), T=num(lang, T), ab=_ab(lang, lv.alpha_bar),
                    sig=num(lang, lv.signal_coef, 3), noise=num(lang, lv.noise_std, 3), snr=snr,
@@ -153,7 +157,20 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                    "eps_hat_rms_error": None if fw.noise_error is None else round(fw.noise_error, 4),
                    "strip": records}
         schedules = [denoiser.schedule("cosine"), denoiser.schedule("linear")]
-        return (status, dv.forward_panel(fw, lang), strip, dv.schedule_figure(schedules, lang, mark_t=tt), summary)
+        plot = dv.schedule_figure(schedules, lang, mark_t=tt) if views else None
+        return status, dv.forward_panel(fw, lang), strip, plot, summary
+
+    @friendly
+    def animate_noise(src, smp, idx, up, sk, sched_v, seed_v, lang):
+        """The forward process as an animation: t from 0 to T in steps of T/50, one picture each
+        (the same image and noise, only t changes), the t slider following; ends with the full view
+        at t = T."""
+        lang = lang_of(lang)
+        for tt in range(0, T, T // ANIMATION_FRAMES):
+            status, panel, _, _, summary = noise(src, smp, idx, up, sk, tt, sched_v, seed_v, lang, views=False)
+            yield status, panel, gr.skip(), gr.skip(), summary, tt
+            time.sleep(ANIMATION_PAUSE_S)
+        yield (*noise(src, smp, idx, up, sk, T, sched_v, seed_v, lang), T)
 
     def _run_view(run: denoiser.ReverseRun, lang: str, frame_i: int | None = None, sample: int = 0):
         """status, trio, the two grids, the frame slider and the JSON for one recorded frame of a run."""
@@ -190,8 +207,9 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             status = t(lang, "dif_step_status", i=num(lang, fr.index + 1), n=num(lang, run.total),
                        t=num(lang, fr.t), t_prev=num(lang, fr.t_prev), ab=_ab(lang, float(ab)),
                        sig=num(lang, 100 * float(np.sqrt(ab)), 1 if ab < 0.01 else 0))
-            if fi < len(run.frames) - 1 or not run.finished and run.steps_done > fr.index + 1:
-                status += " · " + t(lang, "dif_scrubbed", done=num(lang, run.steps_done))
+            if fi < len(run.frames) - 1:  # the user went back
+                status += " · " + (t(lang, "dif_scrubbed_done") if run.finished
+                                   else t(lang, "dif_scrubbed", done=num(lang, run.steps_done)))
         slider = gr.update(maximum=max(1, len(run.frames) - 1), value=fi)
         return status, trio_img, g_xt, g_x0, slider, summary
 
@@ -326,8 +344,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     pause.click(pause_run, None, None, api_name="denoise_pause", queue=False)
     gr.on([frame.release, pick.release], show_frame, [frame, pick, lang], rev_out, api_name="denoise_frame",
           show_progress="hidden", trigger_mode="always_last")
-    gr.on([fwd_t.release, fwd_sched.change, fwd_seed.submit], noise, fwd_in, fwd_out, api_name="noise",
-                     show_progress="hidden", trigger_mode="always_last")
+    gr.on([fwd_t.input, fwd_sched.change, fwd_seed.submit], noise, fwd_in, fwd_out, api_name="noise",
+          show_progress="hidden", trigger_mode="always_last")
+    animate.click(animate_noise, inp.components + [fwd_sched, fwd_seed, lang], fwd_out + [fwd_t],
+                  api_name="noise_animation", show_progress="hidden")
     sampler.change(sampler_controls, [sampler], [steps, eta], api_visibility="private", queue=False,
                    show_progress="hidden")
     checked = inputs.wire(inp)

@@ -290,7 +290,7 @@ def test_bad_settings_are_refused_by_new_run(monkeypatch, kw, kind):
 ])
 def test_bad_class_or_count_never_reaches_the_model(monkeypatch, kw, kind):
     """A class or sample count out of range is refused at the latest by the run's first step, before
-    the denoiser is called (see the xfail below for refusing it in new_run itself)."""
+    the denoiser is called (and new_run itself refuses a bad class or count, below)."""
     m = Counting(toy_eps)
     monkeypatch.setattr(denoiser, "eps_model", m)
     with pytest.raises(dif.DiffusionError) as e:
@@ -298,9 +298,7 @@ def test_bad_class_or_count_never_reaches_the_model(monkeypatch, kw, kind):
     assert e.value.kind == kind and m.calls == 0
 
 
-@pytest.mark.xfail(reason="new_run's docstring says settings are validated there, but class and n are only "
-                          "checked lazily by the sampler generator", strict=False)
-@pytest.mark.parametrize("kw", [dict(cls=15), dict(n=0)])
+@pytest.mark.parametrize("kw", [dict(cls=15), dict(cls=-5), dict(n=0), dict(n=65)])
 def test_new_run_itself_refuses_bad_class_or_count(kw):
     with pytest.raises(dif.DiffusionError):
         denoiser.new_run(**{**GOOD, **kw})
