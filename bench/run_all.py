@@ -17,17 +17,19 @@ from bench.common import BENCH_DIR, ROOT, load_results
 # startup first: a cold start is best measured before this run has warmed caches with training
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
            "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention",
-           "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive", "train": "bench.bench_train"}
+           "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive",
+           "diffusion": "bench.bench_diffusion", "train": "bench.bench_train"}
 README = BENCH_DIR / "README.md"
 SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "embeddings",
-            "archive")  # table order
+            "archive", "diffusion")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
                   "saliency_adv": "Saliency and Adversarial tabs (bench_saliency_adv.py)",
                   "attention": "Attention tab (bench_attention.py)",
                   "embeddings": "Embeddings tab (bench_embeddings.py)",
-                  "archive": "Embeddings tab, Mi archivo (bench_archive.py)"}
+                  "archive": "Embeddings tab, Mi archivo (bench_archive.py)",
+                  "diffusion": "Diffusion tab (bench_diffusion.py)"}
 
 METHOD = """\
 ## What is measured
@@ -83,6 +85,16 @@ METHOD = """\
 - **bench_archive.py** — "Mi archivo": 200 camera-size JPEGs (2000–4000 px) made from
   scikit-image's samples, zipped, then extracted (all safety checks, draft JPEG decoding) and
   embedded through ONNX Runtime; neighbour queries, duplicate groups and UMAP of 200 and 500 items.
+- **bench_diffusion.py** — the Diffusion tab, 16 samples of class 8 at guidance scale 3 (the
+  U-Net through ONNX Runtime on 2 × 16 images per step). In-process: one reverse step (a `next()` of
+  `diffusion.sample`, DDIM-50, each run's first step left out), the bare U-Net forward on batches
+  of 32 and 16, and a DDIM-50 run through the tab's real `/denoise` handler with Gradio's
+  postprocessing of every streamed update, split into sampler, views and postprocessing. End to
+  end: `python app.py` in its own process, `/denoise` as plain HTTP with its event stream read as
+  it arrives (DDIM-50 and DDPM-1000, a new seed each call): time from the POST to the final event,
+  to the first update, the number of updates and the server's own sampling time; `/noise` (a
+  dataset image at t = 500) and `/denoise_step`. The two sampling targets are checked end to end,
+  the step target in-process.
 
 The machine is shared: each script waits (up to `BENCH_QUIET_WAIT` s, default 60) for other
 processes to go quiet, and a repetition during which they used ≥ 20 % of the CPU is discarded and
