@@ -169,8 +169,10 @@ class ReverseRun:
                 every_s: float = 0.0) -> Iterator[int]:
         """Take up to ``max_steps`` steps (all that are left if None), stopping early when ``stop``
         or ``self.pause`` is set. Yields the number of steps taken so far whenever ``every_s``
-        seconds have passed since the last yield, and always once at the end. The caller must hold
-        ``lock`` (one consumer at a time)."""
+        seconds of sampling have passed since the caller got control back from the last yield (the
+        time the caller spends drawing and sending is not counted, so drawing never eats the
+        interval), and always once at the end. The caller must hold ``lock`` (one consumer at a
+        time)."""
         taken, last = 0, time.monotonic()
         while not self.finished and (max_steps is None or taken < max_steps):
             if self.pause.is_set() or (stop is not None and stop.is_set()):
@@ -181,8 +183,8 @@ class ReverseRun:
             self._record(rec)
             taken += 1
             if every_s > 0 and time.monotonic() - last >= every_s and not self.finished:
-                last = time.monotonic()
                 yield taken
+                last = time.monotonic()
         yield taken
 
     def _record(self, rec: dif.StepRecord) -> None:

@@ -23,7 +23,10 @@ from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
 
 N_SAMPLES = 16
-STREAM_EVERY_S = 0.2  # at most 5 pictures a second reach the browser while a run plays
+# While a run plays, a picture reaches the browser after every STREAM_EVERY_S seconds of sampling
+# (drawing and sending one costs ~10-40 ms on top, and the sampler waits meanwhile): DDIM-50 shows
+# ~12 of its steps, DDPM-1000 ~125 (~2 a second). The slider goes back to every step kept.
+STREAM_EVERY_S = {"ddim": 0.2, "ddpm": 0.4}
 # Every denoising step runs the U-Net on 2 × 16 images (guidance), using both cores: one run at a
 # time, the others wait in the queue (a DDIM-50 run takes ~3 s).
 DIFFUSION_CONCURRENCY = int(os.environ.get("DLE_DIFFUSION_CONCURRENCY", "1"))
@@ -247,7 +250,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             raise user_error(lang, "err_dif_busy")
         try:
             run.pause.clear()
-            for _ in run.advance(max_steps=max_steps, every_s=STREAM_EVERY_S if max_steps is None else 0):
+            every = STREAM_EVERY_S.get(run.config["sampler"], 0.2) if max_steps is None else 0
+            for _ in run.advance(max_steps=max_steps, every_s=every):
                 if run.frames:
                     yield _run_view(run, lang, sample=sample)
         finally:
