@@ -22,7 +22,7 @@ import gradio as gr  # noqa: E402
 from explorer import attention, denoiser, embeddings, filters, training  # noqa: E402
 from explorer.i18n import DEFAULT_LANG  # noqa: E402
 from explorer.session import SessionStore  # noqa: E402
-from explorer.ui import adversarial_tab, attention_tab, common, diffusion_tab, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
+from explorer.ui import adversarial_tab, attention_tab, classroom, common, diffusion_tab, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
@@ -33,7 +33,7 @@ CSS = """
 #filters-stages th, #filters-stages td { white-space: nowrap; padding: 2px 8px; }
 #filters-pg-input img, #filters-pg-output img, #filters-pg-pool img { image-rendering: pixelated; }
 #filters-pg-output img { cursor: crosshair; }
-"""
+""" + classroom.PRESENTER_CSS
 
 # Queue limits for a 2-vCPU machine: cheap views run 4 at a time, training as set in train_tab;
 # beyond MAX_QUEUE waiting events a new one is refused at once rather than left to pile up.
@@ -51,9 +51,12 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
             with gr.Column(scale=4):
                 gr.Markdown("# Deep Learning Explorer")
                 gr.Markdown(common.L("app_tagline"))
-            lang = gr.Radio([("Español", "es"), ("English", "en")], value=None,
-                            label=common.L("lang_label"), elem_id="lang", scale=1, min_width=200)
-        with gr.Tabs():
+            with gr.Column(scale=1, min_width=260):
+                lang = gr.Radio([("Español", "es"), ("English", "en")], value=None,
+                                label=common.L("lang_label"), elem_id="lang")
+                controls = classroom.build_controls()
+        header = classroom.build_panel(controls)
+        with gr.Tabs() as tabs:
             train_tab.build(store, lang)
             filters_tab.build(store, lang)
             saliency_tab.build(store, lang)
@@ -67,6 +70,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         demo.load(common.detect_lang, [lang], [lang], js=common.DETECT_LANG_JS, api_name="detect_lang",
                   show_progress="hidden")
         lang.change(None, [lang], None, js=common.SET_LOCALE_JS)
+        classroom.wire(demo, header, tabs, lang, listening_on_all=_listening_on_all())
 
         def drop_session(request: gr.Request) -> None:
             store.drop(common.session_key(request))
@@ -100,11 +104,17 @@ def _warm_up() -> None:
         print(f"warm-up skipped: {err}", flush=True)
 
 
+def _listening_on_all() -> bool:
+    """Whether the server listens on every interface (a classroom LAN: ``make run HOST=0.0.0.0``)."""
+    return launch_kwargs()["server_name"] in ("0.0.0.0", "::")
+
+
 def launch_kwargs() -> dict:
     return dict(
         theme=gr.themes.Soft(),
         css=CSS,
-        js=embeddings_tab.PLOT_EVENTS_JS,
+        js=f"() => {{ ({embeddings_tab.PLOT_EVENTS_JS})(); ({classroom.KEYS_JS})(); "
+           f"({classroom.relabel_tabs_js()})(); }}",
         i18n=common.I18N,
         footer_links=["api", "settings"],
         max_file_size="200mb",  # "Mi archivo" takes zips of up to 200 MB of images

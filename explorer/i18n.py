@@ -908,6 +908,19 @@ TEXT: dict[str, dict[str, str]] = {
         "err_dif_model_output": "El modelo de difusión devolvió una forma inesperada.",
         "dif_animate": "▶ Animar de t = 0 a 1000",
         "dif_scrubbed_done": "viendo un paso anterior de una ejecución terminada",
+        # Classroom: presenter mode, shortcuts, shared link, QR code
+        "cls_presenter": "Modo presentación",
+        "cls_share": "Enlace",
+        "cls_qr": "QR",
+        "cls_qr_label": "Escanea para abrir la aplicación",
+        "cls_link_label": "Dirección",
+        "cls_keys_help": (
+            "**Atajos de teclado** (fuera de los campos de texto): <kbd>t</kbd> empezar a entrenar · "
+            "<kbd>Esc</kbd> detener lo que esté en marcha · <kbd>p</kbd> generar (Difusión) · <kbd>n</kbd> o "
+            "<kbd>→</kbd> un paso más · <kbd>←</kbd> un paso atrás · <kbd>a</kbd> animar el ruido · "
+            "<kbd>]</kbd> siguiente escenario · <kbd>?</kbd> esta ayuda."),
+        "err_cls_url": "No se pudo leer la dirección de la página.",
+        "cls_close": "Cerrar",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -1789,6 +1802,19 @@ TEXT: dict[str, dict[str, str]] = {
         "err_dif_model_output": "The diffusion model returned an unexpected shape.",
         "dif_animate": "▶ Animate from t = 0 to 1000",
         "dif_scrubbed_done": "showing an earlier step of a finished run",
+        # Classroom: presenter mode, shortcuts, shared link, QR code
+        "cls_presenter": "Presenter mode",
+        "cls_share": "Link",
+        "cls_qr": "QR",
+        "cls_qr_label": "Scan to open the app",
+        "cls_link_label": "Address",
+        "cls_keys_help": (
+            "**Keyboard shortcuts** (outside text fields): <kbd>t</kbd> start training · <kbd>Esc</kbd> stop "
+            "whatever is running · <kbd>p</kbd> generate (Diffusion) · <kbd>n</kbd> or <kbd>→</kbd> one step "
+            "more · <kbd>←</kbd> one step back · <kbd>a</kbd> animate the noise · <kbd>]</kbd> next scenario "
+            "· <kbd>?</kbd> this help."),
+        "err_cls_url": "The page's address could not be read.",
+        "cls_close": "Close",
     },
 }
 

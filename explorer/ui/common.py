@@ -45,7 +45,8 @@ async (lang) => {
 # On page load: the browser's language decides (as it does for Gradio's own labels).
 DETECT_LANG_JS = """
 (current) => {
-  const code = (navigator.language || current || "en").slice(0, 2).toLowerCase();
+  const asked = new URLSearchParams(window.location.search).get("lang");  // a shared link's choice
+  const code = (asked || navigator.language || current || "en").slice(0, 2).toLowerCase();
   return ["es", "en"].includes(code) ? code : "en";
 }
 """
@@ -175,6 +176,11 @@ def int_in(value: Any, lo: int, hi: int, lang: str, field: str) -> int:
     return int(f)
 
 
+def _limit(lang: str, x: float) -> str:
+    """A range limit as written: 10 rather than 10.000 (which a Spanish reader takes for ten thousand)."""
+    return num(lang, x) if float(x) == int(x) else num(lang, x, 3).rstrip("0")
+
+
 def float_in(value: Any, lo: float, hi: float, lang: str, field: str) -> float:
     """``value`` as a finite float in [lo, hi], or a translated error naming ``field``."""
     try:
@@ -184,5 +190,5 @@ def float_in(value: Any, lo: float, hi: float, lang: str, field: str) -> float:
         ok = False
     if not ok:
         raise user_error(lang, "err_float_range", field=t(lang, field), value=str(value)[:20],
-                         lo=num(lang, lo, 3), hi=num(lang, hi, 3))
+                         lo=_limit(lang, lo), hi=_limit(lang, hi))
     return f

@@ -112,9 +112,11 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 rev_status = gr.Markdown(elem_id="dif-status")
                 trio = gr.Image(label=L("dif_trio_label"), interactive=False, elem_id="dif-trio", format="png",
                                 height=250, buttons=["download"])
-                with gr.Row():
+                with gr.Row(equal_height=True):
+                    back = gr.Button("◀", size="sm", elem_id="dif-back-frame", min_width=40, scale=0)
                     frame = gr.Slider(0, 1, value=0, step=1, label=L("dif_frame_label"), info=L("dif_frame_info"),
                                       elem_id="dif-frame", scale=3)
+                    fwd = gr.Button("▶", size="sm", elem_id="dif-forward-frame", min_width=40, scale=0)
                     pick = gr.Slider(1, N_SAMPLES, value=1, step=1, label=L("dif_pick_label"), elem_id="dif-pick",
                                      scale=2)
                 with gr.Row(equal_height=False):
@@ -318,6 +320,14 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
         return _run_view(run, lang, fi, sample)
 
+    def next_frame(frame_v, request: gr.Request):
+        run = store.get(session_key(request)).diffusion
+        last = len(run.frames) - 1 if run is not None and run.frames else 0
+        try:
+            return min(last, int(frame_v) + 1)
+        except (TypeError, ValueError):
+            return last
+
     def sampler_controls(sampler_v):
         ddim = sampler_v == "ddim"
         return gr.update(interactive=ddim), gr.update(interactive=ddim)
@@ -348,6 +358,11 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     pause.click(pause_run, None, None, api_name="denoise_pause", queue=False)
     gr.on([frame.release, pick.release], show_frame, [frame, pick, lang], rev_out, api_name="denoise_frame",
           show_progress="hidden", trigger_mode="always_last")
+    # ◀ ▶ (and the ← → keys): one recorded step back or forward, the same view as /denoise_frame
+    back.click(lambda f: max(0, int(f or 0) - 1), [frame], [frame], api_visibility="private", queue=False,
+               show_progress="hidden").then(show_frame, [frame, pick, lang], rev_out, **hidden)
+    fwd.click(next_frame, [frame], [frame], api_visibility="private", queue=False,
+              show_progress="hidden").then(show_frame, [frame, pick, lang], rev_out, **hidden)
     gr.on([fwd_t.input, fwd_sched.change, fwd_seed.submit], noise, fwd_in, fwd_out, api_name="noise",
           show_progress="hidden", trigger_mode="always_last")
     animate.click(animate_noise, inp.components + [fwd_sched, fwd_seed, lang], fwd_out + [fwd_t],

@@ -1,0 +1,283 @@
+"""What a teacher needs around the tabs: presenter mode (larger type, advanced controls hidden),
+keyboard shortcuts, a shareable link that reopens the same tab in the same language and mode
+(URL query parameters), and a QR code of the app's address for a class on the same network.
+
+Pure helpers (``lan_host``, ``page_url``, ``qr_image``, ``parse_query``, ``share_url``) are tested
+without a browser; ``build`` lays out the header controls and ``wire`` connects them.
+"""
+from __future__ import annotations
+
+import io
+import ipaddress
+import socket
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import gradio as gr
+from PIL import Image
+
+from explorer.i18n import t
+from explorer.ui.common import L, lang_of
+
+TAB_IDS = ("train", "filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
+LANGS = ("es", "en")
+MAX_URL = 2000  # longer "page addresses" sent to /qr are refused
+
+# Presenter mode: the page's type scale up a third, advanced controls (elem_classes "dle-advanced")
+# hidden. Gradio's theme sizes text with these variables, which descendants inherit.
+PRESENTER_CSS = """
+body.dle-presenter { --text-xxs: 12px; --text-xs: 14px; --text-sm: 16px; --text-md: 19px; --text-lg: 22px;
+  --text-xl: 26px; --text-xxl: 30px; --block-label-text-size: 16px; --block-info-text-size: 15px;
+  --section-header-text-size: 19px; }
+body.dle-presenter .prose { font-size: 19px; }
+body.dle-presenter .dle-advanced { display: none !important; }
+#dle-keys-help kbd { border: 1px solid #bbb; border-radius: 4px; padding: 0 5px; font-size: 0.9em; }
+"""
+
+SET_PRESENTER_JS = """
+(on) => { document.body.classList.toggle("dle-presenter", !!on); return on; }
+"""
+
+# Keyboard shortcuts. Ignored while typing in a field. Each clicks a button of the visible tab
+# (elements hidden with the other tabs have no offsetParent), so the same key means "the next
+# step" wherever it has a meaning.
+KEYS_JS = r"""
+() => {
+  const visible = (sel) => [...document.querySelectorAll(sel)].find((e) => e.offsetParent !== null);
+  const click = (sel) => { const b = visible(sel); if (b && !b.disabled) { b.click(); return true; } return false; };
+  const keys = {
+    "t": () => click("#train-start"),
+    "Escape": () => ["#train-stop", "#dif-pause", "#adv-stop", "#sweep-stop", "#filters-max-stop",
+                     "#sal-stop", "#emb-stop", "#arch-stop"].map(click).some(Boolean),
+    "p": () => click("#dif-play"),
+    "n": () => click("#dif-step"),
+    "ArrowRight": () => click("#dif-forward-frame") || click("#dif-step"),
+    "ArrowLeft": () => click("#dif-back-frame"),
+    "a": () => click("#dif-animate"),
+    "]": () => click(".dle-next-preset"),
+    "?": () => click("#dle-keys-toggle"),
+  };
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const tag = (ev.target && ev.target.tagName) || "";
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(tag) || (ev.target && ev.target.isContentEditable)) return;
+    const act = keys[ev.key];
+    if (act && act()) ev.preventDefault();
+  });
+}
+"""
+
+RESTORE_TAB_JS = """
+() => {
+  const tab = new URLSearchParams(window.location.search).get("tab");
+  if (tab && /^[a-z]+$/.test(tab)) {
+    setTimeout(() => { const b = document.getElementById("tab-" + tab + "-button"); if (b) b.click(); }, 300);
+  }
+  return [];
+}
+"""
+
+def relabel_tabs_js() -> str:
+    """Page-start JS: keep every tab button's label (tabs and the Filters tab's sub-tabs, keys
+    ``tab_*`` and ``sub_*``) in the page's language. Gradio's ``changeLocale`` relabels only the
+    buttons on screen at the switch (seen on 6.31): the others, and sub-tabs drawn later when
+    their tab opens, keep the old language. A button is recognised by its text in either language;
+    the language is the one SET_LOCALE_JS records on <html data-dle-lang>."""
+    import json
+
+    from explorer.i18n import TEXT
+
+    keys = sorted(k for k in TEXT["en"] if k.startswith(("tab_", "sub_")))
+    pairs = [[TEXT["es"][k], TEXT["en"][k]] for k in keys]
+    return ("() => { const P = " + json.dumps(pairs, ensure_ascii=False) + ";"
+            " const relabel = () => { const lang = document.documentElement.getAttribute('data-dle-lang');"
+            " const to = lang === 'es' ? 0 : lang === 'en' ? 1 : -1; if (to < 0) return;"
+            " for (const b of document.querySelectorAll('[role=tab]')) {"
+            " const txt = b.textContent.trim(); const p = P.find((q) => q[0] === txt || q[1] === txt);"
+            " if (p && txt !== p[to]) b.textContent = p[to]; } };"
+            " let pending = false; new MutationObserver(() => { if (!pending) { pending = true;"
+            " setTimeout(() => { pending = false; relabel(); }, 30); } })"
+            ".observe(document.body, {childList: true, subtree: true, attributes: false});"
+            " new MutationObserver(relabel).observe(document.documentElement, {attributes: true,"
+            " attributeFilter: ['data-dle-lang']}); }")
+
+
+# The share and QR buttons send the page's own address (as the browser sees it) to the server.
+PAGE_URL_JS = "(...args) => [...args.slice(0, -1), window.location.href]"
+
+
+def lan_host() -> str | None:
+    """This machine's address on the local network (the one a phone in the classroom can reach),
+    or None. A UDP "connect" sends nothing; it only asks the kernel which interface it would use."""
+    for probe in ("10.255.255.255", "192.168.255.255"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect((probe, 1))
+                ip = s.getsockname()[0]
+            if not ipaddress.ip_address(ip).is_loopback:
+                return ip
+        except OSError:
+            continue
+    return None
+
+
+def _is_local(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host in ("localhost", "")
+
+
+def page_url(href: Any, listening_on_all: bool, lan: str | None = None) -> str:
+    """The address to show as a QR code: the page's own, unless it is a loopback address and the
+    server listens on every interface, in which case the LAN address replaces the host (a phone
+    cannot open "localhost"). Only http(s) addresses; anything else raises ValueError."""
+    if not isinstance(href, str) or not href or len(href) > MAX_URL:
+        raise ValueError("bad url")
+    parts = urlsplit(href.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("bad url")
+    host = parts.hostname
+    if _is_local(host) and listening_on_all:
+        lan = lan if lan is not None else lan_host()
+        if lan:
+            netloc = lan + (f":{parts.port}" if parts.port else "")
+            parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def qr_image(text: str, scale: int = 8) -> Image.Image:
+    """``text`` as a QR code (error correction M), black on white with the standard quiet zone."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(buf, kind="png", scale=scale, border=4)
+    buf.seek(0)
+    return Image.open(buf).convert("L")
+
+
+@dataclass
+class Restore:
+    """What a shared link asks for; None where it says nothing (or something invalid)."""
+
+    tab: str | None = None
+    lang: str | None = None
+    presenter: bool | None = None
+
+
+def parse_query(params: Mapping[str, str]) -> Restore:
+    """Read ``?tab=diffusion&lang=en&presenter=1``; unknown or invalid values are ignored (a link is
+    advice, not a command: a bad one opens the default page)."""
+    tab = params.get("tab")
+    lang = params.get("lang")
+    pres = params.get("presenter")
+    return Restore(tab=tab if tab in TAB_IDS else None, lang=lang if lang in LANGS else None,
+                   presenter=None if pres is None else pres.lower() in ("1", "true", "yes", "on"))
+
+
+def share_url(href: str, tab: str | None, lang: str | None, presenter: bool) -> str:
+    """The page's address with the query parameters that reopen it as it is now."""
+    parts = urlsplit(href)
+    query = {}
+    if tab in TAB_IDS:
+        query["tab"] = tab
+    if lang in LANGS:
+        query["lang"] = lang
+    if presenter:
+        query["presenter"] = "1"
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
+# ------------------------------------------------------------------------------------------------ UI
+
+@dataclass
+class Header:
+    presenter: gr.Checkbox
+    share: gr.Button
+    qr: gr.Button
+    keys_toggle: gr.Button
+    panel: gr.Column
+    qr_img: gr.Image
+    link: gr.Textbox
+    keys_help: gr.Markdown
+    current_tab: gr.State
+
+
+def build_controls() -> dict:
+    """The header's classroom controls (inside the caller's column)."""
+    presenter = gr.Checkbox(False, label=L("cls_presenter"), elem_id="dle-presenter", container=False)
+    with gr.Row():
+        share = gr.Button(L("cls_share"), size="sm", elem_id="dle-share", min_width=60)
+        qr = gr.Button(L("cls_qr"), size="sm", elem_id="dle-qr", min_width=50)
+        keys_toggle = gr.Button("?", size="sm", elem_id="dle-keys-toggle", min_width=40)
+    return dict(presenter=presenter, share=share, qr=qr, keys_toggle=keys_toggle)
+
+
+def build_panel(controls: dict) -> Header:
+    """The panel the controls open (the link, the QR code, the shortcuts), hidden until asked for,
+    under the header."""
+    with gr.Column(visible=False, elem_id="dle-classroom-panel") as panel:
+        with gr.Row(equal_height=False):
+            qr_img = gr.Image(label=L("cls_qr_label"), interactive=False, visible=False, elem_id="dle-qr-image",
+                              height=300, format="png", buttons=["download", "fullscreen"], scale=1)
+            with gr.Column(scale=3):
+                link = gr.Textbox(label=L("cls_link_label"), interactive=False, buttons=["copy"], elem_id="dle-link")
+                keys_help = gr.Markdown(L("cls_keys_help"), elem_id="dle-keys-help", visible=False)
+                close = gr.Button(L("cls_close"), size="sm", elem_id="dle-panel-close")
+    close.click(lambda: gr.Column(visible=False), None, panel, api_visibility="private", queue=False,
+                show_progress="hidden")
+    return Header(controls["presenter"], controls["share"], controls["qr"], controls["keys_toggle"], panel, qr_img,
+                  link, keys_help, gr.State(None))
+
+
+def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on_all: bool) -> None:
+    """Connect the header to the page: restore from the link on load, keep track of the open tab,
+    and answer the share, QR and help buttons."""
+    for tab_block in tabs.children:
+        tab_id = getattr(tab_block, "id", None)
+        if tab_id in TAB_IDS:
+            tab_block.select(lambda tid=tab_id: tid, None, h.current_tab, api_visibility="private", queue=False,
+                             show_progress="hidden")
+
+    def restore(request: gr.Request):
+        r = parse_query(dict(request.query_params) if request is not None else {})
+        return r.tab or gr.skip(), r.presenter if r.presenter is not None else gr.skip()
+
+    # The tab is opened by clicking its button (as a user would), not with gr.Tabs(selected=...):
+    # that update left the other tabs' labels in the browser's language after a language switch.
+    demo.load(restore, None, [h.current_tab, h.presenter], api_visibility="private", queue=False,
+              show_progress="hidden", js=RESTORE_TAB_JS)
+    h.presenter.change(None, [h.presenter], None, js=SET_PRESENTER_JS)
+
+    def share_link(tab_id, lang_v, presenter_v, href):
+        """The page's address with ?tab=…&lang=…&presenter=… so a student opens what the teacher shows."""
+        lang_v = lang_of(lang_v)
+        try:
+            base = page_url(href, listening_on_all)
+        except ValueError:
+            raise gr.Error(t(lang_v, "err_cls_url"), print_exception=False) from None
+        url = share_url(base, tab_id, lang_v, bool(presenter_v))
+        return gr.Column(visible=True), url, gr.Image(visible=False), gr.Markdown(visible=False)
+
+    def qr_code(lang_v, href):
+        """A QR code of the app's address (on a LAN, the machine's network address, not localhost)."""
+        lang_v = lang_of(lang_v)
+        try:
+            url = page_url(href, listening_on_all)
+        except ValueError:
+            raise gr.Error(t(lang_v, "err_cls_url"), print_exception=False) from None
+        url = urlunsplit(urlsplit(url)._replace(query=""))
+        return gr.Column(visible=True), url, gr.Image(value=qr_image(url), visible=True), gr.Markdown(visible=False)
+
+    def keys_help_toggle(shown_v):
+        return gr.Column(visible=True), gr.skip(), gr.Image(visible=False), gr.Markdown(visible=not shown_v)
+
+    outs = [h.panel, h.link, h.qr_img, h.keys_help]
+    h.share.click(share_link, [h.current_tab, lang, h.presenter, h.link], outs, js=PAGE_URL_JS, api_name="share_link",
+                  show_progress="hidden")
+    h.qr.click(qr_code, [lang, h.link], outs, js=PAGE_URL_JS, api_name="qr_code", show_progress="hidden")
+    keys_shown = gr.State(False)
+    h.keys_toggle.click(keys_help_toggle, [keys_shown], outs, api_visibility="private", queue=False,
+                        show_progress="hidden").then(lambda v: not v, [keys_shown], [keys_shown], queue=False,
+                                                     api_visibility="private")
