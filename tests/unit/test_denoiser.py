@@ -97,11 +97,10 @@ def test_onnx_eps_model_equals_the_torch_unet():
 @pytest.mark.slow  # ~5-15 s: 50 guided U-Net passes on 20 images
 def test_re_measured_recognition_of_two_samples_per_class():
     """20 fresh samples (class i mod 10), DDIM-50, guidance 3, as the manifest's evaluation: the shipped
-    CNN must recognise at least 13 (65 %). Why 13: the manifest's per-class rates (2 samples each) give
-    17.25 expected hits with a standard deviation of 1.3; P(≤ 12) is 0.03 % for those rates, 0.3 % for a
-    flat p = 0.8625 and still only 3 % at the manifest's own floor p = 0.80. The seed is fixed, so the
-    test is deterministic (seed 0 gives 15 of 20 today); the margin is for a rebuilt model or another
-    ONNX Runtime."""
+    CNN must recognise at least 15 (75 %). Why 15: at the manifest's 96.9 % P(≤ 14 of 20) is 2·10⁻⁵, at
+    90 % it is 1 %; a model much below the manifest's figure fails. The seed is fixed, so the test is
+    deterministic (seed 0 gives 20 of 20 today); the margin is for a rebuilt model or another ONNX
+    Runtime."""
     y = denoiser.requested_classes(denoiser.EACH, 20)
     x = dif.run(denoiser.eps_model, denoiser.shipped_schedule(), y=y, n=20, sampler="ddim", steps=50, eta=0.0,
                 scale=3.0, seed=0)
@@ -109,7 +108,7 @@ def test_re_measured_recognition_of_two_samples_per_class():
     assert pix.shape == (20, 1, 28, 28) and 0 <= pix.min() and pix.max() <= 1
     pred, prob = denoiser.recognise(pix)
     share = float(np.mean(pred == y))
-    assert share >= 0.65, f"recognised {share:.0%}: {pred.tolist()} for {y.tolist()}"
+    assert share >= 0.75, f"recognised {share:.0%}: {pred.tolist()} for {y.tolist()}"
     assert np.all((prob > 0) & (prob <= 1))
     assert len(set(pred.tolist())) >= 7  # not one class for everything
 
