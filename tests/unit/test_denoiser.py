@@ -64,8 +64,29 @@ def test_manifest_records_the_recognition_floor():
     assert np.mean(m["recognised_per_class"]) == pytest.approx(m["recognised"], abs=1e-4)
 
 
+def test_int8_graph_is_what_the_app_runs_and_is_measured_like_the_fp32_one():
+    e = denoiser.manifest_entry("diffusion_fashion_int8")
+    m = e["metrics"]
+    assert denoiser.ONNX.name == e["files"]["onnx"] and denoiser.FP32_ONNX.name == "diffusion_fashion.onnx"
+    assert m["recognised"] >= 0.80 and m["recognised_samples"] >= 160 and e["eval"]["steps"] == 50
+    # ε̂ is hardest to find at small t (and there matters least: x̂0 scales its error by √(1−ᾱ_t)/√ᾱ_t)
+    assert max(v for t, v in m["eps_rms_diff_vs_fp32_by_t"].items() if int(t) >= 250) < 0.05
+
+
+def test_int8_eps_is_close_to_fp32():
+    """The quantised graph's ε̂ against the fp32 graph's on noisy images: a few % of ε's unit RMS."""
+    rng = np.random.default_rng(5)
+    x0 = np.where(rng.random((8, 1, 28, 28)) < 0.3, 1.0, -1.0).astype(np.float32)
+    for t in (900, 500, 250):
+        xt = dif.q_sample(x0, t, rng.standard_normal(x0.shape).astype(np.float32), denoiser.shipped_schedule())
+        tt, y = np.full(8, t - 1, np.int64), np.arange(8, dtype=np.int64)
+        a = denoiser.eps_model(xt, tt, y, path=denoiser.FP32_ONNX)
+        b = denoiser.eps_model(xt, tt, y)
+        assert np.sqrt(np.mean((a - b) ** 2)) < 0.06 and np.sqrt(np.mean(a ** 2)) > 0.5
+
+
 def test_onnx_eps_model_equals_the_torch_unet():
-    """denoiser.eps_model (ONNX Runtime) against the torch U-Net rebuilt from the shipped checkpoint:
+    """The fp32 ONNX graph (ONNX Runtime) against the torch U-Net rebuilt from the shipped checkpoint:
     equal to ~1e-5 of the output's scale (float32 rounding; the manifest records 1.2e-6 on random
     inputs). At the smallest t the network's ε̂ grows to ~3-7, so the bound is relative to that."""
     torch = pytest.importorskip("torch")
@@ -74,7 +95,7 @@ def test_onnx_eps_model_equals_the_torch_unet():
     model, _ = unet.load_checkpoint(denoiser.runtime.ASSETS / "diffusion_fashion.pt")
 
     def check(x, t, y):
-        got = denoiser.eps_model(x, t, y)
+        got = denoiser.eps_model(x, t, y, path=denoiser.FP32_ONNX)
         with torch.no_grad():
             ref = model(torch.from_numpy(x), torch.from_numpy(t), torch.from_numpy(y)).numpy()
         assert got.shape == x.shape and got.dtype == np.float32
