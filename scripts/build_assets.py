@@ -5,6 +5,7 @@ assets/manifest.json how the artifact was made and what it scores; tests assert 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import platform
@@ -902,7 +903,7 @@ def build_diffusion_fashion_int8() -> dict:
             y = np.where(rng.random(b) < 0.5, diffusion.NULL_CLASS, labels[idx]).astype(np.int64)
             return {"x": xt.astype(np.float32), "t": diffusion.model_timestep(t), "y": y}
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):  # its scratch files land in cwd
         pre = Path(tmp) / "pre.onnx"
         quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
         quantize_static(str(pre), str(out), Noisy(), quant_format=QuantFormat.QDQ, per_channel=p["per_channel"],
