@@ -134,6 +134,51 @@ def quote_in_main_readme(results: dict[str, Any]) -> None:
     main_readme.write_text(head + block + rest.split(end, 1)[1])
 
 
+CHART = BENCH_DIR / "charts" / "targets.png"
+
+
+def budget_used(row: dict[str, Any]) -> float:
+    """How much of a target's budget the measurement uses: measured / target for an upper bound
+    ("≤"), target / measured for a lower bound ("≥"); below 1 passes."""
+    m, t = float(row["measured"]), float(row["target"])
+    if row["op"] in ("<=", "<"):
+        return m / t if t else float("inf")
+    return t / m if m else float("inf")
+
+
+def write_chart(results: dict[str, Any], path=CHART) -> bool:
+    """A bar per target: the share of its budget used (log scale; the line at 100 % is the target),
+    green when met, red when not, grouped by section. Returns False when there is nothing to draw."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [(SECTION_TITLES.get(k, k).split(" (")[0], r) for k in SECTIONS
+            for r in results.get(k, {}).get("targets", []) if r.get("op") in ("<=", "<", ">=", ">")]
+    if not rows:
+        return False
+    names = [f"{sec}: {r['name'][:60]}" for sec, r in rows]
+    used = [max(1e-3, min(budget_used(r), 1e3)) * 100 for _, r in rows]
+    colors = ["#2ca02c" if r["pass"] else "#d62728" for _, r in rows]
+    fig, ax = plt.subplots(figsize=(12, 0.32 * len(rows) + 1.2))
+    y = range(len(rows))[::-1]
+    ax.barh(list(y), used, color=colors)
+    ax.axvline(100, color="#333", lw=1, ls="--")
+    ax.set_xscale("log")
+    ax.set_yticks(list(y), names, fontsize=7)
+    ax.set_xlabel("share of the target's budget used (%; log scale; < 100 % = target met)")
+    for yi, u, (_, r) in zip(y, used, rows):
+        ax.text(u * 1.05, yi, f"{r['measured_text']} ({r['target_text']})", va="center", fontsize=6.5)
+    ax.set_xlim(min(used) / 2, max(max(used), 100) * 6)
+    ax.set_title("Deep Learning Explorer: every benchmark target", fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def render(results: dict[str, Any]) -> str:
     m = results.get("machine", {})
     lines = ["# Benchmarks", "",
@@ -146,6 +191,8 @@ def render(results: dict[str, Any]) -> str:
     lines += ["", f"Measured: {'; '.join(dates) if dates else 'never'}.", ""]
 
     lines += ["## Targets", ""] + targets_table(results) + [""]
+    if CHART.exists():
+        lines += ["![Share of each target's budget used; green met, red not](charts/targets.png)", ""]
 
     lines += ["## Other measurements", "", "| Measurement | Value |", "|---|---:|"]
     for key in SECTIONS:
@@ -240,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             if rc != 0:
                 failed.append(name)
     results = load_results()
+    write_chart(results)
     README.write_text(render(results))
     quote_in_main_readme(results)
     print_table(results)
