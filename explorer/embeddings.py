@@ -267,6 +267,36 @@ def neighbors(X: np.ndarray, index: int, k: int = 10) -> tuple[np.ndarray, np.nd
     return CosineIndex(X).query(index, k)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a new vector lands on an existing map."""
+
+    xy: np.ndarray  # (dims,) its position on the map
+    neighbors: np.ndarray  # (k,) indices of its nearest map points in the original space
+    similarities: np.ndarray  # (k,) their cosine similarities, most similar first
+
+
+def place(X: np.ndarray, coords: np.ndarray, q: np.ndarray, k: int = 10) -> Placement:
+    """Put a new point ``q`` (D,) on a map ``coords`` (N, dims) made from ``X`` (N, D): at the mean of
+    the map positions of its ``k`` nearest neighbours in the original space (cosine), weighted by
+    their similarity. A map has no inverse to run a new point through; this is how UMAP's own
+    ``transform`` starts a new point (the weighted mean of its neighbours' embeddings) before
+    refining it, and it keeps what the map shows: the point sits among the images it resembles."""
+    X = _check_matrix(X, 2)
+    coords = np.asarray(coords, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float32).ravel()
+    if coords.ndim != 2 or len(coords) != len(X):
+        raise EmbeddingError("shape", expected=f"({len(X)}, 2|3)", got=str(list(coords.shape)))
+    if q.shape != (X.shape[1],) or not np.all(np.isfinite(q)):
+        raise EmbeddingError("shape", expected=f"({X.shape[1]},)", got=str(list(q.shape)))
+    k = _check_k(k, len(X) + 1)
+    sims = normalize(X) @ (q / max(float(np.linalg.norm(q)), 1e-12))
+    idx, val = _top_k(sims, k)
+    w = np.clip(val.astype(np.float64), 1e-6, None)
+    xy = (coords[idx] * w[:, None]).sum(0) / w.sum()
+    return Placement(xy=xy, neighbors=idx.astype(np.int64), similarities=val.astype(np.float32))
+
+
 def knn_graph(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     """Exact k-nearest-neighbour graph by cosine distance ``1 - cos``, each point first in its own
     row (umap-learn's convention). Returns (indices (N, k) int32, distances (N, k) float32)."""

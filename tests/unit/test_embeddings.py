@@ -292,3 +292,25 @@ def test_progress_frames_from_snapshots(fashion):
     with pytest.raises(emb.EmbeddingError) as err:
         emb.progress_frames([(0, state)], x, y)
     assert err.value.kind == "no_model"
+
+
+def test_place_puts_a_new_point_among_the_points_it_resembles():
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((3, 16)) * 5
+    X = np.concatenate([c + rng.standard_normal((50, 16)) * 0.3 for c in centres]).astype(np.float32)
+    coords = np.repeat(np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]), 50, axis=0) + rng.standard_normal((150, 2))
+    p = emb.place(X, coords, centres[1] + rng.standard_normal(16) * 0.3, k=10)
+    assert np.linalg.norm(p.xy - [10, 0]) < 1.5
+    assert np.all((p.neighbors >= 50) & (p.neighbors < 100)) and np.all(np.diff(p.similarities) <= 0)
+    same = emb.place(X, coords, X[7], k=1)  # a map point itself lands on itself
+    assert same.neighbors[0] == 7 and np.allclose(same.xy, coords[7])
+
+
+def test_place_refuses_mismatched_shapes():
+    X = np.ones((5, 4), np.float32) + np.eye(5, 4)
+    with pytest.raises(emb.EmbeddingError):
+        emb.place(X, np.zeros((4, 2)), np.ones(4))
+    with pytest.raises(emb.EmbeddingError):
+        emb.place(X, np.zeros((5, 2)), np.ones(3))
+    with pytest.raises(emb.EmbeddingError):
+        emb.place(X, np.zeros((5, 2)), np.full(4, np.nan))
