@@ -921,6 +921,35 @@ TEXT: dict[str, dict[str, str]] = {
             "<kbd>]</kbd> siguiente escenario · <kbd>?</kbd> esta ayuda."),
         "err_cls_url": "No se pudo leer la dirección de la página.",
         "cls_close": "Cerrar",
+        # Diffusion tab: teaching scenarios
+        "dif_preset_label": "Escenario",
+        "dif_preset_info": "ajustes fijos (semilla 0) que muestran una idea",
+        "dif_next_preset": "Siguiente escenario",
+        "dif_preset_guided": "Una de cada clase, guía 3",
+        "dif_preset_guided_lesson": (
+            "La red recibe la clase de cada muestra y la guía la marca (s = 3): con DDIM en 50 pasos, la CNN "
+            "reconoce **16 de 16** como la clase pedida."),
+        "dif_preset_weak_guidance": "Guía 1: la clase, sin empujar",
+        "dif_preset_weak_guidance_lesson": (
+            "Las mismas muestras con s = 1: la red usa la clase, pero sin exagerarla. La CNN reconoce solo "
+            "**9 de 16**. La guía sin clasificador es lo que vuelve reconocibles las muestras."),
+        "dif_preset_no_guidance": "Guía 0: la clase no cuenta",
+        "dif_preset_no_guidance_lesson": (
+            "Con s = 0 solo habla el modelo sin clase: salen prendas, pero no las pedidas (la CNN reconoce "
+            "**1 de 16**). Es el modelo incondicional que la guía redirige."),
+        "dif_preset_one_step": "DDIM en 1 paso",
+        "dif_preset_one_step_lesson": (
+            "Un solo salto de t = 1000 a 0: la red solo puede dar la imagen media de cada clase, borrosa (la "
+            "CNN reconoce **2 de 16**). Compara x̂0 del primer paso de cualquier otra ejecución."),
+        "dif_preset_five_steps": "DDIM en 5 pasos",
+        "dif_preset_five_steps_lesson": (
+            "Con 5 pasos este modelo ya basta (la CNN reconoce **16 de 16**): DDIM salta por el calendario "
+            "sin añadir ruido (η = 0), y cada salto corrige el anterior."),
+        "dif_preset_ddpm": "DDPM: los 1000 pasos",
+        "dif_preset_ddpm_lesson": (
+            "El muestreador original: 1000 pasos, ruido nuevo en cada uno (menos de un minuto aquí). Mira x̂0"
+            " mientras avanza: la silueta aparece pronto, los detalles al final."),
+        "err_dif_preset": "Escenario «{value}» desconocido: elige uno de {choices}.",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -1815,6 +1844,35 @@ TEXT: dict[str, dict[str, str]] = {
             "· <kbd>?</kbd> this help."),
         "err_cls_url": "The page's address could not be read.",
         "cls_close": "Close",
+        # Diffusion tab: teaching scenarios
+        "dif_preset_label": "Scenario",
+        "dif_preset_info": "fixed settings (seed 0) that show one idea",
+        "dif_next_preset": "Next scenario",
+        "dif_preset_guided": "One of each class, guidance 3",
+        "dif_preset_guided_lesson": (
+            "The network is told each sample's class and guidance stresses it (s = 3): with DDIM in 50 steps,"
+            " the CNN recognises **16 of 16** as the class asked for."),
+        "dif_preset_weak_guidance": "Guidance 1: the class, unstressed",
+        "dif_preset_weak_guidance_lesson": (
+            "The same samples with s = 1: the network uses the class but does not exaggerate it. The CNN "
+            "recognises only **9 of 16**. Classifier-free guidance is what makes the samples recognisable."),
+        "dif_preset_no_guidance": "Guidance 0: the class does not count",
+        "dif_preset_no_guidance_lesson": (
+            "With s = 0 only the class-free model speaks: out come garments, but not the ones asked for (the "
+            "CNN recognises **1 of 16**). This is the unconditional model that guidance steers."),
+        "dif_preset_one_step": "DDIM in 1 step",
+        "dif_preset_one_step_lesson": (
+            "A single jump from t = 1000 to 0: the network can only give each class's average image, blurred "
+            "(the CNN recognises **2 of 16**). Compare x̂0 at the first step of any other run."),
+        "dif_preset_five_steps": "DDIM in 5 steps",
+        "dif_preset_five_steps_lesson": (
+            "Five steps are already enough for this model (the CNN recognises **16 of 16**): DDIM jumps "
+            "through the schedule adding no noise (η = 0), and each jump corrects the one before."),
+        "dif_preset_ddpm": "DDPM: all 1000 steps",
+        "dif_preset_ddpm_lesson": (
+            "The original sampler: 1000 steps, fresh noise at each (under a minute here). Watch x̂0 as it "
+            "goes: the silhouette appears early, the details at the end."),
+        "err_dif_preset": "Unknown scenario “{value}”: choose one of {choices}.",
     },
 }
 

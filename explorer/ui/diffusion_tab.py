@@ -93,6 +93,13 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         gr.Markdown(L("dif_reverse_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"dif_preset_{k}"), k) for k in denoiser.PRESETS], value=None,
+                                         label=L("dif_preset_label"), info=L("dif_preset_info"),
+                                         elem_id="dif-preset", scale=4)
+                    next_preset = gr.Button("⟩", size="sm", elem_id="dif-next-preset", scale=0, min_width=40,
+                                            elem_classes=["dle-next-preset"])
+                lesson = gr.Markdown(elem_id="dif-lesson")
                 cls = gr.Dropdown(_class_choices("es"), value="8", label=L("dif_class_label"),
                                   info=L("dif_class_info"), elem_id="dif-class")
                 scale = gr.Slider(0, dif.MAX_SCALE, value=3, step=0.5, label=L("dif_scale_label"),
@@ -320,6 +327,23 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
         return _run_view(run, lang, fi, sample)
 
+    @friendly
+    def apply_preset(name, lang):
+        """A teaching scenario's settings (class, guidance, seed, sampler, steps, η) and its lesson."""
+        lang = lang_of(lang)
+        if name not in denoiser.PRESETS:
+            raise user_error(lang, "err_dif_preset", value=str(name)[:40], choices=", ".join(denoiser.PRESETS))
+        p = denoiser.PRESETS[name]
+        return (p["cls"], p["scale"], p["seed"], p["sampler"], p["steps"], p["eta"],
+                t(lang, f"dif_preset_{name}_lesson"))
+
+    def lesson_text(name, lang):
+        return t(lang_of(lang), f"dif_preset_{name}_lesson") if name in denoiser.PRESETS else ""
+
+    def following_preset(name):
+        names = list(denoiser.PRESETS)
+        return names[(names.index(name) + 1) % len(names)] if name in names else names[0]
+
     def next_frame(frame_v, request: gr.Request):
         run = store.get(session_key(request)).diffusion
         last = len(run.frames) - 1 if run is not None and run.frames else 0
@@ -352,6 +376,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     hidden = dict(api_visibility="undocumented", show_progress="hidden")
 
     # named endpoints first (an unnamed event with the same function would take the name)
+    preset_out = [cls, scale, seed, sampler, steps, eta, lesson]
+    preset.input(apply_preset, [preset, lang], preset_out, api_name="diffusion_preset", show_progress="hidden")
+    next_preset.click(following_preset, [preset], [preset], api_visibility="private", queue=False,
+                      show_progress="hidden").then(apply_preset, [preset, lang], preset_out, **hidden)
     play.click(resume, rev_in, rev_out, api_name="denoise_resume", **run_kw)
     restart.click(denoise, rev_in, rev_out, api_name="denoise", **run_kw)
     step_btn.click(step_once, rev_in, rev_out, api_name="denoise_step", **run_kw)
@@ -372,5 +400,6 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     checked = inputs.wire(inp)
     checked.success(noise, fwd_in, fwd_out, **hidden)
     for ev in draw_events(tab, shown, lang):
-        ev.success(class_choices, [cls, lang], [cls], **hidden).success(noise, fwd_in, fwd_out, **hidden).success(
+        ev.success(class_choices, [cls, lang], [cls], **hidden).success(lesson_text, [preset, lang], [lesson], **hidden)
+        ev.success(noise, fwd_in, fwd_out, **hidden).success(
             first_view, [lang], rev_out, **hidden)

@@ -328,3 +328,19 @@ def test_ddpm_ignores_steps_and_eta(monkeypatch):
     monkeypatch.setattr(denoiser, "eps_model", toy_eps)
     run = denoiser.new_run(3, 3.0, 0, "ddpm", 0, 7.0, n=2)  # the tab passes T; nonsense is ignored
     assert run.total == 1000 and run.config["eta"] is None
+
+
+@pytest.mark.slow  # ~5-10 s: the five DDIM scenarios, 107 guided U-Net passes on 16 images
+@pytest.mark.parametrize("name, hits", [("guided", 16), ("weak_guidance", 9), ("no_guidance", 1),
+                                        ("one_step", 2), ("five_steps", 16)])
+def test_scenario_lessons_say_what_the_cnn_recognises(name, hits):
+    """Each teaching scenario's lesson quotes how many of its 16 samples the CNN recognises: that is
+    what these exact settings give (the ES and EN lessons both carry the number)."""
+    from explorer.i18n import TEXT
+
+    p = denoiser.PRESETS[name]
+    cls = denoiser.EACH if p["cls"] == "each" else int(p["cls"])
+    run = finish(denoiser.new_run(cls, p["scale"], p["seed"], p["sampler"], p["steps"], p["eta"], n=16))
+    assert int((run.recognised == run.y).sum()) == hits
+    for lang, word in (("es", "de"), ("en", "of")):
+        assert f"**{hits} {word} 16**" in TEXT[lang][f"dif_preset_{name}_lesson"]
