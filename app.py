@@ -22,7 +22,7 @@ import gradio as gr  # noqa: E402
 from explorer import attention, denoiser, embeddings, filters, training  # noqa: E402
 from explorer.i18n import DEFAULT_LANG  # noqa: E402
 from explorer.session import SessionStore  # noqa: E402
-from explorer.ui import adversarial_tab, attention_tab, classroom, common, diffusion_tab, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
+from explorer.ui import adversarial_tab, attention_tab, classroom, common, diffusion_tab, send, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
@@ -56,14 +56,14 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
                                 label=common.L("lang_label"), elem_id="lang")
                 controls = classroom.build_controls()
         header = classroom.build_panel(controls)
+        send_bar = send.build_bar()  # shown above the tabs that have an image
         with gr.Tabs() as tabs:
             train_tab.build(store, lang)
-            filters_tab.build(store, lang)
-            saliency_tab.build(store, lang)
-            adversarial_tab.build(store, lang)
-            attention_tab.build(store, lang)
+            images = {"filters": filters_tab.build(store, lang), "saliency": saliency_tab.build(store, lang)}
+            images["adversarial"], adversarial_image = adversarial_tab.build(store, lang)
+            images["attention"] = attention_tab.build(store, lang)
             embeddings_tab.build(store, lang)
-            diffusion_tab.build(store, lang)
+            images["diffusion"] = diffusion_tab.build(store, lang)
 
         # The page's language: the browser's, unless the user picks the other one. Setting the
         # radio fires its change event, which redraws every computed text in that language.
@@ -71,6 +71,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
                   show_progress="hidden")
         lang.change(None, [lang], None, js=common.SET_LOCALE_JS)
         classroom.wire(demo, header, tabs, lang, listening_on_all=_listening_on_all())
+        send.wire(send_bar, tabs, header.current_tab, lang, images, adversarial_image, store)
 
         def drop_session(request: gr.Request) -> None:
             store.drop(common.session_key(request))

@@ -950,6 +950,15 @@ TEXT: dict[str, dict[str, str]] = {
             "El muestreador original: 1000 pasos, ruido nuevo en cada uno (menos de un minuto aquí). Mira x̂0"
             " mientras avanza: la silueta aparece pronto, los detalles al final."),
         "err_dif_preset": "Escenario «{value}» desconocido: elige uno de {choices}.",
+        # The send-to bar under the tabs
+        "send_label": "Enviar esta imagen a",
+        "send_which_label": "Qué imagen",
+        "send_which_input": "la original",
+        "send_which_adversarial": "la adversaria",
+        "send_button": "Enviar →",
+        "err_send_from": "Esta pestaña no tiene imagen que enviar («{value}»); las que sí: {choices}.",
+        "err_send_target": "No se puede enviar a «{value}»: elige una de {choices}.",
+        "err_send_no_adversarial": "Aún no hay imagen adversaria: lanza primero el ataque.",
     },
     "en": {
         "app_title": "Deep Learning Explorer",
@@ -1873,6 +1882,15 @@ TEXT: dict[str, dict[str, str]] = {
             "The original sampler: 1000 steps, fresh noise at each (under a minute here). Watch x̂0 as it "
             "goes: the silhouette appears early, the details at the end."),
         "err_dif_preset": "Unknown scenario “{value}”: choose one of {choices}.",
+        # The send-to bar under the tabs
+        "send_label": "Send this image to",
+        "send_which_label": "Which image",
+        "send_which_input": "the original",
+        "send_which_adversarial": "the adversarial one",
+        "send_button": "Send →",
+        "err_send_from": "This tab has no image to send (“{value}”); these do: {choices}.",
+        "err_send_target": "Cannot send to “{value}”: choose one of {choices}.",
+        "err_send_no_adversarial": "There is no adversarial image yet: run the attack first.",
     },
 }
 

@@ -32,7 +32,7 @@ def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -
     return inputs.network(key, NETS, lang, request, store)
 
 
-def build(store: SessionStore, lang: gr.Radio) -> None:
+def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.Image]:
     with gr.Tab(L("tab_adversarial"), id="adversarial", elem_id="tab-adversarial") as tab:
         shown = gr.State(False)
         gr.Markdown(L("adv_intro"))
@@ -212,3 +212,4 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     for ev in draw_events(tab, shown, lang):
         ev.success(attack_classes, classes_in, [target], **hidden).success(
             attack, attack_in, attack_out, concurrency_limit=ATTACK_CONCURRENCY, concurrency_id="attack", **hidden)
+    return (inp, img_adv)  # for the send-to bar (explorer.ui.send)

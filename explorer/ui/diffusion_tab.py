@@ -63,7 +63,7 @@ def _names(lang: str) -> list[str]:
     return filters.fashion_names(lang)
 
 
-def build(store: SessionStore, lang: gr.Radio) -> None:
+def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     T = denoiser.shipped_schedule().T
     with gr.Tab(L("tab_diffusion"), id="diffusion", elem_id="tab-diffusion") as tab:
         shown = gr.State(False)
@@ -403,3 +403,4 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         ev.success(class_choices, [cls, lang], [cls], **hidden).success(lesson_text, [preset, lang], [lesson], **hidden)
         ev.success(noise, fwd_in, fwd_out, **hidden).success(
             first_view, [lang], rev_out, **hidden)
+    return inp  # for the send-to bar (explorer.ui.send)
