@@ -20,6 +20,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.components import Number, Slider
 
 NETS = ("fashion", "fashion_adv", "session", "imagenet")
 SWEEP_NETS = ("fashion", "fashion_adv", "session")
@@ -43,14 +44,14 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
                                elem_id="adv-net")
                 method = gr.Radio([(L(f"adv_method_{m}"), m) for m in adv.METHODS], value="pgd",
                                   label=L("adv_method_label"), elem_id="adv-method")
-                eps = gr.Slider(0, EPS_MAX_255, value=2, step=0.5, label=L("adv_eps_label"),
+                eps = Slider(0, EPS_MAX_255, value=2, step=0.5, label=L("adv_eps_label"),
                                 info=L("adv_eps_info"), elem_id="adv-eps")
                 with gr.Accordion(L("adv_pgd_section"), open=False):
-                    steps = gr.Slider(*adv.PGD_STEPS, value=adv.DEFAULT_STEPS, step=1, label=L("adv_steps_label"))
-                    step_size = gr.Slider(0, 16, value=0, step=0.25, label=L("adv_step_label"),
+                    steps = Slider(*adv.PGD_STEPS, value=adv.DEFAULT_STEPS, step=1, label=L("adv_steps_label"))
+                    step_size = Slider(0, 16, value=0, step=0.25, label=L("adv_step_label"),
                                           info=L("adv_step_info"))
                     random_start = gr.Checkbox(True, label=L("adv_random_start"))
-                    seed = gr.Number(0, precision=0, label=L("seed_label"))
+                    seed = Number(0, precision=0, label=L("seed_label"))
                 targeted = gr.Checkbox(False, label=L("adv_targeted"), elem_id="adv-targeted")
                 target = gr.Dropdown([], label=L("adv_target_label"), allow_custom_value=True,
                                      elem_id="adv-target", visible=False)
@@ -79,9 +80,9 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
                                               elem_id="sweep-nets")
                 sweep_method = gr.Radio([(L(f"adv_method_{m}"), m) for m in adv.METHODS], value="fgsm",
                                         label=L("adv_method_label"))
-                sweep_n = gr.Slider(100, 2000, value=500, step=100, label=L("sweep_n"))
-                sweep_max = gr.Slider(2, EPS_MAX_255, value=32, step=1, label=L("sweep_max"))
-                sweep_steps = gr.Slider(1, 40, value=10, step=1, label=L("adv_steps_label"))
+                sweep_n = Slider(100, 2000, value=500, step=100, label=L("sweep_n"))
+                sweep_max = Slider(2, EPS_MAX_255, value=32, step=1, label=L("sweep_max"))
+                sweep_steps = Slider(1, 40, value=10, step=1, label=L("adv_steps_label"))
                 with gr.Row():
                     sweep_run = gr.Button(L("sweep_run"), variant="primary", elem_id="sweep-run")
                     sweep_stop = gr.Button(L("stop_button"), variant="stop")

@@ -19,6 +19,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, friendly, int_in, lang_of, user_error
+from explorer.ui.components import Number, Slider
 
 HEADS = [(str(h + 1), h) for h in range(12)]
 MAX_SENTENCES = 50  # lines compared at once
@@ -47,7 +48,7 @@ def _default_token(v: attention.View, text: str | None = None) -> int:
     return 1 if len(v.labels) > 2 else 0
 
 
-def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
+def build(store: SessionStore, lang: gr.Radio) -> None:
     with gr.Tab(L("tab_attention"), id="attention", elem_id="tab-attention") as tab:
         shown = gr.State(False)
         gr.Markdown(L("att_intro"))
@@ -60,7 +61,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                   elem_id="att-text")
                 unit = gr.Radio([(L(f"att_unit_{u}"), u) for u in attention.UNITS], value="words",
                                 label=L("att_unit_label"), info=L("att_unit_info"), elem_id="att-unit")
-                layer = gr.Slider(1, 6, value=4, step=1, label=L("att_layer_label"), elem_id="att-layer")
+                layer = Slider(1, 6, value=4, step=1, label=L("att_layer_label"), elem_id="att-layer")
                 head = gr.Dropdown(HEADS + [(L("att_head_mean"), "mean")], value=1, label=L("att_head_label"), elem_id="att-head")
                 token = gr.Dropdown([], value=None, label=L("att_token_label"), info=L("att_token_info"),
                                     allow_custom_value=True, elem_id="att-token")
@@ -105,12 +106,12 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 vinp = inputs.build("vit", "coffee", "dataset")
-                vlayer = gr.Slider(1, vit.LAYERS, value=vit.LAYERS, step=1, label=L("att_layer_label"),
+                vlayer = Slider(1, vit.LAYERS, value=vit.LAYERS, step=1, label=L("att_layer_label"),
                                    elem_id="vit-layer")
                 vhead = gr.Dropdown([(str(h + 1), h) for h in range(vit.HEADS)] + [(L("att_head_mean"), "mean")],
                                     value="mean", label=L("att_head_label"), elem_id="vit-head")
                 # no minimum/maximum: out-of-range numbers get our translated message
-                vtoken = gr.Number(0, precision=0, label=L("vit_token_label"), info=L("vit_token_info"),
+                vtoken = Number(0, precision=0, label=L("vit_token_label"), info=L("vit_token_info"),
                                    elem_id="vit-token")
                 vrun = gr.Button(L("vit_run"), variant="primary", elem_id="vit-run")
             with gr.Column(scale=3):
@@ -317,4 +318,3 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     for ev in draw_events(tab, shown, lang):
         ev.success(text_views, text_in, text_out, **hidden).success(similarity, sim_in, sim_out, **hidden).success(
             image_views, img_in, img_out, **hidden)
-    return vinp  # for the send-to bar (explorer.ui.send)

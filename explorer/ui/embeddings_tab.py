@@ -28,6 +28,7 @@ from explorer import archive, data, embeddings as emb, embeddings_view as ev, fi
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.components import Number, Slider
 
 SOURCES = ("cnn", "untrained", "pixels", "session")
 PROGRESS_RUNS = ("shipped", "session")  # the animation: the seeded run of `make assets`, or this session's
@@ -160,17 +161,17 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 dims = gr.Radio([("2-D", 2), ("3-D", 3)], value=DEFAULT["dims"], label=L("emb_dims_label"),
                                 elem_id="emb-dims")
                 with gr.Accordion(L("emb_umap_params"), open=False):
-                    n_neighbors = gr.Slider(2, 200, value=DEFAULT["n_neighbors"], step=1,
+                    n_neighbors = Slider(2, 200, value=DEFAULT["n_neighbors"], step=1,
                                             label=L("emb_n_neighbors"), info=L("emb_n_neighbors_info"))
-                    min_dist = gr.Slider(0.0, 1.0, value=DEFAULT["min_dist"], step=0.01, label=L("emb_min_dist"),
+                    min_dist = Slider(0.0, 1.0, value=DEFAULT["min_dist"], step=0.01, label=L("emb_min_dist"),
                                          info=L("emb_min_dist_info"))
                 errors = gr.Checkbox(False, label=L("emb_errors_label"), elem_id="emb-errors")
                 draw = gr.Button(L("emb_draw"), variant="primary", elem_id="emb-draw")
                 gr.Markdown(L("emb_pick_heading"))
                 with gr.Row():
                     # no minimum/maximum: out-of-range numbers get our translated message
-                    pick = gr.Number(0, precision=0, label=L("emb_pick_label"), elem_id="emb-map-pick", scale=2)
-                    k = gr.Slider(1, 30, value=K_DEFAULT, step=1, label=L("emb_k_label"), elem_id="emb-k", scale=2)
+                    pick = Number(0, precision=0, label=L("emb_pick_label"), elem_id="emb-map-pick", scale=2)
+                    k = Slider(1, 30, value=K_DEFAULT, step=1, label=L("emb_k_label"), elem_id="emb-k", scale=2)
                 go = gr.Button(L("emb_neighbours_run"), elem_id="emb-map-go")
             with gr.Column(scale=3):
                 status = gr.Markdown(elem_id="emb-status")
@@ -200,15 +201,15 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             with gr.Column(scale=1, min_width=300):
                 files = gr.File(file_count="multiple", file_types=[".zip", "image"], type="filepath",
                                 label=L("emb_arch_files"), elem_id="arch-files", height=140)
-                threshold = gr.Slider(0.8, 0.99, value=0.95, step=0.01, label=L("emb_arch_threshold"),
+                threshold = Slider(0.8, 0.99, value=0.95, step=0.01, label=L("emb_arch_threshold"),
                                       info=L("emb_arch_threshold_info"), elem_id="arch-threshold")
                 with gr.Row():
                     arch_run = gr.Button(L("emb_arch_run"), variant="primary", elem_id="arch-run")
                     arch_stop = gr.Button(L("stop_button"), variant="stop", elem_id="arch-stop")
                 gr.Markdown(L("emb_arch_pick_heading"))
                 with gr.Row():
-                    arch_pick = gr.Number(0, precision=0, label=L("emb_arch_pick"), elem_id="arch-map-pick", scale=2)
-                    arch_k = gr.Slider(1, 20, value=6, step=1, label=L("emb_k_label"), scale=2)
+                    arch_pick = Number(0, precision=0, label=L("emb_arch_pick"), elem_id="arch-map-pick", scale=2)
+                    arch_k = Slider(1, 20, value=6, step=1, label=L("emb_k_label"), scale=2)
                 arch_go = gr.Button(L("emb_arch_similar"), elem_id="arch-map-go")
                 csv_file = gr.File(label=L("emb_arch_csv"), interactive=False, elem_id="arch-csv")
             with gr.Column(scale=3):

@@ -16,6 +16,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.components import Number, Slider
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
 DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
@@ -54,7 +55,7 @@ def _default_layer(net: filters.Net) -> str:
     return stages[0].name
 
 
-def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
+def build(store: SessionStore, lang: gr.Radio) -> None:
     with gr.Tab(L("tab_filters"), id="filters", elem_id="tab-filters") as tab:
         shown = gr.State(False)  # drawn once the tab has been opened
         gr.Markdown(L("filters_intro"))
@@ -77,7 +78,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 with gr.Row():
                     layer = gr.Dropdown([], label=L("layer_label"), elem_id="filters-layer", scale=2,
                                         allow_custom_value=True)  # choices depend on the network
-                    channel = gr.Slider(0, filters.MAX_CHANNELS - 1, value=0, step=1, label=L("channel_label"),
+                    channel = Slider(0, filters.MAX_CHANNELS - 1, value=0, step=1, label=L("channel_label"),
                                         elem_id="filters-channel", scale=2)
                 with gr.Row(equal_height=False):
                     maps = gr.Plot(label=L("maps_label"), elem_id="filters-maps-plot", scale=3)
@@ -98,13 +99,13 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 gr.Markdown(L("maximize_intro"))
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=1, min_width=280):
-                        mx_steps = gr.Slider(*filters.MAXIMIZE_STEPS, value=96, step=1, label=L("mx_steps"))
-                        mx_lr = gr.Slider(*filters.MAXIMIZE_LR, value=0.05, step=0.005, label=L("mx_lr"))
-                        mx_jitter = gr.Slider(*filters.MAXIMIZE_JITTER, value=4, step=1, label=L("mx_jitter"),
+                        mx_steps = Slider(*filters.MAXIMIZE_STEPS, value=96, step=1, label=L("mx_steps"))
+                        mx_lr = Slider(*filters.MAXIMIZE_LR, value=0.05, step=0.005, label=L("mx_lr"))
+                        mx_jitter = Slider(*filters.MAXIMIZE_JITTER, value=4, step=1, label=L("mx_jitter"),
                                               info=L("mx_jitter_info"))
-                        mx_blur = gr.Slider(*filters.MAXIMIZE_BLUR, value=0.5, step=0.1, label=L("mx_blur"),
+                        mx_blur = Slider(*filters.MAXIMIZE_BLUR, value=0.5, step=0.1, label=L("mx_blur"),
                                             info=L("mx_blur_info"))
-                        mx_seed = gr.Number(0, precision=0, label=L("seed_label"))
+                        mx_seed = Number(0, precision=0, label=L("seed_label"))
                         with gr.Row():
                             mx_start = gr.Button(L("mx_start"), variant="primary", elem_id="filters-mx-start")
                             mx_stop = gr.Button(L("stop_button"), variant="stop", elem_id="filters-mx-stop")
@@ -129,13 +130,13 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                               interactive=True, label=L("kernel_grid_label"),
                                               elem_id="filters-kernel")
                         with gr.Row():
-                            stride = gr.Slider(1, convolution.MAX_STRIDE, value=1, step=1, label=L("stride_label"))
+                            stride = Slider(1, convolution.MAX_STRIDE, value=1, step=1, label=L("stride_label"))
                             padding = gr.Radio([(L(f"pad_{p}"), p) for p in convolution.PADDINGS], value="valid",
                                                label=L("padding_label"))
                         with gr.Row():
-                            row = gr.Number(None, precision=0, label=L("row_label"), elem_id="filters-row")
-                            col = gr.Number(None, precision=0, label=L("col_label"), elem_id="filters-col")
-                        pg_size = gr.Slider(*fv.PLAYGROUND_SIDES, value=fv.PLAYGROUND_SIDE, step=8,
+                            row = Number(None, precision=0, label=L("row_label"), elem_id="filters-row")
+                            col = Number(None, precision=0, label=L("col_label"), elem_id="filters-col")
+                        pg_size = Slider(*fv.PLAYGROUND_SIDES, value=fv.PLAYGROUND_SIDE, step=8,
                                             label=L("pg_size_label"), info=L("pg_size_info"))
                         pool_mode = gr.Radio([(L(f"poolm_{m}"), m) for m in convolution.POOL_MODES], value="max",
                                              label=L("pool_label"))
@@ -435,7 +436,6 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         ev = ev.success(layers, layers_in, layers_out, **hidden)
         network_views(ev).success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
         playground_view(ev)
-    return inp  # for the send-to bar (explorer.ui.send)
 
 
 def _jsonable(d: dict) -> dict:

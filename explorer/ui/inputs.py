@@ -12,6 +12,7 @@ from explorer import filters, filters_view as fv
 from explorer import images
 from explorer.session import SessionStore
 from explorer.ui.common import L, friendly, session_key, user_error
+from explorer.ui.components import Number
 
 
 @dataclass
@@ -38,7 +39,7 @@ def build(prefix: str, sample: str = "cat", source: str = "sample") -> ImageInpu
                       elem_id=f"{prefix}-sample", visible=source == "sample")
     with gr.Row(visible=source == "dataset") as ds_row:
         # no minimum/maximum: Gradio would refuse out-of-range numbers in English, load_input translates
-        ds_index = gr.Number(0, precision=0, label=L("ds_index_label"), elem_id=f"{prefix}-ds-index", scale=3)
+        ds_index = Number(0, precision=0, label=L("ds_index_label"), elem_id=f"{prefix}-ds-index", scale=3)
         ds_random = gr.Button(L("ds_random"), scale=1, size="sm")
     # A file, not gr.Image: gr.Image decodes uploads itself before our checks run, so a corrupt
     # file or a decompression bomb would fail inside Gradio, untranslated.

@@ -17,6 +17,7 @@ from explorer.i18n import t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.components import Slider
 
 NETS = ("imagenet", "fashion", "fashion_adv", "session")
 DEFAULT_METHODS = ["saliency", "smoothgrad", "integrated_gradients", "gradcam", "guided_backprop", "occlusion"]
@@ -35,7 +36,7 @@ def _methods(value, lang: str, allowed=saliency.METHODS) -> list[str]:
     return [m for m in allowed if m in value]  # a fixed order
 
 
-def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
+def build(store: SessionStore, lang: gr.Radio) -> None:
     with gr.Tab(L("tab_saliency"), id="saliency", elem_id="tab-saliency") as tab:
         shown = gr.State(False)
         gr.Markdown(L("sal_intro"))
@@ -50,16 +51,16 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                            label=L("sal_methods_label"), elem_id="sal-methods")
                 with gr.Accordion(L("sal_params"), open=False):
                     lo, hi = saliency.RANGES["n_samples"]
-                    sg_n = gr.Slider(lo, hi, value=16, step=1, label=L("sal_sg_n"))
+                    sg_n = Slider(lo, hi, value=16, step=1, label=L("sal_sg_n"))
                     lo, hi = saliency.RANGES["stdev"]
-                    sg_std = gr.Slider(lo, hi, value=0.15, step=0.01, label=L("sal_sg_std"))
+                    sg_std = Slider(lo, hi, value=0.15, step=0.01, label=L("sal_sg_std"))
                     ig_base = gr.Radio([(L(f"sal_base_{b}"), b) for b in saliency.IG_BASELINES], value="black",
                                        label=L("sal_ig_base"))
                     lo, hi = saliency.RANGES["n_steps"]
-                    ig_steps = gr.Slider(lo, 128, value=32, step=4, label=L("sal_ig_steps"), info=L("sal_ig_steps_info"))
+                    ig_steps = Slider(lo, 128, value=32, step=4, label=L("sal_ig_steps"), info=L("sal_ig_steps_info"))
                     cam_layer = gr.Dropdown([], label=L("sal_cam_layer"), allow_custom_value=True)
-                    occ_window = gr.Slider(1, 112, value=32, step=1, label=L("sal_occ_window"))
-                    occ_stride = gr.Slider(1, 112, value=16, step=1, label=L("sal_occ_stride"))
+                    occ_window = Slider(1, 112, value=32, step=1, label=L("sal_occ_window"))
+                    occ_stride = Slider(1, 112, value=16, step=1, label=L("sal_occ_stride"))
                 with gr.Row():
                     run = gr.Button(L("sal_run"), variant="primary", elem_id="sal-run")
                     sanity = gr.Button(L("sal_sanity_run"), elem_id="sal-sanity-run")
@@ -217,4 +218,3 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     inputs.wire(inp).success(explain, explain_in, explain_out, **hidden, **queue)
     for ev in draw_events(tab, shown, lang):
         ev.success(options, opts_in, opts_out, **hidden).success(explain, explain_in, explain_out, **hidden, **queue)
-    return inp  # for the send-to bar (explorer.ui.send)

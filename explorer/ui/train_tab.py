@@ -18,6 +18,7 @@ from explorer.presets import PRESETS
 from explorer.session import SessionStore
 from explorer.streaming import newest_first
 from explorer.ui.common import L, friendly, lang_of, session_key, user_error
+from explorer.ui.components import Number, Slider
 from models.cnn import ACTIVATIONS, KERNEL_SIZES
 
 # Two trainings at once share the 2 cores of a Spaces CPU; more would only queue inside torch.
@@ -63,15 +64,15 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 with gr.Accordion(L("data_section"), open=False):
                     dataset = gr.Radio([(L(f"ds_{d}"), d) for d in training.DATASET_NAMES],
                                        value=q["dataset"], label=L("dataset_label"))
-                    train_size = gr.Slider(P["train_size"].lo, P["train_size"].hi, value=q["train_size"],
+                    train_size = Slider(P["train_size"].lo, P["train_size"].hi, value=q["train_size"],
                                            step=100, label=L("train_size_label"), info=L("train_size_info"))
                     augment = gr.CheckboxGroup([(L(f"aug_{a}"), a) for a in AUGMENTATIONS],
                                                value=list(q["augment"]), label=L("augment_label"))
                 with gr.Accordion(L("arch_section"), open=True):
                     with gr.Row():
-                        blocks = gr.Slider(P["blocks"].lo, P["blocks"].hi, value=q["blocks"], step=1,
+                        blocks = Slider(P["blocks"].lo, P["blocks"].hi, value=q["blocks"], step=1,
                                            label=L("blocks_label"))
-                        filters = gr.Slider(P["filters"].lo, P["filters"].hi, value=q["filters"], step=1,
+                        filters = Slider(P["filters"].lo, P["filters"].hi, value=q["filters"], step=1,
                                             label=L("filters_label"), info=L("filters_info"))
                     with gr.Row():
                         kernel_size = gr.Radio(list(KERNEL_SIZES), value=q["kernel_size"],
@@ -80,29 +81,29 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                                               value=q["activation"], label=L("activation_label"))
                     batch_norm = gr.Checkbox(value=q["batch_norm"], label=L("batch_norm_label"))
                     with gr.Row():
-                        dropout = gr.Slider(P["dropout"].lo, P["dropout"].hi, value=q["dropout"], step=0.05,
+                        dropout = Slider(P["dropout"].lo, P["dropout"].hi, value=q["dropout"], step=0.05,
                                             label=L("dropout_label"))
-                        dense = gr.Slider(P["dense"].lo, P["dense"].hi, value=q["dense"], step=8, label=L("dense_label"))
+                        dense = Slider(P["dense"].lo, P["dense"].hi, value=q["dense"], step=8, label=L("dense_label"))
                     arch_md = gr.Markdown(elem_id="train-architecture")
                 with gr.Accordion(L("optim_section"), open=False):
                     optimizer = gr.Radio([(L(f"opt_{o}"), o) for o in training.OPTIMIZERS],
                                          value=q["optimizer"], label=L("optimizer_label"))
                     with gr.Row():
-                        lr = gr.Number(value=q["lr"], label=L("lr_label"), minimum=P["lr"].lo,
+                        lr = Number(value=q["lr"], label=L("lr_label"), minimum=P["lr"].lo,
                                        maximum=P["lr"].hi, step=0.0005)
-                        batch_size = gr.Slider(P["batch_size"].lo, P["batch_size"].hi, value=q["batch_size"], step=1,
+                        batch_size = Slider(P["batch_size"].lo, P["batch_size"].hi, value=q["batch_size"], step=1,
                                                label=L("batch_size_label"))
                     with gr.Row():
-                        epochs = gr.Slider(P["epochs"].lo, P["epochs"].hi, value=q["epochs"], step=1,
+                        epochs = Slider(P["epochs"].lo, P["epochs"].hi, value=q["epochs"], step=1,
                                            label=L("epochs_label"))
                         schedule = gr.Radio([(L(f"sched_{s}"), s) for s in training.SCHEDULES],
                                             value=q["schedule"], label=L("schedule_label"))
                     with gr.Row():
-                        weight_decay = gr.Number(value=q["weight_decay"], label=L("weight_decay_label"),
+                        weight_decay = Number(value=q["weight_decay"], label=L("weight_decay_label"),
                                                  minimum=P["weight_decay"].lo, maximum=P["weight_decay"].hi, step=0.0001)
-                        l1 = gr.Number(value=q["l1"], label=L("l1_label"), minimum=P["l1"].lo, maximum=P["l1"].hi,
+                        l1 = Number(value=q["l1"], label=L("l1_label"), minimum=P["l1"].lo, maximum=P["l1"].hi,
                                        step=0.00001)
-                        seed = gr.Number(value=q["seed"], label=L("seed_label"), precision=0,
+                        seed = Number(value=q["seed"], label=L("seed_label"), precision=0,
                                          minimum=P["seed"].lo, maximum=P["seed"].hi)
             with gr.Column(scale=3, min_width=420):
                 status = gr.Markdown(elem_id="train-status")

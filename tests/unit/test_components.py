@@ -1,0 +1,55 @@
+"""explorer/ui/components.py: the input components that leave checking an API caller's values to the
+handlers, and importing the app writes no file."""
+import subprocess
+import sys
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from explorer.ui.components import Number, Slider
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "-1e309", "", None, [1], {"a": 1}, float("nan"), float("inf")])
+def test_what_is_not_a_finite_number_reaches_the_handler_unchanged(value):
+    for comp in (Slider(0, 10, render=False), Number(0, precision=0, minimum=0, maximum=10, render=False)):
+        out = comp.preprocess(value)
+        assert out is value or (out != out and value != value), (type(comp).__name__, value, out)
+
+
+def test_numbers_keep_gradios_own_checks():
+    s = Slider(0, 10, render=False)
+    assert s.preprocess(3.5) == 3.5
+    with pytest.raises(gr.Error, match="greater than maximum value 10"):
+        s.preprocess(11)
+    n = Number(precision=0, minimum=0, render=False)
+    assert n.preprocess(2.6) == 3 and isinstance(n.preprocess(2.6), int)
+    with pytest.raises(gr.Error, match="less than minimum"):
+        n.preprocess(-1)
+
+
+def test_the_page_draws_them_as_gradios_own():
+    assert Slider(render=False).get_block_name() == gr.Slider(render=False).get_block_name() == "slider"
+    assert Number(render=False).get_block_name() == "number"
+
+
+def test_the_committed_stub_is_the_one_gradio_writes(tmp_path):
+    """Gradio writes a .pyi stub beside a module defining a component class when it is missing or
+    stale. components.pyi must be exactly the stub Gradio makes from components.py (made here
+    from a copy of it, in a folder of its own), or importing the app would rewrite it."""
+    (tmp_path / "components.py").write_text((ROOT / "explorer/ui/components.py").read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    subprocess.run([sys.executable, "-c", "import components"], cwd=tmp_path, check=True, timeout=300,
+                   env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "GRADIO_ANALYTICS_ENABLED": "False"})
+    fresh = (tmp_path / "components.pyi").read_text(encoding="utf-8")
+    assert (ROOT / "explorer/ui/components.pyi").read_text(encoding="utf-8") == fresh
+
+
+def test_importing_the_app_writes_no_stub():
+    stubs = lambda: {p: p.stat().st_mtime_ns for p in ROOT.glob("**/*.pyi") if ".venv" not in p.parts}  # noqa: E731
+    before = stubs()
+    subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, check=True, timeout=300,
+                   env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"})
+    assert stubs() == before
