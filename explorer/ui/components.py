@@ -1,5 +1,5 @@
-"""Gradio input components whose own preprocessing would otherwise fail on what an API caller
-sends, before the handler can check it and answer in the session's language.
+"""Gradio input components whose own preprocessing would otherwise fail, or do too much, on what an
+API caller sends, before the handler can check it and answer in the session's language.
 
 Subclasses, not patched instances: Gradio rebuilds a component from its class when a handler
 updates its properties (``gr.update(maximum=...)``), and a patched instance would lose the patch.
@@ -42,3 +42,34 @@ class Number(gr.Number):
 
     def preprocess(self, payload: Any) -> Any:
         return super().preprocess(payload) if _finite_number(payload) else payload
+
+
+class Sketchpad(gr.Sketchpad):
+    """``gr.Sketchpad`` that hands the handler the drawing's files as they arrived (paths in
+    Gradio's upload folder, or the bytes the page sent in pieces) instead of decoding them itself.
+    ``gr.Sketchpad`` opens and converts every layer with Pillow in its own preprocessing, with
+    Pillow's decompression-bomb warning silenced: an API caller's 60 kB PNG of 9000 × 9000 pixels
+    was decoded whole (5 s here) before our check refused it, anything up to Pillow's own limit of
+    179 megapixels would be, and an unreadable file failed inside Gradio with no message.
+    ``explorer.images.load`` reads the dict's composite with its size and format checks first."""
+
+    def get_block_name(self) -> str:  # the page draws it as gr.Sketchpad does
+        return "imageeditor"
+
+    def get_block_class(self) -> str:
+        return "imageeditor"
+
+    def preprocess(self, payload: Any) -> Any:
+        if payload is None:
+            return None
+        src = payload
+        if payload.id is not None:  # sent in pieces through the component's accept_blobs
+            src = self.blob_storage.pop(payload.id, None)
+            if src is None:
+                return None
+
+        def raw(f):
+            return None if f is None else (bytes(f) if isinstance(f, (bytes, bytearray, memoryview)) else f.path)
+
+        return {"background": raw(src.background), "layers": [raw(x) for x in src.layers or [] if x is not None],
+                "composite": raw(src.composite)}

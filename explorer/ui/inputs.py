@@ -12,7 +12,7 @@ from explorer import filters, filters_view as fv
 from explorer import images
 from explorer.session import SessionStore
 from explorer.ui.common import L, friendly, session_key, user_error
-from explorer.ui.components import Number
+from explorer.ui.components import Number, Sketchpad
 
 
 @dataclass
@@ -23,7 +23,7 @@ class ImageInputs:
     ds_index: gr.Number
     ds_random: gr.Button
     upload: gr.File
-    sketch: gr.Sketchpad
+    sketch: Sketchpad
 
     @property
     def components(self) -> list:
@@ -45,7 +45,8 @@ def build(prefix: str, sample: str = "cat", source: str = "sample") -> ImageInpu
     # file or a decompression bomb would fail inside Gradio, untranslated.
     upload = gr.File(file_types=["image"], type="filepath", visible=source == "upload", label=L("upload_label"),
                      elem_id=f"{prefix}-upload", height=120)
-    sketch = gr.Sketchpad(type="numpy", visible=source == "draw", label=L("draw_label"), elem_id=f"{prefix}-sketch",
+    # the drawing as files (see Sketchpad): explorer.images.load checks them before decoding
+    sketch = Sketchpad(type="filepath", visible=source == "draw", label=L("draw_label"), elem_id=f"{prefix}-sketch",
                           canvas_size=(280, 280), height=320,
                           brush=gr.Brush(default_size=18, colors=["#000000", "#ffffff"], color_mode="fixed"))
     return ImageInputs(src, smp, ds_row, ds_index, ds_random, upload, sketch)

@@ -1,13 +1,14 @@
 """explorer/ui/components.py: the input components that leave checking an API caller's values to the
-handlers, and importing the app writes no file."""
+handlers (and decoding a drawing to explorer.images), and importing the app writes no file."""
 import subprocess
 import sys
 from pathlib import Path
 
 import gradio as gr
 import pytest
+from gradio.data_classes import FileData
 
-from explorer.ui.components import Number, Slider
+from explorer.ui.components import Number, Sketchpad, Slider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +34,17 @@ def test_numbers_keep_gradios_own_checks():
 def test_the_page_draws_them_as_gradios_own():
     assert Slider(render=False).get_block_name() == gr.Slider(render=False).get_block_name() == "slider"
     assert Number(render=False).get_block_name() == "number"
+    assert Sketchpad(render=False).get_block_name() == gr.Sketchpad(render=False).get_block_name()
+
+
+def test_a_drawing_is_handed_over_undecoded(tmp_path):
+    """Not an image at all: gr.Sketchpad would fail opening it; ours passes the paths on."""
+    bogus = tmp_path / "layer.png"
+    bogus.write_bytes(b"%PDF-1.4 not a picture")
+    sk = Sketchpad(type="filepath", render=False)
+    payload = sk.data_model(background=None, layers=[FileData(path=str(bogus))], composite=FileData(path=str(bogus)))
+    assert sk.preprocess(payload) == {"background": None, "layers": [str(bogus)], "composite": str(bogus)}
+    assert sk.preprocess(None) is None
 
 
 def test_the_committed_stub_is_the_one_gradio_writes(tmp_path):
