@@ -43,7 +43,7 @@ def load_input(source: str, sample: str | None = None, index: Any = None, upload
     from explorer import data
 
     if source == "sample":
-        if sample not in images.SAMPLES:
+        if not isinstance(sample, str) or sample not in images.SAMPLES:  # a list must not reach the dict
             raise InputError("bad_sample", name=str(sample)[:40], choices=", ".join(images.SAMPLES))
         return images.sample(sample)
     if source == "dataset":

@@ -170,7 +170,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     def apply_preset(key, unit_v, lang):
         """A worked example: its sentence, and the layer, head and word that show the point."""
         lang = lang_of(lang)
-        if key not in attention.PRESETS:
+        if not isinstance(key, str) or key not in attention.PRESETS:  # a dropdown passes a list of choices on
             raise user_error(lang, "err_att_preset", choices=", ".join(attention.PRESETS))
         text_v, layer_v, head_v, word = attention.PRESETS[key]
         v = attention.view(text_v, unit_v if unit_v in attention.UNITS else "words")

@@ -188,7 +188,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         when the network has them; otherwise the defaults."""
         lang = lang_of(lang)
         net_obj = _net(net_key, lang, request, store)
-        names = {st.name for st in net_obj.stages()}
+        names = [st.name for st in net_obj.stages()]  # a list: `in` must not hash an API caller's dict
         layer_name = layer_name if layer_name in names else _default_layer(net_obj)
         c = net_obj.stage(layer_name).shape[0]
         ch = ch if isinstance(ch, (int, float)) and 0 <= ch < c else 0
@@ -253,7 +253,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         infos = {c.name: c for c in net_obj.convs()}
         if conv_name in (None, ""):
             conv_name = next(iter(infos))
-        elif conv_name not in infos:
+        elif not isinstance(conv_name, str) or conv_name not in infos:
             raise user_error(lang, "err_bad_layer", value=str(conv_name)[:40])
         w = filters.conv_weights(net_obj, conv_name)
         info = infos[conv_name]

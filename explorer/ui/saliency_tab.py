@@ -101,7 +101,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     def _params(net_obj, sg_n_v, sg_std_v, ig_base_v, ig_steps_v, layer_v, win_v, stride_v, lang):
         if ig_base_v not in saliency.IG_BASELINES:
             raise user_error(lang, "err_sal_baseline", value=str(ig_base_v)[:20])
-        stages = {s.name for s in net_obj.stages()}
+        stages = [s.name for s in net_obj.stages()]  # a list: `in` must not hash an API caller's dict
         if layer_v not in (None, "") and layer_v not in stages:
             raise user_error(lang, "err_bad_layer", value=str(layer_v)[:40])
         side = net_obj.input_size

@@ -138,7 +138,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     @friendly
     def apply_preset(name: str, lang: str):
         lang = lang_of(lang)
-        if name not in PRESETS:
+        if not isinstance(name, str) or name not in PRESETS:  # a dropdown passes a list of choices on
             raise user_error(lang, "err_preset", value=str(name)[:40])
         p = PRESETS[name]
         return [p[k] if k != "augment" else list(p[k]) for k in PARAM_ORDER] + [
@@ -179,7 +179,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         """Redraw every computed text and figure in ``lang`` (after a language switch)."""
         lang = lang_of(lang)
         sess = store.get(session_key(request))
-        lesson_text = (t(lang, f"preset_{preset_name}_lesson") if preset_name in PRESETS else "")
+        lesson_text = (t(lang, f"preset_{preset_name}_lesson")
+                       if isinstance(preset_name, str) and preset_name in PRESETS else "")
         frame = train_view.final_view(sess, lang)
         if frame is not None:
             return [lesson_text] + _frame_outputs(frame)
