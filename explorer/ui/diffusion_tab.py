@@ -21,6 +21,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.components import Number, Slider
 
 N_SAMPLES = 16
 # While a run plays, a picture reaches the browser after every STREAM_EVERY_S seconds of sampling
@@ -72,12 +73,12 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 inp = inputs.build("dif", "cat", "dataset")
-                fwd_t = gr.Slider(0, T, value=300, step=1, label=L("dif_t_label"), info=L("dif_t_info"),
+                fwd_t = Slider(0, T, value=300, step=1, label=L("dif_t_label"), info=L("dif_t_info"),
                                   elem_id="dif-t")
                 fwd_sched = gr.Radio([(L("dif_sched_cosine"), "cosine"), (L("dif_sched_linear"), "linear")],
                                      value=denoiser.shipped_schedule().name, label=L("dif_sched_label"),
                                      info=L("dif_sched_info"), elem_id="dif-schedule")
-                fwd_seed = gr.Number(0, precision=0, label=L("dif_noise_seed"), elem_id="dif-noise-seed")
+                fwd_seed = Number(0, precision=0, label=L("dif_noise_seed"), elem_id="dif-noise-seed")
                 animate = gr.Button(L("dif_animate"), elem_id="dif-animate")
             with gr.Column(scale=2):
                 fwd_status = gr.Markdown(elem_id="dif-noise-status")
@@ -102,14 +103,14 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 lesson = gr.Markdown(elem_id="dif-lesson")
                 cls = gr.Dropdown(_class_choices("es"), value="8", label=L("dif_class_label"),
                                   info=L("dif_class_info"), elem_id="dif-class")
-                scale = gr.Slider(0, dif.MAX_SCALE, value=3, step=0.5, label=L("dif_scale_label"),
+                scale = Slider(0, dif.MAX_SCALE, value=3, step=0.5, label=L("dif_scale_label"),
                                   info=L("dif_scale_info"), elem_id="dif-scale")
                 sampler = gr.Radio([(L("dif_sampler_ddim"), "ddim"), (L("dif_sampler_ddpm"), "ddpm")], value="ddim",
                                    label=L("dif_sampler_label"), info=L("dif_sampler_info"), elem_id="dif-sampler")
-                steps = gr.Slider(1, T, value=50, step=1, label=L("dif_steps_label"), elem_id="dif-steps")
-                eta = gr.Slider(0, 1, value=0, step=0.05, label=L("dif_eta_label"), info=L("dif_eta_info"),
+                steps = Slider(1, T, value=50, step=1, label=L("dif_steps_label"), elem_id="dif-steps")
+                eta = Slider(0, 1, value=0, step=0.05, label=L("dif_eta_label"), info=L("dif_eta_info"),
                                 elem_id="dif-eta")
-                seed = gr.Number(0, precision=0, label=L("seed_label"), elem_id="dif-seed")
+                seed = Number(0, precision=0, label=L("seed_label"), elem_id="dif-seed")
                 play = gr.Button(L("dif_play"), variant="primary", elem_id="dif-play")
                 with gr.Row():
                     pause = gr.Button(L("dif_pause"), variant="stop", elem_id="dif-pause", min_width=100)
@@ -121,10 +122,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                 height=250, buttons=["download"])
                 with gr.Row(equal_height=True):
                     back = gr.Button("◀", size="sm", elem_id="dif-back-frame", min_width=40, scale=0)
-                    frame = gr.Slider(0, 1, value=0, step=1, label=L("dif_frame_label"), info=L("dif_frame_info"),
+                    frame = Slider(0, 1, value=0, step=1, label=L("dif_frame_label"), info=L("dif_frame_info"),
                                       elem_id="dif-frame", scale=3)
                     fwd = gr.Button("▶", size="sm", elem_id="dif-forward-frame", min_width=40, scale=0)
-                    pick = gr.Slider(1, N_SAMPLES, value=1, step=1, label=L("dif_pick_label"), elem_id="dif-pick",
+                    pick = Slider(1, N_SAMPLES, value=1, step=1, label=L("dif_pick_label"), elem_id="dif-pick",
                                      scale=2)
                 with gr.Row(equal_height=False):
                     grid_xt = gr.Image(label=L("dif_grid_xt_label"), interactive=False, elem_id="dif-grid-xt",
