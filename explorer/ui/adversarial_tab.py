@@ -20,7 +20,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
-from explorer.ui.components import Number, Slider
+from explorer.ui.components import ImagePath, Number, Slider
 
 NETS = ("fashion", "fashion_adv", "session", "imagenet")
 SWEEP_NETS = ("fashion", "fashion_adv", "session")
@@ -65,8 +65,9 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
                                         height=260, format="png")
                     img_delta = gr.Image(label=L("adv_perturbation"), interactive=False, elem_id="adv-delta",
                                          height=260, format="png")
-                    img_adv = gr.Image(label=L("adv_adversarial"), interactive=False, elem_id="adv-image",
-                                       height=260, format="png", buttons=["download"])
+                    # an input of /send_image too: its file is read by explorer.images, not decoded by Gradio
+                    img_adv = ImagePath(label=L("adv_adversarial"), interactive=False, elem_id="adv-image",
+                                        height=260, format="png", buttons=["download"])
                 delta_note = gr.Markdown(elem_id="adv-delta-note")
                 preds = gr.Plot(label=L("adv_predictions"), elem_id="adv-predictions")
                 with gr.Accordion(L("json_label"), open=False):

@@ -9,10 +9,9 @@ from __future__ import annotations
 import uuid
 
 import gradio as gr
-import numpy as np
 from PIL import Image
 
-from explorer import filters_view as fv
+from explorer import filters_view as fv, images
 from explorer.i18n import t
 from explorer.session import SessionStore
 from explorer.ui.common import L, friendly, lang_of, session_key, user_error
@@ -80,7 +79,7 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
         if from_tab == "adversarial" and which == "adversarial":
             if adv_v is None:
                 raise user_error(lang_v, "err_send_no_adversarial")
-            img = Image.fromarray(np.asarray(adv_v, dtype=np.uint8)).convert("RGB")
+            img = images.load(adv_v)  # a path (explorer.ui.components.ImagePath): checked before decoding
             out[target] = ("upload", gr.skip(), gr.skip(), _save(img, store, request))
         elif src == "dataset":
             fv.load_input(src, smp, idx, up, sk)  # the same checks as the tab's own (index in range)

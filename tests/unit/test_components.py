@@ -1,5 +1,5 @@
 """explorer/ui/components.py: the input components that leave checking an API caller's values to the
-handlers (and decoding a drawing to explorer.images), and importing the app writes no file."""
+handlers (and decoding a drawing or an image to explorer.images), and importing the app writes no file."""
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +8,7 @@ import gradio as gr
 import pytest
 from gradio.data_classes import FileData
 
-from explorer.ui.components import Number, Sketchpad, Slider
+from explorer.ui.components import ImagePath, Number, Sketchpad, Slider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,7 @@ def test_the_page_draws_them_as_gradios_own():
     assert Slider(render=False).get_block_name() == gr.Slider(render=False).get_block_name() == "slider"
     assert Number(render=False).get_block_name() == "number"
     assert Sketchpad(render=False).get_block_name() == gr.Sketchpad(render=False).get_block_name()
+    assert ImagePath(render=False).get_block_name() == "image"
 
 
 def test_a_drawing_is_handed_over_undecoded(tmp_path):
@@ -45,6 +46,8 @@ def test_a_drawing_is_handed_over_undecoded(tmp_path):
     payload = sk.data_model(background=None, layers=[FileData(path=str(bogus))], composite=FileData(path=str(bogus)))
     assert sk.preprocess(payload) == {"background": None, "layers": [str(bogus)], "composite": str(bogus)}
     assert sk.preprocess(None) is None
+    im = ImagePath(render=False)
+    assert im.preprocess(im.data_model(path=str(bogus))) == str(bogus) and im.preprocess(None) is None
 
 
 def test_the_committed_stub_is_the_one_gradio_writes(tmp_path):
