@@ -39,6 +39,7 @@ SET_PRESENTER_JS = """
 (on) => { document.body.classList.toggle("dle-presenter", !!on); return on; }
 """
 
+
 # Keyboard shortcuts. Ignored while typing in a field. Each clicks a button of the visible tab
 # (elements hidden with the other tabs have no offsetParent), so the same key means "the next
 # step" wherever it has a meaning.
@@ -79,7 +80,8 @@ RESTORE_TAB_JS = """
 """
 
 def relabel_tabs_js() -> str:
-    """Page-start JS: keep every tab button's label (tabs and the Filters tab's sub-tabs, keys
+    """Page-start JS: mark the JSON summaries as advanced (hidden in presenter mode) and keep every
+    tab button's label (tabs and the Filters tab's sub-tabs, keys
     ``tab_*`` and ``sub_*``) in the page's language. Gradio's ``changeLocale`` relabels only the
     buttons on screen at the switch (seen on 6.31): the others, and sub-tabs drawn later when
     their tab opens, keep the old language. A button is recognised by its text in either language;
@@ -90,8 +92,15 @@ def relabel_tabs_js() -> str:
 
     keys = sorted(k for k in TEXT["en"] if k.startswith(("tab_", "sub_")))
     pairs = [[TEXT["es"][k], TEXT["en"][k]] for k in keys]
+    advanced = sorted({TEXT[lang]["json_label"] for lang in LANGS})
     return ("() => { const P = " + json.dumps(pairs, ensure_ascii=False) + ";"
-            " const relabel = () => { const lang = document.documentElement.getAttribute('data-dle-lang');"
+            " const A = " + json.dumps(advanced, ensure_ascii=False) + ";"
+            " const relabel = () => {"
+            # the JSON summaries are advanced: presenter mode hides them (found by their label)
+            " for (const w of document.querySelectorAll('.label-wrap')) { const txt = w.textContent.trim();"
+            " if (A.some((a) => txt.startsWith(a))) { const blk = w.closest('.block');"
+            " if (blk) blk.classList.add('dle-advanced'); } }"
+            " const lang = document.documentElement.getAttribute('data-dle-lang');"
             " const to = lang === 'es' ? 0 : lang === 'en' ? 1 : -1; if (to < 0) return;"
             " for (const b of document.querySelectorAll('[role=tab]')) {"
             " const txt = b.textContent.trim(); const p = P.find((q) => q[0] === txt || q[1] === txt);"
