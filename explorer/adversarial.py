@@ -340,8 +340,10 @@ def epsilon_sweep(model: Callable, x: torch.Tensor, y: torch.Tensor, eps_list: S
             if stop is not None and stop.is_set():
                 return rows
             xb, yb = x[a:b], y[a:b]
-            if eps > 0:
-                xb = attack(model, xb, yb, eps, method, steps=pgd_steps, seed=seed + a)
+            if eps > 0:  # PGD checks ``stop`` between its steps: a batch is never waited for
+                xb = attack(model, xb, yb, eps, method, steps=pgd_steps, seed=seed + a, stop=stop)
+                if stop is not None and stop.is_set():  # half-attacked: not a measurement
+                    return rows
             with torch.inference_mode():
                 correct += int((model(xb).argmax(1) == yb).sum())
             done += 1

@@ -297,15 +297,19 @@ def place(X: np.ndarray, coords: np.ndarray, q: np.ndarray, k: int = 10) -> Plac
     return Placement(xy=xy, neighbors=idx.astype(np.int64), similarities=val.astype(np.float32))
 
 
-def knn_graph(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+def knn_graph(X: np.ndarray, k: int, block: int = 1024,
+              check: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact k-nearest-neighbour graph by cosine distance ``1 - cos``, each point first in its own
-    row (umap-learn's convention). Returns (indices (N, k) int32, distances (N, k) float32)."""
+    row (umap-learn's convention). Returns (indices (N, k) int32, distances (N, k) float32).
+    ``check`` is called before each block of rows (it may raise to stop)."""
     U = normalize(X)
     n = len(U)
     k = min(k, n)
     idx = np.empty((n, k), np.int32)
     dist = np.empty((n, k), np.float32)
     for a in range(0, n, block):
+        if check is not None:
+            check()
         S = U[a:a + block] @ U.T  # (b, N)
         rows = np.arange(a, min(a + block, n))
         S[rows - a, rows] = np.inf  # self first, even among duplicates
@@ -390,8 +394,9 @@ def project(X: np.ndarray, method: str, dims: int = 2, n_neighbors: int = 15, mi
         progress: called as ``progress(fraction, phase)`` with phases ``start``, ``neighbors``,
             ``layout``, ``done``. UMAP's layout and t-SNE run as one uninterruptible native call,
             so progress is coarse.
-        stop: checked between phases; when set, raises ``EmbeddingError("stopped")``. A started
-            UMAP layout (about 2/3 of the time) or t-SNE cannot be interrupted.
+        stop: when set, raises ``EmbeddingError("stopped")``. UMAP checks it between blocks of
+            the k-NN graph, between the iterations of its spectral initialisation and between
+            layout epochs (each a few to tens of milliseconds); t-SNE cannot be interrupted.
         init: UMAP only, (N, dims) starting coordinates (e.g. the previous frame of an animation).
         n_epochs: UMAP only; default 200.
     """
@@ -434,7 +439,7 @@ def pca(X: np.ndarray, dims: int = 2) -> np.ndarray:
 def _umap(X, dims, n_neighbors, min_dist, seed, report, check_stop, init, n_epochs) -> np.ndarray:
     ensure_numba_cache()
     report(0.02, "neighbors")
-    idx, dist = knn_graph(X, n_neighbors)
+    idx, dist = knn_graph(X, n_neighbors, check=check_stop)
     check_stop()
     report(0.3, "layout")
     import umap  # ~20 s the first time in a process (numba); warm_up_umap() pays it at launch
@@ -450,8 +455,74 @@ def _umap(X, dims, n_neighbors, min_dist, seed, report, check_stop, init, n_epoc
         reducer = umap.UMAP(n_components=dims, n_neighbors=n_neighbors, min_dist=min_dist,
                             metric="cosine", random_state=seed, precomputed_knn=(idx, dist, None),
                             n_epochs=n_epochs or UMAP_DEFAULTS["n_epochs"],
-                            init="spectral" if init is None else init)
-        return reducer.fit_transform(X)
+                            init="spectral" if init is None else init,
+                            # the epoch loop's progress bar, drawn into a file that checks `stop`
+                            tqdm_kwds=dict(disable=False, file=_StopFile(check_stop), mininterval=0,
+                                           miniters=1, delay=0))
+        with _stoppable_eigsh(check_stop):
+            return reducer.fit_transform(X)
+
+
+class _StopFile:
+    """Where umap-learn's layout progress bar (tqdm, refreshed after every epoch) writes: the text
+    is dropped and ``check`` runs, so a stop raises between two epochs (10-30 ms each for 10,000
+    points) instead of after all of them. It raises once; tqdm's closing write then goes through."""
+
+    def __init__(self, check: Callable[[], None]):
+        self.check, self.raised = check, False
+
+    def write(self, _text: str) -> None:
+        if not self.raised:
+            try:
+                self.check()
+            except BaseException:
+                self.raised = True
+                raise
+
+    def flush(self) -> None:
+        pass
+
+
+_eigsh_local = threading.local()
+_eigsh_lock = threading.Lock()
+
+
+class _stoppable_eigsh:
+    """``with _stoppable_eigsh(check):`` — in this thread only, ``scipy.sparse.linalg.eigsh`` (which
+    umap-learn's spectral initialisation calls: hundreds of ARPACK iterations, seconds for 10,000
+    points, no callback) runs ``check`` before each matrix-vector product. The product is the same
+    sparse one, so the result is unchanged; other threads and other callers are not affected."""
+
+    def __init__(self, check: Callable[[], None]):
+        self.check = check
+
+    def __enter__(self) -> None:
+        import scipy.sparse.linalg as sla
+
+        with _eigsh_lock:  # install the dispatcher once per process
+            if not getattr(sla.eigsh, "_dle_stoppable", False):
+                original = sla.eigsh
+
+                def eigsh(A, *args, **kwargs):
+                    check = getattr(_eigsh_local, "check", None)
+                    if check is not None:
+                        op = sla.aslinearoperator(A)
+
+                        def matvec(v):
+                            check()
+                            return op.matvec(v)
+
+                        A = sla.LinearOperator(op.shape, matvec=matvec, dtype=op.dtype)
+                    return original(A, *args, **kwargs)
+
+                eigsh._dle_stoppable = True
+                eigsh.__wrapped__ = original
+                sla.eigsh = eigsh
+        self.previous = getattr(_eigsh_local, "check", None)
+        _eigsh_local.check = self.check
+
+    def __exit__(self, *exc) -> None:
+        _eigsh_local.check = self.previous
 
 
 def _tsne(X, dims, seed, report) -> np.ndarray:

@@ -5,7 +5,7 @@ the map organising itself during training; and "Mi archivo": the user's own phot
 The work is in ``explorer.embeddings`` and ``explorer.archive``; pictures in
 ``explorer.embeddings_view``.
 
-API (gradio_client): ``/embedding_map``, ``/neighbors``, ``/embedding_progress``, ``/archive``,
+API (gradio_client): ``/embedding_map``, ``/stop_map``, ``/neighbors``, ``/embedding_progress``, ``/archive``,
 ``/archive_similar``, ``/archive_text``.
 """
 from __future__ import annotations
@@ -166,7 +166,9 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                     min_dist = Slider(0.0, 1.0, value=DEFAULT["min_dist"], step=0.01, label=L("emb_min_dist"),
                                          info=L("emb_min_dist_info"))
                 errors = gr.Checkbox(False, label=L("emb_errors_label"), elem_id="emb-errors")
-                draw = gr.Button(L("emb_draw"), variant="primary", elem_id="emb-draw")
+                with gr.Row():
+                    draw = gr.Button(L("emb_draw"), variant="primary", elem_id="emb-draw")
+                    map_stop = gr.Button(L("stop_button"), variant="stop", elem_id="emb-stop")
                 gr.Markdown(L("emb_pick_heading"))
                 with gr.Row():
                     # no minimum/maximum: out-of-range numbers get our translated message
@@ -456,6 +458,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             msg += " " + t(lang, "emb_prog_computed", secs=num(lang, secs, 1))
         return msg, fig, ev.agreement_figure(fr.steps, fr.agreement, fr.accuracy, lang)
 
+    def stop_map(request: gr.Request) -> None:
+        """Stop this session's map being computed (UMAP; t-SNE cannot be stopped)."""
+        store.get(session_key(request)).cancel("embedding")
+
     def stop_progress(run_v, request: gr.Request) -> None:
         """Choosing the shipped run stops this session's animation being computed at once (its
         request would otherwise finish before the shipped one is drawn)."""
@@ -580,6 +586,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     queue = dict(concurrency_limit=MAP_CONCURRENCY, concurrency_id="embedding_map")
     draw.click(embedding_map, map_in, map_out, api_name="embedding_map", show_progress="full",
                show_progress_on=[map_plot], **queue)
+    map_stop.click(stop_map, None, None, api_name="stop_map", queue=False)
     go.click(neighbors, nb_in, nb_out, api_name="neighbors", show_progress="minimal", show_progress_on=[nb_status])
     hidden = dict(api_visibility="undocumented", show_progress="hidden")
     prog_in, prog_out = [prog_run, lang], [prog_status, prog_plot, prog_agree]

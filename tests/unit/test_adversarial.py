@@ -211,6 +211,25 @@ def test_sweep_stops_with_the_eps_values_done(cnn, batch):
     assert [r["eps"] for r in rows] == [0]
 
 
+def test_sweep_stops_inside_a_pgd_batch(cnn, batch):
+    """A stop during one batch's PGD steps ends the sweep at the next step, not when the batch is
+    done (PGD-40 of 250 images kept a core busy for seconds after /stop_attack); the half-attacked
+    batch is not counted as a result."""
+    x, y = batch[0][:20], batch[1][:20]
+    stop = threading.Event()
+    calls = []
+
+    def model(inp):
+        calls.append(len(inp))
+        if len(calls) == 3:  # call 1: the clean pass at ε = 0; calls 2, 3: PGD steps at ε = 0.05
+            stop.set()
+        return cnn(inp)
+
+    rows = adv.epsilon_sweep(model, x, y, [0, 0.05], "pgd", pgd_steps=40, batch=20, stop=stop)
+    assert [r["eps"] for r in rows] == [0]
+    assert len(calls) == 3
+
+
 # ------------------------------------------------------------------------------ no side effects
 
 def test_attacks_leave_a_shared_module_untouched(cnn, batch):

@@ -3,6 +3,7 @@ map's trustworthiness and the CNN space's 5-NN label agreement (as recorded and 
 input validation, and the training-progress frames."""
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -199,6 +200,41 @@ def test_umap_stops_between_neighbours_and_layout():
     with pytest.raises(emb.EmbeddingError) as err:
         emb.project(np.random.default_rng(0).normal(size=(100, 8)), "umap", progress=progress, stop=stop)
     assert err.value.kind == "stopped" and phases == ["start", "neighbors"]
+
+
+class _StopAfter:
+    """A stop event that reads as set from its ``limit``-th check on, counting the checks."""
+
+    def __init__(self, limit: int):
+        self.n, self.limit = 0, limit
+
+    def is_set(self) -> bool:
+        self.n += 1
+        return self.n > self.limit
+
+
+def test_umap_stops_inside_its_layout_and_is_unchanged_by_the_checks():
+    """UMAP checks ``stop`` between k-NN blocks, ARPACK iterations of the spectral initialisation
+    and layout epochs: a stop is seen at the next check whatever the phase (a cancelled map used
+    to keep a core busy for seconds). The checks do not change the map (same as umap-learn's)."""
+    import umap
+
+    X = np.random.default_rng(0).normal(size=(600, 16)).astype(np.float32)
+    count = _StopAfter(10**9)
+    Y = emb.project(X, "umap", 2, 10, 0.1, seed=0, stop=count)
+    idx, dist = emb.knn_graph(X, 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = umap.UMAP(n_components=2, n_neighbors=10, min_dist=0.1, metric="cosine", random_state=0,
+                        precomputed_knn=(idx, dist, None), n_epochs=200).fit_transform(X)
+    assert np.array_equal(Y, ref.astype(np.float32))
+    total = count.n  # 1 + 1 k-NN block + 1 + ARPACK iterations + 200 epochs (+ the last check)
+    assert total > 200 + 10
+    for limit in (5, total // 3, total - 20):  # ARPACK at first, epochs at the end
+        stop = _StopAfter(limit)
+        with pytest.raises(emb.EmbeddingError) as err:
+            emb.project(X, "umap", 2, 10, 0.1, seed=0, stop=stop)
+        assert err.value.kind == "stopped" and stop.n == limit + 1
 
 
 def test_knn_graph_is_exact_and_self_first():
