@@ -48,7 +48,7 @@ def _default_token(v: attention.View, text: str | None = None) -> int:
     return 1 if len(v.labels) > 2 else 0
 
 
-def build(store: SessionStore, lang: gr.Radio) -> None:
+def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_attention"), id="attention", elem_id="tab-attention") as tab:
         shown = gr.State(False)
         gr.Markdown(L("att_intro"))
@@ -318,3 +318,4 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     for ev in draw_events(tab, shown, lang):
         ev.success(text_views, text_in, text_out, **hidden).success(similarity, sim_in, sim_out, **hidden).success(
             image_views, img_in, img_out, **hidden)
+    return vinp  # for the send-to bar (explorer.ui.send)

@@ -55,7 +55,7 @@ def _default_layer(net: filters.Net) -> str:
     return stages[0].name
 
 
-def build(store: SessionStore, lang: gr.Radio) -> None:
+def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_filters"), id="filters", elem_id="tab-filters") as tab:
         shown = gr.State(False)  # drawn once the tab has been opened
         gr.Markdown(L("filters_intro"))
@@ -436,6 +436,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         ev = ev.success(layers, layers_in, layers_out, **hidden)
         network_views(ev).success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
         playground_view(ev)
+    return inp  # for the send-to bar (explorer.ui.send)
 
 
 def _jsonable(d: dict) -> dict:

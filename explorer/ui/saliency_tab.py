@@ -36,7 +36,7 @@ def _methods(value, lang: str, allowed=saliency.METHODS) -> list[str]:
     return [m for m in allowed if m in value]  # a fixed order
 
 
-def build(store: SessionStore, lang: gr.Radio) -> None:
+def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_saliency"), id="saliency", elem_id="tab-saliency") as tab:
         shown = gr.State(False)
         gr.Markdown(L("sal_intro"))
@@ -218,3 +218,4 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     inputs.wire(inp).success(explain, explain_in, explain_out, **hidden, **queue)
     for ev in draw_events(tab, shown, lang):
         ev.success(options, opts_in, opts_out, **hidden).success(explain, explain_in, explain_out, **hidden, **queue)
+    return inp  # for the send-to bar (explorer.ui.send)
