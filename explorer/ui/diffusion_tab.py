@@ -332,18 +332,18 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     def apply_preset(name, lang):
         """A teaching scenario's settings (class, guidance, seed, sampler, steps, η) and its lesson."""
         lang = lang_of(lang)
-        if name not in denoiser.PRESETS:
+        if not isinstance(name, str) or name not in denoiser.PRESETS:
             raise user_error(lang, "err_dif_preset", value=str(name)[:40], choices=", ".join(denoiser.PRESETS))
         p = denoiser.PRESETS[name]
         return (p["cls"], p["scale"], p["seed"], p["sampler"], p["steps"], p["eta"],
                 t(lang, f"dif_preset_{name}_lesson"))
 
     def lesson_text(name, lang):
-        return t(lang_of(lang), f"dif_preset_{name}_lesson") if name in denoiser.PRESETS else ""
+        return t(lang_of(lang), f"dif_preset_{name}_lesson") if isinstance(name, str) and name in denoiser.PRESETS else ""
 
     def following_preset(name):
         names = list(denoiser.PRESETS)
-        return names[(names.index(name) + 1) % len(names)] if name in names else names[0]
+        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
 
     def next_frame(frame_v, request: gr.Request):
         run = store.get(session_key(request)).diffusion

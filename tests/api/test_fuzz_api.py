@@ -136,9 +136,7 @@ SPECS: dict[str, Spec] = {
 SHAPE_CHECKED = {"File", "ImageEditor", "Sketchpad", "Dataframe", "Image", "ImagePath"}
 # Known faults in explorer/ui/diffusion_tab.py, left to its owner: (endpoint, parameter) → what a
 # hostile value there gets instead of a clear message. Remove an entry once fixed.
-PENDING: dict[tuple[str, str], str] = {
-    ("/diffusion_preset", "name"): "a list of valid choices: TypeError (apply_preset: name not in denoiser.PRESETS)",
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 GENERIC = "has not enabled verbose error reporting"
 # What must never reach a user: a stack trace, a source line, an exception's class name.
