@@ -477,10 +477,32 @@ class _StopFile:
                 self.check()
             except BaseException:
                 self.raised = True
+                _release_tqdm_lock_held_by_refresh()
                 raise
 
     def flush(self) -> None:
         pass
+
+
+def _release_tqdm_lock_held_by_refresh() -> None:
+    """Before raising out of a tqdm write: tqdm's ``refresh`` takes its class-wide write lock with a
+    bare ``acquire()`` and releases it after ``display()`` returns, with no ``finally``, so an
+    exception from the file would leave the lock held and every later tqdm bar in the process (the
+    next UMAP, anyone's) would wait on it forever. When the write comes from ``refresh``, release
+    the lock here; writes from tqdm's ``with lock:`` blocks (``close``) release it themselves."""
+    import sys
+
+    frame = sys._getframe(2)  # write <- this function's caller's caller
+    for _ in range(8):
+        if frame is None:
+            return
+        code = frame.f_code
+        if code.co_name == "refresh" and "tqdm" in code.co_filename:
+            bar = frame.f_locals.get("self")
+            if bar is not None and not frame.f_locals.get("nolock", False):
+                bar._lock.release()
+            return
+        frame = frame.f_back
 
 
 _eigsh_local = threading.local()

@@ -350,3 +350,30 @@ def test_place_refuses_mismatched_shapes():
         emb.place(X, np.zeros((5, 2)), np.ones(3))
     with pytest.raises(emb.EmbeddingError):
         emb.place(X, np.zeros((5, 2)), np.full(4, np.nan))
+
+
+def test_a_stopped_umap_leaves_no_lock_behind():
+    """Stopping UMAP raises out of tqdm's progress-bar write; tqdm's refresh holds its class-wide
+    lock there with no ``finally``, so before the fix the next UMAP in the process (anyone's) waited
+    forever on it."""
+    import sys
+    import threading
+
+    X = np.random.default_rng(0).standard_normal((300, 8)).astype(np.float32)
+    writes = {"n": 0}
+
+    def check():
+        if sys._getframe(1).f_code.co_name == "write":  # stop in the layout's epoch loop
+            writes["n"] += 1
+            if writes["n"] > 3:
+                raise emb.EmbeddingError("stopped")
+
+    with pytest.raises(emb.EmbeddingError):
+        emb._umap(X, 2, 15, 0.1, 0, lambda *a: None, check, None, 100)
+    assert writes["n"] == 4
+    done = []
+    th = threading.Thread(target=lambda: done.append(emb._umap(X, 2, 15, 0.1, 0, lambda *a: None, lambda: None,
+                                                                None, 20)), daemon=True)
+    th.start()
+    th.join(60)
+    assert done and done[0].shape == (300, 2), "the next UMAP waited on tqdm's lock"
