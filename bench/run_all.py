@@ -18,10 +18,10 @@ from bench.common import BENCH_DIR, ROOT, load_results
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
            "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention",
            "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive",
-           "diffusion": "bench.bench_diffusion", "train": "bench.bench_train"}
+           "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load"}
 README = BENCH_DIR / "README.md"
 SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "embeddings",
-            "archive", "diffusion")  # table order
+            "archive", "diffusion", "load")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
@@ -29,7 +29,8 @@ SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (be
                   "attention": "Attention tab (bench_attention.py)",
                   "embeddings": "Embeddings tab (bench_embeddings.py)",
                   "archive": "Embeddings tab, Mi archivo (bench_archive.py)",
-                  "diffusion": "Diffusion tab (bench_diffusion.py)"}
+                  "diffusion": "Diffusion tab (bench_diffusion.py)",
+                  "load": "A class on one server: 30 users and 2 trainings (bench_load.py)"}
 
 METHOD = """\
 ## What is measured
@@ -95,6 +96,16 @@ METHOD = """\
   to the first update, the number of updates and the server's own sampling time; `/noise` (a
   dataset image at t = 500) and `/denoise_step`. The two sampling targets are checked end to end,
   the step target in-process.
+- **bench_load.py** — a class on one server: `python app.py` in its own process with its deployed
+  queue settings; 30 users, each a thread with its own gradio_client session, cycle through
+  `/classify` (the shipped CNN and EfficientNet-Lite0), `/saliency` (Grad-CAM), `/attention_text`
+  (a sentence of their own) and `/neighbors`, waiting 1-4 s between calls, while 2 more run `/train`
+  ("quick" preset, 10,000 images, one epoch) again and again; rounds of 60 s with new users each
+  round (`--quick`: 2 rounds of 20 s), after an unmeasured warm-up round; the users run five to a
+  process, on the same two cores as the server, and the server's heartbeat is 2 s so the users of
+  a round have left before the next. Latency from submit to
+  result per call; the server's resident memory and CPU and Gradio's queue length every 0.5 s.
+  Memory is bounded when the end of the last round is within 10 % of the end of the warm-up round.
 
 The machine is shared: each script waits (up to `BENCH_QUIET_WAIT` s, default 60) for other
 processes to go quiet, and a repetition during which they used ≥ 20 % of the CPU is discarded and
@@ -244,7 +255,7 @@ def render(results: dict[str, Any]) -> str:
                                runs1=ort.get("1", {}).get("runs", 200),
                                runs256=ort.get("256", {}).get("runs", 20)))
     lines += ["## Rerun", "", "```sh",
-              "make bench                                       # everything, ~6 minutes",
+              "make bench                                       # everything, ~10 minutes",
               ".venv/bin/python -m bench.bench_train            # one part (also bench_startup, bench_ort, bench_filters)",
               ".venv/bin/python -m bench.run_all --render-only  # rewrite this file from results.json",
               "```", ""]

@@ -8,6 +8,7 @@ yet are folded into the newest one with ``merge``, so nothing that matters is lo
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
 from collections import deque
@@ -34,9 +35,23 @@ def stop_all(timeout: float = 5.0) -> None:
         thread.join(max(0.0, deadline - time.monotonic()))
 
 
+def lower_priority(nice: int) -> None:
+    """Give the calling thread Linux nice value ``nice`` (if higher than its own): the scheduler
+    then hands the CPU to every ordinary thread first, and this one gets what is left. The nice
+    value is per thread, and the OpenMP threads torch starts from this thread afterwards inherit it.
+    Lowering one's own priority needs no privilege; elsewhere than Linux nothing happens."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(nice, os.getpriority(os.PRIO_PROCESS, tid)))
+    except OSError:
+        pass
+
+
 def newest_first(make_iter: Callable[[], Iterator[T]], *,
                  merge: Callable[[T, T], T] = lambda old, new: new,
-                 on_close: Callable[[], None] | None = None) -> Iterator[T]:
+                 on_close: Callable[[], None] | None = None, nice: int = 0) -> Iterator[T]:
     """Iterate ``make_iter()`` in a daemon thread; yield its items as fast as the consumer takes them.
 
     Args:
@@ -46,12 +61,15 @@ def newest_first(make_iter: Callable[[], Iterator[T]], *,
             consumer took ``pending`` (default: keep ``new``).
         on_close: called when the consumer stops iterating (finished, closed or cancelled), e.g. to
             ask the producer to stop.
+        nice: the producer thread's nice value (:func:`lower_priority`): a training yields the
+            CPU to the class's interactive requests and uses whatever they leave.
     """
     cond = threading.Condition()
     pending: deque[T] = deque(maxlen=1)
     state: dict = {"done": False, "error": None}
 
     def worker() -> None:
+        lower_priority(nice)
         try:
             for item in make_iter():
                 with cond:

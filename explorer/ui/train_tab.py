@@ -23,6 +23,8 @@ from models.cnn import ACTIVATIONS, KERNEL_SIZES
 
 # Two trainings at once share the 2 cores of a Spaces CPU; more would only queue inside torch.
 TRAIN_CONCURRENCY = int(os.environ.get("DLE_TRAIN_CONCURRENCY", "2"))
+# Trainings run at this nice value: they take the CPU the class's clicks leave (bench_load.py).
+TRAIN_NICE = int(os.environ.get("DLE_TRAIN_NICE", "10"))
 
 P = training.PARAMS
 PARAM_ORDER = ("dataset", "train_size", "augment", "blocks", "filters", "kernel_size", "activation",
@@ -166,7 +168,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         stop = threading.Event()  # this run's own: a closed stream never stops a newer run
         # Training runs in its own thread and never waits while a frame is encoded and sent.
         frames = newest_first(lambda: train_view.run(sess, raw, lang, stop=stop),
-                              merge=train_view.merge_frames, on_close=stop.set)
+                              merge=train_view.merge_frames, on_close=stop.set, nice=TRAIN_NICE)
         for frame in frames:
             yield _frame_outputs(frame)
 

@@ -70,3 +70,20 @@ def test_running_producers_are_stopped_at_exit():
     assert streaming._live
     streaming.stop_all(timeout=2.0)
     assert stop.is_set() and not streaming._live
+
+
+def test_producer_runs_at_the_nice_value_given():
+    """A training's thread yields the CPU to interactive requests (Linux nice is per thread); the
+    consumer's own priority is left alone."""
+    import os
+
+    if not hasattr(os, "getpriority"):
+        pytest.skip("no thread priorities here")
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def produce():
+        yield os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert list(newest_first(produce, nice=mine + 5)) == [mine + 5]
+    assert list(newest_first(produce)) == [mine]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine

@@ -1,0 +1,358 @@
+"""A class on one 2-core server: 30 users clicking through classify / saliency / attention /
+neighbour calls while 2 more train (issue 8, "Load and isolation").
+
+``python app.py`` runs in its own process with its deployed queue settings (app.py, the tabs'
+``DLE_*_CONCURRENCY``). Each user is a thread with its own ``gradio_client.Client`` (its own
+session, ``download_files=False``: a browser would fetch the images from another machine). An
+inference user cycles through /classify (the shipped Fashion-MNIST CNN and EfficientNet-Lite0),
+/saliency (Grad-CAM), /attention_text (a sentence of its own) and /neighbors, waiting 1-4 s
+(uniformly) between calls as a student reading the result would (five users to a process, each
+process its own interpreter); a trainer runs /train with the
+"quick" preset on 10,000 images for one epoch, again and again. The run is repeated in rounds,
+with new users (new sessions) each round, and the old ones closed (so their sessions end).
+
+Measured: every call's latency (submit to result) by endpoint, errors, the server's resident
+memory and CPU every 0.5 s, Gradio's queue length (``/gradio_api/queue/status``) every 0.5 s,
+and the trainings done. A first round (a third as long, at least 10 s) is not measured: it loads
+every model and runs every path once, and the server's memory after it is the baseline that
+"memory bounded" compares the end of the last round with. The machine is shared: a round during which other processes used ≥ 20 %
+of it is discarded and run again (its errors still count). Targets: no errors, inference p95 ≤ 2 s, and memory bounded: the server's
+memory at the end of the last round within 10 % of its memory at the end of the first.
+
+    .venv/bin/python -m bench.bench_load [--quick] [--users 30] [--trainers 2] [--rounds 3] [--seconds 60]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import logging
+import random
+import statistics
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import numpy as np
+import psutil
+
+from bench.common import LoadMonitor, check, measurement, report, target, wait_for_quiet
+
+P95_S = 2.0
+RSS_GROWTH = 0.10
+THINK_S = (1.0, 4.0)
+USERS_PER_PROCESS = 5
+HEARTBEAT_S = 2.0
+AFTER_ROUND_S = 2 * HEARTBEAT_S + 3.0  # the last sessions' unloads, then the app's memory release (2 s)
+TRAIN = dict(dataset="fashion", train_size=10000, augment=[], blocks=2, filters=8, kernel_size=3,
+             activation="relu", batch_norm=True, dropout=0.0, dense=32, optimizer="adam", lr=0.004,
+             batch_size=128, epochs=1, weight_decay=0.0, l1=0.0, schedule="onecycle", seed=0)
+SENTENCES = [
+    "The animal didn't cross the street because it was too tired.",
+    "The trophy doesn't fit into the suitcase because it is too small.",
+    "La niña le dio el libro a su abuela porque ella quería leerlo.",
+    "The archive keeps the letters that the emigrants wrote to their families.",
+    "When the teacher asked the students, they answered at once.",
+    "El museo guarda las fotografías que el fotógrafo tomó en el puerto.",
+]
+
+
+def calls(user: int) -> list[tuple[str, tuple]]:
+    """The user's cycle of calls (each user its own images and sentence)."""
+    idx = (user * 37) % 10000
+    sentence = SENTENCES[user % len(SENTENCES)].replace(".", f" {user}.")  # a sentence of its own
+    word = 1 + user % 5
+    return [
+        ("/classify fashion", ("dataset", "cat", idx, None, None, "fashion", "en")),
+        ("/neighbors", ("cnn", idx, 8, "en")),
+        ("/attention_text", (sentence, "words", 4, "mean", word, "en")),
+        ("/classify imagenet", ("sample", ("cat", "coffee", "astronaut", "rocket")[user % 4], 0, None, None,
+                                "imagenet", "en")),
+        ("/saliency gradcam", ("dataset", "cat", idx, None, None, "fashion", -1, ["gradcam"], 16, 0.15, "black",
+                               32, None, 4, 2, "en")),
+    ]
+
+
+class Monitor(threading.Thread):
+    """The server's resident memory and CPU, and Gradio's queue length, every 0.5 s."""
+
+    def __init__(self, pid: int, url: str):
+        super().__init__(daemon=True)
+        self.proc, self.url = psutil.Process(pid), url
+        self.me = psutil.Process()  # the load generator: its clients' CPU is not the server's
+        self.samples: list[dict[str, float]] = []
+        self.halt = threading.Event()
+        self.t0 = time.monotonic()
+
+    def run(self) -> None:
+        last_cpu, last_t, last_me = self._cpu(), time.monotonic(), self._clients_cpu()
+        psutil.cpu_percent()
+        while not self.halt.wait(0.5):
+            now, cpu, me = time.monotonic(), self._cpu(), self._clients_cpu()
+            try:
+                with urllib.request.urlopen(self.url + "gradio_api/queue/status", timeout=2) as r:
+                    queue = json.load(r).get("queue_size")
+            except OSError:
+                queue = None
+            self.samples.append({"t": now - self.t0, "rss_mb": self.rss() / 2**20,
+                                 "cpu_percent": 100 * (cpu - last_cpu) / (now - last_t),
+                                 "clients_cpu_percent": 100 * (me - last_me) / (now - last_t),
+                                 "machine_cpu_percent": psutil.cpu_percent() * (psutil.cpu_count() or 1),
+                                 "queue": queue})
+            last_cpu, last_t, last_me = cpu, now, me
+
+    def _cpu(self, proc: psutil.Process | None = None) -> float:
+        t = (proc or self.proc).cpu_times()
+        return t.user + t.system
+
+    def _clients_cpu(self) -> float:
+        """This process and its client processes (not the server)."""
+        total = self._cpu(self.me)
+        for p in self.me.children():
+            if p.pid != self.proc.pid:
+                try:
+                    total += self._cpu(p)
+                except psutil.NoSuchProcess:
+                    pass
+        return total
+
+    def rss(self) -> int:
+        return self.proc.memory_info().rss
+
+
+def run_round(url: str, users: int, trainers: int, seconds: float, seed: int, pool=None) -> dict[str, Any]:
+    """One round: the trainers in one process, the users in groups of USERS_PER_PROCESS in others
+    (in one process, 30 clients' threads queue for one interpreter lock and the wait is counted
+    as latency), all until the same deadline. Without ``pool``, everything in this process."""
+    stop_at = time.time() + seconds
+    groups = [([], list(range(trainers)))] + [
+        (list(range(a, min(a + USERS_PER_PROCESS, users))), []) for a in range(0, users, USERS_PER_PROCESS)]
+    if pool is None:
+        parts = [user_group(url, us, ts, stop_at, seed) for us, ts in groups]
+    else:
+        parts = [f.result() for f in [pool.submit(user_group, url, us, ts, stop_at, seed) for us, ts in groups]]
+    out: dict[str, Any] = {"latencies": {}, "errors": [], "trainings_s": [], "wall_s": 0.0, "stuck_threads": 0}
+    for part in parts:
+        for k, v in part["latencies"].items():
+            out["latencies"].setdefault(k, []).extend(v)
+        out["errors"] += part["errors"]
+        out["trainings_s"] += part["trainings_s"]
+        out["wall_s"] = max(out["wall_s"], part["wall_s"])
+        out["stuck_threads"] += part["stuck_threads"]
+    return out
+
+
+def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, seed: int) -> dict[str, Any]:
+    """These users and trainers, each a thread with its own client, until ``stop_at`` (time.time())."""
+    from gradio_client import Client
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    seconds = stop_at - time.time()
+    stop_at = time.monotonic() + seconds
+    lat: dict[str, list[float]] = {}
+    errors: list[str] = []
+    trainings: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> Client:
+        return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+
+    def inference_user(u: int) -> None:
+        rng = random.Random(seed * 1000 + u)
+        try:
+            c = client()
+        except Exception as err:  # noqa: BLE001 - counted, the run goes on
+            with lock:
+                errors.append(f"user {u} connect: {type(err).__name__}: {err}"[:300])
+            return
+        cycle = calls(u)
+        k = rng.randrange(len(cycle))
+        time.sleep(rng.uniform(0, THINK_S[1]))  # users arrive over the first seconds
+        try:
+            while time.monotonic() < stop_at:
+                name, args = cycle[k % len(cycle)]
+                k += 1
+                t = time.perf_counter()
+                try:
+                    c.predict(*args, api_name=name.split()[0])
+                    dt = time.perf_counter() - t
+                    with lock:
+                        lat.setdefault(name, []).append(dt)
+                except Exception as err:  # noqa: BLE001
+                    with lock:
+                        errors.append(f"{name}: {type(err).__name__}: {err}"[:300])
+                time.sleep(rng.uniform(*THINK_S))
+        finally:
+            c.close()
+
+    def trainer(u: int) -> None:
+        try:
+            c = client()
+        except Exception as err:  # noqa: BLE001
+            with lock:
+                errors.append(f"trainer {u} connect: {type(err).__name__}: {err}"[:300])
+            return
+        try:
+            while time.monotonic() < stop_at:
+                t = time.perf_counter()
+                try:
+                    last = None
+                    for out in c.submit(**dict(TRAIN, seed=u), lang="en", api_name="/train"):
+                        last = out
+                    if last is None or last[-1].get("test_acc") is None:
+                        raise RuntimeError("no final message")
+                    with lock:
+                        trainings.append(time.perf_counter() - t)
+                except Exception as err:  # noqa: BLE001
+                    with lock:
+                        errors.append(f"/train: {type(err).__name__}: {err}"[:300])
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=trainer, args=(u,), daemon=True) for u in trainers]
+    threads += [threading.Thread(target=inference_user, args=(u,), daemon=True) for u in users]
+    t0 = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=seconds + 300)
+    return {"latencies": lat, "errors": errors, "trainings_s": trainings, "wall_s": time.monotonic() - t0,
+            "stuck_threads": sum(th.is_alive() for th in threads)}
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(xs), q)) if xs else float("nan")
+
+
+def settle(proc: psutil.Process, quiet: float = 20.0, most: float = 120.0) -> float:
+    """Until the server's own CPU stays below ``quiet`` % for 2 s (the background warm-up done)."""
+    t0 = time.monotonic()
+    calm = 0
+    while time.monotonic() - t0 < most and calm < 4:
+        c0 = sum(proc.cpu_times()[:2])
+        time.sleep(0.5)
+        calm = calm + 1 if (sum(proc.cpu_times()[:2]) - c0) / 0.5 * 100 < quiet else 0
+    return time.monotonic() - t0
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="2 rounds of 20 s (about 2 minutes in all)")
+    ap.add_argument("--users", type=int, default=30)
+    ap.add_argument("--trainers", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=None, help="default 3 (--quick: 2)")
+    ap.add_argument("--seconds", type=float, default=None, help="per round; default 60 (--quick: 20)")
+    args = ap.parse_args(argv)
+    rounds = args.rounds or (2 if args.quick else 3)
+    seconds = args.seconds or (20.0 if args.quick else 60.0)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from bench.bench_train import app_server  # (imports torch: not in the client processes)
+
+    # A closed client's session ends at the server's next heartbeat (Gradio's default 15 s): 2 s
+    # here, so the memory read after each round is that of a server whose users have left.
+    os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", str(HEARTBEAT_S))
+    wait_for_quiet()
+    n_groups = 1 + -(-args.users // USERS_PER_PROCESS)
+    with app_server(settle_s=2.0) as (proc, url), \
+            ProcessPoolExecutor(n_groups, mp_context=get_context("spawn")) as pool:
+        server = psutil.Process(proc.pid)
+        warm_s = settle(server)
+        rss_start = server.memory_info().rss
+        print(f"    server up and warmed ({warm_s:.0f} s to settle), {rss_start / 2**20:.0f} MB", flush=True)
+        mon = Monitor(proc.pid, url)
+        mon.start()
+        # a first round not measured: every model loaded and every code path run once, as in the
+        # first minutes of a class; the memory at its end is the baseline
+        warm = run_round(url, args.users, args.trainers, max(10.0, seconds / 3), seed=0, pool=pool)
+        time.sleep(AFTER_ROUND_S)
+        rss_warm = server.memory_info().rss
+        print(f"    warm-up round: {sum(map(len, warm['latencies'].values()))} calls, {len(warm['errors'])} "
+              f"errors; {rss_warm / 2**20:.0f} MB after it", flush=True)
+        per_round, all_lat, all_errors, trainings, discarded, history = [], {}, [], [], [], []
+        r = attempt = 0
+        while r < rounds:
+            attempt += 1
+            wait_for_quiet()
+            t_start = mon.samples[-1]["t"] if mon.samples else 0.0
+            with LoadMonitor(pids=(proc.pid,)) as load:
+                got = run_round(url, args.users, args.trainers, seconds, seed=attempt, pool=pool)
+            time.sleep(AFTER_ROUND_S)  # the sessions' unloads and the app's memory release
+            t_end = mon.samples[-1]["t"] if mon.samples else 0.0
+            in_round = [s for s in mon.samples if t_start <= s["t"] <= t_end]
+            inf = [x for v in got["latencies"].values() for x in v]
+            row = {"round": r + 1, "calls": len(inf), "errors": len(got["errors"]),
+                   "p50_s": pct(inf, 50), "p95_s": pct(inf, 95), "trainings": len(got["trainings_s"]),
+                   "rss_peak_mb": max((s["rss_mb"] for s in in_round), default=None),
+                   "rss_end_mb": server.memory_info().rss / 2**20,
+                   "queue_max": max((s["queue"] or 0 for s in in_round), default=None),
+                   "stuck_threads": got["stuck_threads"], "other_cpu_percent": round(load.other_percent, 1)}
+            line = (f"{row['calls']} calls, {row['errors']} errors, p50 {row['p50_s']:.2f} s, "
+                    f"p95 {row['p95_s']:.2f} s, {row['trainings']} trainings; RSS peak {row['rss_peak_mb']:.0f} MB, "
+                    f"end {row['rss_end_mb']:.0f} MB; queue max {row['queue_max']}; other processes "
+                    f"{load.other_percent:.0f} % of the machine")
+            all_errors += got["errors"]  # errors count whatever the machine was doing
+            history.append(row)  # every round run, in order, for the memory
+            if load.disturbed and attempt < 2 * rounds:
+                print(f"    (round discarded, other processes busy: {line})", flush=True)
+                discarded.append(row)
+                continue
+            r += 1
+            row["round"] = r
+            per_round.append(row)
+            print(f"    round {r}: {line}", flush=True)
+            for k, v in got["latencies"].items():
+                all_lat.setdefault(k, []).extend(v)
+            trainings += got["trainings_s"]
+        mon.halt.set()
+        mon.join(timeout=5)
+
+    inf = [x for v in all_lat.values() for x in v]
+    p95 = pct(inf, 95)
+    growth = history[-1]["rss_end_mb"] / (rss_warm / 2**20) - 1
+    queue = [s["queue"] for s in mon.samples if s["queue"] is not None]
+    cpu = [s["cpu_percent"] for s in mon.samples]
+    endpoints = {k: {"calls": len(v), "p50_s": pct(v, 50), "p95_s": pct(v, 95), "max_s": max(v)}
+                 for k, v in sorted(all_lat.items())}
+    for k, e in endpoints.items():
+        print(f"    {k:<20} {e['calls']:5d} calls  p50 {e['p50_s']:.2f} s  p95 {e['p95_s']:.2f} s  "
+              f"max {e['max_s']:.2f} s", flush=True)
+    if all_errors:
+        print("    errors:\n      " + "\n      ".join(all_errors[:10]), flush=True)
+    targets = [
+        check("load: errors (30 users + 2 trainings)",
+              not all_errors and not warm["errors"] and not any(r["stuck_threads"] for r in per_round + discarded),
+              f"{len(all_errors)} of {len(inf) + len(all_errors)}", "0"),
+        target("load: inference p95, all endpoints", p95, "<=", P95_S, "s"),
+        target(f"load: server memory after {len(history)} rounds vs after the warm-up round", 100 * growth,
+               "<=", 100 * RSS_GROWTH, "%", 1),
+    ]
+    meas = [measurement(f"load: {k} p50 / p95", f"{e['p50_s']:.2f} / {e['p95_s']:.2f} s ({e['calls']} calls)")
+            for k, e in endpoints.items()]
+    meas += [
+        measurement("load: inference p50, all endpoints", pct(inf, 50), "s"),
+        measurement("load: server memory at start / after the warm-up round / peak / end",
+                    f"{rss_start / 2**30:.2f} / {rss_warm / 2**30:.2f} / "
+                    f"{max(r['rss_peak_mb'] for r in history) / 1024:.2f} / {history[-1]['rss_end_mb'] / 1024:.2f} GB"),
+        measurement("load: queue length, max (mean)", f"{max(queue, default=0)} ({statistics.fmean(queue or [0]):.1f})"),
+        measurement("load: CPU, % of one core (mean): server / load generator / whole machine",
+                    f"{statistics.fmean(cpu or [0]):.0f} / "
+                    f"{statistics.fmean([s['clients_cpu_percent'] for s in mon.samples] or [0]):.0f} / "
+                    f"{statistics.fmean([s['machine_cpu_percent'] for s in mon.samples] or [0]):.0f} %"),
+        measurement("load: trainings done, median time", f"{len(trainings)}, {pct(trainings, 50):.1f} s"),
+    ]
+    results = {"rss_start_mb": rss_start / 2**20, "rss_after_warm_up_mb": rss_warm / 2**20,
+               "warm_up_errors": warm["errors"][:20], "users": args.users, "trainers": args.trainers, "rounds": rounds, "seconds_per_round": seconds,
+               "think_s": THINK_S, "train": TRAIN, "quick": args.quick, "per_round": per_round,
+               "endpoints": endpoints, "errors": all_errors[:50], "trainings_s": trainings,
+               "discarded_rounds": discarded,
+               "samples": mon.samples[::2], "targets": targets, "measurements": meas}
+    return report("load", results)
+
+
+if __name__ == "__main__":
+    main()
