@@ -36,7 +36,7 @@ def test_shared_link_restores_tab_language_and_presenter_mode(browser, app_url):
     page.locator("#dle-share").click()
     link = page.locator("#dle-link textarea, #dle-link input").first
     page.wait_for_function("() => /tab=diffusion/.test((document.querySelector('#dle-link textarea') || "
-                           "document.querySelector('#dle-link input')).value)")
+                           "document.querySelector('#dle-link input'))?.value ?? '')")  # drawn once the panel opens
     assert re.search(r"\?tab=diffusion&lang=en&presenter=1$", link.input_value())
     page.screenshot(path=str(ARTIFACTS / "classroom-presenter-en.png"))
     ctx.close()
