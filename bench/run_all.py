@@ -101,7 +101,7 @@ METHOD = """\
   `/classify` (the shipped CNN and EfficientNet-Lite0), `/saliency` (Grad-CAM), `/attention_text`
   (a sentence of their own) and `/neighbors`, waiting 1-4 s between calls, while 2 more run `/train`
   ("quick" preset, 10,000 images, one epoch) again and again; rounds of 60 s with new users each
-  round (`--quick`: 2 rounds of 20 s), after an unmeasured warm-up round; the users run five to a
+  round (`--quick`: 2 rounds of 20 s), after an unmeasured warm-up round of the same length; the users run five to a
   process, on the same two cores as the server, and the server's heartbeat is 2 s so the users of
   a round have left before the next. Latency from submit to
   result per call; the server's resident memory and CPU and Gradio's queue length every 0.5 s.
