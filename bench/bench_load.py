@@ -2,22 +2,24 @@
 neighbour calls while 2 more train (issue 8, "Load and isolation").
 
 ``python app.py`` runs in its own process with its deployed queue settings (app.py, the tabs'
-``DLE_*_CONCURRENCY``). Each user is a thread with its own ``gradio_client.Client`` (its own
-session, ``download_files=False``: a browser would fetch the images from another machine). An
-inference user cycles through /classify (the shipped Fashion-MNIST CNN and EfficientNet-Lite0),
-/saliency (Grad-CAM), /attention_text (a sentence of its own) and /neighbors, waiting 1-4 s
-(uniformly) between calls as a student reading the result would (five users to a process, each
-process its own interpreter); a trainer runs /train with the
-"quick" preset on 10,000 images for one epoch, again and again. The run is repeated in rounds,
-with new users (new sessions) each round, and the old ones closed (so their sessions end).
+``DLE_*_CONCURRENCY``, trainings at ``DLE_TRAIN_NICE``). Each user is a thread with its own
+``gradio_client.Client`` (its own session, ``download_files=False``: a browser would fetch the
+images from another machine), five users to a process. An inference user cycles through /classify
+(the shipped Fashion-MNIST CNN and EfficientNet-Lite0), /saliency (Grad-CAM), /attention_text (a
+sentence of its own) and /neighbors, waiting 1-4 s (uniformly) between calls as a student reading
+the result would; a trainer runs /train with the "quick" preset on 10,000 images for one epoch,
+again and again. The run is repeated in rounds, with new users (new sessions) each round and the
+old ones closed, so their sessions end (the server's heartbeat is 2 s here instead of 15 s).
 
 Measured: every call's latency (submit to result) by endpoint, errors, the server's resident
-memory and CPU every 0.5 s, Gradio's queue length (``/gradio_api/queue/status``) every 0.5 s,
-and the trainings done. A first round, as long as the others, is not measured: it loads
-every model and runs every path once, and the server's memory after it is the baseline that
-"memory bounded" compares the end of the last round with. The machine is shared: a round during which other processes used ≥ 20 %
-of it is discarded and run again, twice at most (its errors still count). Targets: no errors, inference p95 ≤ 2 s, and memory bounded: the server's
-memory at the end of the last round within 10 % of its memory at the end of the first.
+memory and CPU every 0.5 s, Gradio's queue length (``/gradio_api/queue/status``) every 0.5 s, the
+load generator's own CPU (it shares the two cores), and the trainings done. A first round, as long
+as the others, is not measured: it loads every model and runs every path once, and the server's
+memory after it is the baseline. The machine is shared: a round during which other processes used
+≥ 20 % of it is discarded and run again, twice at most (its errors still count).
+
+Targets: no errors, inference p95 ≤ 2 s, and memory bounded: the server's memory at the end of the
+last round within 10 % of its memory after the warm-up round.
 
     .venv/bin/python -m bench.bench_load [--quick] [--users 30] [--trainers 2] [--rounds 3] [--seconds 60]
 """
