@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from bench.bench_filters import _mm, _quiet, _rest_call, _stats, handlers, series
+from bench.bench_filters import _mm, _quiet, _rest_call, handlers, series, settled
 from bench.common import LoadMonitor, measurement, report, target
 
 DDIM_S, DDPM_S, STEP_MS = 3.0, 60.0, 60.0
@@ -82,23 +82,8 @@ def bench_step(runs: int) -> dict[str, Any]:
     sched = denoiser.shipped_schedule()
     seeds = itertools.count(1000)
     res: dict[str, Any] = {"batch_rows": 2 * N, "sampler": "ddim", "steps": 50, "scale": SCALE}
-    disturbed = []
-    for attempt in (1, 2, 3):
-        _quiet()
-        _step_times(3, seeds)  # warm-up
-        with LoadMonitor() as mon:
-            ms = _step_times(runs, seeds)
-        r = {**_stats(ms), "background_cpu_percent": round(mon.other_percent, 1)}
-        if not mon.disturbed or attempt == 3:
-            break
-        disturbed.append(r)
-        print(f"    (one step: other processes used {mon.other_percent:.0f} % CPU; again)", flush=True)
-    if disturbed:
-        r["discarded_reps"] = disturbed
-    busy = f"; others {mon.other_percent:.0f} % CPU" if mon.disturbed else ""
-    print(f"  {'one DDIM step, 16 samples (guided_eps 2×16 + ddim_step)':<60} median {r['median_ms']:7.2f} ms  "
-          f"p90 {r['p90_ms']:7.2f} ms  ({r['runs']} steps{busy})", flush=True)
-    res["step"] = r
+    res["step"] = settled("one DDIM step, 16 samples (guided_eps 2×16 + ddim_step)",
+                          lambda: _step_times(runs, seeds), warm=lambda: _step_times(3, seeds), unit="steps")
 
     rng = np.random.default_rng(0)
     x32 = rng.standard_normal((2 * N, 1, 28, 28)).astype(np.float32)

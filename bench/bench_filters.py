@@ -82,13 +82,26 @@ def series(label: str, fn: Callable[[], Any], runs: int, warmup: int, pids: tupl
            settle: bool = True) -> dict[str, Any]:
     """Median/p90 of ``runs`` calls after ``warmup`` calls. With ``settle``: wait for a quiet
     machine first, and run again (up to 3 times) if other processes took the CPU meanwhile."""
+    r = settled(label, lambda: _time(fn, runs, 0), warm=lambda: _time(fn, warmup, 0), pids=pids, settle=settle)
+    r["warmup"] = warmup
+    return r
+
+
+def settled(label: str, measure: Callable[[], list[float]], warm: Callable[[], Any] | None = None,
+            pids: tuple[int, ...] = (), settle: bool = True, unit: str = "runs") -> dict[str, Any]:
+    """Statistics of the timings (ms) ``measure()`` returns, taken while a LoadMonitor watches the
+    rest of the machine; ``warm()`` runs first, unwatched. With ``settle``: wait for a quiet machine
+    first, and measure again (up to 3 times) if other processes took the CPU meanwhile; the
+    discarded attempts are kept in the result."""
     disturbed = []
     for attempt in (1, 2, 3):
         if settle:
             _quiet()
+        if warm is not None:
+            warm()
         with LoadMonitor(pids=pids) as mon:
-            ms = _time(fn, runs, warmup)
-        r = {**_stats(ms), "warmup": warmup, "background_cpu_percent": round(mon.other_percent, 1)}
+            ms = measure()
+        r = {**_stats(ms), "background_cpu_percent": round(mon.other_percent, 1)}
         if not settle or not mon.disturbed or attempt == 3:
             break
         disturbed.append(r)
@@ -97,7 +110,7 @@ def series(label: str, fn: Callable[[], Any], runs: int, warmup: int, pids: tupl
         r["discarded_reps"] = disturbed
     busy = f"; others {mon.other_percent:.0f} % CPU" if mon.disturbed else ""
     print(f"  {label:<60} median {r['median_ms']:7.2f} ms  p90 {r['p90_ms']:7.2f} ms  "
-          f"({r['runs']} runs{busy})", flush=True)
+          f"({r['runs']} {unit}{busy})", flush=True)
     return r
 
 
