@@ -17,6 +17,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "numba_cache"))
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "matplotlib"))
 
+from explorer.session import limit_malloc_arenas  # noqa: E402
+
+limit_malloc_arenas()  # before any thread starts: memory freed by ended sessions is reused (see there)
+
 import gradio as gr  # noqa: E402
 
 from explorer import attention, denoiser, embeddings, filters, training  # noqa: E402

@@ -17,6 +17,8 @@ nothing in the app:
 - ``stacks``: where every thread is (for a test's failure message);
 - ``types``: how many objects the garbage collector tracks, by type (to tell a leak of Python
   objects from memory held below Python);
+- ``snap``: with ``DLE_TRACEMALLOC=1`` in the environment (tracemalloc then runs from the start),
+  the 20 source lines whose Python allocations grew most since the previous ``snap``;
 - ``quit``: close the server and exit.
 """
 from __future__ import annotations
@@ -53,6 +55,8 @@ def stats(demo) -> dict:
     warming = any(isinstance(t, threading.Timer) and t.is_alive() for t in threading.enumerate())
     return {
         "sessions": len(demo.dle_store),
+        "releases": demo.dle_store.releases,
+        "release_pending": demo.dle_store.release_pending,
         "gradio_sessions": len(holder.session_data) if holder is not None else None,
         "threads": threading.active_count(),
         "rss": _rss(),
@@ -77,7 +81,28 @@ def types() -> dict:
     return {"objects": len(objs), "types": Counter(type(o).__name__ for o in objs).most_common(25)}
 
 
+_last_snapshot = None
+
+
+def snap() -> dict:
+    global _last_snapshot
+    import tracemalloc
+
+    if not tracemalloc.is_tracing():
+        return {"error": "start the process with DLE_TRACEMALLOC=1"}
+    gc.collect()
+    now = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    top = [] if _last_snapshot is None else now.compare_to(_last_snapshot, "lineno")[:20]
+    _last_snapshot = now
+    return {"traced_mb": tracemalloc.get_traced_memory()[0] / 2**20,
+            "grew": [f"{s.size_diff / 2**10:+.0f} KiB {s.count_diff:+d} {s.traceback[0]}" for s in top]}
+
+
 def main() -> None:
+    if os.environ.get("DLE_TRACEMALLOC"):
+        import tracemalloc
+
+        tracemalloc.start(1)
     import app
 
     demo = app.build_demo()
@@ -92,7 +117,8 @@ def main() -> None:
             gc.collect()
         if cmd == "trim":
             _trim()
-        out = stacks() if cmd == "stacks" else types() if cmd == "types" else stats(demo)
+        out = (stacks() if cmd == "stacks" else types() if cmd == "types" else snap() if cmd == "snap"
+               else stats(demo))
         out["took_s"] = round(time.perf_counter() - t0, 4)
         print(json.dumps(out), flush=True)
     demo.close()
