@@ -65,6 +65,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 with gr.Row(equal_height=True):
                     preset = gr.Dropdown([(L(f"fpre_{k}"), k) for k in filters_presets.PRESETS], value=None,
                                          label=L("fpre_label"), info=L("fpre_info"), elem_id="filters-preset",
+                                         allow_custom_value=True,  # an unknown name: our translated error
                                          scale=4)
                     next_preset = gr.Button("⟩", size="sm", elem_id="filters-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
@@ -434,33 +435,6 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     api_row.click(feature_maps, maps_in, maps_out, api_name="feature_maps")
     api_row.click(convolve, conv_in, conv_out, api_name="convolve")
 
-    # A teaching scenario sets every control, then draws the views it is about (and generates the
-    # maximised image when it opens that view). The image change it causes would redraw them
-    # again and move the playground's marked pixel back to the centre: `not_the_preset` stops that.
-    mx_in = [net, layer, channel, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed, lang]
-    mx_kw = dict(concurrency_limit=MAXIMIZE_CONCURRENCY, concurrency_id="maximize", show_progress="minimal",
-                 show_progress_on=[mx_status])
-    preset_out = (image_inputs[:3] + [net, layer, channel, conv, views, k_preset, k_size, kernel, stride, padding,
-                                      row, col, pg_size, pool_mode, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed,
-                                      lesson, preset_sig])
-
-    def scenario_views(ev):
-        ev = ev.success(classify, cls_in, cls_out, api_visibility="undocumented", show_progress="minimal",
-                        show_progress_on=[top5])
-        ev = ev.success(feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="minimal",
-                        show_progress_on=[maps])
-        ev = ev.success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
-        ev = ev.success(convolve, conv_in, conv_out, **hidden)
-        ev.success(maximize_scenario, [preset], None, api_visibility="private", queue=False,
-                   show_progress="hidden").success(maximize, mx_in, [mx_status, mx_image, mx_json],
-                                                   api_visibility="undocumented", **mx_kw)
-
-    scenario_views(preset.input(apply_preset, [preset, lang], preset_out, api_name="filters_preset",
-                                show_progress="hidden"))
-    scenario_views(next_preset.click(following_preset, [preset], [preset], api_visibility="private", queue=False,
-                                     show_progress="hidden").then(apply_preset, [preset, lang], preset_out,
-                                                                  **hidden))
-
     def clear_pixel():
         return None, None
 
@@ -498,8 +472,35 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     gr.on([layer.change, channel.change], mx_target_text, [net, layer, channel, lang], [mx_target],
           api_visibility="private", show_progress="hidden", queue=False)
 
+    mx_in = [net, layer, channel, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed, lang]
+    mx_kw = dict(concurrency_limit=MAXIMIZE_CONCURRENCY, concurrency_id="maximize", show_progress="minimal",
+                 show_progress_on=[mx_status])
     mx_start.click(maximize, mx_in, [mx_status, mx_image, mx_json], api_name="maximize", **mx_kw)
     mx_stop.click(stop_maximize, None, None, api_name="stop_maximize", queue=False)
+
+    # A teaching scenario sets every control, then draws the views it is about (and generates the
+    # maximised image when it opens that view). The image change it causes would redraw them
+    # again and move the playground's marked pixel back to the centre: `not_the_preset` stops that.
+    preset_out = (image_inputs[:3] + [net, layer, channel, conv, views, k_preset, k_size, kernel, stride, padding,
+                                      row, col, pg_size, pool_mode, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed,
+                                      lesson, preset_sig])
+
+    def scenario_views(ev):
+        ev = ev.success(classify, cls_in, cls_out, api_visibility="undocumented", show_progress="minimal",
+                        show_progress_on=[top5])
+        ev = ev.success(feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="minimal",
+                        show_progress_on=[maps])
+        ev = ev.success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
+        ev = ev.success(convolve, conv_in, conv_out, **hidden)
+        ev.success(maximize_scenario, [preset], None, api_visibility="private", queue=False,
+                   show_progress="hidden").success(maximize, mx_in, [mx_status, mx_image, mx_json],
+                                                   api_visibility="undocumented", **mx_kw)
+
+    scenario_views(preset.input(apply_preset, [preset, lang], preset_out, api_name="filters_preset",
+                                show_progress="hidden"))
+    scenario_views(next_preset.click(following_preset, [preset], [preset], api_visibility="private", queue=False,
+                                     show_progress="hidden").then(apply_preset, [preset, lang], preset_out,
+                                                                  **hidden))
 
     # The playground's own controls.
     k_preset.input(kernel_preset, [k_preset, k_size, lang], [kernel], api_name="kernel_preset",

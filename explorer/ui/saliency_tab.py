@@ -46,7 +46,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
             with gr.Column(scale=1, min_width=300):
                 with gr.Row(equal_height=True):
                     preset = gr.Dropdown([(L(f"spre_{k}"), k) for k in saliency_presets.PRESETS], value=None,
-                                         label=L("spre_label"), info=L("spre_info"), elem_id="sal-preset", scale=4)
+                                         label=L("spre_label"), info=L("spre_info"), elem_id="sal-preset", scale=4,
+                                         allow_custom_value=True)  # an unknown name: our translated error
                     next_preset = gr.Button("⟩", size="sm", elem_id="sal-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="sal-lesson")
