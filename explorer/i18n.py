@@ -487,6 +487,69 @@ TEXT: dict[str, dict[str, str]] = {
         "sal_sanity_done": "Hecho. Dependen de la red (ρ < 0,5 al final): {passed}. No pasan: {failed}.",
         "err_sal_methods": "Elige al menos un método de: {choices}.",
         "err_sal_baseline": "Referencia desconocida «{value}»: usa black, blur o noise.",
+        # Filters and Saliency tabs: teaching scenarios (explorer.filters_presets, explorer.saliency_presets)
+        "fpre_label": "Escenario",
+        "fpre_info": "ajustes fijos que muestran una idea de la clase",
+        "fpre_sobel_x": "Sobel x: bordes verticales",
+        "fpre_sobel_x_lesson": (
+            "Sobel x resta la columna izquierda de la derecha, así que responde a los bordes verticales. Donde "
+            "el abrigo oscuro del fotógrafo se encuentra con la hierba clara (píxel marcado: fila 47, columna 51) "
+            "la salida vale **+1,90**, la suma de los 9 productos de la gráfica; en el cielo y la hierba lisos "
+            "vale casi 0: el **67 %** de la salida está entre −0,1 y 0,1."),
+        "fpre_stride_padding": "Paso 2 y relleno: el tamaño de salida",
+        "fpre_stride_padding_lesson": (
+            "La máscara de los apuntes (8 en el centro, −1 alrededor) sobre las monedas, de 76 × 96 píxeles. "
+            "Con relleno «same» y paso 2 la salida mide **38 × 48**, la mitad en cada lado: ⌊(n + 2p − k) / s⌋ + 1. "
+            "El max-pooling 2 × 2 la vuelve a dividir: **19 × 24**. Con paso 1 y sin relleno saldría 74 × 94."),
+        "fpre_cnn_first": "CNN: la primera capa",
+        "fpre_cnn_first_lesson": (
+            "La CNN entrenada con Fashion-MNIST dice «botín» con un **99,99 %** para la imagen de prueba 0. Tras "
+            "la primera convolución hay **32 mapas de 28 × 28**; cada píxel ve solo **3 × 3** píxeles de la "
+            "entrada, así que los mapas todavía son la bota, con unos bordes u otros resaltados."),
+        "fpre_cnn_deep": "CNN: una capa profunda",
+        "fpre_cnn_deep_lesson": (
+            "La misma bota tras dos bloques convolución → ReLU → pooling: **64 mapas de 7 × 7**, y cada píxel ve "
+            "**10 × 10** píxeles de la entrada. Cuanto más profunda la capa, más pequeños y abstractos los mapas: "
+            "ya no se ve la bota, solo dónde aparece cada rasgo."),
+        "fpre_imagenet_head": "EfficientNet: la última capa",
+        "fpre_imagenet_head_lesson": (
+            "EfficientNet-Lite0 dice «Egyptian cat» (gato egipcio) con un **77 %**. Su última capa convolucional "
+            "tiene **1280 mapas de 7 × 7** y cada píxel ve **851 px**, más que la foto entera (224 px): se "
+            "dibujan los 64 más activos, cada uno un rasgo del gato, no un borde."),
+        "fpre_maximize": "¿Qué busca un filtro?",
+        "fpre_maximize_lesson": (
+            "Subida por el gradiente sobre la imagen de entrada: partiendo de ruido (semilla 0), 96 pasos de Adam "
+            "(tasa 0,2) llevan la activación media del canal 32 del segundo bloque, el que más responde a la bota, "
+            "de **0,08 a 0,82**. La imagen que sale es el patrón que ese filtro busca."),
+        "err_fpre": "Escenario «{value}» desconocido: elige uno de {choices}.",
+        "spre_label": "Escenario",
+        "spre_info": "ajustes fijos que muestran una idea de la clase",
+        "spre_gradcam_tripod": "Grad-CAM: ¿por qué «trípode»?",
+        "spre_gradcam_tripod_lesson": (
+            "EfficientNet-Lite0 dice «tripod» (trípode) con un **95 %**. Grad-CAM, en su última capa "
+            "convolucional, enseña en qué se fija: el **68 %** del mapa cae en la mitad inferior de la foto, "
+            "sobre las patas del trípode, y no en el fotógrafo."),
+        "spre_gradcam_early": "Grad-CAM en una capa temprana",
+        "spre_gradcam_early_lesson": (
+            "El mismo Grad-CAM en el bloque 3 en vez de la última capa: un mapa de **56 × 56** celdas en lugar "
+            "de **7 × 7**. Es más fino, pero esa capa aún no sabe qué es un trípode: el mapa se reparte por bordes "
+            "y texturas de toda la foto."),
+        "spre_wrong_astronaut": "Cuando la red se equivoca",
+        "spre_wrong_astronaut_lesson": (
+            "La red se equivoca: ve un «bobsled» (trineo de bobsleigh), y con solo un **19 %**. Grad-CAM muestra "
+            "qué la confunde: el **65 %** del mapa está en la mitad inferior, en el traje y el casco, no en la "
+            "cara. ¿Nos podemos fiar? Estos mapas ayudan a preguntárselo."),
+        "spre_fashion_shirt": "Cinco métodos en la misma prenda",
+        "spre_fashion_shirt_lesson": (
+            "La CNN dice «camisa» con un **97 %** para la imagen de prueba 4. Cinco métodos, cinco mapas: los "
+            "gradientes marcan píxeles sueltos, Grad-CAM y la oclusión marcan zonas. Los gradientes integrados "
+            "cumplen la completitud: sus atribuciones suman **8,43**, casi f(x) − f(negro) = **8,34**."),
+        "spre_sanity": "Prueba de cordura (Adebayo et al.)",
+        "spre_sanity_lesson": (
+            "Se aleatorizan los pesos de la red desde la salida hacia la entrada. Con solo la última capa (fc2) "
+            "al azar, el mapa del gradiente ya cambia (correlación de rangos **0,40**) pero el de Guided Backprop "
+            "apenas (**0,83**): este dibuja los bordes de la bota más que la decisión de la red."),
+        "err_spre": "Escenario «{value}» desconocido: elige uno de {choices}.",
         # Attention tab
         "tab_attention": "Atención",
         "att_intro": (
@@ -1427,6 +1490,69 @@ TEXT: dict[str, dict[str, str]] = {
         "sal_sanity_done": "Done. Depend on the network (ρ < 0.5 at the end): {passed}. Fail: {failed}.",
         "err_sal_methods": "Choose at least one method of: {choices}.",
         "err_sal_baseline": "Unknown reference “{value}”: use black, blur or noise.",
+        # Filters and Saliency tabs: teaching scenarios (explorer.filters_presets, explorer.saliency_presets)
+        "fpre_label": "Scenario",
+        "fpre_info": "fixed settings that show one idea in class",
+        "fpre_sobel_x": "Sobel x: vertical edges",
+        "fpre_sobel_x_lesson": (
+            "Sobel x subtracts the left column from the right one, so it answers vertical edges. Where the "
+            "photographer's dark coat meets the bright grass (marked pixel: row 47, column 51) the output is "
+            "**+1.90**, the sum of the 9 products in the chart; on the plain sky and grass it is almost 0: "
+            "**67 %** of the output lies between −0.1 and 0.1."),
+        "fpre_stride_padding": "Stride 2 and padding: the output size",
+        "fpre_stride_padding_lesson": (
+            "The course notes' mask (8 in the centre, −1 around it) on the coins, 76 × 96 pixels. With “same” "
+            "padding and stride 2 the output is **38 × 48**, half on each side: ⌊(n + 2p − k) / s⌋ + 1. The 2 × 2 "
+            "max pooling halves it again: **19 × 24**. With stride 1 and no padding it would be 74 × 94."),
+        "fpre_cnn_first": "CNN: the first layer",
+        "fpre_cnn_first_lesson": (
+            "The CNN trained on Fashion-MNIST says “ankle boot” with **99.99 %** for test image 0. After the "
+            "first convolution there are **32 maps of 28 × 28**; each pixel sees only **3 × 3** input pixels, so "
+            "the maps are still the boot, with one edge or another highlighted."),
+        "fpre_cnn_deep": "CNN: a deep layer",
+        "fpre_cnn_deep_lesson": (
+            "The same boot after two convolution → ReLU → pooling blocks: **64 maps of 7 × 7**, and each pixel "
+            "sees **10 × 10** input pixels. The deeper the layer, the smaller and more abstract the maps: the boot "
+            "is gone, only where each feature appears is left."),
+        "fpre_imagenet_head": "EfficientNet: the last layer",
+        "fpre_imagenet_head_lesson": (
+            "EfficientNet-Lite0 says “Egyptian cat” with **77 %**. Its last convolutional layer has **1280 maps "
+            "of 7 × 7** and each pixel sees **851 px**, more than the whole 224 px photo: the 64 most active are "
+            "drawn, each a feature of the cat, not an edge."),
+        "fpre_maximize": "What does a filter look for?",
+        "fpre_maximize_lesson": (
+            "Gradient ascent on the input image: starting from noise (seed 0), 96 Adam steps (rate 0.2) take the "
+            "mean activation of channel 32 of the second block, the one the boot excites most, from **0.08 to "
+            "0.82**. The image that comes out is the pattern this filter looks for."),
+        "err_fpre": "Unknown scenario “{value}”: choose one of {choices}.",
+        "spre_label": "Scenario",
+        "spre_info": "fixed settings that show one idea in class",
+        "spre_gradcam_tripod": "Grad-CAM: why “tripod”?",
+        "spre_gradcam_tripod_lesson": (
+            "EfficientNet-Lite0 says “tripod” with **95 %**. Grad-CAM, at its last convolutional layer, shows "
+            "what it looks at: **68 %** of the map lies in the lower half of the photo, on the tripod's legs, "
+            "not on the photographer."),
+        "spre_gradcam_early": "Grad-CAM at an early layer",
+        "spre_gradcam_early_lesson": (
+            "The same Grad-CAM at block 3 instead of the last layer: a map of **56 × 56** cells instead of "
+            "**7 × 7**. It is finer, but that layer does not know what a tripod is yet: the map spreads over "
+            "edges and textures across the photo."),
+        "spre_wrong_astronaut": "When the network is wrong",
+        "spre_wrong_astronaut_lesson": (
+            "The network is wrong: it sees a “bobsled”, and with only **19 %**. Grad-CAM shows what misleads it: "
+            "**65 %** of the map lies in the lower half, on the suit and the helmet, not on the face. Can we "
+            "trust it? These maps help to ask."),
+        "spre_fashion_shirt": "Five methods on one garment",
+        "spre_fashion_shirt_lesson": (
+            "The CNN says “shirt” with **97 %** for test image 4. Five methods, five maps: the gradients mark "
+            "single pixels, Grad-CAM and occlusion mark regions. Integrated gradients keep completeness: their "
+            "attributions add up to **8.43**, close to f(x) − f(black) = **8.34**."),
+        "spre_sanity": "Sanity check (Adebayo et al.)",
+        "spre_sanity_lesson": (
+            "The network's weights are randomised from the output towards the input. With only the last layer "
+            "(fc2) random, the gradient's map already changes (rank correlation **0.40**) but Guided Backprop's "
+            "hardly does (**0.83**): it draws the boot's edges more than the network's decision."),
+        "err_spre": "Unknown scenario “{value}”: choose one of {choices}.",
         # Attention tab
         "tab_attention": "Attention",
         "att_intro": (

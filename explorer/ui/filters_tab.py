@@ -2,7 +2,8 @@
 convolution playground, and wires them to ``explorer.filters`` / ``explorer.filters_view``.
 
 API (gradio_client): ``/classify``, ``/feature_maps``, ``/filters``, ``/layers``, ``/maximize``
-(streams), ``/stop_maximize``, ``/convolve``, ``/kernel_preset``.
+(streams), ``/stop_maximize``, ``/convolve``, ``/kernel_preset``, ``/filters_preset`` (a teaching
+scenario's settings and lesson; ``explorer.filters_presets``).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import os
 import gradio as gr
 import numpy as np
 
-from explorer import convolution, filters, filters_view as fv
+from explorer import convolution, filters, filters_presets, filters_view as fv
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
@@ -61,6 +62,15 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         gr.Markdown(L("filters_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"fpre_{k}"), k) for k in filters_presets.PRESETS], value=None,
+                                         label=L("fpre_label"), info=L("fpre_info"), elem_id="filters-preset",
+                                         allow_custom_value=True,  # an unknown name: our translated error
+                                         scale=4)
+                    next_preset = gr.Button("⟩", size="sm", elem_id="filters-next-preset", scale=0, min_width=40,
+                                            elem_classes=["dle-next-preset"])
+                lesson = gr.Markdown(elem_id="filters-lesson")
+                preset_sig = gr.State(None)  # the image a scenario just set (see `not_the_preset`)
                 inp = inputs.build("filters", DEFAULT_SAMPLE, DEFAULT_SOURCE)
                 net = gr.Radio([(L(f"net_{k}"), k) for k in filters.NETS], value=DEFAULT_NET,
                                label=L("net_label"), info=L("net_info"), elem_id="filters-net")
@@ -72,7 +82,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 with gr.Accordion(L("json_label"), open=False):
                     classify_json = gr.JSON(label="/classify", elem_id="filters-classify-json")
 
-        with gr.Tabs():
+        with gr.Tabs() as views:
             with gr.Tab(L("sub_maps"), id="filters-maps", elem_id="tab-filters-maps"):
                 gr.Markdown(L("maps_intro"))
                 with gr.Row():
@@ -105,7 +115,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                               info=L("mx_jitter_info"))
                         mx_blur = Slider(*filters.MAXIMIZE_BLUR, value=0.5, step=0.1, label=L("mx_blur"),
                                             info=L("mx_blur_info"))
-                        mx_seed = Number(0, precision=0, label=L("seed_label"))
+                        mx_seed = Number(0, precision=0, label=L("seed_label"), elem_id="filters-mx-seed")
                         with gr.Row():
                             mx_start = gr.Button(L("mx_start"), variant="primary", elem_id="filters-mx-start")
                             mx_stop = gr.Button(L("stop_button"), variant="stop", elem_id="filters-mx-stop")
@@ -124,15 +134,17 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                             k_preset = gr.Dropdown([(L(f"kp_{p}"), p) for p in PRESET_ORDER + ("custom",)],
                                                    value="laplacian",
                                                    label=L("kp_label"), elem_id="filters-kernel-preset", scale=2)
-                            k_size = gr.Radio([3, 5], value=3, label=L("ksize_label"), scale=1)
+                            k_size = gr.Radio([3, 5], value=3, label=L("ksize_label"), scale=1,
+                                              elem_id="filters-ksize")
                         kernel = gr.Dataframe(fv.kernel_rows(convolution.preset_kernel("laplacian")),
                                               headers=["1", "2", "3"], datatype="number", type="array",
                                               interactive=True, label=L("kernel_grid_label"),
                                               elem_id="filters-kernel")
                         with gr.Row():
-                            stride = Slider(1, convolution.MAX_STRIDE, value=1, step=1, label=L("stride_label"))
+                            stride = Slider(1, convolution.MAX_STRIDE, value=1, step=1, label=L("stride_label"),
+                                            elem_id="filters-stride")
                             padding = gr.Radio([(L(f"pad_{p}"), p) for p in convolution.PADDINGS], value="valid",
-                                               label=L("padding_label"))
+                                               label=L("padding_label"), elem_id="filters-padding")
                         with gr.Row():
                             row = Number(None, precision=0, label=L("row_label"), elem_id="filters-row")
                             col = Number(None, precision=0, label=L("col_label"), elem_id="filters-col")
@@ -349,6 +361,56 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         return (info, in_img, out_img, pool_img, fv.products_figure(pg.pixel, lang), summary,
                 pg.pixel.row, pg.pixel.col)
 
+    @friendly
+    def apply_preset(name, lang, request: gr.Request):
+        """A teaching scenario (``explorer.filters_presets``): every control of the tab — image source,
+        sample or test-set index, network, layer, channel, conv layer, the sub-tab to open, the
+        playground's kernel, size, stride, padding, marked pixel, working size and pooling, the
+        activation maximisation's settings — and the lesson (Markdown)."""
+        lang = lang_of(lang)
+        if not isinstance(name, str) or name not in filters_presets.PRESETS:
+            raise user_error(lang, "err_fpre", value=str(name)[:40], choices=", ".join(filters_presets.PRESETS))
+        p = filters_presets.PRESETS[name]
+        net_obj = _net(p["net"], lang, request, store)
+        layer_name = p["layer"] or _default_layer(net_obj)
+        conv_name = p["conv"] or net_obj.convs()[0].name
+        c = net_obj.stage(layer_name).shape[0]
+        k = convolution.preset_kernel(p["kernel"], p["ksize"])
+        return (p["source"], p["sample"], p["index"], p["net"],
+                gr.update(choices=_layer_choices(net_obj), value=layer_name),
+                gr.update(maximum=c - 1, value=p["channel"]),
+                gr.update(choices=_conv_choices(net_obj, lang), value=conv_name),
+                gr.Tabs(selected=f"filters-{p['view']}"),
+                p["kernel"], p["ksize"], gr.update(value=fv.kernel_rows(k), headers=[str(i + 1) for i in range(p["ksize"])]),
+                p["stride"], p["padding"], p["row"], p["col"], p["pg_size"], p["pool"],
+                p["mx_steps"], p["mx_lr"], p["mx_jitter"], p["mx_blur"], p["mx_seed"],
+                t(lang, f"fpre_{name}_lesson"), [p["source"], p["sample"], float(p["index"])])
+
+    def lesson_text(name, lang):
+        ok = isinstance(name, str) and name in filters_presets.PRESETS
+        return t(lang_of(lang), f"fpre_{name}_lesson") if ok else ""
+
+    def following_preset(name):
+        names = list(filters_presets.PRESETS)
+        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+
+    def not_the_preset(sig, src, smp, idx):
+        """End a new-image chain quietly when the image is the one a scenario has just set (the
+        scenario's own chain draws it, with its marked pixel); any other image clears the mark."""
+        try:
+            same = sig is not None and sig == [src, smp, float(idx)]
+        except (TypeError, ValueError):
+            same = False
+        if same:
+            raise gr.Error("", visible=False, print_exception=False)
+        return None
+
+    def maximize_scenario(name):
+        """Go on to the activation maximisation only for a scenario that opens it."""
+        p = filters_presets.PRESETS.get(name) if isinstance(name, str) else None
+        if p is None or p["view"] != "maximize":
+            raise gr.Error("", visible=False, print_exception=False)
+
     def pick_pixel(summary, evt: gr.SelectData):
         """Clicked output pixel → (row, col) of the output array."""
         if not summary or evt is None or evt.index is None:
@@ -395,7 +457,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
 
     # A new image (sample, dataset number, upload, drawing, or switching the source) → prediction,
     # feature maps and playground; an empty upload or drawing ends the chain quietly.
-    checked = inputs.wire(inp)
+    checked = inputs.wire(inp).success(not_the_preset, [preset_sig] + image_inputs[:3], [preset_sig],
+                                       api_visibility="private", queue=False, show_progress="hidden")
     network_views(checked)
     playground_view(checked)
 
@@ -409,11 +472,35 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     gr.on([layer.change, channel.change], mx_target_text, [net, layer, channel, lang], [mx_target],
           api_visibility="private", show_progress="hidden", queue=False)
 
-    mx_start.click(maximize, [net, layer, channel, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed, lang],
-                   [mx_status, mx_image, mx_json], api_name="maximize",
-                   concurrency_limit=MAXIMIZE_CONCURRENCY, concurrency_id="maximize",
-                   show_progress="minimal", show_progress_on=[mx_status])
+    mx_in = [net, layer, channel, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed, lang]
+    mx_kw = dict(concurrency_limit=MAXIMIZE_CONCURRENCY, concurrency_id="maximize", show_progress="minimal",
+                 show_progress_on=[mx_status])
+    mx_start.click(maximize, mx_in, [mx_status, mx_image, mx_json], api_name="maximize", **mx_kw)
     mx_stop.click(stop_maximize, None, None, api_name="stop_maximize", queue=False)
+
+    # A teaching scenario sets every control, then draws the views it is about (and generates the
+    # maximised image when it opens that view). The image change it causes would redraw them
+    # again and move the playground's marked pixel back to the centre: `not_the_preset` stops that.
+    preset_out = (image_inputs[:3] + [net, layer, channel, conv, views, k_preset, k_size, kernel, stride, padding,
+                                      row, col, pg_size, pool_mode, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed,
+                                      lesson, preset_sig])
+
+    def scenario_views(ev):
+        ev = ev.success(classify, cls_in, cls_out, api_visibility="undocumented", show_progress="minimal",
+                        show_progress_on=[top5])
+        ev = ev.success(feature_maps, maps_in, maps_out, api_visibility="undocumented", show_progress="minimal",
+                        show_progress_on=[maps])
+        ev = ev.success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
+        ev = ev.success(convolve, conv_in, conv_out, **hidden)
+        ev.success(maximize_scenario, [preset], None, api_visibility="private", queue=False,
+                   show_progress="hidden").success(maximize, mx_in, [mx_status, mx_image, mx_json],
+                                                   api_visibility="undocumented", **mx_kw)
+
+    scenario_views(preset.input(apply_preset, [preset, lang], preset_out, api_name="filters_preset",
+                                show_progress="hidden"))
+    scenario_views(next_preset.click(following_preset, [preset], [preset], api_visibility="private", queue=False,
+                                     show_progress="hidden").then(apply_preset, [preset, lang], preset_out,
+                                                                  **hidden))
 
     # The playground's own controls.
     k_preset.input(kernel_preset, [k_preset, k_size, lang], [kernel], api_name="kernel_preset",
@@ -433,6 +520,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     # Drawn the first time the tab is opened (not on every page load), and again in the other
     # language when the language changes.
     for ev in draw_events(tab, shown, lang):
+        ev.success(lesson_text, [preset, lang], [lesson], **hidden)
         ev = ev.success(layers, layers_in, layers_out, **hidden)
         network_views(ev).success(weights_view, [net, conv, lang], [weights, weights_json], **hidden)
         playground_view(ev)

@@ -3,7 +3,8 @@ and one target class, integrated gradients' completeness, and the sanity check o
 (2018). The work is in ``explorer.saliency``; the pictures in ``explorer.saliency_view``.
 
 API (gradio_client): ``/saliency``, ``/sanity_check`` (streams), ``/stop_saliency``,
-``/saliency_options``.
+``/saliency_options``, ``/saliency_preset`` (a teaching scenario's settings and lesson;
+``explorer.saliency_presets``).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import os
 
 import gradio as gr
 
-from explorer import filters, filters_view as fv, saliency
+from explorer import filters, filters_view as fv, saliency, saliency_presets
 from explorer import saliency_view as sv
 from explorer.i18n import t
 from explorer.session import SessionStore
@@ -43,6 +44,14 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         gr.Markdown(L("sal_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"spre_{k}"), k) for k in saliency_presets.PRESETS], value=None,
+                                         label=L("spre_label"), info=L("spre_info"), elem_id="sal-preset", scale=4,
+                                         allow_custom_value=True)  # an unknown name: our translated error
+                    next_preset = gr.Button("⟩", size="sm", elem_id="sal-next-preset", scale=0, min_width=40,
+                                            elem_classes=["dle-next-preset"])
+                lesson = gr.Markdown(elem_id="sal-lesson")
+                preset_sig = gr.State(None)  # the image and network a scenario just set (see `not_the_preset`)
                 inp = inputs.build("sal", "cat", "sample")
                 net = gr.Radio([(L(f"net_{k}"), k) for k in NETS], value="imagenet", label=L("net_label"),
                                elem_id="sal-net")
@@ -56,10 +65,11 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     lo, hi = saliency.RANGES["stdev"]
                     sg_std = Slider(lo, hi, value=0.15, step=0.01, label=L("sal_sg_std"))
                     ig_base = gr.Radio([(L(f"sal_base_{b}"), b) for b in saliency.IG_BASELINES], value="black",
-                                       label=L("sal_ig_base"))
+                                       label=L("sal_ig_base"), elem_id="sal-ig-base")
                     lo, hi = saliency.RANGES["n_steps"]
                     ig_steps = Slider(lo, 128, value=32, step=4, label=L("sal_ig_steps"), info=L("sal_ig_steps_info"))
-                    cam_layer = gr.Dropdown([], label=L("sal_cam_layer"), allow_custom_value=True)
+                    cam_layer = gr.Dropdown([], label=L("sal_cam_layer"), allow_custom_value=True,
+                                            elem_id="sal-cam-layer")
                     occ_window = Slider(1, 112, value=32, step=1, label=L("sal_occ_window"))
                     occ_stride = Slider(1, 112, value=16, step=1, label=L("sal_occ_stride"))
                 with gr.Row():
@@ -201,6 +211,50 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         return (gr.update(choices=choices, value=keep), gr.update(choices=stages, value=layer),
                 gr.update(maximum=side // 2, value=win), gr.update(maximum=side // 2, value=stride))
 
+    @friendly
+    def apply_preset(name, lang, request: gr.Request):
+        """A teaching scenario (``explorer.saliency_presets``): image source, sample or test-set index,
+        network, target class (-1: the top prediction), methods, SmoothGrad's samples and noise,
+        integrated gradients' baseline and steps, Grad-CAM's layer, occlusion's window and stride —
+        and the lesson (Markdown)."""
+        lang = lang_of(lang)
+        if not isinstance(name, str) or name not in saliency_presets.PRESETS:
+            raise user_error(lang, "err_spre", value=str(name)[:40], choices=", ".join(saliency_presets.PRESETS))
+        p = saliency_presets.PRESETS[name]
+        net_obj = _net(p["net"], lang, request, store)
+        target_u, layer_u, _, _ = options(p["net"], p["target"], p["cam_layer"], lang, request)
+        occ = saliency_presets.method_params(p, net_obj)["occlusion"]
+        side = net_obj.input_size
+        return (p["source"], p["sample"], p["index"], p["net"], target_u, list(p["methods"]), p["sg_n"], p["sg_std"],
+                p["ig_base"], p["ig_steps"], layer_u, gr.update(maximum=side // 2, value=occ["window"]),
+                gr.update(maximum=side // 2, value=occ["stride"]), t(lang, f"spre_{name}_lesson"),
+                [p["source"], p["sample"], float(p["index"]), p["net"]])
+
+    def lesson_text(name, lang):
+        ok = isinstance(name, str) and name in saliency_presets.PRESETS
+        return t(lang_of(lang), f"spre_{name}_lesson") if ok else ""
+
+    def following_preset(name):
+        names = list(saliency_presets.PRESETS)
+        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+
+    def not_the_preset(sig, src, smp, idx, net_key):
+        """End a redraw chain quietly when the image and network are the ones a scenario has just set
+        (the scenario's own chain computes the maps once); any other image or network clears it."""
+        try:
+            same = sig is not None and sig == [src, smp, float(idx), net_key]
+        except (TypeError, ValueError):
+            same = False
+        if same:
+            raise gr.Error("", visible=False, print_exception=False)
+        return None
+
+    def sanity_scenario(name):
+        """Go on to the sanity check only for a scenario about it."""
+        p = saliency_presets.PRESETS.get(name) if isinstance(name, str) else None
+        if p is None or not p["sanity"]:
+            raise gr.Error("", visible=False, print_exception=False)
+
     # ---- wiring ---------------------------------------------------------------------------------
     explain_in = inp.components + [net, target, methods, sg_n, sg_std, ig_base, ig_steps, cam_layer, occ_window,
                                    occ_stride, lang]
@@ -208,15 +262,35 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     queue = dict(concurrency_limit=SALIENCY_CONCURRENCY, concurrency_id="saliency")
     run.click(explain, explain_in, explain_out, api_name="saliency", show_progress="minimal",
               show_progress_on=[status], **queue)
-    sanity.click(sanity_check, inp.components + [net, target, methods, lang],
-                 [sanity_status, sanity_grid, corr, sanity_json], api_name="sanity_check", show_progress="minimal",
+    sanity_in, sanity_out = inp.components + [net, target, methods, lang], [sanity_status, sanity_grid, corr, sanity_json]
+    sanity.click(sanity_check, sanity_in, sanity_out, api_name="sanity_check", show_progress="minimal",
                  show_progress_on=[sanity_status], **queue)
     stop.click(stop_saliency, None, None, api_name="stop_saliency", queue=False)
     opts_in, opts_out = [net, target, cam_layer, lang], [target, cam_layer, occ_window, occ_stride]
     hidden = dict(api_visibility="undocumented", show_progress="hidden")
+    # A teaching scenario sets every control and computes its maps once (then the sanity check, for
+    # the scenario about it); the image and network changes it causes would compute them again:
+    # `not_the_preset` ends those chains.
+    preset_out = (inp.components[:3] + [net, target, methods, sg_n, sg_std, ig_base, ig_steps, cam_layer, occ_window,
+                                        occ_stride, lesson, preset_sig])
+    gate = dict(fn=not_the_preset, inputs=[preset_sig] + inp.components[:3] + [net], outputs=[preset_sig],
+                api_visibility="private", queue=False, show_progress="hidden")
+
+    def scenario_views(ev):
+        ev.success(explain, explain_in, explain_out, show_progress="minimal", show_progress_on=[status],
+                   api_visibility="undocumented", **queue).success(
+            sanity_scenario, [preset], None, api_visibility="private", queue=False, show_progress="hidden").success(
+            sanity_check, sanity_in, sanity_out, show_progress="minimal", show_progress_on=[sanity_status],
+            api_visibility="undocumented", **queue)
+
+    scenario_views(preset.input(apply_preset, [preset, lang], preset_out, api_name="saliency_preset",
+                                show_progress="hidden"))
+    scenario_views(next_preset.click(following_preset, [preset], [preset], api_visibility="private", queue=False,
+                                     show_progress="hidden").then(apply_preset, [preset, lang], preset_out, **hidden))
     net.change(options, opts_in, opts_out, api_name="saliency_options", show_progress="hidden").success(
-        explain, explain_in, explain_out, **hidden, **queue)
-    inputs.wire(inp).success(explain, explain_in, explain_out, **hidden, **queue)
+        **gate).success(explain, explain_in, explain_out, **hidden, **queue)
+    inputs.wire(inp).success(**gate).success(explain, explain_in, explain_out, **hidden, **queue)
     for ev in draw_events(tab, shown, lang):
+        ev.success(lesson_text, [preset, lang], [lesson], **hidden)
         ev.success(options, opts_in, opts_out, **hidden).success(explain, explain_in, explain_out, **hidden, **queue)
     return inp  # for the send-to bar (explorer.ui.send)

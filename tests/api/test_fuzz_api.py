@@ -81,6 +81,7 @@ SPECS: dict[str, Spec] = {
                       killers=("net_key", "layer_name", "ch", "steps", "lr", "jitter", "blur", "seed", "lang")),
     "/stop_maximize": Spec([], examples=1),
     "/kernel_preset": Spec(["sobel_x", 3, "en"]),
+    "/filters_preset": Spec(["stride_padding", "en"], examples=6),
     # Saliency
     "/saliency": Spec(IMG + ["fashion", None, ["saliency"], 4, 0.15, "black", 8, None, 4, 2, "en"], long=True,
                       killers=IMG_CHECKED + ("net_key", "target_v", "methods_v", "sg_n_v", "sg_std_v", "ig_base_v",
@@ -89,6 +90,7 @@ SPECS: dict[str, Spec] = {
                           killers=IMG_CHECKED + ("net_key", "target_v", "methods_v", "lang")),
     "/stop_saliency": Spec([], examples=1),
     "/saliency_options": Spec(["fashion", None, None, "en"]),
+    "/saliency_preset": Spec(["fashion_shirt", "en"], examples=6),
     # Adversarial
     "/attack": Spec(IMG + ["fashion", "fgsm", 2, 1, 0, False, 0, False, None, "en"], long=True, stop="/stop_attack",
                     killers=IMG_CHECKED + ("net_key", "method_v", "eps_v", "steps_v", "step_v", "seed_v", "lang")),

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.slow
 
 TEXTS = {
     "es-ES": dict(lang="es", tab="Filtros", top="Egyptian cat", maps="alto × ancho × canales", rf="Campo receptivo",
-                  sum="Σ productos", bad="no una imagen", mx="paso 16/16"),
+                  sum="Σ productos", bad="no una imagen", mx="paso 16/16", sobel="+1,90"),
     "en-US": dict(lang="en", tab="Filters", top="Egyptian cat", maps="height × width × channels", rf="Receptive field",
-                  sum="Σ products", bad="not an image", mx="step 16/16"),
+                  sum="Σ products", bad="not an image", mx="step 16/16", sobel="+1.90"),
 }
 
 
@@ -68,6 +68,16 @@ def test_filters_tab_in_both_languages(open_app, locale, tmp_path):
     col = int(page.locator("#filters-col input").input_value())
     wait_text(page, "#filters-products", f"[{row}, {col}]")
     page.screenshot(path=str(ARTIFACTS / f"filters-{x['lang']}-playground.png"), full_page=True)
+
+    # a teaching scenario (the ⟩ button, the presenter's "]" key: the first one, Sobel x): the lesson,
+    # the playground opened on the cameraman with the marked pixel the lesson quotes
+    page.click("#filters-next-preset")
+    wait_text(page, "#filters-lesson", x["sobel"], timeout=60_000)
+    wait_text(page, "#filters-products", "[47, 51]", timeout=60_000)
+    wait_text(page, "#filters-pg-info", "96", timeout=30_000)
+    assert page.locator("#filters-kernel-preset input").input_value() == "Sobel x"
+    page.wait_for_timeout(1500)  # the network views behind it
+    page.screenshot(path=str(ARTIFACTS / f"filters-{x['lang']}-scenario.png"), full_page=True)
 
     # a PDF renamed .png: a translated message, and the tab keeps working
     bad = tmp_path / "scan.png"

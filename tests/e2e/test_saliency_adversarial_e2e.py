@@ -11,10 +11,10 @@ pytestmark = pytest.mark.slow
 TEXTS = {
     "es-ES": dict(lang="es", sal_tab="Saliencia", adv_tab="Ataques adversarios", explained="Se explica",
                   complete="Completitud", fashion="CNN Fashion-MNIST (incluida)", sanity="Hecho",
-                  changed="cambiado de opinión", sweep_done="Hecho", robust="robusta"),
+                  changed="cambiado de opinión", sweep_done="Hecho", robust="robusta", tripod="«tripod» (trípode) con un 95 %"),
     "en-US": dict(lang="en", sal_tab="Saliency", adv_tab="Adversarial attacks", explained="Explaining",
                   complete="Completeness", fashion="Fashion-MNIST CNN (shipped)", sanity="Done",
-                  changed="changed its mind", sweep_done="Done", robust="Robust"),
+                  changed="changed its mind", sweep_done="Done", robust="Robust", tripod="“tripod” with 95 %"),
 }
 
 
@@ -37,6 +37,14 @@ def test_saliency_tab(open_app, locale):
     page.wait_for_selector("#sal-corr .js-plotly-plot .scatterlayer .trace")
     page.wait_for_selector("#sal-sanity-grid img")
     page.screenshot(path=str(ARTIFACTS / f"saliency-{x['lang']}-sanity.png"), full_page=True)
+    # a teaching scenario (the ⟩ button, the presenter's "]" key: the first one): Grad-CAM on the
+    # cameraman, "tripod" 95 %, and the lesson
+    page.click("#sal-next-preset")
+    wait_text(page, "#sal-lesson", x["tripod"], timeout=60_000)
+    wait_text(page, "#sal-status", "tripod", timeout=180_000)
+    page.wait_for_selector("#sal-grid img")
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / f"saliency-{x['lang']}-scenario.png"), full_page=True)
     assert external == [], f"requests left this machine: {external[:5]}"
 
 
