@@ -30,6 +30,7 @@ import json
 import os
 import logging
 import random
+import ssl
 import statistics
 import threading
 import time
@@ -165,8 +166,15 @@ def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, 
     trainings: list[float] = []
     lock = threading.Lock()
 
+    # gradio_client opens a new httpx client for every call, and each one builds a TLS context and
+    # loads the CA certificates, even for http:// (py-spy: 48 % of a load process's CPU, about half
+    # a core of the two for 30 users). A browser costs the server nothing of the kind, so the
+    # clients share one context: the load generator takes less of the CPU it shares with the server.
+    tls = ssl.create_default_context()
+
     def client() -> Client:
-        return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        return Client(url, verbose=False, analytics_enabled=False, download_files=False,
+                      httpx_kwargs={"verify": tls})
 
     def inference_user(u: int) -> None:
         rng = random.Random(seed * 1000 + u)

@@ -112,15 +112,19 @@ def heads_figure(labels: Sequence[str], layer_att: np.ndarray, patterns: Sequenc
         z=z.astype(np.float32), zmin=0, zmax=1, colorscale=COLORSCALE, customdata=custom, hoverongaps=False,
         colorbar=dict(title=dict(text=t(lang, "att_weight")), thickness=12),
         hovertemplate=hover + "<extra></extra>"))
+    # annotations and shapes set at once: add_annotation copies every earlier one each time
+    # (twelve heads: a third of this figure's cost)
+    notes, shapes = [], []
     for h in range(H):
         r, c = divmod(h, cols)
         chosen = selected_head == h
         text = f"<b>{h + 1}</b> · {pattern_label(patterns[h], lang)}"
-        fig.add_annotation(x=c * size + (T - 1) / 2, y=r * size - 0.5, yshift=2, text=text, showarrow=False,
-                           yanchor="bottom", font=dict(size=10, color=SELECT_COLOR if chosen else "#333"))
+        notes.append(dict(x=c * size + (T - 1) / 2, y=r * size - 0.5, yshift=2, text=text, showarrow=False,
+                          yanchor="bottom", font=dict(size=10, color=SELECT_COLOR if chosen else "#333")))
         if chosen:
-            fig.add_shape(type="rect", x0=c * size - 0.5, x1=c * size + T - 0.5, y0=r * size - 0.5,
-                          y1=r * size + T - 0.5, line=dict(color=SELECT_COLOR, width=2))
+            shapes.append(dict(type="rect", x0=c * size - 0.5, x1=c * size + T - 0.5, y0=r * size - 0.5,
+                               y1=r * size + T - 0.5, line=dict(color=SELECT_COLOR, width=2)))
+    fig.update_layout(annotations=notes, shapes=shapes)
     fig.update_xaxes(visible=False, range=[-0.5, z.shape[1] - 0.5], constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
     fig.update_layout(title=dict(text=t(lang, "att_heads_title", layer=layer + 1), font=dict(size=14)))
@@ -198,12 +202,14 @@ def token_heads_figure(labels: Sequence[str], attentions: np.ndarray, token: int
     fig.update_yaxes(tickmode="array", tickvals=[li * H + (H - 1) / 2 for li in range(L)],
                      ticktext=[t(lang, "att_layer_n", n=li + 1) for li in range(L)], autorange="reversed",
                      showgrid=False, title_text=t(lang, "att_axis_heads"))
-    for li in range(1, L):
-        fig.add_hline(y=li * H - 0.5, line=dict(color="white", width=2))
+    # the lines between layers and the chosen head's frame set at once (add_hline copies each time)
+    shapes = [dict(type="line", xref="x domain", x0=0, x1=1, y0=li * H - 0.5, y1=li * H - 0.5,
+                   line=dict(color="white", width=2)) for li in range(1, L)]
     if layer is not None and head is not None:
         y0, y1 = (layer * H - 0.5, layer * H + H - 0.5) if head == "mean" else \
             (layer * H + int(head) - 0.5, layer * H + int(head) + 0.5)
-        fig.add_shape(type="rect", x0=-0.5, x1=T - 0.5, y0=y0, y1=y1, line=dict(color=SELECT_COLOR, width=2))
+        shapes.append(dict(type="rect", x0=-0.5, x1=T - 0.5, y0=y0, y1=y1, line=dict(color=SELECT_COLOR, width=2)))
+    fig.update_layout(shapes=shapes)
     fig.update_layout(title=dict(text=t(lang, "att_token_heads_title", token=_escape(labels[token])),
                                  font=dict(size=14)))
     return _layout(fig, 620, lang).update_layout(margin=dict(l=90, r=20, t=50, b=90))
