@@ -431,7 +431,7 @@ TEXT: dict[str, dict[str, str]] = {
             "de gris de 255): la red pasa de **«espresso» (90,2 %)** a **«milk can» (99,8 %)**, una "
             "lechera. Comparad la original y la adversaria: no se distinguen; el panel central es ese "
             "cambio ampliado ×63,8."),
-        "adv_preset_photo_target": "Café → pez de colores (ataque dirigido)",
+        "adv_preset_photo_target": "Café → pez de colores (dirigido)",
         "adv_preset_photo_target_lesson": (
             "La misma foto y el mismo ε = 2/255, pero ahora el atacante elige la respuesta: un PGD "
             "dirigido a la clase 1, «goldfish» (pez de colores), y la red dice **«goldfish» con un "
@@ -449,13 +449,13 @@ TEXT: dict[str, dict[str, str]] = {
             "a la bola de radio ε. Ahora la CNN dice **«Botín» (68,2 %)** y «Zapatilla» ha caído al "
             "**31,7 %**. Mismo presupuesto, ataque más fuerte: seguir el gradiente varias veces encuentra "
             "lo que un solo paso no ve."),
-        "adv_preset_robust_holds": "CNN robusta: resiste el mismo PGD",
+        "adv_preset_robust_holds": "CNN robusta: el mismo PGD falla",
         "adv_preset_robust_holds_lesson": (
             "El mismo PGD (ε = 8/255) contra la CNN entrenada con ejemplos adversarios: sigue diciendo "
             "**«Zapatilla» (83,9 %)**. Incluso con ε = 16/255 aguanta (**71,6 %**), cuando la CNN normal "
             "dice «Botín» con un **100,0 %**. El precio: duda más con imágenes limpias (**91,3 %** para "
             "esta zapatilla, frente al 100,0 %)."),
-        "adv_preset_sweep": "Exactitud frente a ε: normal y robusta",
+        "adv_preset_sweep": "Exactitud según ε: normal y robusta",
         "adv_preset_sweep_lesson": (
             "FGSM sobre 500 imágenes de prueba con ε creciente, las dos CNN (la curva de abajo). Sin "
             "ataque la normal acierta más (**93,0 %** frente a **86,2 %**); con ε = 8/255 cae al "
@@ -1411,7 +1411,7 @@ TEXT: dict[str, dict[str, str]] = {
             "levels out of 255): the network goes from **“espresso” (90.2 %)** to **“milk can” "
             "(99.8 %)**. Compare the original and the adversarial: nobody can tell them apart; the "
             "middle panel is that change amplified ×63.8."),
-        "adv_preset_photo_target": "Espresso → goldfish (targeted attack)",
+        "adv_preset_photo_target": "Espresso → goldfish (targeted)",
         "adv_preset_photo_target_lesson": (
             "The same photo and the same ε = 2/255, but now the attacker picks the answer: a PGD "
             "targeted at class 1, “goldfish”, and the network says **“goldfish” with 99.9 %** "
@@ -1428,13 +1428,13 @@ TEXT: dict[str, dict[str, str]] = {
             "back into the ball of radius ε. Now the CNN says **“Ankle boot” (68.2 %)** and “Sneaker” "
             "has dropped to **31.7 %**. Same budget, stronger attack: following the gradient several "
             "times finds what a single step misses."),
-        "adv_preset_robust_holds": "Robust CNN: holds against the same PGD",
+        "adv_preset_robust_holds": "Robust CNN: the same PGD fails",
         "adv_preset_robust_holds_lesson": (
             "The same PGD (ε = 8/255) against the CNN trained on adversarial examples: it still says "
             "**“Sneaker” (83.9 %)**. Even at ε = 16/255 it holds (**71.6 %**), where the standard CNN "
             "says “Ankle boot” with **100.0 %**. The price: it is less sure of clean images (**91.3 %**"
             " for this sneaker, against 100.0 %)."),
-        "adv_preset_sweep": "Accuracy against ε: standard and robust",
+        "adv_preset_sweep": "Accuracy vs ε: standard and robust",
         "adv_preset_sweep_lesson": (
             "FGSM on 500 test images with growing ε, both CNNs (the curve below). Without attack the "
             "standard one is right more often (**93.0 %** against **86.2 %**); at ε = 8/255 it falls to"
