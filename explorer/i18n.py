@@ -421,6 +421,47 @@ TEXT: dict[str, dict[str, str]] = {
         "sweep_done": "Hecho: {n} imágenes de prueba por red.",
         "err_bad_attack": "Ataque desconocido «{value}»: usa fgsm o pgd.",
         "err_sweep_nets": "Elige al menos una red de: {choices}.",
+        # adversarial tab: teaching scenarios (explorer.adversarial.PRESETS; numbers measured,
+        # re-measured by tests/unit/test_adversarial.py)
+        "adv_preset_label": "Escenario",
+        "adv_preset_info": "ajustes fijos (semilla 0) que muestran una idea; ⟩ pasa al siguiente",
+        "adv_preset_photo_flip": "Café → «milk can» con ε = 2/255",
+        "adv_preset_photo_flip_lesson": (
+            "La foto del café, atacada con PGD con **ε = 2/255** (ningún píxel cambia más de 2 niveles "
+            "de gris de 255): la red pasa de **«espresso» (90,2 %)** a **«milk can» (99,8 %)**, una "
+            "lechera. Comparad la original y la adversaria: no se distinguen; el panel central es ese "
+            "cambio ampliado ×63,8."),
+        "adv_preset_photo_target": "Café → pez de colores (dirigido)",
+        "adv_preset_photo_target_lesson": (
+            "La misma foto y el mismo ε = 2/255, pero ahora el atacante elige la respuesta: un PGD "
+            "dirigido a la clase 1, «goldfish» (pez de colores), y la red dice **«goldfish» con un "
+            "99,9 %** («espresso»: **0,0 %**). Con 2 niveles de gris no solo se rompe la predicción: se "
+            "elige."),
+        "adv_preset_fgsm_holds": "FGSM, ε = 8/255: la zapatilla resiste",
+        "adv_preset_fgsm_holds_lesson": (
+            "Una zapatilla de Fashion-MNIST (imagen de prueba 61) y la CNN normal, un solo paso de FGSM "
+            "con ε = 8/255: la red sigue diciendo **«Zapatilla» (89,2 %**; antes, 100,0 %). Un paso en "
+            "la dirección del gradiente no siempre basta: el siguiente escenario lo intenta con PGD y "
+            "el mismo ε."),
+        "adv_preset_pgd_flips": "PGD, el mismo ε: la zapatilla cae",
+        "adv_preset_pgd_flips_lesson": (
+            "La misma zapatilla y el mismo ε = 8/255, pero con PGD: 10 pasos pequeños, cada uno devuelto "
+            "a la bola de radio ε. Ahora la CNN dice **«Botín» (68,2 %)** y «Zapatilla» ha caído al "
+            "**31,7 %**. Mismo presupuesto, ataque más fuerte: seguir el gradiente varias veces encuentra "
+            "lo que un solo paso no ve."),
+        "adv_preset_robust_holds": "CNN robusta: el mismo PGD falla",
+        "adv_preset_robust_holds_lesson": (
+            "El mismo PGD (ε = 8/255) contra la CNN entrenada con ejemplos adversarios: sigue diciendo "
+            "**«Zapatilla» (83,9 %)**. Incluso con ε = 16/255 aguanta (**71,6 %**), cuando la CNN normal "
+            "dice «Botín» con un **100,0 %**. El precio: duda más con imágenes limpias (**91,3 %** para "
+            "esta zapatilla, frente al 100,0 %)."),
+        "adv_preset_sweep": "Exactitud según ε: normal y robusta",
+        "adv_preset_sweep_lesson": (
+            "FGSM sobre 500 imágenes de prueba con ε creciente, las dos CNN (la curva de abajo). Sin "
+            "ataque la normal acierta más (**93,0 %** frente a **86,2 %**); con ε = 8/255 cae al "
+            "**62,8 %** mientras la robusta mantiene el **78,6 %**, y con 32/255 se queda en **30,2 %** "
+            "frente a **64,6 %**. La robustez se paga con algo de exactitud sin ataque."),
+        "err_adv_preset": "Escenario «{value}» desconocido: elige uno de {choices}.",
         # saliency tab
         "tab_saliency": "Saliencia",
         "sal_intro": (
@@ -1423,6 +1464,46 @@ TEXT: dict[str, dict[str, str]] = {
         "sweep_done": "Done: {n} test images per network.",
         "err_bad_attack": "Unknown attack “{value}”: use fgsm or pgd.",
         "err_sweep_nets": "Choose at least one network of: {choices}.",
+        # adversarial tab: teaching scenarios (explorer.adversarial.PRESETS; numbers measured,
+        # re-measured by tests/unit/test_adversarial.py)
+        "adv_preset_label": "Scenario",
+        "adv_preset_info": "fixed settings (seed 0) that show one idea; ⟩ goes to the next",
+        "adv_preset_photo_flip": "Espresso → “milk can” at ε = 2/255",
+        "adv_preset_photo_flip_lesson": (
+            "The coffee photo, attacked with PGD at **ε = 2/255** (no pixel changes by more than 2 grey "
+            "levels out of 255): the network goes from **“espresso” (90.2 %)** to **“milk can” "
+            "(99.8 %)**. Compare the original and the adversarial: nobody can tell them apart; the "
+            "middle panel is that change amplified ×63.8."),
+        "adv_preset_photo_target": "Espresso → goldfish (targeted)",
+        "adv_preset_photo_target_lesson": (
+            "The same photo and the same ε = 2/255, but now the attacker picks the answer: a PGD "
+            "targeted at class 1, “goldfish”, and the network says **“goldfish” with 99.9 %** "
+            "(“espresso”: **0.0 %**). With 2 grey levels the prediction is not just broken: it is "
+            "chosen."),
+        "adv_preset_fgsm_holds": "FGSM, ε = 8/255: the sneaker holds",
+        "adv_preset_fgsm_holds_lesson": (
+            "A Fashion-MNIST sneaker (test image 61) and the standard CNN, one FGSM step with ε = 8/255:"
+            " the network still says **“Sneaker” (89.2 %**; before, 100.0 %). One step along the "
+            "gradient is not always enough: the next scenario tries PGD with the same ε."),
+        "adv_preset_pgd_flips": "PGD, same ε: the sneaker falls",
+        "adv_preset_pgd_flips_lesson": (
+            "The same sneaker and the same ε = 8/255, but with PGD: 10 small steps, each one projected "
+            "back into the ball of radius ε. Now the CNN says **“Ankle boot” (68.2 %)** and “Sneaker” "
+            "has dropped to **31.7 %**. Same budget, stronger attack: following the gradient several "
+            "times finds what a single step misses."),
+        "adv_preset_robust_holds": "Robust CNN: the same PGD fails",
+        "adv_preset_robust_holds_lesson": (
+            "The same PGD (ε = 8/255) against the CNN trained on adversarial examples: it still says "
+            "**“Sneaker” (83.9 %)**. Even at ε = 16/255 it holds (**71.6 %**), where the standard CNN "
+            "says “Ankle boot” with **100.0 %**. The price: it is less sure of clean images (**91.3 %**"
+            " for this sneaker, against 100.0 %)."),
+        "adv_preset_sweep": "Accuracy vs ε: standard and robust",
+        "adv_preset_sweep_lesson": (
+            "FGSM on 500 test images with growing ε, both CNNs (the curve below). Without attack the "
+            "standard one is right more often (**93.0 %** against **86.2 %**); at ε = 8/255 it falls to"
+            " **62.8 %** while the robust one keeps **78.6 %**, and at 32/255 it is down to **30.2 %** "
+            "against **64.6 %**. Robustness is paid for with some clean accuracy."),
+        "err_adv_preset": "Unknown scenario “{value}”: choose one of {choices}.",
         # saliency tab
         "tab_saliency": "Saliency",
         "sal_intro": (

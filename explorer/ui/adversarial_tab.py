@@ -3,15 +3,16 @@
 batch of test images. The work is in ``explorer.adversarial``; the pictures in
 ``explorer.adversarial_view``.
 
+Teaching scenarios (``explorer.adversarial.PRESETS``): choosing one sets every control, shows its
+lesson and runs its attack (or, for the sweep scenario, the sweep).
+
 API (gradio_client): ``/attack``, ``/epsilon_sweep`` (streams), ``/stop_attack``,
-``/attack_classes``.
+``/attack_classes``, ``/adversarial_preset``.
 """
 from __future__ import annotations
 
 import os
 import gradio as gr
-import numpy as np
-import torch
 
 from explorer import adversarial as adv
 from explorer import adversarial_view as av
@@ -39,6 +40,15 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
         gr.Markdown(L("adv_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"adv_preset_{k}"), k) for k in adv.PRESETS], value=None,
+                                         label=L("adv_preset_label"), info=L("adv_preset_info"),
+                                         elem_id="adv-preset", scale=4,
+                                         allow_custom_value=True)  # an unknown name: our translated error
+                    next_preset = gr.Button("⟩", size="sm", elem_id="adv-next-preset", scale=0, min_width=40,
+                                            elem_classes=["dle-next-preset"])
+                lesson = gr.Markdown(elem_id="adv-lesson")
+                snapshot = gr.State(None)  # the image inputs just before a scenario set them
                 inp = inputs.build("adv", "cat", "sample")
                 net = gr.Radio([(L(f"net_{k}"), k) for k in NETS], value="imagenet", label=L("net_label"),
                                elem_id="adv-net")
@@ -86,7 +96,7 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
                 sweep_steps = Slider(1, 40, value=10, step=1, label=L("adv_steps_label"))
                 with gr.Row():
                     sweep_run = gr.Button(L("sweep_run"), variant="primary", elem_id="sweep-run")
-                    sweep_stop = gr.Button(L("stop_button"), variant="stop")
+                    sweep_stop = gr.Button(L("stop_button"), variant="stop", elem_id="sweep-stop")
             with gr.Column(scale=2):
                 sweep_status = gr.Markdown(elem_id="sweep-status")
                 sweep_plot = gr.Plot(label=L("sweep_label"), elem_id="sweep-plot")
@@ -115,25 +125,17 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
         if targeted_v:
             target_idx = int_in(target_v, 0, len(names) - 1, lang, "adv_target_label")
         img = fv.load_input(src, smp, idx, up, sk)
-        pre = net_obj.prepare(img, from_dataset=src == "dataset")
-        x = torch.from_numpy(np.ascontiguousarray(pre.array, dtype=np.float32))[None]
-        model = net_obj.module
-        with torch.inference_mode():
-            y_true = int(model(x).argmax(1)) if target_idx is None else target_idx
         stop_ev = store.get(session_key(request)).new_run("attack")
 
         def on_step(st):
             progress(st.step / st.steps, desc=t(lang, "adv_progress", step=st.step, steps=st.steps))
 
-        x_adv = adv.attack(model, x, y_true, eps, method_v, steps=n_steps, step_size=alpha or None,
-                           random_start=bool(random_v), targeted=bool(targeted_v), seed=seed, stop=stop_ev,
-                           on_step=on_step)
-        summary = adv.attack_summary(model, x, x_adv, names)
+        x, x_adv, summary = adv.attack_image(
+            net_obj, img, src == "dataset", method_v, eps, steps=n_steps, step_size=alpha or None,
+            random_start=bool(random_v), targeted=bool(targeted_v), target=target_idx, seed=seed, names=names,
+            stop=stop_ev, on_step=on_step)
         delta_img, factor = adv.perturbation_image(x_adv - x, eps)
-        summary.update({"network": net_key, "method": method_v, "eps": eps, "eps_255": eps * 255,
-                        "steps": n_steps if method_v == "pgd" else 1,
-                        "step_size": (alpha or adv.default_step(eps, n_steps)) if method_v == "pgd" else eps,
-                        "targeted": bool(targeted_v), "target": target_idx, "amplification": factor})
+        summary = {**summary, "network": net_key, "amplification": factor}
         target_label = names[target_idx] if target_idx is not None else None
         note = t(lang, "adv_delta_note", factor=num(lang, factor, 1), eps=av.eps_text(lang, eps),
                  linf=av.eps_text(lang, summary["linf"]))
@@ -192,18 +194,72 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
         yield (t(lang, "sweep_done", n=n), av.sweep_figure(curves, names, method_v, lang),
                av.sweep_summary(curves, method_v, n, n_steps))
 
+    @friendly
+    def apply_preset(name, lang):
+        """A teaching scenario's settings and its lesson: the image (source, sample, test-set index),
+        the network, attack, ε (grey levels), PGD steps, step (0 = automatic), random start, seed,
+        targeted and target class; the sweep's networks, attack, images, largest ε and steps."""
+        lang = lang_of(lang)
+        if not isinstance(name, str) or name not in adv.PRESETS:
+            raise user_error(lang, "err_adv_preset", value=str(name)[:40], choices=", ".join(adv.PRESETS))
+        p = adv.PRESETS[name]
+        sw = p["sweep"]
+        # the target as a plain class index: /attack_classes (on the network's or the checkbox's
+        # change) gives the dropdown its choices and keeps this value
+        return (p["source"], p["sample"], p["index"], p["net"], p["method"], p["eps_255"], p["steps"],
+                p["step_255"], p["random_start"], p["seed"], p["targeted"], p["target"], list(sw["nets"]), sw["method"], sw["images"], sw["max_255"], sw["steps"],
+                t(lang, f"adv_preset_{name}_lesson"))
+
+    def lesson_text(name, lang):
+        return t(lang_of(lang), f"adv_preset_{name}_lesson") if isinstance(name, str) and name in adv.PRESETS else ""
+
+    def following_preset(name):
+        names = list(adv.PRESETS)
+        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+
+    def image_snapshot(src, smp, idx):
+        return [src, smp, idx]
+
+    def _same(a, b) -> bool:
+        try:
+            return a == b or float(a) == float(b)
+        except (TypeError, ValueError):
+            return False
+
+    def attack_gate(name, snap, src, smp, idx):
+        """Go on to the attack unless this is the sweep scenario, or the scenario changed the image:
+        then the image's own change event runs the attack (once, not twice)."""
+        changed = snap is None or not all(_same(a, b) for a, b in zip(snap, (src, smp, idx)))
+        if changed or name not in adv.PRESETS or adv.PRESETS[name]["run_sweep"]:
+            raise gr.Error("", visible=False, print_exception=False)
+
+    def sweep_gate(name):
+        if name not in adv.PRESETS or not adv.PRESETS[name]["run_sweep"]:
+            raise gr.Error("", visible=False, print_exception=False)
+
     # ---- wiring ---------------------------------------------------------------------------------
     attack_in = inp.components + [net, method, eps, steps, step_size, random_start, seed, targeted, target, lang]
     attack_out = [status, img_orig, img_delta, img_adv, delta_note, preds, attack_json]
     run.click(attack, attack_in, attack_out, api_name="attack", concurrency_limit=ATTACK_CONCURRENCY,
               concurrency_id="attack", show_progress="minimal", show_progress_on=[status])
+    # a scenario: note the image, set every control (and the lesson), then attack or sweep
+    preset_out = [inp.source, inp.sample, inp.ds_index, net, method, eps, steps, step_size, random_start, seed,
+                   targeted, target, sweep_nets, sweep_method, sweep_n, sweep_max, sweep_steps, lesson]
+    sweep_in = [sweep_nets, sweep_method, sweep_n, sweep_max, sweep_steps, lang]
+    sweep_out = [sweep_status, sweep_plot, sweep_json]
+    image_in = [inp.source, inp.sample, inp.ds_index]
+    snap = dict(api_visibility="private", queue=False, show_progress="hidden")
+    applied = [preset.input(image_snapshot, image_in, [snapshot], **snap).then(
+                   apply_preset, [preset, lang], preset_out, api_name="adversarial_preset", show_progress="hidden"),
+               next_preset.click(following_preset, [preset], [preset], **snap).then(
+                   image_snapshot, image_in, [snapshot], **snap).then(
+                   apply_preset, [preset, lang], preset_out, api_visibility="undocumented", show_progress="hidden")]
     stop.click(stop_attack, None, None, api_name="stop_attack", queue=False)
     sweep_stop.click(stop_attack, None, None, api_visibility="private", queue=False)
     classes_in = [net, targeted, target, lang]
     gr.on([net.change, targeted.change], attack_classes, classes_in, [target], api_name="attack_classes",
           show_progress="hidden")
-    sweep_run.click(epsilon_sweep, [sweep_nets, sweep_method, sweep_n, sweep_max, sweep_steps, lang],
-                    [sweep_status, sweep_plot, sweep_json], api_name="epsilon_sweep",
+    sweep_run.click(epsilon_sweep, sweep_in, sweep_out, api_name="epsilon_sweep",
                     concurrency_limit=ATTACK_CONCURRENCY, concurrency_id="attack", show_progress="minimal",
                     show_progress_on=[sweep_status])
     hidden = dict(api_visibility="undocumented", show_progress="hidden")
@@ -211,7 +267,16 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
     checked.success(attack, attack_in, attack_out, concurrency_limit=ATTACK_CONCURRENCY, concurrency_id="attack",
                     **hidden)
 
+    for ev in applied:
+        ev.success(attack_gate, [preset, snapshot] + image_in, None, **snap).success(
+            attack, attack_in, attack_out, concurrency_limit=ATTACK_CONCURRENCY, concurrency_id="attack",
+            api_visibility="undocumented", show_progress="minimal", show_progress_on=[status])
+        ev.success(sweep_gate, [preset], None, **snap).success(
+            epsilon_sweep, sweep_in, sweep_out, concurrency_limit=ATTACK_CONCURRENCY, concurrency_id="attack",
+            api_visibility="undocumented", show_progress="minimal", show_progress_on=[sweep_status])
+
     for ev in draw_events(tab, shown, lang):
+        ev.success(lesson_text, [preset, lang], [lesson], **hidden)
         ev.success(attack_classes, classes_in, [target], **hidden).success(
             attack, attack_in, attack_out, concurrency_limit=ATTACK_CONCURRENCY, concurrency_id="attack", **hidden)
     return (inp, img_adv)  # for the send-to bar (explorer.ui.send)

@@ -97,3 +97,56 @@ def test_bad_values_get_clear_messages(app_url):
     with pytest.raises(AppError, match="100"):
         attack(c, steps=10**6)
     assert attack(c, eps=1)[-1]["before"][0]["index"] == 285  # still serving
+
+
+# ------------------------------------------------------------------------------ teaching scenarios
+
+def preset(c, name, lang):
+    return c.predict(name, lang, api_name="/adversarial_preset")
+
+
+def test_scenario_returns_its_settings_and_lesson_in_the_requested_language(app_url):
+    from explorer import adversarial as adv
+    from explorer.i18n import t
+
+    c = client(app_url)
+    for lang in ("es", "en"):
+        out = preset(c, "photo_target", lang)
+        p = adv.PRESETS["photo_target"]
+        assert list(out[:11]) == [p["source"], p["sample"], p["index"], p["net"], p["method"], p["eps_255"],
+                                  p["steps"], p["step_255"], p["random_start"], p["seed"], p["targeted"]]
+        assert out[11] == 1  # the target class: goldfish
+        assert list(out[12]) == ["fashion", "fashion_adv"] and list(out[13:17]) == ["fgsm", 500, 32, 10]
+        assert out[-1] == t(lang, "adv_preset_photo_target_lesson") and "99" in out[-1]
+    assert "pez de colores" in preset(c, "photo_target", "es")[-1]
+
+
+def test_unknown_scenario_is_refused_in_the_users_language(app_url):
+    c = client(app_url)
+    with pytest.raises(AppError, match="Escenario «nope» desconocido"):
+        preset(c, "nope", "es")
+    with pytest.raises(AppError, match="Unknown scenario"):
+        preset(c, "nope", "en")
+
+
+@pytest.mark.parametrize("name, lang, first, answer, flipped", [
+    ("photo_flip", "es", "espresso", "milk can", True),
+    ("fgsm_holds", "en", "Sneaker", "Sneaker", False),
+    ("pgd_flips", "es", "Zapatilla", "Botín", True),
+    ("robust_holds", "en", "Sneaker", "Sneaker", False),
+])
+def test_attack_with_a_scenarios_settings_gives_what_its_lesson_says(app_url, name, lang, first, answer, flipped):
+    """The scenario's settings, sent back to /attack as the tab does, give the classes its lesson
+    names and the probability it quotes (to one decimal, as the status line prints it)."""
+    from explorer.i18n import num
+
+    c = client(app_url)
+    s = preset(c, name, lang)
+    src, smp, idx, net, method, eps, steps, step, rs, seed, targeted, target = s[:12]
+    out = c.predict(src, smp, idx, None, None, net, method, eps, steps, step, rs, seed, targeted, target, lang,
+                    api_name="/attack")
+    summary = out[-1]
+    assert summary["before"][0]["label"] == first and summary["after"][0]["label"] == answer
+    assert summary["flipped"] is flipped and summary["network"] == net
+    quoted = num(lang, 100 * summary["after"][0]["probability"], 1) + " %"
+    assert quoted in s[-1] and quoted in out[0]  # the lesson's number is the one on the screen

@@ -98,6 +98,7 @@ SPECS: dict[str, Spec] = {
                            killers=("nets_v", "method_v", "n_v", "max_v", "steps_v", "lang")),
     "/stop_attack": Spec([], examples=1),
     "/attack_classes": Spec(["fashion", True, None, "en"]),
+    "/adversarial_preset": Spec(["pgd_flips", "en"], examples=6),
     # Attention
     "/attention_text": Spec(["The cat sat because it was tired.", "words", 4, 1, None, "en"]),
     "/attention_preset": Spec(["pronoun_en", "words", "en"], examples=6),

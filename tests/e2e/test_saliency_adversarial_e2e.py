@@ -66,3 +66,42 @@ def test_adversarial_tab(open_app, locale):
     assert x["robust"] in page.locator("#sweep-plot").inner_text()
     page.screenshot(path=str(ARTIFACTS / f"adversarial-{x['lang']}-sweep.png"), full_page=True)
     assert external == [], f"requests left this machine: {external[:5]}"
+
+
+SCENARIOS = {
+    "es-ES": dict(lang="es", tab="Ataques adversarios", pgd="PGD, el mismo ε: la zapatilla cae", flipped="«Botín»",
+                  pct="68,2 %", held="resiste", robust_pct="83,9 %", sweep_pct="78,6 %", sweep_done="Hecho"),
+    "en-US": dict(lang="en", tab="Adversarial attacks", pgd="PGD, same ε: the sneaker falls", flipped="“Ankle boot”",
+                  pct="68.2 %", held="holds", robust_pct="83.9 %", sweep_pct="78.6 %", sweep_done="Done"),
+}
+
+
+@pytest.mark.parametrize("locale", list(SCENARIOS))
+def test_adversarial_scenarios(open_app, locale):
+    """A teacher picks "PGD flips the sneaker" (the image changes: the attack runs once, from the
+    image's change), then ⟩ (the robust CNN, same image: the scenario runs the attack itself), then
+    the ] key (the sweep scenario: the accuracy curves)."""
+    x = SCENARIOS[locale]
+    page, external = open_app(locale)
+    page.locator("#tab-adversarial-button").click()
+    page.wait_for_selector("#adv-status p")  # the cat photo's attack, on opening
+    page.locator("#adv-preset input").click()
+    page.get_by_role("option", name=x["pgd"]).click()
+    wait_text(page, "#adv-status", x["flipped"], timeout=120_000)
+    assert x["pct"] in page.locator("#adv-status").inner_text()
+    assert x["pct"] in page.locator("#adv-lesson").inner_text()
+    page.wait_for_selector("#adv-image img")
+    page.screenshot(path=str(ARTIFACTS / f"adversarial-{x['lang']}-scenario.png"), full_page=False)
+    page.click("#adv-next-preset")
+    wait_text(page, "#adv-status", x["held"], timeout=120_000)
+    assert x["robust_pct"] in page.locator("#adv-status").inner_text()
+    assert x["robust_pct"] in page.locator("#adv-lesson").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"adversarial-{x['lang']}-scenario-robust.png"), full_page=False)
+    page.locator("body").click(position={"x": 5, "y": 5})  # out of any field: the shortcut is live
+    page.keyboard.press("]")
+    wait_text(page, "#adv-lesson", x["sweep_pct"], timeout=30_000)
+    wait_text(page, "#sweep-status", x["sweep_done"], timeout=180_000)
+    page.wait_for_selector("#sweep-plot .js-plotly-plot .scatterlayer .trace")
+    page.locator("#sweep-plot").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"adversarial-{x['lang']}-scenario-sweep.png"), full_page=True)
+    assert external == [], f"requests left this machine: {external[:5]}"

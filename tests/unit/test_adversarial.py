@@ -368,3 +368,106 @@ def test_inputs_made_under_inference_mode_are_accepted(cnn, batch):
     out = adv.pgd(cnn, x, batch[1][:4], 0.05, 0.02, 2)
     assert torch.equal(adv.fgsm(cnn, x, batch[1][:4], 0.05), adv.fgsm(cnn, batch[0][:4], batch[1][:4], 0.05))
     assert (out - x).abs().max() <= 0.05 + 1e-6
+
+
+# --------------------------------------------------------------------------- teaching scenarios
+# Each scenario's lesson (explorer.i18n adv_preset_<name>_lesson) quotes what its exact settings
+# give; these re-measure every quoted number. A probability may drift by ±3 points (another BLAS,
+# another thread count); a different class, or a flip that does not happen, fails.
+
+def _pct(lang: str, p: float) -> str:
+    from explorer.i18n import num
+    return num(lang, p, 1) + " %"
+
+
+def _lessons(name: str) -> dict[str, str]:
+    from explorer.i18n import TEXT
+    return {lang: TEXT[lang][f"adv_preset_{name}_lesson"] for lang in ("es", "en")}
+
+
+def _assert_quoted(name: str, measured: float, quoted: float) -> None:
+    """``measured`` (a fraction) is within 3 points of ``quoted`` (a percentage), which both
+    lessons print with one decimal."""
+    assert abs(100 * measured - quoted) <= 3, f"{name}: measured {100 * measured:.2f} %, lesson says {quoted} %"
+    for lang, text in _lessons(name).items():
+        assert _pct(lang, quoted) in text, f"{name} ({lang}) does not quote {quoted} %"
+
+
+# name: (network's first answer, its probability %, the answer after the attack, its probability %,
+#        the probability of the first answer after the attack %); None: a number the lesson does not quote
+SCENARIO_FACTS = {
+    "photo_flip": ("espresso", 90.2, "milk can", 99.8, None),
+    "photo_target": ("espresso", None, "goldfish", 99.9, 0.0),
+    "fgsm_holds": ("Sneaker", 100.0, "Sneaker", 89.2, None),
+    "pgd_flips": ("Sneaker", None, "Ankle boot", 68.2, 31.7),
+    "robust_holds": ("Sneaker", 91.3, "Sneaker", 83.9, None),
+}
+
+
+def test_every_scenario_is_complete_and_valid():
+    from explorer import images
+    from explorer.i18n import TEXT
+    assert 4 <= len(adv.PRESETS) <= 6 and set(SCENARIO_FACTS) | {"sweep"} == set(adv.PRESETS)
+    for name, p in adv.PRESETS.items():
+        assert p["source"] in ("sample", "dataset") and p["sample"] in images.SAMPLES and 0 <= p["index"] < 10000
+        assert p["net"] in ("fashion", "fashion_adv", "imagenet") and p["method"] in adv.METHODS
+        assert adv.EPS_255[0] <= p["eps_255"] <= adv.EPS_255[1] and adv.PGD_STEPS[0] <= p["steps"] <= adv.PGD_STEPS[1]
+        assert p["targeted"] == (p["target"] is not None) and isinstance(p["seed"], int)
+        assert set(p["sweep"]["nets"]) <= {"fashion", "fashion_adv"} and p["sweep"]["method"] in adv.METHODS
+        for lang in ("es", "en"):
+            assert TEXT[lang][f"adv_preset_{name}"] and TEXT[lang][f"adv_preset_{name}_lesson"]
+    assert [n for n, p in adv.PRESETS.items() if p["run_sweep"]] == ["sweep"]
+
+
+@pytest.mark.slow  # ~10-40 s: two PGD attacks on EfficientNet-Lite0, three on the 28×28 CNNs
+@pytest.mark.parametrize("name", list(SCENARIO_FACTS))
+def test_scenario_lessons_quote_what_the_attack_does(name):
+    first, p_first, answer, p_answer, p_first_after = SCENARIO_FACTS[name]
+    p = adv.PRESETS[name]
+    s = adv.run_preset(name, "en")
+    assert s["before"][0]["label"] == first and s["after"][0]["label"] == answer
+    assert s["flipped"] == (first != answer)
+    assert s["linf_255"] <= p["eps_255"] + 1e-3
+    if p_first is not None:
+        _assert_quoted(name, s["before"][0]["probability"], p_first)
+    _assert_quoted(name, s["after"][0]["probability"], p_answer)
+    if p_first_after is not None:
+        _assert_quoted(name, s["original_class_after"], p_first_after)
+    if p["targeted"]:
+        assert s["after"][0]["index"] == p["target"]
+    # the lesson names the classes the class will read in the status line, in its language
+    es = adv.run_preset(name, "es")
+    assert f"«{es['after'][0]['label']}»" in _lessons(name)["es"]
+    assert f"“{answer}”" in _lessons(name)["en"]
+
+
+def test_photo_flip_lesson_quotes_the_budget_and_the_amplification():
+    from explorer.i18n import num
+    p = adv.PRESETS["photo_flip"]
+    _, factor = adv.perturbation_image(torch.zeros(3, 2, 2), p["eps_255"] / 255)
+    for lang, text in _lessons("photo_flip").items():
+        assert f"ε = {num(lang, p['eps_255'])}/255" in text and f"×{num(lang, factor, 1)}" in text
+
+
+@pytest.mark.slow  # ~20 s: PGD at ε = 16/255 on both CNNs
+def test_robust_scenario_holds_at_twice_the_budget_where_the_standard_cnn_falls():
+    robust = adv.run_preset("robust_holds", eps_255=16.0)
+    assert not robust["flipped"] and robust["after"][0]["label"] == "Sneaker"
+    _assert_quoted("robust_holds", robust["after"][0]["probability"], 71.6)
+    plain = adv.run_preset("robust_holds", eps_255=16.0, net="fashion")
+    assert plain["flipped"] and plain["after"][0]["label"] == "Ankle boot"
+    _assert_quoted("robust_holds", plain["after"][0]["probability"], 100.0)
+    _assert_quoted("robust_holds", adv.run_preset("pgd_flips")["before"][0]["probability"], 100.0)
+
+
+@pytest.mark.slow  # ~15-30 s: FGSM at 8 values of ε on 500 images, two CNNs
+def test_sweep_scenario_lesson_quotes_the_accuracy_curves():
+    curves = adv.run_preset_sweep("sweep")
+    acc = {k: {round(r["eps_255"], 1): r["accuracy"] for r in rows} for k, rows in curves.items()}
+    assert all(r["n"] == 500 for rows in curves.values() for r in rows)
+    for (net, eps), quoted in {("fashion", 0): 93.0, ("fashion_adv", 0): 86.2, ("fashion", 8): 62.8,
+                               ("fashion_adv", 8): 78.6, ("fashion", 32): 30.2, ("fashion_adv", 32): 64.6}.items():
+        _assert_quoted("sweep", acc[net][eps], quoted)
+    # what the lesson says in words: the standard CNN better clean, the robust one better under attack
+    assert acc["fashion"][0] > acc["fashion_adv"][0]
+    assert acc["fashion_adv"][8] > acc["fashion"][8] + 0.1 and acc["fashion_adv"][32] > acc["fashion"][32] + 0.2
