@@ -424,7 +424,7 @@ TEXT: dict[str, dict[str, str]] = {
         # adversarial tab: teaching scenarios (explorer.adversarial.PRESETS; numbers measured,
         # re-measured by tests/unit/test_adversarial.py)
         "adv_preset_label": "Escenario",
-        "adv_preset_info": "ajustes fijos (semilla 0) que muestran una idea; ⟩ pasa al siguiente",
+        "adv_preset_info": "ajustes fijos (semilla 0) que muestran una idea; » pasa al siguiente",
         "adv_preset_photo_flip": "Café → «milk can» con ε = 2/255",
         "adv_preset_photo_flip_lesson": (
             "La foto del café, atacada con PGD con **ε = 2/255** (ningún píxel cambia más de 2 niveles "
@@ -1467,7 +1467,7 @@ TEXT: dict[str, dict[str, str]] = {
         # adversarial tab: teaching scenarios (explorer.adversarial.PRESETS; numbers measured,
         # re-measured by tests/unit/test_adversarial.py)
         "adv_preset_label": "Scenario",
-        "adv_preset_info": "fixed settings (seed 0) that show one idea; ⟩ goes to the next",
+        "adv_preset_info": "fixed settings (seed 0) that show one idea; » goes to the next",
         "adv_preset_photo_flip": "Espresso → “milk can” at ε = 2/255",
         "adv_preset_photo_flip_lesson": (
             "The coffee photo, attacked with PGD at **ε = 2/255** (no pixel changes by more than 2 grey "

@@ -20,7 +20,9 @@ from explorer import data, filters, filters_view as fv
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
-from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.common import (
+    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    scenario_lesson)
 from explorer.ui.components import ImagePath, Number, Slider
 
 NETS = ("fashion", "fashion_adv", "session", "imagenet")
@@ -45,7 +47,7 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
                                          label=L("adv_preset_label"), info=L("adv_preset_info"),
                                          elem_id="adv-preset", scale=4,
                                          allow_custom_value=True)  # an unknown name: our translated error
-                    next_preset = gr.Button("⟩", size="sm", elem_id="adv-next-preset", scale=0, min_width=40,
+                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="adv-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="adv-lesson")
                 snapshot = gr.State(None)  # the image inputs just before a scenario set them
@@ -211,11 +213,10 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
                 t(lang, f"adv_preset_{name}_lesson"))
 
     def lesson_text(name, lang):
-        return t(lang_of(lang), f"adv_preset_{name}_lesson") if isinstance(name, str) and name in adv.PRESETS else ""
+        return scenario_lesson(adv.PRESETS, "adv_preset_{}_lesson", name, lang)
 
     def following_preset(name):
-        names = list(adv.PRESETS)
-        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+        return next_scenario(adv.PRESETS, name)
 
     def image_snapshot(src, smp, idx):
         return [src, smp, idx]

@@ -192,3 +192,35 @@ def float_in(value: Any, lo: float, hi: float, lang: str, field: str) -> float:
         raise user_error(lang, "err_float_range", field=t(lang, field), value=str(value)[:20],
                          lo=_limit(lang, lo), hi=_limit(lang, hi))
     return f
+
+
+# ------------------------------------------------------------------------------ teaching scenarios
+# Each tab's scenarios are a dict name -> settings (in explorer/), a dropdown, a "next" button with
+# the class dle-next-preset (the presenter's "]" key presses it) and a lesson whose text is
+# ``key.format(name)`` in explorer.i18n.
+
+NEXT_SCENARIO = "»"  # the "next scenario" button's label (⟩ fell back to a font that drew ")")
+
+
+def scenario_lesson(presets: dict, key: str, name: Any, lang: Any) -> str:
+    """The lesson of scenario ``name`` in ``lang``, or "" when no (known) scenario is chosen."""
+    return t(lang_of(lang), key.format(name)) if isinstance(name, str) and name in presets else ""
+
+
+def next_scenario(presets: dict, name: Any) -> str:
+    """The scenario after ``name`` (after the last, or none: the first)."""
+    names = list(presets)
+    return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+
+
+def unless_scenario_set(sig: Any, *current: Any) -> None:
+    """End an event chain quietly when ``current`` (the image, the network...) is what a scenario
+    has just set, recorded as ``sig`` (the scenario's own chain computes the views once, with its
+    own settings); anything else goes on."""
+    try:
+        same = sig is not None and list(sig) == [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                 else v for v in current]
+    except (TypeError, ValueError):
+        same = False
+    if same:
+        raise gr.Error("", visible=False, print_exception=False)

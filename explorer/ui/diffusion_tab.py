@@ -20,7 +20,9 @@ from explorer import data, denoiser, diffusion as dif, diffusion_view as dv, fil
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
-from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.common import (
+    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    scenario_lesson)
 from explorer.ui.components import Number, Slider
 
 N_SAMPLES = 16
@@ -98,7 +100,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     preset = gr.Dropdown([(L(f"dif_preset_{k}"), k) for k in denoiser.PRESETS], value=None,
                                          label=L("dif_preset_label"), info=L("dif_preset_info"),
                                          elem_id="dif-preset", scale=4)
-                    next_preset = gr.Button("⟩", size="sm", elem_id="dif-next-preset", scale=0, min_width=40,
+                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="dif-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="dif-lesson")
                 cls = gr.Dropdown(_class_choices("es"), value="8", label=L("dif_class_label"),
@@ -339,11 +341,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 t(lang, f"dif_preset_{name}_lesson"))
 
     def lesson_text(name, lang):
-        return t(lang_of(lang), f"dif_preset_{name}_lesson") if isinstance(name, str) and name in denoiser.PRESETS else ""
+        return scenario_lesson(denoiser.PRESETS, "dif_preset_{}_lesson", name, lang)
 
     def following_preset(name):
-        names = list(denoiser.PRESETS)
-        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+        return next_scenario(denoiser.PRESETS, name)
 
     def next_frame(frame_v, request: gr.Request):
         run = store.get(session_key(request)).diffusion

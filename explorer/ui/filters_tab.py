@@ -16,7 +16,9 @@ from explorer import convolution, filters, filters_presets, filters_view as fv
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
-from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.common import (
+    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    scenario_lesson, unless_scenario_set)
 from explorer.ui.components import Number, Slider
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
@@ -67,7 +69,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                          label=L("fpre_label"), info=L("fpre_info"), elem_id="filters-preset",
                                          allow_custom_value=True,  # an unknown name: our translated error
                                          scale=4)
-                    next_preset = gr.Button("⟩", size="sm", elem_id="filters-next-preset", scale=0, min_width=40,
+                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="filters-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="filters-lesson")
                 preset_sig = gr.State(None)  # the image a scenario just set (see `not_the_preset`)
@@ -387,23 +389,15 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 t(lang, f"fpre_{name}_lesson"), [p["source"], p["sample"], float(p["index"])])
 
     def lesson_text(name, lang):
-        ok = isinstance(name, str) and name in filters_presets.PRESETS
-        return t(lang_of(lang), f"fpre_{name}_lesson") if ok else ""
+        return scenario_lesson(filters_presets.PRESETS, "fpre_{}_lesson", name, lang)
 
     def following_preset(name):
-        names = list(filters_presets.PRESETS)
-        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+        return next_scenario(filters_presets.PRESETS, name)
 
     def not_the_preset(sig, src, smp, idx):
         """End a new-image chain quietly when the image is the one a scenario has just set (the
         scenario's own chain draws it, with its marked pixel); any other image clears the mark."""
-        try:
-            same = sig is not None and sig == [src, smp, float(idx)]
-        except (TypeError, ValueError):
-            same = False
-        if same:
-            raise gr.Error("", visible=False, print_exception=False)
-        return None
+        unless_scenario_set(sig, src, smp, idx)
 
     def maximize_scenario(name):
         """Go on to the activation maximisation only for a scenario that opens it."""

@@ -17,7 +17,9 @@ from explorer import saliency_view as sv
 from explorer.i18n import t
 from explorer.session import SessionStore
 from explorer.ui import inputs
-from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.common import (
+    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    scenario_lesson, unless_scenario_set)
 from explorer.ui.components import Slider
 
 NETS = ("imagenet", "fashion", "fashion_adv", "session")
@@ -48,7 +50,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     preset = gr.Dropdown([(L(f"spre_{k}"), k) for k in saliency_presets.PRESETS], value=None,
                                          label=L("spre_label"), info=L("spre_info"), elem_id="sal-preset", scale=4,
                                          allow_custom_value=True)  # an unknown name: our translated error
-                    next_preset = gr.Button("⟩", size="sm", elem_id="sal-next-preset", scale=0, min_width=40,
+                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="sal-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="sal-lesson")
                 preset_sig = gr.State(None)  # the image and network a scenario just set (see `not_the_preset`)
@@ -231,23 +233,15 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 [p["source"], p["sample"], float(p["index"]), p["net"]])
 
     def lesson_text(name, lang):
-        ok = isinstance(name, str) and name in saliency_presets.PRESETS
-        return t(lang_of(lang), f"spre_{name}_lesson") if ok else ""
+        return scenario_lesson(saliency_presets.PRESETS, "spre_{}_lesson", name, lang)
 
     def following_preset(name):
-        names = list(saliency_presets.PRESETS)
-        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+        return next_scenario(saliency_presets.PRESETS, name)
 
     def not_the_preset(sig, src, smp, idx, net_key):
         """End a redraw chain quietly when the image and network are the ones a scenario has just set
         (the scenario's own chain computes the maps once); any other image or network clears it."""
-        try:
-            same = sig is not None and sig == [src, smp, float(idx), net_key]
-        except (TypeError, ValueError):
-            same = False
-        if same:
-            raise gr.Error("", visible=False, print_exception=False)
-        return None
+        unless_scenario_set(sig, src, smp, idx, net_key)
 
     def sanity_scenario(name):
         """Go on to the sanity check only for a scenario about it."""

@@ -69,7 +69,7 @@ def test_filters_tab_in_both_languages(open_app, locale, tmp_path):
     wait_text(page, "#filters-products", f"[{row}, {col}]")
     page.screenshot(path=str(ARTIFACTS / f"filters-{x['lang']}-playground.png"), full_page=True)
 
-    # a teaching scenario (the ⟩ button, the presenter's "]" key: the first one, Sobel x): the lesson,
+    # a teaching scenario (the » button, the presenter's "]" key: the first one, Sobel x): the lesson,
     # the playground opened on the cameraman with the marked pixel the lesson quotes
     page.click("#filters-next-preset")
     wait_text(page, "#filters-lesson", x["sobel"], timeout=60_000)

@@ -37,7 +37,7 @@ def test_saliency_tab(open_app, locale):
     page.wait_for_selector("#sal-corr .js-plotly-plot .scatterlayer .trace")
     page.wait_for_selector("#sal-sanity-grid img")
     page.screenshot(path=str(ARTIFACTS / f"saliency-{x['lang']}-sanity.png"), full_page=True)
-    # a teaching scenario (the ⟩ button, the presenter's "]" key: the first one): Grad-CAM on the
+    # a teaching scenario (the » button, the presenter's "]" key: the first one): Grad-CAM on the
     # cameraman, "tripod" 95 %, and the lesson
     page.click("#sal-next-preset")
     wait_text(page, "#sal-lesson", x["tripod"], timeout=60_000)
@@ -79,7 +79,7 @@ SCENARIOS = {
 @pytest.mark.parametrize("locale", list(SCENARIOS))
 def test_adversarial_scenarios(open_app, locale):
     """A teacher picks "PGD flips the sneaker" (the image changes: the attack runs once, from the
-    image's change), then ⟩ (the robust CNN, same image: the scenario runs the attack itself), then
+    image's change), then » (the robust CNN, same image: the scenario runs the attack itself), then
     the ] key (the sweep scenario: the accuracy curves)."""
     x = SCENARIOS[locale]
     page, external = open_app(locale)
