@@ -130,7 +130,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_starting": "Empezando a entrenar una red de {n} parámetros…",
         "status_halted": "{reason}. Evaluando en las {n} imágenes de test…",
         "status_done": ("{reason} en {elapsed} s · {steps} pasos · exactitud en test **{acc} %** "
-                        "(pérdida {loss})"),
+                        "({n} imágenes; pérdida {loss})"),
         "grid_true": "real",
         "filters_legend": "azul: peso negativo · blanco: 0 · rojo: positivo",
         # errors
@@ -1178,7 +1178,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_starting": "Starting to train a network of {n} parameters…",
         "status_halted": "{reason}. Scoring the {n} test images…",
         "status_done": ("{reason} in {elapsed} s · {steps} steps · test accuracy **{acc} %** "
-                        "(loss {loss})"),
+                        "({n} images; loss {loss})"),
         "grid_true": "true",
         "filters_legend": "blue: negative weight · white: 0 · red: positive",
         "err_range": "“{field}” must be between {lo} and {hi} (got: {value}).",

@@ -121,7 +121,7 @@ def status_done(summary: dict, lang: str) -> str:
     loss = summary["test_loss"]
     return t(lang, "status_done", reason=reason, elapsed=num(lang, summary["elapsed_s"], 1),
              steps=num(lang, summary["step"]), acc=num(lang, summary["test_acc"] * 100, 2),
-             loss="—" if loss is None else num(lang, loss, 3))
+             loss="—" if loss is None else num(lang, loss, 3), n=num(lang, summary.get("test_images") or 0))
 
 
 def _done_summary(done: training.Done, last: dict) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def _done_summary(done: training.Done, last: dict) -> dict[str, Any]:
             "images_seen": done.images_seen,
             "images_per_s": round(done.images_seen / max(done.elapsed, 1e-9), 1),
             "test_loss": done.test_loss if np.isfinite(done.test_loss) else None,
-            "test_acc": done.test_acc, "confusion": done.confusion.tolist(),
+            "test_acc": done.test_acc, "test_images": done.test_images, "confusion": done.confusion.tolist(),
             "mistakes": [{"index": i, "true": y, "pred": p, "p": round(c, 4)}
                          for i, y, p, c in done.mistakes]}
 
@@ -227,7 +227,7 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
                 summary.update(halted=True, reason=ev.reason, step=ev.step, epoch=round(ev.epoch, 4),
                                elapsed_s=round(ev.elapsed, 3))
                 yield Frame(t(lang, "status_halted", reason=t(lang, f"status_done_{ev.reason}"),
-                              n=num(lang, len(ds.test))), draw(),
+                              n=num(lang, ev.test_images or len(ds.test))), draw(),
                             filters_of(model, lang), grid, summary=dict(summary))
             else:  # Done
                 summary = _done_summary(ev, summary)

@@ -115,6 +115,10 @@ def test_stop_keeps_what_was_learned(fashion):
             stop.set()
     done = events[-1]
     assert isinstance(done, training.Done) and done.reason == "stopped" and done.step == 150
+    # stop means stop: the stopped run is scored on the first 1,000 test images, not all 10,000
+    assert done.test_images == training.STOPPED_TEST_IMAGES == 1000 == int(done.confusion.sum())
+    halted = [e for e in events if isinstance(e, training.Halted)]
+    assert len(halted) == 1 and halted[0].test_images == 1000
     assert done.test_acc > 0.6  # the weights learned in 150 steps are kept
     assert not model.training
 
