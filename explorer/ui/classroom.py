@@ -304,6 +304,14 @@ def build_panel(controls: dict) -> Header:
                   link, keys_help, gr.State(None), controls["export"], export_file)
 
 
+def _signature(names: list[str], required: int) -> inspect.Signature:
+    """A handler's signature as Gradio's API shows it: the first ``required`` parameters, then
+    optional ones (an API caller sends only the settings or figures it means)."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(n, kind) if i < required else inspect.Parameter(n, kind, default=None)
+                              for i, n in enumerate(names)])
+
+
 def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on_all: bool) -> None:
     """Connect the header to the page: restore from the link on load, keep track of the open tab,
     and answer the share, QR and help buttons."""
@@ -370,8 +378,7 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
     names = ["tab_id", "lang_v", "presenter_v", "href"]
     for i, s in enumerate(settings):
         names.append(s.param if s.param not in names else f"setting_{i}")
-    share_link.__signature__ = inspect.Signature(
-        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    share_link.__signature__ = _signature(names, required=4)
 
     def qr_code(lang_v, href):
         """A QR code of the app's address (on a LAN, the machine's network address, not localhost)."""
@@ -429,8 +436,7 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
 
     names = ["tab_id", "lang_v", "href"] + [re.sub(r"\W", "_", f"{tab}_{c.elem_id or i}") for i, (tab, c) in
                                             enumerate(plots)]
-    export_html.__signature__ = inspect.Signature(
-        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    export_html.__signature__ = _signature(names, required=3)
 
     outs = [h.panel, h.link, h.qr_img, h.keys_help, h.export_file]
     h.share.click(share_link, [h.current_tab, lang, h.presenter, h.link] + [s.comp for s in settings], outs,

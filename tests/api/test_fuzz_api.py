@@ -134,12 +134,14 @@ SPECS: dict[str, Spec] = {
     # call is refused once Gradio has read its 27 inputs — which is what is exercised here
     "/send_image": Spec(["saliency", "input"] + IMG * 3 + ["dataset", "coffee", 0, None, None] * 2 + [None, "en"]),
     "/qr_code": Spec(["en", "http://127.0.0.1:7860/"], examples=6),
+    # the open tab's figures (none over a fresh API session: a message) in one HTML page
+    "/export_html": Spec(["en", "http://127.0.0.1:7860/?tab=attention"], rest_default=True, examples=10),
 }
 
 # Components whose payload Gradio checks against its own data model (a file, an image editor, a
-# table) before any of the app's code runs: a malformed one is refused with Gradio's generic
-# message, which the app cannot word.
-SHAPE_CHECKED = {"File", "ImageEditor", "Sketchpad", "Dataframe", "Image", "ImagePath"}
+# table, a figure: /export_html's gr.Plot inputs) before any of the app's code runs: a malformed one
+# is refused with Gradio's generic message, which the app cannot word.
+SHAPE_CHECKED = {"File", "ImageEditor", "Sketchpad", "Dataframe", "Image", "ImagePath", "Plot"}
 # Known faults in explorer/ui/diffusion_tab.py, left to its owner: (endpoint, parameter) → what a
 # hostile value there gets instead of a clear message. Remove an entry once fixed.
 PENDING: dict[tuple[str, str], str] = {}
