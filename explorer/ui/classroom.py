@@ -278,10 +278,10 @@ def build_controls() -> dict:
     """The header's classroom controls (inside the caller's column)."""
     presenter = gr.Checkbox(False, label=L("cls_presenter"), elem_id="dle-presenter", container=False)
     with gr.Row():
-        share = gr.Button(L("cls_share"), size="sm", elem_id="dle-share", min_width=60)
-        qr = gr.Button(L("cls_qr"), size="sm", elem_id="dle-qr", min_width=50)
-        export = gr.Button(L("cls_export"), size="sm", elem_id="dle-export", min_width=60)
-        keys_toggle = gr.Button("?", size="sm", elem_id="dle-keys-toggle", min_width=40)
+        share = gr.Button(L("cls_share"), size="sm", elem_id="dle-share", min_width=56)
+        qr = gr.Button(L("cls_qr"), size="sm", elem_id="dle-qr", min_width=44)
+        export = gr.Button(L("cls_export"), size="sm", elem_id="dle-export", min_width=72)
+        keys_toggle = gr.Button("?", size="sm", elem_id="dle-keys-toggle", min_width=36)
     return dict(presenter=presenter, share=share, qr=qr, export=export, keys_toggle=keys_toggle)
 
 
@@ -372,7 +372,8 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
         mine = [(s.field, v) for s, v in zip(settings, values) if s.tab == tab_id]
         query = share.changed([f for f, _ in mine], [v for _, v in mine])
         url = share_url(base, tab_id, lang_v, presenter_v is True, settings=query)
-        return gr.Column(visible=True), url, gr.Image(visible=False), gr.Markdown(visible=False), gr.File(visible=False)
+        return (gr.Column(visible=True), gr.Textbox(value=url, visible=True), gr.Image(visible=False),
+                gr.Markdown(visible=False), gr.File(visible=False))
 
     # its API parameters named after the settings (train_epochs_label, attention_att_text, ...)
     names = ["tab_id", "lang_v", "presenter_v", "href"]
@@ -388,8 +389,8 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
         except ValueError:
             raise gr.Error(t(lang_v, "err_cls_url"), print_exception=False) from None
         url = urlunsplit(urlsplit(url)._replace(query=""))
-        return (gr.Column(visible=True), url, gr.Image(value=qr_image(url), visible=True), gr.Markdown(visible=False),
-                gr.File(visible=False))
+        return (gr.Column(visible=True), gr.Textbox(value=url, visible=True), gr.Image(value=qr_image(url), visible=True),
+                gr.Markdown(visible=False), gr.File(visible=False))
 
     def keys_help_toggle(shown_v):
         return (gr.Column(visible=True), gr.skip(), gr.Image(visible=False), gr.Markdown(visible=not shown_v),
@@ -431,7 +432,7 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
             raise gr.Error(t(lang_v, "err_export_bad_plot", detail=err.kind), print_exception=False) from None
         path = export_dir() / export.file_name(tab_id, when)
         path.write_text(page, encoding="utf-8")
-        return (gr.Column(visible=True), gr.skip(), gr.Image(visible=False), gr.Markdown(visible=False),
+        return (gr.Column(visible=True), gr.Textbox(visible=False), gr.Image(visible=False), gr.Markdown(visible=False),
                 gr.File(value=str(path), visible=True))
 
     names = ["tab_id", "lang_v", "href"] + [re.sub(r"\W", "_", f"{tab}_{c.elem_id or i}") for i, (tab, c) in

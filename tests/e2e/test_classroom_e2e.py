@@ -178,3 +178,33 @@ def test_a_bad_link_opens_the_defaults(browser, app_url):
     assert page.locator("#att-text textarea").input_value().startswith("The animal didn't cross")
     assert not page.locator(".toast-body").count() and not errors
     ctx.close()
+
+
+@pytest.mark.parametrize("locale, lang, title", [("es-ES", "es", "Atención · Deep Learning Explorer"),
+                                                 ("en-US", "en", "Attention · Deep Learning Explorer")])
+def test_export_the_open_tabs_figures_as_html(open_app, locale, lang, title):
+    page, _ = open_app(locale)
+    # nothing drawn in the Diffusion tab's figure before it opens: a message, no file
+    page.locator("#dle-export").click()
+    page.locator(".toast-body").first.wait_for()
+    assert not page.locator("#dle-export-file a").count()
+    page.locator("#tab-attention-button").click()
+    for sel in ("#att-head-view", "#att-matrix", "#att-rollout", "#att-sim"):
+        page.wait_for_selector(f"{sel} .js-plotly-plot", timeout=120_000)
+    page.locator("#dle-export").click()
+    link = page.locator("#dle-export-file a").first
+    link.wait_for(timeout=60_000)
+    assert re.search(r"deep-learning-explorer-attention-[-0-9]+\s*\.html", page.locator("#dle-export-file").inner_text())
+    html = page.request.get(link.get_attribute("href")).text()
+    assert f"<title>{title}" in html and f'<html lang="{lang}">' in html
+    assert html.count("Plotly.newPlot(") >= 8 and not re.search(r"<script[^>]+src=", html)
+    page.locator("#dle-classroom-panel").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"classroom-export-html-{lang}.png"))
+    # the page itself, opened with no network: every figure drawn by the embedded plotly.js
+    offline = page.context.new_page()
+    offline.route("**/*", lambda route: route.abort())
+    offline.set_content(html)
+    offline.wait_for_function("(n) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+                              arg=8, timeout=60_000)
+    offline.screenshot(path=str(ARTIFACTS / f"classroom-exported-page-{lang}.png"))
+    offline.close()
