@@ -1025,6 +1025,15 @@ TEXT: dict[str, dict[str, str]] = {
             "<kbd>]</kbd> siguiente escenario · <kbd>?</kbd> esta ayuda."),
         "err_cls_url": "No se pudo leer la dirección de la página.",
         "cls_close": "Cerrar",
+        # Classroom header: export the open tab's figures as one HTML page (issue 8)
+        "cls_export": "⤓ HTML",
+        "cls_export_label": "Las figuras de esta pestaña en una página HTML (interactiva, funciona sin conexión)",
+        "export_title": "{tab} · Deep Learning Explorer · {date}",
+        "export_subtitle": "{n} figuras interactivas exportadas el {date}. Pasa el ratón para ver los valores y "
+                           "arrastra para ampliar; el icono de la cámara guarda cada una como PNG.",
+        "export_date_fmt": "%d/%m/%Y %H:%M",
+        "err_export_no_plot": "La pestaña «{tab}» no muestra todavía ninguna figura que exportar.",
+        "err_export_bad_plot": "Una de las figuras no se pudo leer ({detail}).",
         # Diffusion tab: teaching scenarios
         "dif_preset_label": "Escenario",
         "dif_preset_info": "ajustes fijos (semilla 0) que muestran una idea",
@@ -2060,6 +2069,15 @@ TEXT: dict[str, dict[str, str]] = {
             "· <kbd>?</kbd> this help."),
         "err_cls_url": "The page's address could not be read.",
         "cls_close": "Close",
+        # Classroom header: export the open tab's figures as one HTML page (issue 8)
+        "cls_export": "⤓ HTML",
+        "cls_export_label": "This tab's figures as one HTML page (interactive, works offline)",
+        "export_title": "{tab} · Deep Learning Explorer · {date}",
+        "export_subtitle": "{n} interactive figures exported on {date}. Hover to read the values and drag to "
+                           "zoom; the camera icon saves each one as a PNG.",
+        "export_date_fmt": "%Y-%m-%d %H:%M",
+        "err_export_no_plot": "The “{tab}” tab shows no figure to export yet.",
+        "err_export_bad_plot": "One of the figures could not be read ({detail}).",
         # Diffusion tab: teaching scenarios
         "dif_preset_label": "Scenario",
         "dif_preset_info": "fixed settings (seed 0) that show one idea",

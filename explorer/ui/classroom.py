@@ -7,17 +7,23 @@ without a browser; ``build`` lays out the header controls and ``wire`` connects 
 """
 from __future__ import annotations
 
+import datetime
+import inspect
 import io
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import gradio as gr
 from PIL import Image
 
+from explorer import export, share
 from explorer.i18n import t
+from explorer.ui import share as share_ui
 from explorer.ui.common import L, lang_of
 
 TAB_IDS = ("train", "filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
@@ -69,6 +75,28 @@ KEYS_JS = r"""
 }
 """
 
+# Between restoring the settings that drive others (a preset, an image source) and the rest, when
+# the link set one (``drove``): wait until their handlers have redrawn the page — no change for
+# 600 ms, progress timers aside — at most 6 s.
+SETTLE_JS = """
+async (drove) => {
+  if (!drove) return [];
+  await new Promise((resolve) => {
+    let quiet = null, cap = null;
+    const ignored = ".progress-text, .meta-text, .meta-text-center, .eta-bar, .wrap.hide";
+    const mo = new MutationObserver((ms) => {
+      const real = ms.some((m) => { const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+                                   return m.type !== "characterData" && el && !el.closest(ignored); });
+      if (real) { clearTimeout(quiet); quiet = setTimeout(done, 600); }
+    });
+    function done() { mo.disconnect(); clearTimeout(quiet); clearTimeout(cap); resolve(); }
+    mo.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    quiet = setTimeout(done, 600); cap = setTimeout(done, 6000);
+  });
+  return [];
+}
+"""
+
 RESTORE_TAB_JS = """
 () => {
   const tab = new URLSearchParams(window.location.search).get("tab");
@@ -114,6 +142,29 @@ def relabel_tabs_js() -> str:
 
 # The share and QR buttons send the page's own address (as the browser sees it) to the server.
 PAGE_URL_JS = "(...args) => [...args.slice(0, -1), window.location.href]"
+# the share button's: the address is its 4th input (after the tab, the language, presenter mode)
+SHARE_URL_JS = "(...args) => [...args.slice(0, 3), window.location.href, ...args.slice(4)]"
+# the export button's: the 3rd (after the tab and the language)
+EXPORT_URL_JS = "(...args) => [...args.slice(0, 2), window.location.href, ...args.slice(3)]"
+EXPORT_KEEP_S = 3600  # exported pages older than this are deleted at the next export
+
+
+def export_dir() -> Path:
+    """A fresh folder for one exported page (Gradio copies it into its own cache to serve it);
+    folders of earlier exports older than EXPORT_KEEP_S are removed first."""
+    import shutil
+    import tempfile
+    import time
+
+    root = Path(tempfile.gettempdir()) / "dle-exports"
+    root.mkdir(exist_ok=True)
+    for old in root.iterdir():
+        try:
+            if time.time() - old.stat().st_mtime > EXPORT_KEEP_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(dir=root))
 
 
 def lan_host() -> str | None:
@@ -185,8 +236,12 @@ def parse_query(params: Mapping[str, str]) -> Restore:
                    presenter=None if pres is None else pres.lower() in ("1", "true", "yes", "on"))
 
 
-def share_url(href: str, tab: str | None, lang: str | None, presenter: bool) -> str:
-    """The page's address with the query parameters that reopen it as it is now."""
+def share_url(href: str, tab: str | None, lang: str | None, presenter: bool,
+              settings: Mapping[str, str] | None = None) -> str:
+    """The page's address with the query parameters that reopen it as it is now: the tab, the
+    language, presenter mode and the tab's ``settings`` (``explorer.share.changed``: the controls
+    that differ from their defaults, by key). Settings that would make the address longer than
+    MAX_URL are left out, the longest first."""
     parts = urlsplit(href)
     query = {}
     if tab in TAB_IDS:
@@ -195,6 +250,10 @@ def share_url(href: str, tab: str | None, lang: str | None, presenter: bool) -> 
         query["lang"] = lang
     if presenter:
         query["presenter"] = "1"
+    if settings:
+        own = {k: v for k, v in settings.items() if k not in query and k not in share.RESERVED}
+        base = len(urlunsplit(parts._replace(query=urlencode(query), fragment=""))) + 1
+        query.update(share.fit(own, MAX_URL - base))
     return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
@@ -211,16 +270,19 @@ class Header:
     link: gr.Textbox
     keys_help: gr.Markdown
     current_tab: gr.State
+    export: gr.Button
+    export_file: gr.File
 
 
 def build_controls() -> dict:
     """The header's classroom controls (inside the caller's column)."""
     presenter = gr.Checkbox(False, label=L("cls_presenter"), elem_id="dle-presenter", container=False)
     with gr.Row():
-        share = gr.Button(L("cls_share"), size="sm", elem_id="dle-share", min_width=60)
-        qr = gr.Button(L("cls_qr"), size="sm", elem_id="dle-qr", min_width=50)
-        keys_toggle = gr.Button("?", size="sm", elem_id="dle-keys-toggle", min_width=40)
-    return dict(presenter=presenter, share=share, qr=qr, keys_toggle=keys_toggle)
+        share = gr.Button(L("cls_share"), size="sm", elem_id="dle-share", min_width=56)
+        qr = gr.Button(L("cls_qr"), size="sm", elem_id="dle-qr", min_width=44)
+        export = gr.Button(L("cls_export"), size="sm", elem_id="dle-export", min_width=72)
+        keys_toggle = gr.Button("?", size="sm", elem_id="dle-keys-toggle", min_width=36)
+    return dict(presenter=presenter, share=share, qr=qr, export=export, keys_toggle=keys_toggle)
 
 
 def build_panel(controls: dict) -> Header:
@@ -233,11 +295,21 @@ def build_panel(controls: dict) -> Header:
             with gr.Column(scale=3):
                 link = gr.Textbox(label=L("cls_link_label"), interactive=False, buttons=["copy"], elem_id="dle-link")
                 keys_help = gr.Markdown(L("cls_keys_help"), elem_id="dle-keys-help", visible=False)
+                export_file = gr.File(label=L("cls_export_label"), interactive=False, visible=False,
+                                      elem_id="dle-export-file")
                 close = gr.Button(L("cls_close"), size="sm", elem_id="dle-panel-close")
     close.click(lambda: gr.Column(visible=False), None, panel, api_visibility="private", queue=False,
                 show_progress="hidden")
     return Header(controls["presenter"], controls["share"], controls["qr"], controls["keys_toggle"], panel, qr_img,
-                  link, keys_help, gr.State(None))
+                  link, keys_help, gr.State(None), controls["export"], export_file)
+
+
+def _signature(names: list[str], required: int) -> inspect.Signature:
+    """A handler's signature as Gradio's API shows it: the first ``required`` parameters, then
+    optional ones (an API caller sends only the settings or figures it means)."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(n, kind) if i < required else inspect.Parameter(n, kind, default=None)
+                              for i, n in enumerate(names)])
 
 
 def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on_all: bool) -> None:
@@ -249,25 +321,65 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
             tab_block.select(lambda tid=tab_id: tid, None, h.current_tab, api_visibility="private", queue=False,
                              show_progress="hidden")
 
+    # The tab's settings (explorer.ui.share): those that drive others first, the rest after their
+    # handlers have run, then the tab is opened (its first view is drawn with the restored values).
+    settings = share_ui.registry(demo, tabs, TAB_IDS)
+    first_ids = share_ui.drivers(demo, settings)
+    first = [s for s in settings if s.comp._id in first_ids]
+    rest = [s for s in settings if s.comp._id not in first_ids]
+    first_keys = {(s.tab, s.field.key) for s in first}
+    plan = gr.State(None)  # (tab, the other settings' values, whether a driver was set)
+    drove_flag = gr.Checkbox(False, visible=False, elem_id="dle-restore-drove")  # read by SETTLE_JS
+
     def restore(request: gr.Request):
-        r = parse_query(dict(request.query_params) if request is not None else {})
-        return r.tab or gr.skip(), r.presenter if r.presenter is not None else gr.skip()
+        params = dict(request.query_params) if request is not None else {}
+        r = parse_query(params)
+        values = share.read([s.field for s in settings if s.tab == r.tab], params) if r.tab else {}
+        drove = any((r.tab, k) in first_keys for k in values)
+        later = {k: v for k, v in values.items() if (r.tab, k) not in first_keys}
+        return [r.tab or gr.skip(), r.presenter if r.presenter is not None else gr.skip(),
+                (r.tab, later, drove) if later or drove else None, drove] + share_ui.values_for(
+            first, r.tab, values, defaults=False)
+
+    def restore_rest(plan_v):
+        if not plan_v:
+            return [gr.skip()] * len(rest)
+        tab, later, drove = plan_v
+        # after a driver (a preset) has set its controls, the others go back to what the link says:
+        # its value, or the default it left out
+        return share_ui.values_for(rest, tab, later, defaults=drove)
 
     # The tab is opened by clicking its button (as a user would), not with gr.Tabs(selected=...):
     # that update left the other tabs' labels in the browser's language after a language switch.
-    demo.load(restore, None, [h.current_tab, h.presenter], api_visibility="private", queue=False,
-              show_progress="hidden", js=RESTORE_TAB_JS)
+    quiet = dict(api_visibility="private", queue=False, show_progress="hidden")
+    demo.load(restore, None, [h.current_tab, h.presenter, plan, drove_flag] + [s.comp for s in first], **quiet).then(
+        None, [drove_flag], None, js=SETTLE_JS, **quiet).then(
+        restore_rest, [plan], [s.comp for s in rest], **quiet).then(
+        None, None, None, js=RESTORE_TAB_JS, **quiet)
     h.presenter.change(None, [h.presenter], None, js=SET_PRESENTER_JS)
 
-    def share_link(tab_id, lang_v, presenter_v, href):
-        """The page's address with ?tab=…&lang=…&presenter=… so a student opens what the teacher shows."""
+    def share_link(tab_id, lang_v, presenter_v, href, *values):
+        """The page's address with ?tab=…&lang=…&presenter=… and the open tab's settings that differ
+        from their defaults, so a student opens what the teacher shows. Over the API the tab is the
+        one named in ``href`` (?tab=…), else the first."""
         lang_v = lang_of(lang_v)
         try:
             base = page_url(href, listening_on_all)
         except ValueError:
             raise gr.Error(t(lang_v, "err_cls_url"), print_exception=False) from None
-        url = share_url(base, tab_id, lang_v, bool(presenter_v))
-        return gr.Column(visible=True), url, gr.Image(visible=False), gr.Markdown(visible=False)
+        if tab_id not in TAB_IDS:
+            tab_id = parse_query(dict(parse_qsl(urlsplit(base).query))).tab or TAB_IDS[0]
+        mine = [(s.field, v) for s, v in zip(settings, values) if s.tab == tab_id]
+        query = share.changed([f for f, _ in mine], [v for _, v in mine])
+        url = share_url(base, tab_id, lang_v, presenter_v is True, settings=query)
+        return (gr.Column(visible=True), gr.Textbox(value=url, visible=True), gr.Image(visible=False),
+                gr.Markdown(visible=False), gr.File(visible=False))
+
+    # its API parameters named after the settings (train_epochs_label, attention_att_text, ...)
+    names = ["tab_id", "lang_v", "presenter_v", "href"]
+    for i, s in enumerate(settings):
+        names.append(s.param if s.param not in names else f"setting_{i}")
+    share_link.__signature__ = _signature(names, required=4)
 
     def qr_code(lang_v, href):
         """A QR code of the app's address (on a LAN, the machine's network address, not localhost)."""
@@ -277,15 +389,62 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
         except ValueError:
             raise gr.Error(t(lang_v, "err_cls_url"), print_exception=False) from None
         url = urlunsplit(urlsplit(url)._replace(query=""))
-        return gr.Column(visible=True), url, gr.Image(value=qr_image(url), visible=True), gr.Markdown(visible=False)
+        return (gr.Column(visible=True), gr.Textbox(value=url, visible=True), gr.Image(value=qr_image(url), visible=True),
+                gr.Markdown(visible=False), gr.File(visible=False))
 
     def keys_help_toggle(shown_v):
-        return gr.Column(visible=True), gr.skip(), gr.Image(visible=False), gr.Markdown(visible=not shown_v)
+        return (gr.Column(visible=True), gr.skip(), gr.Image(visible=False), gr.Markdown(visible=not shown_v),
+                gr.File(visible=False))
 
-    outs = [h.panel, h.link, h.qr_img, h.keys_help]
-    h.share.click(share_link, [h.current_tab, lang, h.presenter, h.link], outs, js=PAGE_URL_JS, api_name="share_link",
-                  show_progress="hidden")
+    plots = share_ui.plots(tabs, TAB_IDS)
+
+    def export_html(tab_id, lang_v, href, *values):
+        """Every Plotly figure the open tab shows, in one self-contained HTML file (plotly.js inside:
+        it opens offline). Over the API the tab is the one named in ``href`` (?tab=…), else the
+        first; a tab with no figure yet gets a message."""
+        lang_v = lang_of(lang_v)
+        if tab_id not in TAB_IDS:
+            try:
+                tab_id = parse_query(dict(parse_qsl(urlsplit(page_url(href, False)).query))).tab
+            except ValueError:
+                tab_id = None
+            tab_id = tab_id or TAB_IDS[0]
+        figures = []
+        for (tab, comp), value in zip(plots, values):
+            if tab != tab_id:
+                continue
+            try:
+                payload = export.figure_payload(value)
+            except export.ExportError as err:
+                raise gr.Error(t(lang_v, "err_export_bad_plot", detail=err.kind), print_exception=False) from None
+            if payload is not None:
+                key = share_ui.label_key(comp)
+                figures.append((t(lang_v, key) if key else (comp.elem_id or ""), payload))
+        tab_name = t(lang_v, f"tab_{tab_id}")
+        if not figures:
+            raise gr.Error(t(lang_v, "err_export_no_plot", tab=tab_name), print_exception=False)
+        when = datetime.datetime.now()
+        date = when.strftime(t(lang_v, "export_date_fmt"))
+        try:
+            page = export.html_page(figures, t(lang_v, "export_title", tab=tab_name, date=date),
+                                    t(lang_v, "export_subtitle", n=len(figures), date=date), lang_v)
+        except export.ExportError as err:
+            raise gr.Error(t(lang_v, "err_export_bad_plot", detail=err.kind), print_exception=False) from None
+        path = export_dir() / export.file_name(tab_id, when)
+        path.write_text(page, encoding="utf-8")
+        return (gr.Column(visible=True), gr.Textbox(visible=False), gr.Image(visible=False), gr.Markdown(visible=False),
+                gr.File(value=str(path), visible=True))
+
+    names = ["tab_id", "lang_v", "href"] + [re.sub(r"\W", "_", f"{tab}_{c.elem_id or i}") for i, (tab, c) in
+                                            enumerate(plots)]
+    export_html.__signature__ = _signature(names, required=3)
+
+    outs = [h.panel, h.link, h.qr_img, h.keys_help, h.export_file]
+    h.share.click(share_link, [h.current_tab, lang, h.presenter, h.link] + [s.comp for s in settings], outs,
+                  js=SHARE_URL_JS, api_name="share_link", show_progress="hidden")
     h.qr.click(qr_code, [lang, h.link], outs, js=PAGE_URL_JS, api_name="qr_code", show_progress="hidden")
+    h.export.click(export_html, [h.current_tab, lang, h.link] + [c for _, c in plots], outs, js=EXPORT_URL_JS,
+                   api_name="export_html", show_progress="minimal", show_progress_on=[h.export])
     keys_shown = gr.State(False)
     h.keys_toggle.click(keys_help_toggle, [keys_shown], outs, api_visibility="private", queue=False,
                         show_progress="hidden").then(lambda v: not v, [keys_shown], [keys_shown], queue=False,

@@ -51,6 +51,12 @@ class Spec:
     stop: str | None = None
     examples: int = 7
     prime: str | None = None  # a name in PRIMERS: state the endpoint needs to get past "nothing yet"
+    # the parameters after ``args`` take their components' defaults (the share link's ~100 settings,
+    # found on the built page by explorer.ui.share: a list here would go stale with every new control)
+    rest_default: bool = False
+
+    def __post_init__(self):
+        self.fixed = len(self.args)
 
 
 IMG = ["sample", "cat", 0, None, None]  # source, sample, dataset index, upload, drawing
@@ -126,17 +132,19 @@ SPECS: dict[str, Spec] = {
     "/diffusion_preset": Spec(["one_step", "en"], examples=6),
     # the page's language; the classroom header (share link, QR code)
     "/detect_lang": Spec(["en"], examples=6),
-    "/share_link": Spec(["en", False, "http://127.0.0.1:7860/?tab=filters"]),
+    "/share_link": Spec(["en", False, "http://127.0.0.1:7860/?tab=filters"], rest_default=True, examples=12),
     # one image through the app: over the API the open tab is unknown (a session state), so every
     # call is refused once Gradio has read its 27 inputs — which is what is exercised here
     "/send_image": Spec(["saliency", "input"] + IMG * 3 + ["dataset", "coffee", 0, None, None] * 2 + [None, "en"]),
     "/qr_code": Spec(["en", "http://127.0.0.1:7860/"], examples=6),
+    # the open tab's figures (none over a fresh API session: a message) in one HTML page
+    "/export_html": Spec(["en", "http://127.0.0.1:7860/?tab=attention"], rest_default=True, examples=10),
 }
 
 # Components whose payload Gradio checks against its own data model (a file, an image editor, a
-# table) before any of the app's code runs: a malformed one is refused with Gradio's generic
-# message, which the app cannot word.
-SHAPE_CHECKED = {"File", "ImageEditor", "Sketchpad", "Dataframe", "Image", "ImagePath"}
+# table, a figure: /export_html's gr.Plot inputs) before any of the app's code runs: a malformed one
+# is refused with Gradio's generic message, which the app cannot word.
+SHAPE_CHECKED = {"File", "ImageEditor", "Sketchpad", "Dataframe", "Image", "ImagePath", "Plot"}
 # Known faults in explorer/ui/diffusion_tab.py, left to its owner: (endpoint, parameter) → what a
 # hostile value there gets instead of a clear message. Remove an entry once fixed.
 PENDING: dict[tuple[str, str], str] = {}
@@ -285,7 +293,11 @@ def run(c: Client, api: str, args: list, spec: Spec) -> tuple[bool, str | None]:
 
 @pytest.fixture(scope="module")
 def params(served) -> dict[str, list[Param]]:
-    return endpoint_params(served)
+    found = endpoint_params(served)
+    for api, spec in SPECS.items():
+        if spec.rest_default and api in found:
+            spec.args = spec.args[:spec.fixed] + [p.comp.value for p in found[api][spec.fixed:]]
+    return found
 
 
 @pytest.fixture(scope="module")

@@ -79,3 +79,132 @@ def test_qr_code_and_shortcuts_help(open_app):
     page.locator("body").press("?")
     page.locator("#dle-keys-help").get_by_text("Atajos de teclado").wait_for()
     page.screenshot(path=str(ARTIFACTS / "classroom-qr-es.png"))
+
+
+def shared_link(page, must: str) -> str:
+    """Press the share button and return the link once it names ``must`` (a regex)."""
+    page.locator("#dle-share").click()
+    page.wait_for_function("(re) => new RegExp(re).test((document.querySelector('#dle-link textarea') || "
+                           "document.querySelector('#dle-link input'))?.value ?? '')", arg=must)
+    return page.locator("#dle-link textarea, #dle-link input").first.input_value()
+
+
+def range_value(page, label: str) -> str:
+    return page.evaluate("(l) => document.querySelector(`input[aria-label='range slider for ${l}']`)?.value", label)
+
+
+CAT = "The cat sat on the mat because it was warm."
+
+
+def test_shared_link_restores_each_tabs_settings(browser, app_url):
+    """Two tabs' settings changed, each tab's link opened in a new page: the controls hold the
+    values (Train: a preset, then one of its parameters changed — the preset is restored first, the
+    parameter after it; Attention: a sentence, a layer and a head, which its views are drawn with)."""
+    ctx = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(app_url)
+    page.wait_for_selector("#train-start")
+    # Train: "The best one" (5 epochs, 16 filters), then 3 epochs
+    page.locator("#train-preset input").click()
+    page.get_by_role("option", name="The best one (≈30 s)").click()
+    page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Filters in the first "
+                           "block']\")?.value === '16'")
+    page.get_by_text("Optimisation and regularisation").click()
+    box = page.locator("input[aria-label='number input for Epochs']")
+    box.fill("3")
+    box.press("Enter")
+    train_link = shared_link(page, "epochs_label=3")
+    assert "tab=train" in train_link and "train-preset=best" in train_link and "lang=en" in train_link
+    assert "dataset_label" not in train_link  # unchanged settings stay out of the link
+    # Attention, in Spanish: a sentence of our own, layer 2, head 3
+    page.locator("#lang").get_by_text("Español").click()
+    page.locator("#tab-attention-button").click()
+    page.locator("#att-status").wait_for()
+    text = page.locator("#att-text textarea")
+    text.fill(CAT)
+    box = page.locator("#att-layer input[type=number]")
+    box.fill("2")
+    box.press("Enter")
+    page.locator("#att-head input").click()
+    page.get_by_role("option", name="3", exact=True).click()
+    att_link = shared_link(page, "tab=attention")
+    assert "lang=es" in att_link and "att-layer=2" in att_link and "att-head=2" in att_link
+    assert "att-text=The+cat+sat+on+the+mat+because+it+was+warm.&" in att_link, att_link
+    assert "epochs_label" not in att_link
+    ctx.close()
+
+    for link, locale, shot in ((train_link, "es-ES", "classroom-shared-train-en.png"),
+                               (att_link, "en-US", "classroom-shared-attention-es.png")):
+        ctx = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000})
+        page = ctx.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(link)
+        if "tab=train" in link:
+            page.wait_for_function("() => document.querySelector('#train-preset input')?.value === 'The best one (≈30 s)'")
+            page.get_by_text("Optimisation and regularisation").click()
+            page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Epochs']\")"
+                                   "?.value === '3'")
+            # the preset's other parameters stay as it set them
+            assert range_value(page, "Filters in the first block") == "16"
+            assert range_value(page, "Dense layer units") == "128"
+        else:
+            page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.id === "
+                                   "'tab-attention-button'")
+            page.wait_for_function("(t) => document.querySelector('#att-text textarea')?.value === t", arg=CAT)
+            assert page.locator("#att-layer input[type=range]").input_value() == "2"
+            assert page.locator("#att-head input").input_value() == "3"
+            # the views are drawn from the restored sentence, in Spanish
+            page.wait_for_function("() => /mira sobre todo a/.test(document.querySelector('#att-status')?.innerText"
+                                   " ?? '')", timeout=120_000)
+            page.wait_for_selector("#att-matrix .js-plotly-plot")
+            assert "mat" in page.locator("#att-matrix").inner_text()
+        page.screenshot(path=str(ARTIFACTS / shot))
+        ctx.close()
+
+
+def test_a_bad_link_opens_the_defaults(browser, app_url):
+    ctx = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(app_url + "?tab=attention&att-layer=99&att-head=zz&att-text=" + "x" * 900 + "&att-unit=%00&dif-t=5")
+    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.id === "
+                           "'tab-attention-button'")
+    page.wait_for_function("() => /looks mostly at/.test(document.querySelector('#att-status')?.innerText ?? '')",
+                           timeout=120_000)
+    assert page.locator("#att-layer input[type=range]").input_value() == "4"
+    assert page.locator("#att-text textarea").input_value().startswith("The animal didn't cross")
+    assert not page.locator(".toast-body").count() and not errors
+    ctx.close()
+
+
+@pytest.mark.parametrize("locale, lang, title", [("es-ES", "es", "Atención · Deep Learning Explorer"),
+                                                 ("en-US", "en", "Attention · Deep Learning Explorer")])
+def test_export_the_open_tabs_figures_as_html(open_app, locale, lang, title):
+    page, _ = open_app(locale)
+    # nothing drawn in the Diffusion tab's figure before it opens: a message, no file
+    page.locator("#dle-export").click()
+    page.locator(".toast-body").first.wait_for()
+    assert not page.locator("#dle-export-file a").count()
+    page.locator("#tab-attention-button").click()
+    for sel in ("#att-head-view", "#att-matrix", "#att-rollout", "#att-sim"):
+        page.wait_for_selector(f"{sel} .js-plotly-plot", timeout=120_000)
+    page.locator("#dle-export").click()
+    link = page.locator("#dle-export-file a").first
+    link.wait_for(timeout=60_000)
+    assert re.search(r"deep-learning-explorer-attention-[-0-9]+\s*\.html", page.locator("#dle-export-file").inner_text())
+    html = page.request.get(link.get_attribute("href")).text()
+    assert f"<title>{title}" in html and f'<html lang="{lang}">' in html
+    assert html.count("Plotly.newPlot(") >= 8 and not re.search(r"<script[^>]+src=", html)
+    page.locator("#dle-classroom-panel").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"classroom-export-html-{lang}.png"))
+    # the page itself, opened with no network: every figure drawn by the embedded plotly.js
+    offline = page.context.new_page()
+    offline.route("**/*", lambda route: route.abort())
+    offline.set_content(html)
+    offline.wait_for_function("(n) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+                              arg=8, timeout=60_000)
+    offline.screenshot(path=str(ARTIFACTS / f"classroom-exported-page-{lang}.png"))
+    offline.close()

@@ -64,3 +64,16 @@ def test_relabel_script_knows_every_tab_in_both_languages():
     js = cl.relabel_tabs_js()
     for tid in cl.TAB_IDS:
         assert TEXT["es"][f"tab_{tid}"] in js and TEXT["en"][f"tab_{tid}"] in js
+
+
+def test_share_url_carries_the_tabs_settings_and_stays_short():
+    from urllib.parse import parse_qsl, urlsplit
+
+    url = cl.share_url("http://h:7860/", "attention", "es", False,
+                       settings={"att-layer": "2", "att-text": "a & b", "tab": "evil", "lang": "fr"})
+    q = dict(parse_qsl(urlsplit(url).query))
+    assert q == {"tab": "attention", "lang": "es", "att-layer": "2", "att-text": "a & b"}
+    # a text that would make the link too long for a QR code or a chat message is left out, not the rest
+    url = cl.share_url("http://h:7860/", "attention", "es", False, settings={"att-layer": "2", "att-text": "x" * 3000})
+    assert len(url) <= cl.MAX_URL and dict(parse_qsl(urlsplit(url).query))["att-layer"] == "2"
+    assert "att-text" not in url

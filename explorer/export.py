@@ -1,0 +1,95 @@
+"""A tab's Plotly figures as one self-contained HTML page: plotly.js embedded once (the page works
+offline, with every figure still interactive — zoom, hover, the PNG camera), each figure under its
+title, the page titled with the tab's name and the date.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+from typing import Any, Iterable
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+
+class ExportError(ValueError):
+    """A figure that is not a Plotly figure (``kind`` "not_plotly" or "unreadable")."""
+
+    def __init__(self, kind: str, **details: Any):
+        super().__init__(kind)
+        self.kind, self.details = kind, details
+
+
+def to_figure(value: Any) -> go.Figure:
+    """A Plotly figure from what a gr.Plot holds: a go.Figure, its dict, or its JSON text."""
+    if isinstance(value, go.Figure):
+        return value
+    try:
+        if isinstance(value, (str, bytes)):
+            return pio.from_json(value, skip_invalid=True)
+        if isinstance(value, dict):
+            return go.Figure(value, skip_invalid=True)
+    except (ValueError, TypeError) as err:
+        raise ExportError("unreadable", detail=type(err).__name__) from None
+    raise ExportError("not_plotly", type=type(value).__name__)
+
+
+def figure_title(fig: go.Figure) -> str:
+    t = fig.layout.title
+    return (t.text or "") if t is not None else ""
+
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto; max-width: 1100px;
+       padding: 0 1em; color: #1f2937; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } .meta { color: #6b7280; margin-top: 0; }
+section { margin: 2.5em 0; } h2 { font-size: 1.2em; border-bottom: 1px solid #e5e7eb; padding-bottom: 0.2em; }
+"""
+
+
+def html_page(figures: Iterable[tuple[str, Any]], title: str, subtitle: str = "", lang: str = "en") -> str:
+    """One HTML page holding ``figures`` — (heading, figure) pairs, a figure as ``to_figure``
+    takes it — under ``title``. plotly.js is written into the page once, so it needs no network.
+    Each figure keeps its own title inside the plot; the heading names where it came from."""
+    from plotly.offline import get_plotlyjs
+
+    sections = []
+    for i, (heading, value) in enumerate(figures):
+        fig = to_figure(value)
+        div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"figure-{i + 1}",
+                          config={"displaylogo": False, "responsive": True})
+        sub = figure_title(fig)
+        h = html.escape(heading) + (f" — {html.escape(sub)}" if sub and sub != heading else "")
+        sections.append(f'<section>\n<h2>{h}</h2>\n{div}\n</section>')
+    return (f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n"
+            f'<script type="text/javascript">{get_plotlyjs()}</script>\n</head>\n<body>\n'
+            f"<h1>{html.escape(title)}</h1>\n" + (f'<p class="meta">{html.escape(subtitle)}</p>\n' if subtitle else "")
+            + "\n".join(sections) + "\n</body>\n</html>\n")
+
+
+def file_name(tab: str, when: _dt.datetime | None = None) -> str:
+    """``deep-learning-explorer-<tab>-<YYYY-MM-DD-HHMM>.html``."""
+    when = when or _dt.datetime.now()
+    safe = "".join(c for c in tab if c.isalnum() or c in "-_") or "tab"
+    return f"deep-learning-explorer-{safe}-{when:%Y-%m-%d-%H%M}.html"
+
+
+def figure_payload(value: Any) -> Any:
+    """What a gr.Plot hands a handler (Gradio's PlotData: ``type`` and ``plot``, the JSON text; a
+    dict of those over the API) as ``to_figure`` takes it, or None for an empty plot."""
+    if value is None:
+        return None
+    kind = getattr(value, "type", None) if not isinstance(value, dict) else value.get("type")
+    plot = getattr(value, "plot", None) if not isinstance(value, dict) else value.get("plot")
+    if kind is None and plot is None:
+        return value
+    if kind != "plotly":
+        raise ExportError("not_plotly", type=str(kind)[:20])
+    if isinstance(plot, str):
+        try:
+            json.loads(plot)
+        except ValueError:
+            raise ExportError("unreadable", detail="JSON") from None
+    return plot
