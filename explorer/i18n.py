@@ -718,6 +718,34 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_errors": "Errores de la CNN ({n})",
         "emb_neighbours_mark": "Vecinas",
         "emb_selected_mark": "Elegida",
+        # Embeddings: an image placed on the map (/place_image) and the teaching scenarios
+        "emb_place_heading": "**Tu imagen en el mapa**",
+        "emb_place_intro": (
+            "Elige una imagen (o envíala desde otra pestaña con la barra «Enviar a») y mira dónde cae: la red "
+            "calcula su vector y se coloca entre las imágenes del mapa que más se le parecen."),
+        "emb_compare_label": "Comparada con",
+        "emb_place_run": "Situar en el mapa",
+        "emb_pin": "Fijar para comparar",
+        "emb_unplace": "Quitar del mapa",
+        "emb_place_yours": "Tu imagen",
+        "emb_place_kept": "Fijada",
+        "emb_place_original": "Original",
+        "emb_place_attacked": "Atacada",
+        "emb_place_net_shipped": "La CNN entrenada",
+        "emb_place_net_session": "Tu modelo",
+        "emb_place_line": (
+            "★ **{caption}** cae entre **{near}**: {count} de sus {k} vecinas más parecidas en el espacio "
+            "«{source}» son de esa clase (la más parecida, similitud coseno {cos}). {net} la clasifica como "
+            "**{pred}** ({prob} %)."),
+        "emb_place_pair_moved": (
+            "La atacada difiere de la original en {linf}/255 como mucho en cada píxel, y sin embargo "
+            "ha saltado de las **{before}** a las **{after}**."),
+        "emb_place_pair_stayed": (
+            "La atacada difiere de la original en {linf}/255 como mucho en cada píxel, y sigue entre las "
+            "**{after}**."),
+        "emb_place_nb_mark": "Vecinas de «{caption}»",
+        "emb_place_hover": (
+            "<b>{caption}</b><br>la CNN dice: {pred} {prob} %<br>entre: {near} ({count} de {k})"),
         "emb_pred": "la CNN dice",
         "emb_index": "n.º",
         "emb_legend": "Clase (clic: ocultar)",
@@ -1652,6 +1680,34 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_errors": "The CNN's mistakes ({n})",
         "emb_neighbours_mark": "Neighbours",
         "emb_selected_mark": "Chosen",
+        # Embeddings: an image placed on the map (/place_image) and the teaching scenarios
+        "emb_place_heading": "**Your image on the map**",
+        "emb_place_intro": (
+            "Choose an image (or send one from another tab with the “Send to” bar) and see where it lands: "
+            "the network computes its vector and it is placed among the map's most similar images."),
+        "emb_compare_label": "Compared with",
+        "emb_place_run": "Place on the map",
+        "emb_pin": "Keep for comparison",
+        "emb_unplace": "Remove from the map",
+        "emb_place_yours": "Your image",
+        "emb_place_kept": "Kept",
+        "emb_place_original": "Original",
+        "emb_place_attacked": "Attacked",
+        "emb_place_net_shipped": "The trained CNN",
+        "emb_place_net_session": "Your model",
+        "emb_place_line": (
+            "★ **{caption}** lands among **{near}**: {count} of its {k} most similar images in the "
+            "“{source}” space are of that class (the closest at cosine similarity {cos}). {net} classifies "
+            "it as **{pred}** ({prob} %)."),
+        "emb_place_pair_moved": (
+            "The attacked image differs from the original by at most {linf}/255 in any pixel, and yet it "
+            "has jumped from the **{before}** to the **{after}**."),
+        "emb_place_pair_stayed": (
+            "The attacked image differs from the original by at most {linf}/255 in any pixel, and it "
+            "stays among the **{after}**."),
+        "emb_place_nb_mark": "Neighbours of “{caption}”",
+        "emb_place_hover": (
+            "<b>{caption}</b><br>the CNN says: {pred} {prob} %<br>among: {near} ({count} of {k})"),
         "emb_pred": "the CNN says",
         "emb_index": "no.",
         "emb_legend": "Class (click: hide)",
