@@ -734,18 +734,18 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_place_net_shipped": "La CNN entrenada",
         "emb_place_net_session": "Tu modelo",
         "emb_place_line": (
-            "★ **{caption}** cae entre **{near}**: {count} de sus {k} vecinas más parecidas en el espacio "
+            "★ **{caption}** cae en la zona de **{near}**: {count} de sus {k} vecinas más parecidas en el espacio "
             "«{source}» son de esa clase (la más parecida, similitud coseno {cos}). {net} la clasifica como "
             "**{pred}** ({prob} %)."),
         "emb_place_pair_moved": (
-            "La atacada difiere de la original en {linf}/255 como mucho en cada píxel, y sin embargo "
-            "ha saltado de las **{before}** a las **{after}**."),
+            "La atacada difiere de la original en {linf}/255 como mucho en cada píxel, y sin embargo sus "
+            "vecinas ya no son de la clase **{before}** sino de **{after}**."),
         "emb_place_pair_stayed": (
-            "La atacada difiere de la original en {linf}/255 como mucho en cada píxel, y sigue entre las "
-            "**{after}**."),
+            "La atacada difiere de la original en {linf}/255 como mucho en cada píxel, y sus vecinas siguen "
+            "siendo de la clase **{after}**."),
         "emb_place_nb_mark": "Vecinas de «{caption}»",
         "emb_place_hover": (
-            "<b>{caption}</b><br>la CNN dice: {pred} {prob} %<br>entre: {near} ({count} de {k})"),
+            "<b>{caption}</b><br>la CNN dice: {pred} {prob} %<br>vecinas: {near} ({count} de {k})"),
         "emb_pred": "la CNN dice",
         "emb_index": "n.º",
         "emb_legend": "Clase (clic: ocultar)",
@@ -1696,18 +1696,18 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_place_net_shipped": "The trained CNN",
         "emb_place_net_session": "Your model",
         "emb_place_line": (
-            "★ **{caption}** lands among **{near}**: {count} of its {k} most similar images in the "
+            "★ **{caption}** lands in the **{near}** region: {count} of its {k} most similar images in the "
             "“{source}” space are of that class (the closest at cosine similarity {cos}). {net} classifies "
             "it as **{pred}** ({prob} %)."),
         "emb_place_pair_moved": (
-            "The attacked image differs from the original by at most {linf}/255 in any pixel, and yet it "
-            "has jumped from the **{before}** to the **{after}**."),
+            "The attacked image differs from the original by at most {linf}/255 in any pixel, and yet its "
+            "neighbours are no longer **{before}** but **{after}**."),
         "emb_place_pair_stayed": (
-            "The attacked image differs from the original by at most {linf}/255 in any pixel, and it "
-            "stays among the **{after}**."),
+            "The attacked image differs from the original by at most {linf}/255 in any pixel, and its "
+            "neighbours are still **{after}**."),
         "emb_place_nb_mark": "Neighbours of “{caption}”",
         "emb_place_hover": (
-            "<b>{caption}</b><br>the CNN says: {pred} {prob} %<br>among: {near} ({count} of {k})"),
+            "<b>{caption}</b><br>the CNN says: {pred} {prob} %<br>neighbours: {near} ({count} of {k})"),
         "emb_pred": "the CNN says",
         "emb_index": "no.",
         "emb_legend": "Class (click: hide)",

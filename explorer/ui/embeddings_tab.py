@@ -492,6 +492,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         """The image in the input as the one to compare with (a PNG in the session's private folder)."""
         lang = lang_of(lang)
         img = fv.load_input(src, smp, idx_v, up, sk)
+        if max(img.size) <= 64:  # a 28×28 image: shown with visible pixels (emb.exact_gray28 still reads it)
+            img = images.enlarge(img, 8)
         path = store.get(session_key(request)).workdir() / f"kept-{uuid.uuid4().hex[:12]}.png"
         img.save(path, format="PNG")
         return str(path)
@@ -509,6 +511,13 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
             return gr.skip()
         coords, idx, _ = got
         return _place_text(_landings(placed_v, source_v, coords, idx, lang, request), placed_v, source_v, lang)
+
+    def example_neighbors(source_v, index_v, k_v, placed_v, lang, request: gr.Request):
+        """The tab's first view: the chosen image's neighbours, unless an image has been placed
+        (sent from another tab): the strip then keeps that image's neighbours."""
+        if placed_v:
+            return gr.skip(), gr.skip(), gr.skip()
+        return neighbors(source_v, index_v, k_v, lang, request)
 
     def show_compare(compare_v):
         return gr.Row(visible=bool(compare_v))
@@ -807,8 +816,9 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                    show_progress_on=[text_status])
     query.submit(archive_text, text_in, text_out, **hidden)
     for ev_ in draw_events(tab, shown, lang):
-        ev_.success(embedding_map, map_in, map_out, **hidden, **queue).success(
-            neighbors, nb_in, nb_out, **hidden).success(progress_view, prog_in, prog_out, **hidden)
+        drawn = ev_.success(embedding_map, map_in, map_out, **hidden, **queue)
+        drawn.success(progress_view, prog_in, prog_out, **hidden)
+        drawn.success(example_neighbors, nb_in + [placed], nb_out, **hidden)
         ev_.success(place_text, ptext_in, [place_status], api_visibility="private", show_progress="hidden")
     inp.companion = compare  # the send-to bar fills it with the original of an attacked image
     return inp

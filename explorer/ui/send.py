@@ -85,7 +85,10 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
             img = images.load(adv_v)  # a path (explorer.ui.components.ImagePath): checked before decoding
             out[target] = ("upload", gr.skip(), gr.skip(), _save(img, store, request))
             if tabs_inputs[target].companion is not None:  # the original, to compare with
-                companion[target] = _save(fv.load_input(src, smp, idx, up, sk), store, request)
+                original = fv.load_input(src, smp, idx, up, sk)
+                if max(original.size) <= 64:  # a 28×28 image: shown with visible pixels, still exact
+                    original = images.enlarge(original, 8)
+                companion[target] = _save(original, store, request)
         elif src == "dataset":
             fv.load_input(src, smp, idx, up, sk)  # the same checks as the tab's own (index in range)
             out[target] = ("dataset", gr.skip(), idx, gr.skip())
