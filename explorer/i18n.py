@@ -746,6 +746,37 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_place_nb_mark": "Vecinas de «{caption}»",
         "emb_place_hover": (
             "<b>{caption}</b><br>la CNN dice: {pred} {prob} %<br>vecinas: {near} ({count} de {k})"),
+        "emb_preset_label": "Escenario",
+        "emb_preset_info": "ajustes fijos (mapas precalculados, semilla 0) que muestran una idea",
+        "emb_preset_pixels": "Píxeles en bruto",
+        "emb_preset_pixels_lesson": (
+            "**Píxeles en bruto.** Sin ninguna red, cada imagen es su lista de 784 grises. Aun así, el 78,0 % "
+            "de los 5 vecinos más cercanos de una imagen son de su clase: la forma basta para los pantalones "
+            "(95,4 %), pero no para las camisas (50,1 %). Pasa al siguiente escenario: la red entrenada."),
+        "emb_preset_trained": "La CNN entrenada",
+        "emb_preset_trained_lesson": (
+            "**La CNN entrenada.** Las mismas imágenes, ahora como los 128 números de su penúltima capa: "
+            "el 90,2 % de los 5 vecinos comparten clase (con píxeles, 78,0 %), y las camisas suben del 50,1 % "
+            "al 69,0 %. Aprender es esto: las imágenes de la misma clase se juntan. El mapa respeta bien "
+            "esas vecindades: fiabilidad (trustworthiness) 0,986."),
+        "emb_preset_untrained": "La misma red sin entrenar",
+        "emb_preset_untrained_lesson": (
+            "**La misma red, sin entrenar** (pesos al azar, semilla 0): el 77,6 % de los 5 vecinos comparten "
+            "clase, ni siquiera tanto como con los píxeles en bruto (78,0 %). La arquitectura por sí sola no "
+            "ordena las prendas; lo hace el entrenamiento (90,2 %)."),
+        "emb_preset_pca": "PCA en vez de UMAP",
+        "emb_preset_pca_lesson": (
+            "**PCA en vez de UMAP.** Los vectores son los de la CNN entrenada (90,2 % de vecinos de la misma "
+            "clase), pero PCA los proyecta con una simple rotación sobre los 2 ejes de más varianza: las "
+            "clases se solapan en el dibujo aunque no en el espacio original. Fiabilidad del mapa: 0,888 con "
+            "PCA en 2-D (0,931 en 3-D) frente a 0,986 con UMAP."),
+        "emb_preset_shirts": "Camisas, camisetas, jerséis",
+        "emb_preset_shirts_lesson": (
+            "**Donde la red duda.** La CNN se equivoca con 733 de las 10\u202f000 imágenes (marcadas con un "
+            "círculo); 241 de esos errores son camisas. De los 5 vecinos más cercanos de una camisa, solo el "
+            "69,0 % son camisas: el 11,7 % son camisetas, el 7,8 % jerséis y el 7,0 % abrigos. Haz clic en una "
+            "camisa del borde de su grupo y mira sus vecinas."),
+        "err_emb_preset": "Escenario «{value}» desconocido: elige uno de {choices}.",
         "emb_pred": "la CNN dice",
         "emb_index": "n.º",
         "emb_legend": "Clase (clic: ocultar)",
@@ -1708,6 +1739,37 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_place_nb_mark": "Neighbours of “{caption}”",
         "emb_place_hover": (
             "<b>{caption}</b><br>the CNN says: {pred} {prob} %<br>neighbours: {near} ({count} of {k})"),
+        "emb_preset_label": "Scenario",
+        "emb_preset_info": "fixed settings (precomputed maps, seed 0) that show one idea",
+        "emb_preset_pixels": "Raw pixels",
+        "emb_preset_pixels_lesson": (
+            "**Raw pixels.** No network at all: each image is its list of 784 grey levels. Even so, 78.0 % of "
+            "an image's 5 nearest neighbours share its class: shape is enough for trousers (95.4 %), not for "
+            "shirts (50.1 %). Next scenario: the trained network."),
+        "emb_preset_trained": "The trained CNN",
+        "emb_preset_trained_lesson": (
+            "**The trained CNN.** The same images, now as the 128 numbers of its penultimate layer: 90.2 % of "
+            "the 5 nearest neighbours share the class (raw pixels: 78.0 %), and shirts rise from 50.1 % to "
+            "69.0 %. This is what learning does: images of the same class come together. The map keeps those "
+            "neighbourhoods well: trustworthiness 0.986."),
+        "emb_preset_untrained": "The same network, untrained",
+        "emb_preset_untrained_lesson": (
+            "**The same network, untrained** (random weights, seed 0): 77.6 % of the 5 nearest neighbours "
+            "share the class, not even as many as with raw pixels (78.0 %). The architecture alone does not "
+            "sort the clothes; training does (90.2 %)."),
+        "emb_preset_pca": "PCA instead of UMAP",
+        "emb_preset_pca_lesson": (
+            "**PCA instead of UMAP.** The vectors are the trained CNN's (90.2 % of neighbours of the same "
+            "class), but PCA projects them by a plain rotation onto the 2 axes of largest variance: classes "
+            "overlap in the picture though not in the original space. The map's trustworthiness: 0.888 with "
+            "PCA in 2-D (0.931 in 3-D) against 0.986 with UMAP."),
+        "emb_preset_shirts": "Shirts, T-shirts, pullovers",
+        "emb_preset_shirts_lesson": (
+            "**Where the network hesitates.** The CNN gets 733 of the 10,000 images wrong (circled); 241 of "
+            "those mistakes are shirts. Of a shirt's 5 nearest neighbours only 69.0 % are shirts: 11.7 % are "
+            "T-shirts/tops, 7.8 % pullovers and 7.0 % coats. Click a shirt on the edge of its group and look "
+            "at its neighbours."),
+        "err_emb_preset": "Unknown scenario “{value}”: choose one of {choices}.",
         "emb_pred": "the CNN says",
         "emb_index": "no.",
         "emb_legend": "Class (click: hide)",

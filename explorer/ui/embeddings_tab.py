@@ -161,6 +161,13 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         gr.Markdown(L("emb_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"emb_preset_{k}"), k) for k in emb.PRESETS], value=None,
+                                         label=L("emb_preset_label"), info=L("emb_preset_info"),
+                                         elem_id="emb-preset", scale=4)
+                    next_preset = gr.Button("⟩", size="sm", elem_id="emb-next-preset", scale=0, min_width=40,
+                                            elem_classes=["dle-next-preset"])
+                lesson = gr.Markdown(elem_id="emb-lesson")
                 source = gr.Radio([(L(f"emb_src_{s}"), s) for s in SOURCES], value=DEFAULT["source"],
                                   label=L("emb_source_label"), elem_id="emb-source")
                 method = gr.Radio([(L(f"emb_m_{m}"), m) for m in emb.METHODS], value=DEFAULT["method"],
@@ -512,12 +519,30 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         coords, idx, _ = got
         return _place_text(_landings(placed_v, source_v, coords, idx, lang, request), placed_v, source_v, lang)
 
-    def example_neighbors(source_v, index_v, k_v, placed_v, lang, request: gr.Request):
+    def example_neighbors(source_v, index_v, k_v, lang, placed_v, request: gr.Request):
         """The tab's first view: the chosen image's neighbours, unless an image has been placed
         (sent from another tab): the strip then keeps that image's neighbours."""
         if placed_v:
             return gr.skip(), gr.skip(), gr.skip()
         return neighbors(source_v, index_v, k_v, lang, request)
+
+    @friendly
+    def apply_preset(name, lang):
+        """A teaching scenario's map settings (source, method, dimensions, UMAP's n_neighbors and
+        min_dist, mistakes circled) and its lesson, whose numbers were measured with them."""
+        lang = lang_of(lang)
+        if not isinstance(name, str) or name not in emb.PRESETS:
+            raise user_error(lang, "err_emb_preset", value=str(name)[:40], choices=", ".join(emb.PRESETS))
+        p = emb.PRESETS[name]
+        return (p["source"], p["method"], p["dims"], p["n_neighbors"], p["min_dist"], p["errors"],
+                t(lang, f"emb_preset_{name}_lesson"))
+
+    def lesson_text(name, lang):
+        return t(lang_of(lang), f"emb_preset_{name}_lesson") if isinstance(name, str) and name in emb.PRESETS else ""
+
+    def following_preset(name):
+        names = list(emb.PRESETS)
+        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
 
     def show_compare(compare_v):
         return gr.Row(visible=bool(compare_v))
@@ -772,6 +797,16 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                                               api_visibility="private", show_progress="hidden")
     map_stop.click(stop_map, None, None, api_name="stop_map", queue=False)
     go.click(neighbors, nb_in, nb_out, api_name="neighbors", show_progress="minimal", show_progress_on=[nb_status])
+    # (after the named map endpoint, which an unnamed use of its function would rename) a scenario sets the controls, then draws its (shipped) map
+    preset_out = [source, method, dims, n_neighbors, min_dist, errors, lesson]
+    preset.input(apply_preset, [preset, lang], preset_out, api_name="embeddings_preset", show_progress="hidden").success(
+        embedding_map, map_in, map_out, api_visibility="private", show_progress="full", show_progress_on=[map_plot],
+        **queue).success(place_text, ptext_in, [place_status], api_visibility="private", show_progress="hidden")
+    next_preset.click(following_preset, [preset], [preset], api_visibility="private", queue=False,
+                      show_progress="hidden").then(apply_preset, [preset, lang], preset_out, api_visibility="private",
+                                                   show_progress="hidden").success(
+        embedding_map, map_in, map_out, api_visibility="private", show_progress="full", show_progress_on=[map_plot],
+        **queue).success(place_text, ptext_in, [place_status], api_visibility="private", show_progress="hidden")
     place_btn.click(place_image, place_in, place_out, api_name="place_image", show_progress="full",
                     show_progress_on=[map_plot], **queue)
     # an image chosen, drawn or sent from another tab (with, from the Adversarial tab, its original
@@ -820,5 +855,6 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         drawn.success(progress_view, prog_in, prog_out, **hidden)
         drawn.success(example_neighbors, nb_in + [placed], nb_out, **hidden)
         ev_.success(place_text, ptext_in, [place_status], api_visibility="private", show_progress="hidden")
+        ev_.success(lesson_text, [preset, lang], [lesson], api_visibility="private", show_progress="hidden")
     inp.companion = compare  # the send-to bar fills it with the original of an attacked image
     return inp

@@ -292,3 +292,13 @@ def test_send_image_over_the_api_names_embeddings_as_a_tab(app_url):
     args = ["embeddings", "input"] + ["sample", "cat", 0, None, None] * 6 + [None, "en"]
     with pytest.raises(AppError, match="embeddings"):
         client(app_url).predict(*args, api_name="/send_image")
+
+
+def test_scenarios_set_the_map_and_teach(app_url):
+    c = client(app_url)
+    *settings, lesson = c.predict("pca", "en", api_name="/embeddings_preset")
+    assert settings == ["cnn", "pca", 2, 15, 0.1, False] and "0.888" in lesson and "0.986" in lesson
+    *settings, lesson = c.predict("shirts", "es", api_name="/embeddings_preset")
+    assert settings[-1] is True and "733" in lesson and "69,0 %" in lesson
+    with pytest.raises(AppError, match="not in the list of choices"):  # Gradio's own Dropdown check
+        c.predict("umap", "en", api_name="/embeddings_preset")

@@ -110,6 +110,7 @@ SPECS: dict[str, Spec] = {
                          stop="/stop_map", killers=IMG_CHECKED + ("source_v", "method_v", "dims_v", "nn_v", "md_v",
                                                                   "k_v", "lang")),
     "/embedding_progress": Spec(["shipped", "en"], examples=5),
+    "/embeddings_preset": Spec(["shirts", "en"], examples=6),
     "/archive": Spec([None, 0.95, "en"], long=True, stop="/stop_archive", killers=("files_v", "threshold_v", "lang")),
     "/archive_similar": Spec([0, 1, "en"], prime="archive"),
     "/stop_archive": Spec([], examples=1),

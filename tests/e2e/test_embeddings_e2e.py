@@ -132,3 +132,30 @@ def test_an_attacked_sneaker_sent_to_the_map(open_app, locale):
     page.locator("#emb-map").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"embeddings-placed-{x['lang']}.png"), full_page=True)
     assert external == [], f"requests left this machine: {external[:5]}"
+
+
+SCENARIO = {
+    "es-ES": dict(lang="es", lesson="Píxeles en bruto.", title="Píxeles en bruto (784)", next="La CNN entrenada."),
+    "en-US": dict(lang="en", lesson="Raw pixels.", title="Raw pixels (784)", next="The trained CNN."),
+}
+
+
+@pytest.mark.parametrize("locale", list(SCENARIO))
+def test_scenarios(open_app, locale):
+    """The first scenario (raw pixels) from the ⟩ button — the presenter's ] key presses it — sets
+    the controls and draws its map with its lesson; ⟩ again: the trained CNN."""
+    x = SCENARIO[locale]
+    page, external = open_app(locale)
+    page.locator("#tab-embeddings-button").click()
+    page.wait_for_selector("#emb-map .js-plotly-plot")
+    page.click("#emb-next-preset")
+    wait_text(page, "#emb-lesson", x["lesson"], timeout=60_000)
+    page.wait_for_function("(t) => document.querySelector('#emb-map .js-plotly-plot')?.layout?.title?.text"
+                           "?.startsWith(t)", arg=x["title"], timeout=60_000)
+    assert page.locator("#emb-source input[value=pixels]").is_checked()
+    page.locator("#emb-lesson").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"embeddings-scenario-{x['lang']}.png"))
+    page.click("#emb-next-preset")
+    wait_text(page, "#emb-lesson", x["next"], timeout=60_000)
+    assert page.locator("#emb-source input[value=cnn]").is_checked()
+    assert external == [], f"requests left this machine: {external[:5]}"

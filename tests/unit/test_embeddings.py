@@ -452,3 +452,51 @@ def test_an_attacked_sneaker_lands_where_the_network_now_says_it_belongs(cnn):
     # ankle boots border the sneakers on this map, sandals and bags lie further off
     assert moved[flipped].mean() == pytest.approx(3.88, abs=0.01)
     assert moved[~flipped].mean() == pytest.approx(1.00, abs=0.01)
+
+
+# ---- the teaching scenarios (emb.PRESETS): every number their lessons quote, re-measured ----------
+
+
+def _knn5(X, labels):
+    idx, _ = emb.knn_graph(X, 6)
+    return labels[idx[:, 1:]]  # each image's 5 nearest neighbours' classes (itself excluded)
+
+
+def test_scenario_lessons_quote_what_their_maps_measure(fashion, cnn):
+    from explorer.i18n import num, t
+
+    dm = emb.default_map()
+    labels = dm.labels
+    for name, p in emb.PRESETS.items():  # every scenario draws a shipped map: instant
+        assert dm.get(p["source"], p["method"], p["dims"]) is not None, name
+        assert (p["n_neighbors"], p["min_dist"]) == (dm.params["umap"]["n_neighbors"], dm.params["umap"]["min_dist"])
+    nb = {s: _knn5(X, labels) for s, X in (("cnn", cnn), ("pixels", emb.features("pixels")),
+                                           ("untrained", emb.features("untrained")))}
+    agree = {s: float((v == labels[:, None]).mean()) for s, v in nb.items()}
+    per_class = {s: [float((v[labels == c] == c).mean()) for c in range(10)] for s, v in nb.items()}
+    shirt_nb = nb["cnn"][labels == 6].ravel()
+    shirt_share = {c: float((shirt_nb == c).mean()) for c in (0, 2, 4, 6)}  # T-shirt, pullover, coat, shirt
+    trust = {(m, d): emb.trustworthiness(cnn, dm.get("cnn", m, d), k=10, sample=2000, seed=0)
+             for m, d in (("umap", 2), ("pca", 2), ("pca", 3))}
+    wrong = dm.pred != labels
+    pct = lambda lang, x: num(lang, 100 * x, 1)  # noqa: E731
+    for lang in ("es", "en"):
+        lesson = {k: t(lang, f"emb_preset_{k}_lesson") for k in emb.PRESETS}
+        quotes = {
+            "pixels": [pct(lang, agree["pixels"]), pct(lang, per_class["pixels"][1]), pct(lang, per_class["pixels"][6])],
+            "trained": [pct(lang, agree["cnn"]), pct(lang, agree["pixels"]), pct(lang, per_class["pixels"][6]),
+                        pct(lang, per_class["cnn"][6]), num(lang, trust["umap", 2], 3)],
+            "untrained": [pct(lang, agree["untrained"]), pct(lang, agree["pixels"]), pct(lang, agree["cnn"])],
+            "pca": [pct(lang, agree["cnn"]), num(lang, trust["pca", 2], 3), num(lang, trust["pca", 3], 3),
+                    num(lang, trust["umap", 2], 3)],
+            "shirts": [num(lang, int(wrong.sum())), num(lang, int((wrong & (labels == 6)).sum())),
+                       num(lang, len(labels))] + [pct(lang, shirt_share[c]) for c in (6, 0, 2, 4)],
+        }
+        for k, qs in quotes.items():
+            for q in qs:
+                assert q in lesson[k], (lang, k, q)
+    # and what the lessons claim, as facts: the trained space groups classes best, the untrained
+    # one no better than pixels, PCA's map keeps neighbourhoods worse than UMAP's
+    assert agree["cnn"] > agree["pixels"] > agree["untrained"]
+    assert trust["pca", 2] < trust["pca", 3] < trust["umap", 2]
+    assert max(shirt_share[c] for c in (0, 2, 4)) == shirt_share[0]
