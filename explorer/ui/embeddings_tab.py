@@ -461,7 +461,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         return "\n\n".join(lines)
 
     @friendly
-    def place_image(src, smp, idx_v, up, sk, compare_v, source_v, method_v, dims_v, nn_v, md_v, errors_v, k_v,
+    def place_image(src, smp, idx, up, sk, compare_v, source_v, method_v, dims_v, nn_v, md_v, errors_v, k_v,
                     lang, request: gr.Request, progress=gr.Progress()):
         """Place an image on the map currently chosen (same parameters as /embedding_map): converted
         to 28×28 grey as the Fashion CNN expects (a dataset image, or an exact enlargement of one such
@@ -473,7 +473,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         strip and a JSON summary."""
         lang = lang_of(lang)
         kk = int_in(k_v, 1, 30, lang, "emb_k_label")
-        img = fv.load_input(src, smp, idx_v, up, sk)
+        img = fv.load_input(src, smp, idx, up, sk)
         x, how = emb.fashion_input(img, from_dataset=src == "dataset")
         placed_v = {"image": x, "how": how, "k": kk, "compare": None, "compare_how": None}
         if compare_v:

@@ -34,7 +34,7 @@ SKIP_DIRS = {".git", ".venv", "__pycache__", "node_modules"}
 # Endpoints that take an uploaded image through the shared image input (source, sample, index,
 # upload, drawing) and the one that takes a collection.
 IMAGE_UPLOADS = {"/classify", "/feature_maps", "/convolve", "/saliency", "/sanity_check", "/attack",
-                 "/attention_image", "/noise", "/noise_animation"}
+                 "/attention_image", "/noise", "/noise_animation", "/place_image"}
 COLLECTION_UPLOADS = {"/archive"}
 # The send-to bar: six tabs' image inputs and the Adversarial tab's attacked image.
 SEND = "/send_image"
