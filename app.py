@@ -66,7 +66,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
             images = {"filters": filters_tab.build(store, lang), "saliency": saliency_tab.build(store, lang)}
             images["adversarial"], adversarial_image = adversarial_tab.build(store, lang)
             images["attention"] = attention_tab.build(store, lang)
-            embeddings_tab.build(store, lang)
+            images["embeddings"] = embeddings_tab.build(store, lang)
             images["diffusion"] = diffusion_tab.build(store, lang)
 
         # The page's language: the browser's, unless the user picks the other one. Setting the

@@ -58,6 +58,19 @@ TSNE_SAMPLE = 2000  # what the tab should subsample to (sample_indices) for an i
 UNTRAINED_SEED = 0
 MIN_POINTS = 5
 
+# Teaching scenarios for the Embeddings tab: map settings that each show one idea, all on the
+# shipped precomputed maps (UMAP seed 0, n_neighbors 15, min_dist 0.1), so they draw at once. The
+# lessons (explorer.i18n, emb_preset_<name>_lesson) quote numbers measured in the original space
+# (5-NN label agreement, cosine) and on the maps (trustworthiness, k 10, 2,000 points, seed 0);
+# tests/unit/test_embeddings.py re-measures every one.
+PRESETS: dict[str, dict] = {
+    "pixels": dict(source="pixels", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=False),
+    "trained": dict(source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=False),
+    "untrained": dict(source="untrained", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=False),
+    "pca": dict(source="cnn", method="pca", dims=2, n_neighbors=15, min_dist=0.1, errors=False),
+    "shirts": dict(source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=True),
+}
+
 ProgressFn = Callable[[float, str], None]  # (fraction done in [0, 1], phase key)
 
 
@@ -276,13 +289,15 @@ class Placement:
     similarities: np.ndarray  # (k,) their cosine similarities, most similar first
 
 
-def place(X: np.ndarray, coords: np.ndarray, q: np.ndarray, k: int = 10) -> Placement:
-    """Put a new point ``q`` (D,) on a map ``coords`` (N, dims) made from ``X`` (N, D): at the mean of
+def place(X: np.ndarray | CosineIndex, coords: np.ndarray, q: np.ndarray, k: int = 10) -> Placement:
+    """Put a new point ``q`` (D,) on a map ``coords`` (N, dims) made from ``X`` (N, D; or its
+    :class:`CosineIndex`, normalised once for many placements): at the mean of
     the map positions of its ``k`` nearest neighbours in the original space (cosine), weighted by
     their similarity. A map has no inverse to run a new point through; this is how UMAP's own
     ``transform`` starts a new point (the weighted mean of its neighbours' embeddings) before
     refining it, and it keeps what the map shows: the point sits among the images it resembles."""
-    X = _check_matrix(X, 2)
+    unit = X.unit if isinstance(X, CosineIndex) else None  # many queries: normalise the map once
+    X = unit if unit is not None else _check_matrix(X, 2)
     coords = np.asarray(coords, dtype=np.float64)
     q = np.asarray(q, dtype=np.float32).ravel()
     if coords.ndim != 2 or len(coords) != len(X):
@@ -290,11 +305,111 @@ def place(X: np.ndarray, coords: np.ndarray, q: np.ndarray, k: int = 10) -> Plac
     if q.shape != (X.shape[1],) or not np.all(np.isfinite(q)):
         raise EmbeddingError("shape", expected=f"({X.shape[1]},)", got=str(list(q.shape)))
     k = _check_k(k, len(X) + 1)
-    sims = normalize(X) @ (q / max(float(np.linalg.norm(q)), 1e-12))
+    sims = (normalize(X) if unit is None else unit) @ (q / max(float(np.linalg.norm(q)), 1e-12))
     idx, val = _top_k(sims, k)
     w = np.clip(val.astype(np.float64), 1e-6, None)
     xy = (coords[idx] * w[:, None]).sum(0) / w.sum()
     return Placement(xy=xy, neighbors=idx.astype(np.int64), similarities=val.astype(np.float32))
+
+
+def exact_gray28(img) -> np.ndarray | None:
+    """The 28×28 grey image ``img`` shows, exactly, when it is one: a grey (R = G = B) picture of
+    28·f × 28·f pixels made of f×f blocks of one value each — a Fashion-MNIST image, or one enlarged
+    with visible pixels (the Adversarial tab's attacked image is a ×8 nearest-neighbour enlargement).
+    Returns (1, 28, 28) float32 in [0, 1], or None when ``img`` is anything else (a photo, a
+    drawing), which :func:`explorer.images.to_gray28` must convert. Resampling such a picture
+    instead would smear the few grey levels an attack changed."""
+    a = np.asarray(img)
+    if a.ndim == 3:
+        if a.shape[2] == 4:
+            if not (a[..., 3] == 255).all():
+                return None
+            a = a[..., :3]
+        if a.shape[2] != 3 or not ((a[..., 0] == a[..., 1]).all() and (a[..., 1] == a[..., 2]).all()):
+            return None
+        a = a[..., 0]
+    if a.ndim != 2 or a.dtype != np.uint8:
+        return None
+    h, w = a.shape
+    side = 28
+    if h != w or h % side or h == 0:
+        return None
+    f = h // side
+    blocks = a.reshape(side, f, side, f)
+    small = blocks[:, 0, :, 0]
+    if not (blocks == small[:, None, :, None]).all():
+        return None
+    return (small.astype(np.float32) / 255.0)[None]
+
+
+def fashion_input(img, from_dataset: bool = False) -> tuple[np.ndarray, str]:
+    """Any image as the (1, 28, 28) input of a Fashion-MNIST network, and how it was made:
+    ``"exact"`` (a dataset image, or an exact enlargement of a 28×28 grey image: its pixels as they
+    are) or ``"converted"`` (:func:`explorer.images.to_gray28`, the conversion the Filters,
+    Saliency and Adversarial tabs give the Fashion CNN: trim, grey, invert a light background,
+    stretch the contrast, fit in 28×28)."""
+    from explorer import images
+
+    exact = exact_gray28(img)
+    if exact is not None:
+        return exact, "exact"
+    if from_dataset:
+        a = np.asarray(images.load(img).convert("L").resize((28, 28)), dtype=np.float32) / 255.0
+        return a[None], "exact"
+    return images.to_gray28(img).array.astype(np.float32), "converted"
+
+
+@torch.inference_mode()
+def classify(x: np.ndarray | torch.Tensor, model: nn.Module | None = None) -> np.ndarray:
+    """Class probabilities (N, 10) of images (N, 1, 28, 28) in [0, 1]: the shipped CNN (the network
+    whose predictions every shipped map shows), or ``model`` (a frozen copy: never changed)."""
+    x = _as_images(x)
+    net = _shipped_cnn() if model is None else copy.deepcopy(model).eval()
+    return torch.softmax(net(x), 1).numpy().astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """A new image on a map: where :func:`place` puts its vector, what its neighbours are, and what
+    the network says it is."""
+
+    xy: np.ndarray  # (dims,) map position
+    neighbors: np.ndarray  # (k,) indices of the most similar map images (cosine, original space)
+    similarities: np.ndarray  # (k,)
+    neighbor_labels: np.ndarray  # (k,) their true classes
+    majority: int  # the class most of them belong to (ties: the more similar neighbour's)
+    majority_count: int  # how many of the k belong to it
+    probs: np.ndarray  # (classes,) the network's probabilities for the image
+
+    @property
+    def pred(self) -> int:
+        return int(np.argmax(self.probs))
+
+
+def majority(labels: np.ndarray) -> tuple[int, int]:
+    """The most frequent label in ``labels`` (ordered most similar first) and its count; a tie goes
+    to the label that appears first, i.e. the closer neighbour's."""
+    labels = np.asarray(labels, np.int64)
+    counts = np.bincount(labels)
+    best = counts.max()
+    lab = next(int(c) for c in labels if counts[c] == best)
+    return lab, int(best)
+
+
+def land(x: np.ndarray | torch.Tensor, source: str, X: np.ndarray, coords: np.ndarray, labels: np.ndarray,
+         k: int = 8, model: nn.Module | None = None) -> Landing:
+    """Where image ``x`` (1, 28, 28) lands on the map ``coords`` of the vectors ``X`` (the same
+    ``source``'s features of the map's images, whose classes are ``labels``): its vector from
+    ``source`` (the network of the map; ``model`` for ``session``), placed by :func:`place` among its
+    ``k`` nearest neighbours. ``probs``: the shipped CNN's prediction, or the session model's for
+    ``session`` — the predictions the map itself shows."""
+    x = _as_images(x)[:1]
+    q = features(source, x, model)[0]
+    p = place(X, coords, q, k)
+    nl = np.asarray(labels)[p.neighbors]
+    maj, cnt = majority(nl)
+    probs = classify(x, model if source == "session" else None)[0]
+    return Landing(p.xy, p.neighbors, p.similarities, nl, maj, cnt, probs)
 
 
 def knn_graph(X: np.ndarray, k: int, block: int = 1024,

@@ -310,3 +310,57 @@ def text_map_figure(coords: np.ndarray, sentences: Sequence[str], lang: str, tit
     fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False, scaleanchor="x")
     _layout(fig, 480, lang)
     return fig.update_layout(margin=dict(l=20, r=10, t=50, b=20))
+
+
+# The images placed on the map (explorer.embeddings.land): the current one a gold star, the one it
+# is compared with (e.g. the original of an attacked image) a white star; their neighbours ringed
+# in the same colour, an arrow from the compared image to the current one.
+PLACED_STYLES = {"image": dict(color="#ffd400", ring="#111111"), "compare": dict(color="#ffffff", ring="#7f7f7f")}
+
+
+def add_landings(fig: go.Figure, coords: np.ndarray, landings: Sequence[tuple[str, str, Any]], names: Sequence[str],
+                 lang: str) -> go.Figure:
+    """Draw placed images on a map made by :func:`map_figure`. ``landings``: (role, caption,
+    :class:`explorer.embeddings.Landing`) with role "image" or "compare"; the compared one is drawn
+    first, so the current image's star lies on top. ``coords``: the map's own points (for the rings)."""
+    coords = np.asarray(coords, dtype=np.float32)
+    dims = coords.shape[1]
+    order = sorted(landings, key=lambda r: r[0] != "compare")
+    for role, caption, ld in order:
+        st = PLACED_STYLES[role]
+        nb = np.asarray(ld.neighbors)
+        ring = dict(symbol="circle-open", size=15 if dims == 2 else 7, color=st["ring"], line=dict(width=2.5))
+        kw = dict(name=t(lang, "emb_place_nb_mark", caption=caption), mode="markers", marker=ring,
+                  hoverinfo="skip", legendgroup=f"placed-{role}")
+        if dims == 3:
+            fig.add_trace(go.Scatter3d(x=coords[nb, 0], y=coords[nb, 1], z=coords[nb, 2], **kw))
+        else:
+            fig.add_trace(go.Scattergl(x=coords[nb, 0], y=coords[nb, 1], **kw))
+    for role, caption, ld in order:
+        st = PLACED_STYLES[role]
+        hover = t(lang, "emb_place_hover", caption=caption, pred=names[ld.pred],
+                  prob=num(lang, 100 * float(ld.probs[ld.pred]), 1), near=names[ld.majority],
+                  count=ld.majority_count, k=len(ld.neighbors)) + "<extra></extra>"
+        xy = np.asarray(ld.xy, dtype=np.float64)
+        kw = dict(name=caption, mode="markers+text", text=[caption], hovertemplate=hover, legendgroup=f"placed-{role}",
+                  textfont=dict(size=13, color="#111"))
+        if dims == 3:
+            fig.add_trace(go.Scatter3d(x=[xy[0]], y=[xy[1]], z=[xy[2]], textposition="top center",
+                                       marker=dict(symbol="diamond", size=11, color=st["color"],
+                                                   line=dict(color="#111", width=2)), **kw))
+        else:
+            # WebGL like the map's points (an SVG trace would be drawn beneath them); added last, on top
+            fig.add_trace(go.Scattergl(x=[xy[0]], y=[xy[1]], textposition="top center",
+                                     marker=dict(symbol="star", size=26, color=st["color"],
+                                                 line=dict(color="#111", width=1.8)), **kw))
+    if len(order) == 2:
+        (_, _, a), (_, _, b) = order
+        pa, pb = np.asarray(a.xy, np.float64), np.asarray(b.xy, np.float64)
+        if dims == 2:
+            fig.add_annotation(x=pb[0], y=pb[1], ax=pa[0], ay=pa[1], xref="x", yref="y", axref="x", ayref="y",
+                               showarrow=True, arrowhead=3, arrowsize=1.3, arrowwidth=2, arrowcolor="#111",
+                               standoff=12, startstandoff=12, text="")
+        else:
+            fig.add_trace(go.Scatter3d(x=[pa[0], pb[0]], y=[pa[1], pb[1]], z=[pa[2], pb[2]], mode="lines",
+                                       line=dict(color="#111", width=5), hoverinfo="skip", showlegend=False))
+    return fig

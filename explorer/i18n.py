@@ -822,6 +822,65 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_errors": "Errores de la CNN ({n})",
         "emb_neighbours_mark": "Vecinas",
         "emb_selected_mark": "Elegida",
+        # Embeddings: an image placed on the map (/place_image) and the teaching scenarios
+        "emb_place_heading": "**Tu imagen en el mapa**",
+        "emb_place_intro": (
+            "Elige una imagen (o envíala desde otra pestaña con la barra «Enviar a») y mira dónde cae: la red "
+            "calcula su vector y se coloca entre las imágenes del mapa que más se le parecen."),
+        "emb_compare_label": "Comparada con",
+        "emb_place_run": "Situar en el mapa",
+        "emb_pin": "Fijar para comparar",
+        "emb_unplace": "Quitar del mapa",
+        "emb_place_yours": "Tu imagen",
+        "emb_place_kept": "Fijada",
+        "emb_place_original": "Original",
+        "emb_place_attacked": "Atacada",
+        "emb_place_net_shipped": "La CNN entrenada",
+        "emb_place_net_session": "Tu modelo",
+        "emb_place_line": (
+            "★ **{caption}** cae en la zona de **{near}**: {count} de sus {k} vecinas más parecidas en el espacio "
+            "«{source}» son de esa clase (la más parecida, similitud coseno {cos}). {net} la clasifica como "
+            "**{pred}** ({prob} %)."),
+        "emb_place_pair_moved": (
+            "La atacada difiere de la original en {linf}/255 como mucho en cada píxel, y sin embargo sus "
+            "vecinas ya no son de la clase **{before}** sino de **{after}**."),
+        "emb_place_pair_stayed": (
+            "La atacada difiere de la original en {linf}/255 como mucho en cada píxel, y sus vecinas siguen "
+            "siendo de la clase **{after}**."),
+        "emb_place_nb_mark": "Vecinas de «{caption}»",
+        "emb_place_hover": (
+            "<b>{caption}</b><br>la CNN dice: {pred} {prob} %<br>vecinas: {near} ({count} de {k})"),
+        "emb_preset_label": "Escenario",
+        "emb_preset_info": "ajustes fijos (mapas precalculados, semilla 0) que muestran una idea",
+        "emb_preset_pixels": "Píxeles en bruto",
+        "emb_preset_pixels_lesson": (
+            "**Píxeles en bruto.** Sin ninguna red, cada imagen es su lista de 784 grises. Aun así, el 78,0 % "
+            "de los 5 vecinos más cercanos de una imagen son de su clase: la forma basta para los pantalones "
+            "(95,4 %), pero no para las camisas (50,1 %). Pasa al siguiente escenario: la red entrenada."),
+        "emb_preset_trained": "La CNN entrenada",
+        "emb_preset_trained_lesson": (
+            "**La CNN entrenada.** Las mismas imágenes, ahora como los 128 números de su penúltima capa: "
+            "el 90,2 % de los 5 vecinos comparten clase (con píxeles, 78,0 %), y las camisas suben del 50,1 % "
+            "al 69,0 %. Aprender es esto: las imágenes de la misma clase se juntan. El mapa respeta bien "
+            "esas vecindades: fiabilidad (trustworthiness) 0,986."),
+        "emb_preset_untrained": "La misma red sin entrenar",
+        "emb_preset_untrained_lesson": (
+            "**La misma red, sin entrenar** (pesos al azar, semilla 0): el 77,6 % de los 5 vecinos comparten "
+            "clase, ni siquiera tanto como con los píxeles en bruto (78,0 %). La arquitectura por sí sola no "
+            "ordena las prendas; lo hace el entrenamiento (90,2 %)."),
+        "emb_preset_pca": "PCA en vez de UMAP",
+        "emb_preset_pca_lesson": (
+            "**PCA en vez de UMAP.** Los vectores son los de la CNN entrenada (90,2 % de vecinos de la misma "
+            "clase), pero PCA los proyecta con una simple rotación sobre los 2 ejes de más varianza: las "
+            "clases se solapan en el dibujo aunque no en el espacio original. Fiabilidad del mapa: 0,888 con "
+            "PCA en 2-D (0,931 en 3-D) frente a 0,986 con UMAP."),
+        "emb_preset_shirts": "Camisas, camisetas, jerséis",
+        "emb_preset_shirts_lesson": (
+            "**Donde la red duda.** La CNN se equivoca con 733 de las 10\u202f000 imágenes (marcadas con un "
+            "círculo); 241 de esos errores son camisas. De los 5 vecinos más cercanos de una camisa, solo el "
+            "69,0 % son camisas: el 11,7 % son camisetas, el 7,8 % jerséis y el 7,0 % abrigos. Haz clic en una "
+            "camisa del borde de su grupo y mira sus vecinas."),
+        "err_emb_preset": "Escenario «{value}» desconocido: elige uno de {choices}.",
         "emb_pred": "la CNN dice",
         "emb_index": "n.º",
         "emb_legend": "Clase (clic: ocultar)",
@@ -1868,6 +1927,65 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_errors": "The CNN's mistakes ({n})",
         "emb_neighbours_mark": "Neighbours",
         "emb_selected_mark": "Chosen",
+        # Embeddings: an image placed on the map (/place_image) and the teaching scenarios
+        "emb_place_heading": "**Your image on the map**",
+        "emb_place_intro": (
+            "Choose an image (or send one from another tab with the “Send to” bar) and see where it lands: "
+            "the network computes its vector and it is placed among the map's most similar images."),
+        "emb_compare_label": "Compared with",
+        "emb_place_run": "Place on the map",
+        "emb_pin": "Keep for comparison",
+        "emb_unplace": "Remove from the map",
+        "emb_place_yours": "Your image",
+        "emb_place_kept": "Kept",
+        "emb_place_original": "Original",
+        "emb_place_attacked": "Attacked",
+        "emb_place_net_shipped": "The trained CNN",
+        "emb_place_net_session": "Your model",
+        "emb_place_line": (
+            "★ **{caption}** lands in the **{near}** region: {count} of its {k} most similar images in the "
+            "“{source}” space are of that class (the closest at cosine similarity {cos}). {net} classifies "
+            "it as **{pred}** ({prob} %)."),
+        "emb_place_pair_moved": (
+            "The attacked image differs from the original by at most {linf}/255 in any pixel, and yet its "
+            "neighbours are no longer **{before}** but **{after}**."),
+        "emb_place_pair_stayed": (
+            "The attacked image differs from the original by at most {linf}/255 in any pixel, and its "
+            "neighbours are still **{after}**."),
+        "emb_place_nb_mark": "Neighbours of “{caption}”",
+        "emb_place_hover": (
+            "<b>{caption}</b><br>the CNN says: {pred} {prob} %<br>neighbours: {near} ({count} of {k})"),
+        "emb_preset_label": "Scenario",
+        "emb_preset_info": "fixed settings (precomputed maps, seed 0) that show one idea",
+        "emb_preset_pixels": "Raw pixels",
+        "emb_preset_pixels_lesson": (
+            "**Raw pixels.** No network at all: each image is its list of 784 grey levels. Even so, 78.0 % of "
+            "an image's 5 nearest neighbours share its class: shape is enough for trousers (95.4 %), not for "
+            "shirts (50.1 %). Next scenario: the trained network."),
+        "emb_preset_trained": "The trained CNN",
+        "emb_preset_trained_lesson": (
+            "**The trained CNN.** The same images, now as the 128 numbers of its penultimate layer: 90.2 % of "
+            "the 5 nearest neighbours share the class (raw pixels: 78.0 %), and shirts rise from 50.1 % to "
+            "69.0 %. This is what learning does: images of the same class come together. The map keeps those "
+            "neighbourhoods well: trustworthiness 0.986."),
+        "emb_preset_untrained": "The same network, untrained",
+        "emb_preset_untrained_lesson": (
+            "**The same network, untrained** (random weights, seed 0): 77.6 % of the 5 nearest neighbours "
+            "share the class, not even as many as with raw pixels (78.0 %). The architecture alone does not "
+            "sort the clothes; training does (90.2 %)."),
+        "emb_preset_pca": "PCA instead of UMAP",
+        "emb_preset_pca_lesson": (
+            "**PCA instead of UMAP.** The vectors are the trained CNN's (90.2 % of neighbours of the same "
+            "class), but PCA projects them by a plain rotation onto the 2 axes of largest variance: classes "
+            "overlap in the picture though not in the original space. The map's trustworthiness: 0.888 with "
+            "PCA in 2-D (0.931 in 3-D) against 0.986 with UMAP."),
+        "emb_preset_shirts": "Shirts, T-shirts, pullovers",
+        "emb_preset_shirts_lesson": (
+            "**Where the network hesitates.** The CNN gets 733 of the 10,000 images wrong (circled); 241 of "
+            "those mistakes are shirts. Of a shirt's 5 nearest neighbours only 69.0 % are shirts: 11.7 % are "
+            "T-shirts/tops, 7.8 % pullovers and 7.0 % coats. Click a shirt on the edge of its group and look "
+            "at its neighbours."),
+        "err_emb_preset": "Unknown scenario “{value}”: choose one of {choices}.",
         "emb_pred": "the CNN says",
         "emb_index": "no.",
         "emb_legend": "Class (click: hide)",

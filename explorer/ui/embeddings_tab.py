@@ -5,8 +5,11 @@ the map organising itself during training; and "Mi archivo": the user's own phot
 The work is in ``explorer.embeddings`` and ``explorer.archive``; pictures in
 ``explorer.embeddings_view``.
 
-API (gradio_client): ``/embedding_map``, ``/stop_map``, ``/neighbors``, ``/embedding_progress``, ``/archive``,
-``/archive_similar``, ``/archive_text``.
+An image of the user's (or one sent from another tab, the Adversarial tab's attacked image with its
+original) is placed on the map: its vector from the map's network lands among its nearest neighbours.
+
+API (gradio_client): ``/embedding_map``, ``/stop_map``, ``/neighbors``, ``/place_image``, ``/embedding_progress``,
+``/archive``, ``/archive_similar``, ``/archive_text``.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import tempfile
 import copy
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -24,11 +28,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from explorer import archive, data, embeddings as emb, embeddings_view as ev, filters, train_view
+from explorer import archive, data, embeddings as emb, embeddings_view as ev, filters, filters_view as fv, images, \
+    train_view
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
-from explorer.ui.components import Number, Slider
+from explorer.ui import inputs
+from explorer.ui.components import ImagePath, Number, Slider
 
 SOURCES = ("cnn", "untrained", "pixels", "session")
 PROGRESS_RUNS = ("shipped", "session")  # the animation: the seeded run of `make assets`, or this session's
@@ -148,12 +154,20 @@ def _no_progress(*_args, **_kw) -> None:
     return None
 
 
-def build(store: SessionStore, lang: gr.Radio) -> None:
+def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_embeddings"), id="embeddings", elem_id="tab-embeddings") as tab:
         shown = gr.State(False)
+        placed = gr.State(None)  # the images placed on the map: {"image": (1, 28, 28), "compare": ..., "k": k}
         gr.Markdown(L("emb_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"emb_preset_{k}"), k) for k in emb.PRESETS], value=None,
+                                         label=L("emb_preset_label"), info=L("emb_preset_info"),
+                                         elem_id="emb-preset", scale=4)
+                    next_preset = gr.Button("⟩", size="sm", elem_id="emb-next-preset", scale=0, min_width=40,
+                                            elem_classes=["dle-next-preset"])
+                lesson = gr.Markdown(elem_id="emb-lesson")
                 source = gr.Radio([(L(f"emb_src_{s}"), s) for s in SOURCES], value=DEFAULT["source"],
                                   label=L("emb_source_label"), elem_id="emb-source")
                 method = gr.Radio([(L(f"emb_m_{m}"), m) for m in emb.METHODS], value=DEFAULT["method"],
@@ -175,8 +189,20 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                     pick = Number(0, precision=0, label=L("emb_pick_label"), elem_id="emb-map-pick", scale=2)
                     k = Slider(1, 30, value=K_DEFAULT, step=1, label=L("emb_k_label"), elem_id="emb-k", scale=2)
                 go = gr.Button(L("emb_neighbours_run"), elem_id="emb-map-go")
+                gr.Markdown(L("emb_place_heading"))
+                gr.Markdown(L("emb_place_intro"))
+                inp = inputs.build("emb", "cat", "dataset")
+                with gr.Row(visible=False, equal_height=True) as compare_row:
+                    # filled by the send-to bar (the original of an attacked image) or by "keep"
+                    compare = ImagePath(label=L("emb_compare_label"), interactive=False, elem_id="emb-compare",
+                                        height=140, format="png", scale=2)
+                with gr.Row():
+                    place_btn = gr.Button(L("emb_place_run"), variant="primary", elem_id="emb-place", scale=2)
+                    pin_btn = gr.Button(L("emb_pin"), elem_id="emb-pin", scale=1, min_width=100)
+                    unplace_btn = gr.Button(L("emb_unplace"), elem_id="emb-unplace", scale=1, min_width=100)
             with gr.Column(scale=3):
                 status = gr.Markdown(elem_id="emb-status")
+                place_status = gr.Markdown(elem_id="emb-place-status")
                 map_plot = gr.Plot(label=L("emb_map_label"), elem_id="emb-map", elem_classes=["dle-map"])
                 nb_status = gr.Markdown(elem_id="emb-nb-status")
                 strip = gr.Image(label=L("emb_strip_label"), interactive=False, elem_id="emb-strip",
@@ -184,6 +210,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 with gr.Accordion(L("json_label"), open=False):
                     map_json = gr.JSON(label="/embedding_map", elem_id="emb-map-json")
                     nb_json = gr.JSON(label="/neighbors", elem_id="emb-nb-json")
+                    place_json = gr.JSON(label="/place_image", elem_id="emb-place-json")
         gr.Markdown(L("emb_prog_heading"))
         gr.Markdown(L("emb_prog_intro"))
         with gr.Row(equal_height=False):
@@ -290,41 +317,95 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     def _names(lang):
         return filters.shipped_cnn().class_names(lang)
 
-    @friendly
-    def embedding_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, lang, request: gr.Request,
-                      progress=gr.Progress()):
-        """The map of the 10,000 Fashion-MNIST test images: ``source`` cnn (the shipped CNN's
-        penultimate layer), untrained, pixels or session, projected by umap / pca / tsne into 2 or
-        3 dimensions (UMAP's n_neighbors 2-200 and min_dist 0-1). The default maps are shipped
-        precomputed; others are computed (UMAP ≈ 10 s, t-SNE about a minute). JSON: coordinates,
-        labels and predictions, and the map's quality (5-NN label agreement in the original space)."""
-        lang = lang_of(lang)
-        source_v, method_v, d, nn_, md = _params(source_v, method_v, dims_v, nn_v, md_v, lang)
+    map_cache: dict[str, tuple[tuple, np.ndarray, np.ndarray]] = {}  # session → its last computed map
+
+    def _map_coords(source_v, method_v, d, nn_, md, lang, request, progress, compute=True):
+        """The map's coordinates and which test images they show (all 10,000, or t-SNE's sample):
+        shipped when precomputed, else this session's last computed map with these settings, else
+        computed now (unless not ``compute``: then None). Returns (coords, indices, computed)."""
         dm = emb.default_map()
-        labels = dm.labels
         shipped = dm.params.get("umap", {})
         default_params = nn_ == shipped.get("n_neighbors", 15) and abs(md - shipped.get("min_dist", 0.1)) < 1e-9
         coords = dm.get(source_v, method_v, d) if source_v != "session" and (method_v == "pca" or default_params) \
             else None
-        computed = coords is None
-        idx = np.arange(len(labels))
-        if computed:
-            X = _features(source_v, lang, request)
-            if method_v == "tsne":  # t-SNE cannot be stopped: a seeded sample keeps it to seconds
-                idx = emb.sample_indices(len(X), emb.TSNE_SAMPLE)
-                X = X[idx]
-            stop = store.get(session_key(request)).new_run("embedding")
-            phases = {"start": t(lang, "emb_phase_start"), "neighbors": t(lang, "emb_phase_neighbors"),
-                      "layout": t(lang, "emb_phase_layout"), "done": t(lang, "emb_phase_done")}
-            coords = emb.project(X, method_v, d, nn_, md, seed=0, stop=stop,
-                                 progress=lambda f, ph: progress(f, desc=phases.get(ph, ph)))
+        idx = np.arange(len(dm.labels))
+        if coords is not None:
+            return coords, idx, False
+        key = session_key(request)
+        run = store.get(key).run_id if source_v == "session" else None
+        params = (source_v, method_v, d, nn_, round(md, 6), run)
+        with cache_lock:
+            hit = map_cache.get(key)
+        if hit is not None and hit[0] == params:
+            return hit[1], hit[2], True
+        if not compute:
+            return None
+        X = _features(source_v, lang, request)
+        if method_v == "tsne":  # t-SNE cannot be stopped: a seeded sample keeps it to seconds
+            idx = emb.sample_indices(len(X), emb.TSNE_SAMPLE)
+            X = X[idx]
+        stop = store.get(key).new_run("embedding")
+        phases = {"start": t(lang, "emb_phase_start"), "neighbors": t(lang, "emb_phase_neighbors"),
+                  "layout": t(lang, "emb_phase_layout"), "done": t(lang, "emb_phase_done")}
+        coords = emb.project(X, method_v, d, nn_, md, seed=0, stop=stop,
+                             progress=lambda f, ph: progress(f, desc=phases.get(ph, ph)))
+        with cache_lock:
+            map_cache.pop(key, None)
+            map_cache[key] = (params, coords, idx)
+            while len(map_cache) > 32:  # oldest first: one map per session, for the last few sessions
+                map_cache.pop(next(iter(map_cache)))
+        return coords, idx, True
+
+    def _landings(placed_v, source_v, coords, idx, lang, request) -> list[tuple[str, str, emb.Landing]]:
+        """The placed images on this map: (role, caption, landing), the compared image first."""
+        if not placed_v or placed_v.get("image") is None:
+            return []
+        X = _features(source_v, lang, request)[idx]
+        labels = emb.default_map().labels[idx]
+        model = store.get(session_key(request)).model if source_v == "session" else None
+        kk = int(placed_v.get("k", K_DEFAULT))
+        pair = _attack_pair(placed_v)
+        out = []
+        if placed_v.get("compare") is not None:
+            out.append(("compare", t(lang, "emb_place_original" if pair else "emb_place_kept"),
+                        emb.land(placed_v["compare"], source_v, X, coords, labels, kk, model)))
+        out.append(("image", t(lang, "emb_place_attacked" if pair else "emb_place_yours"),
+                    emb.land(placed_v["image"], source_v, X, coords, labels, kk, model)))
+        return out
+
+    def _attack_pair(placed_v) -> float | None:
+        """L∞ between the compared and the current image, in grey levels, when the current one is a
+        slightly changed copy of the compared one (at most 64/255 per pixel, the Adversarial tab's
+        largest ε): the original and its attacked version. None otherwise."""
+        a, b = placed_v.get("image"), placed_v.get("compare")
+        if a is None or b is None or placed_v.get("how") != "exact" or placed_v.get("compare_how") != "exact":
+            return None
+        linf = float(np.abs(np.asarray(a) - np.asarray(b)).max()) * 255
+        return linf if 0.5 < linf <= 64.5 else None
+
+    def _placed_summary(landings, idx) -> list[dict]:
+        return [{"role": role, "caption": cap, "xy": [round(float(v), 4) for v in ld.xy],
+                 "neighbors": [int(idx[j]) for j in ld.neighbors],
+                 "cosine": [round(float(v), 6) for v in ld.similarities],
+                 "neighbor_labels": [int(v) for v in ld.neighbor_labels], "majority": ld.majority,
+                 "majority_count": ld.majority_count, "pred": ld.pred, "prob": round(float(ld.probs[ld.pred]), 6)}
+                for role, cap, ld in landings]
+
+    def _map_view(source_v, method_v, dims_v, nn_v, md_v, errors_v, placed_v, lang, request, progress):
+        """The map (and the placed images on it): (status, figure, summary, landings, indices)."""
+        source_v, method_v, d, nn_, md = _params(source_v, method_v, dims_v, nn_v, md_v, lang)
+        dm = emb.default_map()
+        coords, idx, computed = _map_coords(source_v, method_v, d, nn_, md, lang, request, progress)
         names = _names(lang)
         pred, conf = (dm.pred, dm.conf) if source_v != "session" else _session_vectors(lang, request)[1:]
-        labels, pred, conf = labels[idx], pred[idx], conf[idx]
+        labels, pred, conf = dm.labels[idx], pred[idx], conf[idx]
         title = t(lang, "emb_map_title", source=t(lang, f"emb_src_{source_v}"), method=t(lang, f"emb_m_{method_v}"),
                   d=d)
         fig = ev.map_figure(coords, labels, names, lang, title, pred, conf, bool(errors_v), sprite_url=sprite_url(),
                             indices=idx)
+        landings = _landings(placed_v, source_v, coords, idx, lang, request)
+        if landings:
+            ev.add_landings(fig, coords, landings, names, lang)
         agree = dm.params.get("knn_agreement", {}).get(source_v)
         if source_v == "session":  # measured now, on this model's vectors
             agree = emb.knn_agreement(_features(source_v, lang, request), dm.labels, 5)
@@ -345,7 +426,130 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                    "coords": np.round(coords.astype(np.float64), 4).tolist(), "labels": labels.tolist(),
                    "pred": pred.tolist(), "class_names": filters.shipped_cnn().class_names("en"),
                    "knn5_agreement": agree}
+        if landings:
+            summary["placed"] = _placed_summary(landings, idx)
+        return msg, fig, summary, landings, idx
+
+    @friendly
+    def embedding_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, placed_v, lang, request: gr.Request,
+                      progress=gr.Progress()):
+        """The map of the 10,000 Fashion-MNIST test images: ``source`` cnn (the shipped CNN's
+        penultimate layer), untrained, pixels or session, projected by umap / pca / tsne into 2 or
+        3 dimensions (UMAP's n_neighbors 2-200 and min_dist 0-1). The default maps are shipped
+        precomputed; others are computed (UMAP ≈ 10 s, t-SNE about a minute). JSON: coordinates,
+        labels and predictions, and the map's quality (5-NN label agreement in the original space);
+        images this session placed with /place_image are drawn on it too ("placed")."""
+        lang = lang_of(lang)
+        msg, fig, summary, _, _ = _map_view(source_v, method_v, dims_v, nn_v, md_v, errors_v, placed_v, lang,
+                                            request, progress)
         return msg, fig, summary
+
+    def _place_text(landings, placed_v, source_v, lang) -> str:
+        names = _names(lang)
+        net = t(lang, "emb_place_net_session" if source_v == "session" else "emb_place_net_shipped")
+        lines = []
+        for role, cap, ld in landings:
+            lines.append(t(lang, "emb_place_line", caption=cap, near=names[ld.majority], count=ld.majority_count,
+                           k=len(ld.neighbors), source=t(lang, f"emb_src_{source_v}"),
+                           cos=num(lang, float(ld.similarities[0]), 3), net=net, pred=names[ld.pred],
+                           prob=num(lang, 100 * float(ld.probs[ld.pred]), 1)))
+        linf = _attack_pair(placed_v)
+        if linf is not None and len(landings) == 2:
+            (_, _, a), (_, _, b) = landings
+            key = "emb_place_pair_moved" if a.majority != b.majority else "emb_place_pair_stayed"
+            lines.append(t(lang, key, linf=num(lang, linf, 0), before=names[a.majority], after=names[b.majority]))
+        return "\n\n".join(lines)
+
+    @friendly
+    def place_image(src, smp, idx, up, sk, compare_v, source_v, method_v, dims_v, nn_v, md_v, errors_v, k_v,
+                    lang, request: gr.Request, progress=gr.Progress()):
+        """Place an image on the map currently chosen (same parameters as /embedding_map): converted
+        to 28×28 grey as the Fashion CNN expects (a dataset image, or an exact enlargement of one such
+        as the Adversarial tab's attacked image, is taken pixel for pixel), its vector computed by the
+        map's source network and put among its ``k`` (1-30) nearest map images (weighted mean of
+        their positions). ``compare``: a second image drawn too (the original of an attacked image).
+        Returns a text (the network's prediction, the neighbours' majority class, the top cosine
+        similarity), the map with the images as stars and their neighbours ringed, the neighbour
+        strip and a JSON summary."""
+        lang = lang_of(lang)
+        kk = int_in(k_v, 1, 30, lang, "emb_k_label")
+        img = fv.load_input(src, smp, idx, up, sk)
+        x, how = emb.fashion_input(img, from_dataset=src == "dataset")
+        placed_v = {"image": x, "how": how, "k": kk, "compare": None, "compare_how": None}
+        if compare_v:
+            placed_v["compare"], placed_v["compare_how"] = emb.fashion_input(images.load(compare_v))
+        msg, fig, summary, landings, map_idx = _map_view(source_v, method_v, dims_v, nn_v, md_v, errors_v, placed_v,
+                                                         lang, request, progress)
+        text = _place_text(landings, placed_v, summary["source"], lang)
+        ld = landings[-1][2]
+        names = _names(lang)
+        labels = emb.default_map().labels
+        test = data.load("fashion").test.images[:, 0].numpy()
+        query = Image.fromarray(255 - np.rint(x[0] * 255).astype(np.uint8), mode="L")
+        tiles = [(Image.fromarray(255 - test[map_idx[j]], mode="L"), names[labels[map_idx[j]]], float(sv),
+                  labels[map_idx[j]] == ld.pred) for j, sv in zip(ld.neighbors, ld.similarities)]
+        strip_img = ev.neighbours_strip(query, names[ld.pred], tiles, lang)
+        out = {k_: summary[k_] for k_ in ("source", "method", "dims", "n_neighbors", "min_dist", "precomputed")}
+        out.update(k=kk, pixels=how, compare_pixels=placed_v["compare_how"], placed=summary["placed"],
+                   class_names=summary["class_names"], attack_linf_255=_attack_pair(placed_v))
+        return text, fig, strip_img, out, placed_v
+
+    @friendly
+    def keep_image(src, smp, idx_v, up, sk, lang, request: gr.Request):
+        """The image in the input as the one to compare with (a PNG in the session's private folder)."""
+        lang = lang_of(lang)
+        img = fv.load_input(src, smp, idx_v, up, sk)
+        if max(img.size) <= 64:  # a 28×28 image: shown with visible pixels (emb.exact_gray28 still reads it)
+            img = images.enlarge(img, 8)
+        path = store.get(session_key(request)).workdir() / f"kept-{uuid.uuid4().hex[:12]}.png"
+        img.save(path, format="PNG")
+        return str(path)
+
+    @friendly
+    def place_text(placed_v, source_v, method_v, dims_v, nn_v, md_v, lang, request: gr.Request):
+        """After the map is redrawn (another source, the other language): the placed images' text for
+        it, when the map is at hand (shipped or just computed); unchanged otherwise."""
+        lang = lang_of(lang)
+        if not placed_v or placed_v.get("image") is None:
+            return ""
+        source_v, method_v, d, nn_, md = _params(source_v, method_v, dims_v, nn_v, md_v, lang)
+        got = _map_coords(source_v, method_v, d, nn_, md, lang, request, _no_progress, compute=False)
+        if got is None:
+            return gr.skip()
+        coords, idx, _ = got
+        return _place_text(_landings(placed_v, source_v, coords, idx, lang, request), placed_v, source_v, lang)
+
+    def example_neighbors(source_v, index_v, k_v, lang, placed_v, request: gr.Request):
+        """The tab's first view: the chosen image's neighbours, unless an image has been placed
+        (sent from another tab): the strip then keeps that image's neighbours."""
+        if placed_v:
+            return gr.skip(), gr.skip(), gr.skip()
+        return neighbors(source_v, index_v, k_v, lang, request)
+
+    @friendly
+    def apply_preset(name, lang):
+        """A teaching scenario's map settings (source, method, dimensions, UMAP's n_neighbors and
+        min_dist, mistakes circled) and its lesson, whose numbers were measured with them."""
+        lang = lang_of(lang)
+        if not isinstance(name, str) or name not in emb.PRESETS:
+            raise user_error(lang, "err_emb_preset", value=str(name)[:40], choices=", ".join(emb.PRESETS))
+        p = emb.PRESETS[name]
+        return (p["source"], p["method"], p["dims"], p["n_neighbors"], p["min_dist"], p["errors"],
+                t(lang, f"emb_preset_{name}_lesson"))
+
+    def lesson_text(name, lang):
+        return t(lang_of(lang), f"emb_preset_{name}_lesson") if isinstance(name, str) and name in emb.PRESETS else ""
+
+    def following_preset(name):
+        names = list(emb.PRESETS)
+        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+
+    def show_compare(compare_v):
+        return gr.Row(visible=bool(compare_v))
+
+    def unplace():
+        """Nothing placed any more: the map without stars."""
+        return None, None, ""
 
     def needs_computing(source_v, method_v, dims_v, nn_v, md_v) -> bool:
         dm = emb.default_map()
@@ -359,14 +563,15 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
             (method_v == "umap" and not default_params) or dm.get(source_v, method_v, dims_v) is None
 
     @friendly
-    def auto_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, lang, request: gr.Request):
+    def auto_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, placed_v, lang, request: gr.Request):
         """A change of source, method, dimensions or highlighting redraws at once when the map is
         shipped (or PCA); a map that takes seconds waits for the button, and the status says so."""
         lang = lang_of(lang)
         if method_v != "pca" and needs_computing(source_v, method_v, dims_v, nn_v, md_v):
             key = "emb_press_draw_tsne" if method_v == "tsne" else "emb_press_draw"
             return t(lang, key), gr.skip(), gr.skip()
-        return embedding_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, lang, request, progress=_no_progress)
+        return embedding_map(source_v, method_v, dims_v, nn_v, md_v, errors_v, placed_v, lang, request,
+                             progress=_no_progress)
 
     @friendly
     def neighbors(source_v, index_v, k_v, lang, request: gr.Request):
@@ -580,14 +785,42 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 rows, summary)
 
     # ---- wiring ---------------------------------------------------------------------------------
-    map_in = [source, method, dims, n_neighbors, min_dist, errors, lang]
+    map_in = [source, method, dims, n_neighbors, min_dist, errors, placed, lang]
     map_out = [status, map_plot, map_json]
+    place_in = inp.components + [compare, source, method, dims, n_neighbors, min_dist, errors, k, lang]
+    place_out = [place_status, map_plot, strip, place_json, placed]
     nb_in, nb_out = [source, pick, k, lang], [nb_status, strip, nb_json]
     queue = dict(concurrency_limit=MAP_CONCURRENCY, concurrency_id="embedding_map")
+    ptext_in = [placed, source, method, dims, n_neighbors, min_dist, lang]
     draw.click(embedding_map, map_in, map_out, api_name="embedding_map", show_progress="full",
-               show_progress_on=[map_plot], **queue)
+               show_progress_on=[map_plot], **queue).success(place_text, ptext_in, [place_status],
+                                                              api_visibility="private", show_progress="hidden")
     map_stop.click(stop_map, None, None, api_name="stop_map", queue=False)
     go.click(neighbors, nb_in, nb_out, api_name="neighbors", show_progress="minimal", show_progress_on=[nb_status])
+    # (after the named map endpoint, which an unnamed use of its function would rename) a scenario sets the controls, then draws its (shipped) map
+    preset_out = [source, method, dims, n_neighbors, min_dist, errors, lesson]
+    preset.input(apply_preset, [preset, lang], preset_out, api_name="embeddings_preset", show_progress="hidden").success(
+        embedding_map, map_in, map_out, api_visibility="private", show_progress="full", show_progress_on=[map_plot],
+        **queue).success(place_text, ptext_in, [place_status], api_visibility="private", show_progress="hidden")
+    next_preset.click(following_preset, [preset], [preset], api_visibility="private", queue=False,
+                      show_progress="hidden").then(apply_preset, [preset, lang], preset_out, api_visibility="private",
+                                                   show_progress="hidden").success(
+        embedding_map, map_in, map_out, api_visibility="private", show_progress="full", show_progress_on=[map_plot],
+        **queue).success(place_text, ptext_in, [place_status], api_visibility="private", show_progress="hidden")
+    place_btn.click(place_image, place_in, place_out, api_name="place_image", show_progress="full",
+                    show_progress_on=[map_plot], **queue)
+    # an image chosen, drawn or sent from another tab (with, from the Adversarial tab, its original
+    # into "compare") lands on the map at once; keeping it for comparison or removing it redraws too
+    inputs.wire(inp).success(place_image, place_in, place_out, api_visibility="undocumented", show_progress="full",
+                             show_progress_on=[map_plot], **queue)
+    compare.change(show_compare, [compare], [compare_row], api_visibility="private", queue=False,
+                   show_progress="hidden")
+    pin_btn.click(keep_image, inp.components + [lang], [compare], api_visibility="private",
+                  show_progress="hidden").success(place_image, place_in, place_out, api_visibility="private",
+                                                  show_progress="full", show_progress_on=[map_plot], **queue)
+    unplace_btn.click(unplace, None, [compare, placed, place_status], api_visibility="private", queue=False,
+                      show_progress="hidden").then(embedding_map, map_in, map_out, api_visibility="private",
+                                                   show_progress="full", show_progress_on=[map_plot], **queue)
     hidden = dict(api_visibility="undocumented", show_progress="hidden")
     prog_in, prog_out = [prog_run, lang], [prog_status, prog_plot, prog_agree]
     prog_btn.click(progress_view, prog_in, prog_out, api_name="embedding_progress", show_progress="full",
@@ -598,7 +831,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     # instant choices redraw at once; UMAP with other parameters and t-SNE wait for the button
     gr.on([source.input, method.input, dims.input, errors.input], auto_map, map_in, map_out,
           trigger_mode="always_last", show_progress="full", show_progress_on=[map_plot],
-          api_visibility="undocumented", **queue)
+          api_visibility="undocumented", **queue).success(place_text, ptext_in, [place_status],
+                                                          api_visibility="private", show_progress="hidden")
     pick.submit(neighbors, nb_in, nb_out, **hidden)
     arch_out = [arch_status, arch_plot, arch_dups, arch_table, csv_file, arch_json]
     arch_queue = dict(concurrency_limit=ARCHIVE_CONCURRENCY, concurrency_id="archive")
@@ -617,5 +851,10 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                    show_progress_on=[text_status])
     query.submit(archive_text, text_in, text_out, **hidden)
     for ev_ in draw_events(tab, shown, lang):
-        ev_.success(embedding_map, map_in, map_out, **hidden, **queue).success(
-            neighbors, nb_in, nb_out, **hidden).success(progress_view, prog_in, prog_out, **hidden)
+        drawn = ev_.success(embedding_map, map_in, map_out, **hidden, **queue)
+        drawn.success(progress_view, prog_in, prog_out, **hidden)
+        drawn.success(example_neighbors, nb_in + [placed], nb_out, **hidden)
+        ev_.success(place_text, ptext_in, [place_status], api_visibility="private", show_progress="hidden")
+        ev_.success(lesson_text, [preset, lang], [lesson], api_visibility="private", show_progress="hidden")
+    inp.companion = compare  # the send-to bar fills it with the original of an attacked image
+    return inp

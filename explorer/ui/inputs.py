@@ -24,6 +24,9 @@ class ImageInputs:
     ds_random: gr.Button
     upload: gr.File
     sketch: Sketchpad
+    # a second image slot the send-to bar fills with the original when it sends an attacked image
+    # (the Embeddings tab's "compared with"); None in the other tabs
+    companion: gr.Image | None = None
 
     @property
     def components(self) -> list:

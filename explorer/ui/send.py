@@ -2,7 +2,8 @@
 the Adversarial tab, the adversarial image it made) to another tab's image input, and opens that
 tab. A dataset image or a sample photo is sent as itself (the same index or name); an upload, a
 drawing or an adversarial image is sent as a PNG in the session's private folder, which the target
-tab reads as an upload.
+tab reads as an upload. Sent to the Embeddings tab, the attacked image goes with its original (into
+the tab's "compared with" slot), so the map shows where each lands.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from explorer.ui.common import L, friendly, lang_of, session_key, user_error
 from explorer.ui.inputs import ImageInputs
 
 # the tabs with an image input, in page order
-IMAGE_TABS = ("filters", "saliency", "adversarial", "attention", "diffusion")
+IMAGE_TABS = ("filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
 WHICH = ("input", "adversarial")
 
 OPEN_TAB_JS = """
@@ -65,7 +66,8 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
 
     def send_image(from_tab, target, which, *args):
         """Send the image shown in tab ``from_tab`` (``which`` = "adversarial": the Adversarial tab's
-        attacked image) to the image input of tab ``target``; returns the target's new input values."""
+        attacked image) to the image input of tab ``target``; returns the target's new input values.
+        To "embeddings", an attacked image goes with its original (drawn beside it on the map)."""
         *values, adv_v, lang_v, request = args
         lang_v = lang_of(lang_v)
         if from_tab not in tabs_inputs:
@@ -76,11 +78,17 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
         per_tab = {k: values[5 * i:5 * i + 5] for i, k in enumerate(order)}
         src, smp, idx, up, sk = per_tab[from_tab]
         out: dict[str, tuple] = {}
+        companion: dict[str, str] = {}
         if from_tab == "adversarial" and which == "adversarial":
             if adv_v is None:
                 raise user_error(lang_v, "err_send_no_adversarial")
             img = images.load(adv_v)  # a path (explorer.ui.components.ImagePath): checked before decoding
             out[target] = ("upload", gr.skip(), gr.skip(), _save(img, store, request))
+            if tabs_inputs[target].companion is not None:  # the original, to compare with
+                original = fv.load_input(src, smp, idx, up, sk)
+                if max(original.size) <= 64:  # a 28×28 image: shown with visible pixels, still exact
+                    original = images.enlarge(original, 8)
+                companion[target] = _save(original, store, request)
         elif src == "dataset":
             fv.load_input(src, smp, idx, up, sk)  # the same checks as the tab's own (index in range)
             out[target] = ("dataset", gr.skip(), idx, gr.skip())
@@ -93,6 +101,8 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
         flat = []
         for k in order:
             flat.extend(out.get(k, (gr.skip(),) * 4))
+            if tabs_inputs[k].companion is not None:
+                flat.append(companion.get(k, gr.skip()))
         return flat
 
     inputs = [current_tab, bar["target"], bar["which"]]
@@ -103,6 +113,8 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
     for k in order:
         i = tabs_inputs[k]
         outputs += [i.source, i.sample, i.ds_index, i.upload]
+        if i.companion is not None:
+            outputs.append(i.companion)
     fn = friendly(_with_request(send_image, len(inputs)))
     bar["go"].click(fn, inputs, outputs, api_name="send_image", show_progress="hidden").success(
         None, [bar["target"]], None, js=OPEN_TAB_JS)

@@ -34,9 +34,9 @@ SKIP_DIRS = {".git", ".venv", "__pycache__", "node_modules"}
 # Endpoints that take an uploaded image through the shared image input (source, sample, index,
 # upload, drawing) and the one that takes a collection.
 IMAGE_UPLOADS = {"/classify", "/feature_maps", "/convolve", "/saliency", "/sanity_check", "/attack",
-                 "/attention_image", "/noise", "/noise_animation"}
+                 "/attention_image", "/noise", "/noise_animation", "/place_image"}
 COLLECTION_UPLOADS = {"/archive"}
-# The send-to bar: five tabs' image inputs and the Adversarial tab's attacked image.
+# The send-to bar: six tabs' image inputs and the Adversarial tab's attacked image.
 SEND = "/send_image"
 
 
@@ -129,7 +129,7 @@ def test_hostile_files_sent_between_tabs_get_a_clear_message(corpus, shared):
     base = list(SPECS[SEND].args)
     for i, (name, (path, _, _)) in enumerate(sorted(corpus.items())):
         lang = "es" if i % 2 else "en"
-        for slot in (5, 6, 27):  # the first tab's upload, its drawing, the adversarial image
+        for slot in (5, 6, len(base) - 2):  # the first tab's upload, its drawing, the adversarial image
             args = list(base)
             args[-1] = lang
             if slot == 6:

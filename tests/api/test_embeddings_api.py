@@ -203,3 +203,102 @@ def test_training_progress_of_the_session_run(served, app_url):
     sims = Xn @ Xn[7]
     sims[7] = -np.inf
     assert nb["neighbors"] == np.argsort(-sims)[:5].tolist()
+
+
+# ---- an image placed on the map (/place_image), and one sent there from the Adversarial tab ----------
+
+PLACE_MAP = ["cnn", "umap", 2, 15, 0.1, False]  # the shipped map
+
+
+def place(c, src="dataset", index=12, upload=None, sketch=None, compare=None, map_args=PLACE_MAP, k=8, lang="en"):
+    return c.predict(src, "cat", index, upload, sketch, compare, *map_args, k, lang, api_name="/place_image")
+
+
+def test_a_test_image_lands_on_itself_among_its_class(app_url):
+    """Test image 12 (a sneaker) placed on the shipped CNN map: its nearest map image is itself
+    (cosine 1), 8 of its 8 neighbours are sneakers, and it sits where the map drew it."""
+    status, _fig, strip, s = place(client(app_url))
+    (p,) = s["placed"]
+    assert s["pixels"] == "exact" and p["role"] == "image"
+    assert p["neighbors"][0] == 12 and p["cosine"][0] > 0.9999
+    assert p["majority"] == 7 and p["majority_count"] == 8 and p["pred"] == 7
+    xy = emb.default_map().get("cnn", "umap", 2)[12]
+    assert np.hypot(*(np.array(p["xy"]) - xy)) < 1.0  # map units: the whole map spans ~25
+    assert "**Sneaker**" in status and "8 of its 8" in status and strip.endswith(".png")
+    status_es, _f, _s, s3 = place(client(app_url), map_args=["pixels", "pca", 3, 15, 0.1, False], lang="es")
+    assert len(s3["placed"][0]["xy"]) == 3 and s3["source"] == "pixels"
+    assert "cae en la zona de" in status_es and "Zapatilla" in status_es
+
+
+def test_a_photo_and_bad_input_get_clear_answers(app_url):
+    c = client(app_url)
+    _st, _f, _s, s = place(c, src="sample", index=0)  # a photo of a cat: converted, not exact
+    assert s["pixels"] == "converted" and len(s["placed"]) == 1
+    with pytest.raises(AppError, match="from 1 to 30"):
+        place(c, k=2.5)
+    with pytest.raises(AppError, match="de 0 a 9999"):
+        place(c, index=10_000, lang="es")
+    with pytest.raises(AppError, match="Upload an image first"):
+        place(c, src="upload")
+
+
+def _call(demo, api_name, *args, session="emb-send-test"):
+    """An event's function called in this process with a session of our own: /send_image needs the
+    open tab, which over the API is unknown (a session state the page sets)."""
+    import gradio as gr
+
+    fn = next(f for f in demo.fns.values() if f.api_name == api_name).fn
+    return fn(*args, gr.Request(session_hash=session))
+
+
+def test_an_attacked_sneaker_sent_to_embeddings_lands_among_sandals(served, app_url):
+    """The Adversarial tab's default PGD (10 steps, random start, seed 0) at ε = 8/255 on test image
+    12: the CNN's Sneaker (96.9 %) becomes Sandal (99.55 %). Sent to Embeddings, the attacked image
+    goes with its original: the original lands among 8 of 8 sneakers, the attacked one among 8 of 8
+    sandals — while in raw-pixel space it is still next to its original (cosine 0.997)."""
+    c = client(app_url)
+    img = ["dataset", "cat", 12, None, None]
+    out = c.predict(*img, "fashion", "pgd", 8, 10, 0, True, 0, False, None, "en", api_name="/attack")
+    adv_path, summary = out[3], out[-1]
+    assert summary["flipped"] and summary["after"][0]["label"] == "Sandal"
+    blank = ["sample", "cat", 0, None, None]
+    tabs = ("filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
+    values = [v for tab in tabs for v in (img if tab == "adversarial" else blank)]
+    flat = _call(served, "send_image", "adversarial", "embeddings", "adversarial", *values, adv_path, "en")
+    # outputs: four per tab (source, sample, index, upload), and the Embeddings tab's "compared with"
+    e = 4 * tabs.index("embeddings")
+    source, _smp, _idx, upload, compare = flat[e:e + 5]
+    assert source == "upload" and upload.endswith(".png") and compare.endswith(".png")
+    # the other tabs are left alone
+    assert all(not isinstance(v, str) for v in flat[:e])
+    status, _fig, _strip, s = place(c, src="upload", upload=handle_file(upload), compare=handle_file(compare))
+    orig, attacked = s["placed"]
+    assert (orig["role"], attacked["role"]) == ("compare", "image")
+    assert s["pixels"] == s["compare_pixels"] == "exact" and s["attack_linf_255"] == pytest.approx(8, abs=0.5)
+    assert orig["neighbors"][0] == 12 and orig["majority"] == 7 and orig["majority_count"] == 8
+    assert attacked["majority"] == 5 and attacked["majority_count"] == 8 and attacked["pred"] == 5
+    assert attacked["prob"] > 0.99 and 12 not in attacked["neighbors"]
+    assert "no longer **Sneaker** but **Sandal**" in status
+    # the same pair on the raw-pixel map: the attacked image is still beside its original
+    _st, _f, _s, sp = place(c, src="upload", upload=handle_file(upload), compare=handle_file(compare),
+                            map_args=["pixels", "umap", 2, 15, 0.1, False])
+    assert sp["placed"][1]["neighbors"][0] == 12 and sp["placed"][1]["cosine"][0] > 0.99
+    assert sp["placed"][1]["majority"] == 7
+
+
+def test_send_image_over_the_api_names_embeddings_as_a_tab(app_url):
+    """Over the API the open tab is unknown, so /send_image refuses; its message lists the tabs
+    an image can come from, Embeddings now among them."""
+    args = ["embeddings", "input"] + ["sample", "cat", 0, None, None] * 6 + [None, "en"]
+    with pytest.raises(AppError, match="embeddings"):
+        client(app_url).predict(*args, api_name="/send_image")
+
+
+def test_scenarios_set_the_map_and_teach(app_url):
+    c = client(app_url)
+    *settings, lesson = c.predict("pca", "en", api_name="/embeddings_preset")
+    assert settings == ["cnn", "pca", 2, 15, 0.1, False] and "0.888" in lesson and "0.986" in lesson
+    *settings, lesson = c.predict("shirts", "es", api_name="/embeddings_preset")
+    assert settings[-1] is True and "733" in lesson and "69,0 %" in lesson
+    with pytest.raises(AppError, match="not in the list of choices"):  # Gradio's own Dropdown check
+        c.predict("umap", "en", api_name="/embeddings_preset")

@@ -115,7 +115,11 @@ SPECS: dict[str, Spec] = {
                            killers=("source_v", "method_v", "dims_v", "nn_v", "md_v", "lang")),
     "/stop_map": Spec([], examples=1),
     "/neighbors": Spec(["cnn", 0, 8, "en"]),
+    "/place_image": Spec(["dataset", "cat", 12, None, None, None, "cnn", "pca", 2, 15, 0.1, False, 8, "en"], long=True,
+                         stop="/stop_map", killers=IMG_CHECKED + ("source_v", "method_v", "dims_v", "nn_v", "md_v",
+                                                                  "k_v", "lang")),
     "/embedding_progress": Spec(["shipped", "en"], examples=5),
+    "/embeddings_preset": Spec(["shirts", "en"], examples=6),
     "/archive": Spec([None, 0.95, "en"], long=True, stop="/stop_archive", killers=("files_v", "threshold_v", "lang")),
     "/archive_similar": Spec([0, 1, "en"], prime="archive"),
     "/stop_archive": Spec([], examples=1),
@@ -134,8 +138,9 @@ SPECS: dict[str, Spec] = {
     "/detect_lang": Spec(["en"], examples=6),
     "/share_link": Spec(["en", False, "http://127.0.0.1:7860/?tab=filters"], rest_default=True, examples=12),
     # one image through the app: over the API the open tab is unknown (a session state), so every
-    # call is refused once Gradio has read its 27 inputs — which is what is exercised here
-    "/send_image": Spec(["saliency", "input"] + IMG * 3 + ["dataset", "coffee", 0, None, None] * 2 + [None, "en"]),
+    # call is refused once Gradio has read its 34 inputs (the Embeddings tab's "compared with" is
+    # only an output) — which is what is exercised here
+    "/send_image": Spec(["saliency", "input"] + IMG * 3 + ["dataset", "coffee", 0, None, None] * 3 + [None, "en"]),
     "/qr_code": Spec(["en", "http://127.0.0.1:7860/"], examples=6),
     # the open tab's figures (none over a fresh API session: a message) in one HTML page
     "/export_html": Spec(["en", "http://127.0.0.1:7860/?tab=attention"], rest_default=True, examples=10),

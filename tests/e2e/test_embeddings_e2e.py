@@ -80,3 +80,82 @@ def test_archive_upload(open_app, tmp_path):
     page.locator("#arch-status").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "embeddings-es-archive.png"), full_page=True)
     assert external == [], f"requests left this machine: {external[:5]}"
+
+
+PLACE = {
+    "es-ES": dict(lang="es", fashion="CNN Fashion-MNIST (incluida)", changed="cambiado de opinión",
+                  which="la adversaria", target="Embeddings", moved="no son de la clase Zapatilla sino de Sandalia",
+                  attacked="Atacada", original="Original", sandal="Sandalia"),
+    "en-US": dict(lang="en", fashion="Fashion-MNIST CNN (shipped)", changed="changed its mind",
+                  which="the adversarial one", target="Embeddings", moved="no longer Sneaker but Sandal",
+                  attacked="Attacked", original="Original", sandal="Sandal"),
+}
+
+
+@pytest.mark.parametrize("locale", list(PLACE))
+def test_an_attacked_sneaker_sent_to_the_map(open_app, locale):
+    """Adversarial tab: test image 12 (a sneaker) attacked at ε = 8/255 on the Fashion CNN; sent to
+    Embeddings with the send-to bar, it lands on the map as a star among the sandals, its original
+    (a white star) among the sneakers, an arrow between them."""
+    x = PLACE[locale]
+    page, external = open_app(locale)
+    page.locator("#tab-adversarial-button").click()
+    page.locator("#adv-source").get_by_text("Fashion-MNIST").click()
+    box = page.locator("#adv-ds-index input")
+    box.fill("12")
+    box.press("Enter")
+    page.locator("#adv-net label", has_text=x["fashion"]).click()
+    eps = page.locator("#adv-eps input[type=number]")
+    eps.fill("8")
+    eps.press("Enter")
+    page.wait_for_timeout(1000)
+    page.click("#adv-run")
+    wait_text(page, "#adv-status", x["sandal"], timeout=120_000)
+    page.locator("#dle-send").wait_for(state="visible")
+    page.locator("#dle-send-which label", has_text=x["which"]).click()
+    page.locator("#dle-send-target input").click()
+    page.get_by_role("option", name=x["target"]).click()
+    page.locator("#dle-send-go").click()
+    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.id === "
+                           "'tab-embeddings-button'")
+    wait_text(page, "#emb-place-status", x["moved"], timeout=120_000)
+    # the strip keeps the attacked image's neighbours: the example query the tab opens with is skipped
+    page.wait_for_timeout(3000)
+    # (while the skipped query is queued, Gradio shows its timer there)
+    page.wait_for_function("() => !/processing|[0-9]s$/.test(document.querySelector('#emb-nb-status')"
+                           ".innerText.trim())", timeout=60_000)
+    assert page.locator("#emb-nb-status").inner_text().strip() == ""
+    page.wait_for_selector("#emb-strip img")
+    page.wait_for_selector("#emb-compare img")
+    names = page.evaluate("() => document.querySelector('#emb-map .js-plotly-plot').data.map(d => d.name)")
+    assert x["attacked"] in names and x["original"] in names, names
+    page.locator("#emb-map").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"embeddings-placed-{x['lang']}.png"), full_page=True)
+    assert external == [], f"requests left this machine: {external[:5]}"
+
+
+SCENARIO = {
+    "es-ES": dict(lang="es", lesson="Píxeles en bruto.", title="Píxeles en bruto (784)", next="La CNN entrenada."),
+    "en-US": dict(lang="en", lesson="Raw pixels.", title="Raw pixels (784)", next="The trained CNN."),
+}
+
+
+@pytest.mark.parametrize("locale", list(SCENARIO))
+def test_scenarios(open_app, locale):
+    """The first scenario (raw pixels) from the ⟩ button — the presenter's ] key presses it — sets
+    the controls and draws its map with its lesson; ⟩ again: the trained CNN."""
+    x = SCENARIO[locale]
+    page, external = open_app(locale)
+    page.locator("#tab-embeddings-button").click()
+    page.wait_for_selector("#emb-map .js-plotly-plot")
+    page.click("#emb-next-preset")
+    wait_text(page, "#emb-lesson", x["lesson"], timeout=60_000)
+    page.wait_for_function("(t) => document.querySelector('#emb-map .js-plotly-plot')?.layout?.title?.text"
+                           "?.startsWith(t)", arg=x["title"], timeout=60_000)
+    assert page.locator("#emb-source input[value=pixels]").is_checked()
+    page.locator("#emb-lesson").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"embeddings-scenario-{x['lang']}.png"))
+    page.click("#emb-next-preset")
+    wait_text(page, "#emb-lesson", x["next"], timeout=60_000)
+    assert page.locator("#emb-source input[value=cnn]").is_checked()
+    assert external == [], f"requests left this machine: {external[:5]}"

@@ -377,3 +377,126 @@ def test_a_stopped_umap_leaves_no_lock_behind():
     th.start()
     th.join(60)
     assert done and done[0].shape == (300, 2), "the next UMAP waited on tqdm's lock"
+
+
+# ---- a new image on the map (explorer.embeddings.land), as the tab's /place_image does -------------
+
+
+def test_exact_gray28_recovers_enlarged_pixels_and_leaves_photos_alone():
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 256, (28, 28), dtype=np.uint8)
+    for f in (1, 3, 8):  # the Adversarial tab shows a 28×28 image ×8 with visible pixels
+        big = Image.fromarray(small).resize((28 * f, 28 * f), Image.NEAREST).convert("RGB")
+        got = emb.exact_gray28(big)
+        assert got.shape == (1, 28, 28) and np.array_equal(np.rint(got[0] * 255).astype(np.uint8), small)
+        x, how = emb.fashion_input(big)
+        assert how == "exact" and np.array_equal(x, got)
+    smooth = Image.fromarray(small).resize((224, 224), Image.BILINEAR)  # not blocks of one value
+    assert emb.exact_gray28(smooth) is None
+    tinted = np.stack([small, small, small], -1)
+    tinted[0, 0, 0] ^= 1  # one pixel not grey
+    assert emb.exact_gray28(tinted) is None and emb.exact_gray28(np.zeros((30, 30), np.uint8)) is None
+    photo = np.full((60, 40, 3), 255, np.uint8)
+    photo[10:50, 10:30] = 40  # a dark item on white: converted as the Filters tab does (inverted, fitted)
+    x, how = emb.fashion_input(photo)
+    assert how == "converted" and x.shape == (1, 28, 28) and x[0, 14, 14] > 0.9 and x[0, 0, 0] < 0.05
+
+
+def test_majority_breaks_ties_towards_the_closer_neighbour():
+    assert emb.majority(np.array([3, 5, 5, 3, 1])) == (3, 2)
+    assert emb.majority(np.array([4, 4, 4])) == (4, 3)
+
+
+def _land_share(source, x, y, k=8):
+    dm = emb.default_map()
+    X, coords = emb.CosineIndex(emb.features(source)), dm.get(source, "umap", 2)
+    Q = emb.features(source, x)  # what emb.land computes one image at a time
+    maj = [emb.majority(dm.labels[emb.place(X, coords, q, k).neighbors])[0] for q in Q]
+    return float((np.array(maj) == y).mean())
+
+
+def test_images_the_map_has_never_seen_land_among_their_class(fashion, cnn):
+    """500 Fashion-MNIST *training* images (seed 0; the map shows the test set), each placed on the
+    shipped 2-D UMAP map with k = 8: the majority class of its neighbours is its own class for
+    97.2 % of them in the trained CNN's space, 85.6 % in raw pixels (measured)."""
+    idx = emb.sample_indices(len(fashion.train.labels), 500, seed=0)
+    x, y = fashion.train.floats()[idx], fashion.train.labels.numpy()[idx]
+    assert _land_share("cnn", x, y) == pytest.approx(0.972, abs=1e-9)
+    assert _land_share("pixels", x, y) == pytest.approx(0.856, abs=1e-9)
+
+
+def test_an_attacked_sneaker_lands_where_the_network_now_says_it_belongs(cnn):
+    """The first 20 test sneakers, all classified Sneaker, attacked by PGD at ε = 8/255 (10 steps,
+    random start, seed 0; the Adversarial tab's defaults) and rounded to 8 bits as the tab shows
+    them: 8 of the 20 flip, and for all 20 the neighbours' majority on the CNN map is the class the
+    network now predicts — an attacked sneaker called a sandal lands among the sandals."""
+    from explorer import adversarial as adv
+
+    dm = emb.default_map()
+    model = emb._shipped_cnn()
+    sn = np.flatnonzero(dm.labels == 7)[:20]
+    x = emb.test_images()[sn]
+    assert (emb.classify(x).argmax(1) == 7).all()
+    xa = torch.round(adv.attack(model, x, torch.full((20,), 7), 8 / 255, "pgd", steps=10, seed=0) * 255) / 255
+    pred = emb.classify(xa).argmax(1)
+    assert int((pred != 7).sum()) == 8 and set(pred[pred != 7].tolist()) <= {5, 8, 9}
+    coords = dm.get("cnn", "umap", 2)
+    lands = [emb.land(xa[i:i + 1], "cnn", cnn, coords, dm.labels, 8) for i in range(20)]
+    assert [ld.majority for ld in lands] == pred.tolist()
+    assert [ld.pred for ld in lands] == pred.tolist()
+    moved = np.array([np.hypot(*(ld.xy - coords[j])) for ld, j in zip(lands, sn)])
+    flipped = pred != 7
+    # map units (the map spans about 25): the flipped ones travel 3.9 on average, the others 1.0;
+    # ankle boots border the sneakers on this map, sandals and bags lie further off
+    assert moved[flipped].mean() == pytest.approx(3.88, abs=0.01)
+    assert moved[~flipped].mean() == pytest.approx(1.00, abs=0.01)
+
+
+# ---- the teaching scenarios (emb.PRESETS): every number their lessons quote, re-measured ----------
+
+
+def _knn5(X, labels):
+    idx, _ = emb.knn_graph(X, 6)
+    return labels[idx[:, 1:]]  # each image's 5 nearest neighbours' classes (itself excluded)
+
+
+def test_scenario_lessons_quote_what_their_maps_measure(fashion, cnn):
+    from explorer.i18n import num, t
+
+    dm = emb.default_map()
+    labels = dm.labels
+    for name, p in emb.PRESETS.items():  # every scenario draws a shipped map: instant
+        assert dm.get(p["source"], p["method"], p["dims"]) is not None, name
+        assert (p["n_neighbors"], p["min_dist"]) == (dm.params["umap"]["n_neighbors"], dm.params["umap"]["min_dist"])
+    nb = {s: _knn5(X, labels) for s, X in (("cnn", cnn), ("pixels", emb.features("pixels")),
+                                           ("untrained", emb.features("untrained")))}
+    agree = {s: float((v == labels[:, None]).mean()) for s, v in nb.items()}
+    per_class = {s: [float((v[labels == c] == c).mean()) for c in range(10)] for s, v in nb.items()}
+    shirt_nb = nb["cnn"][labels == 6].ravel()
+    shirt_share = {c: float((shirt_nb == c).mean()) for c in (0, 2, 4, 6)}  # T-shirt, pullover, coat, shirt
+    trust = {(m, d): emb.trustworthiness(cnn, dm.get("cnn", m, d), k=10, sample=2000, seed=0)
+             for m, d in (("umap", 2), ("pca", 2), ("pca", 3))}
+    wrong = dm.pred != labels
+    pct = lambda lang, x: num(lang, 100 * x, 1)  # noqa: E731
+    for lang in ("es", "en"):
+        lesson = {k: t(lang, f"emb_preset_{k}_lesson") for k in emb.PRESETS}
+        quotes = {
+            "pixels": [pct(lang, agree["pixels"]), pct(lang, per_class["pixels"][1]), pct(lang, per_class["pixels"][6])],
+            "trained": [pct(lang, agree["cnn"]), pct(lang, agree["pixels"]), pct(lang, per_class["pixels"][6]),
+                        pct(lang, per_class["cnn"][6]), num(lang, trust["umap", 2], 3)],
+            "untrained": [pct(lang, agree["untrained"]), pct(lang, agree["pixels"]), pct(lang, agree["cnn"])],
+            "pca": [pct(lang, agree["cnn"]), num(lang, trust["pca", 2], 3), num(lang, trust["pca", 3], 3),
+                    num(lang, trust["umap", 2], 3)],
+            "shirts": [num(lang, int(wrong.sum())), num(lang, int((wrong & (labels == 6)).sum())),
+                       num(lang, len(labels))] + [pct(lang, shirt_share[c]) for c in (6, 0, 2, 4)],
+        }
+        for k, qs in quotes.items():
+            for q in qs:
+                assert q in lesson[k], (lang, k, q)
+    # and what the lessons claim, as facts: the trained space groups classes best, the untrained
+    # one no better than pixels, PCA's map keeps neighbourhoods worse than UMAP's
+    assert agree["cnn"] > agree["pixels"] > agree["untrained"]
+    assert trust["pca", 2] < trust["pca", 3] < trust["umap", 2]
+    assert max(shirt_share[c] for c in (0, 2, 4)) == shirt_share[0]
