@@ -32,7 +32,9 @@ from explorer import archive, data, embeddings as emb, embeddings_view as ev, fi
     train_view
 from explorer.i18n import num, t
 from explorer.session import SessionStore
-from explorer.ui.common import L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error
+from explorer.ui.common import (
+    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    scenario_lesson)
 from explorer.ui import inputs
 from explorer.ui.components import ImagePath, Number, Slider
 
@@ -165,7 +167,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     preset = gr.Dropdown([(L(f"emb_preset_{k}"), k) for k in emb.PRESETS], value=None,
                                          label=L("emb_preset_label"), info=L("emb_preset_info"),
                                          elem_id="emb-preset", scale=4)
-                    next_preset = gr.Button("⟩", size="sm", elem_id="emb-next-preset", scale=0, min_width=40,
+                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="emb-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="emb-lesson")
                 source = gr.Radio([(L(f"emb_src_{s}"), s) for s in SOURCES], value=DEFAULT["source"],
@@ -538,11 +540,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 t(lang, f"emb_preset_{name}_lesson"))
 
     def lesson_text(name, lang):
-        return t(lang_of(lang), f"emb_preset_{name}_lesson") if isinstance(name, str) and name in emb.PRESETS else ""
+        return scenario_lesson(emb.PRESETS, "emb_preset_{}_lesson", name, lang)
 
     def following_preset(name):
-        names = list(emb.PRESETS)
-        return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
+        return next_scenario(emb.PRESETS, name)
 
     def show_compare(compare_v):
         return gr.Row(visible=bool(compare_v))

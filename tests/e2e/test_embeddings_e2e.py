@@ -142,8 +142,8 @@ SCENARIO = {
 
 @pytest.mark.parametrize("locale", list(SCENARIO))
 def test_scenarios(open_app, locale):
-    """The first scenario (raw pixels) from the ⟩ button — the presenter's ] key presses it — sets
-    the controls and draws its map with its lesson; ⟩ again: the trained CNN."""
+    """The first scenario (raw pixels) from the » button — the presenter's ] key presses it — sets
+    the controls and draws its map with its lesson; » again: the trained CNN."""
     x = SCENARIO[locale]
     page, external = open_app(locale)
     page.locator("#tab-embeddings-button").click()
