@@ -115,7 +115,7 @@ SPECS: dict[str, Spec] = {
                            killers=("source_v", "method_v", "dims_v", "nn_v", "md_v", "lang")),
     "/stop_map": Spec([], examples=1),
     "/neighbors": Spec(["cnn", 0, 8, "en"]),
-    "/place_image": Spec(["dataset", "cat", 12, None, None, None, "cnn", "pca", 2, 15, 0.1, False, 8, "en"], long=True,
+    "/place_image": Spec(IMG + [None, "cnn", "pca", 2, 15, 0.1, False, 8, "en"], long=True,
                          stop="/stop_map", killers=IMG_CHECKED + ("source_v", "method_v", "dims_v", "nn_v", "md_v",
                                                                   "k_v", "lang")),
     "/embedding_progress": Spec(["shipped", "en"], examples=5),
