@@ -30,7 +30,6 @@ import json
 import os
 import logging
 import random
-import ssl
 import statistics
 import threading
 import time
@@ -154,6 +153,31 @@ def _start_worker(_i: int) -> int:
     return os.getpid()
 
 
+def _share_tls_contexts() -> None:
+    """gradio_client opens a new httpx client for every call, and each one builds a TLS context and
+    loads the CA certificates, even for http:// (py-spy: 48 % of a load process's CPU, about half a
+    core of the two for 30 users). A browser costs the server's machine nothing of the kind, so in
+    the load processes httpx reuses one context per setting (gradio_client passes ``verify`` itself,
+    so it cannot be handed a context)."""
+    from functools import lru_cache
+
+    import httpx._transports.default as transport
+
+    make = transport.create_ssl_context
+
+    @lru_cache(maxsize=8)
+    def cached(verify, cert, trust_env):
+        return make(verify=verify, cert=cert, trust_env=trust_env)
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):
+        try:
+            return cached(verify, cert, trust_env)
+        except TypeError:  # unhashable settings: as httpx would
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+
+    transport.create_ssl_context = create_ssl_context
+
+
 def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, seed: int) -> dict[str, Any]:
     """These users and trainers, each a thread with its own client, until ``stop_at`` (time.time())."""
     from gradio_client import Client
@@ -166,15 +190,10 @@ def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, 
     trainings: list[float] = []
     lock = threading.Lock()
 
-    # gradio_client opens a new httpx client for every call, and each one builds a TLS context and
-    # loads the CA certificates, even for http:// (py-spy: 48 % of a load process's CPU, about half
-    # a core of the two for 30 users). A browser costs the server nothing of the kind, so the
-    # clients share one context: the load generator takes less of the CPU it shares with the server.
-    tls = ssl.create_default_context()
+    _share_tls_contexts()
 
     def client() -> Client:
-        return Client(url, verbose=False, analytics_enabled=False, download_files=False,
-                      httpx_kwargs={"verify": tls})
+        return Client(url, verbose=False, analytics_enabled=False, download_files=False)
 
     def inference_user(u: int) -> None:
         rng = random.Random(seed * 1000 + u)
