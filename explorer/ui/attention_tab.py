@@ -18,7 +18,8 @@ from explorer import attention, attention_view as av, filters, filters_view as f
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
-from explorer.ui.common import L, draw_events, friendly, int_in, lang_of, user_error
+from explorer.ui.common import (
+    L, draw_events, friendly, int_in, lang_of, user_error, NEXT_SCENARIO, next_scenario)
 from explorer.ui.components import Number, Slider
 
 HEADS = [(str(h + 1), h) for h in range(12)]
@@ -55,8 +56,12 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         gr.Markdown(L("att_text_heading"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
-                preset = gr.Dropdown([(L(f"att_preset_{k}"), k) for k in attention.PRESETS], value=DEFAULT_PRESET,
-                                     label=L("att_preset_label"), info=L("att_preset_info"), elem_id="att-preset")
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"att_preset_{k}"), k) for k in attention.PRESETS], value=DEFAULT_PRESET,
+                                         label=L("att_preset_label"), info=L("att_preset_info"), elem_id="att-preset",
+                                         scale=4)
+                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="att-next-preset", scale=0, min_width=40,
+                                            elem_classes=["dle-next-preset"])
                 text = gr.Textbox(attention.PRESETS[DEFAULT_PRESET][0], lines=3, max_lines=8, label=L("att_text_label"),
                                   elem_id="att-text")
                 unit = gr.Radio([(L(f"att_unit_{u}"), u) for u in attention.UNITS], value="words",
@@ -290,6 +295,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     hidden = dict(api_visibility="undocumented", show_progress="hidden")
     preset.input(apply_preset, [preset, unit, lang], [text, layer, head, token], api_name="attention_preset",
                  show_progress="hidden").success(text_views, text_in, text_out, **hidden)
+    next_preset.click(lambda name: next_scenario(attention.PRESETS, name), [preset], [preset],
+                      api_visibility="private", queue=False, show_progress="hidden").then(
+        apply_preset, [preset, unit, lang], [text, layer, head, token], **hidden).success(text_views, text_in, text_out,
+                                                                                        **hidden)
     def forget_token():
         """A new text: its own default word, not the old one's index."""
         return None

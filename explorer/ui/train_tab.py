@@ -17,7 +17,8 @@ from explorer.i18n import t
 from explorer.presets import PRESETS
 from explorer.session import SessionStore
 from explorer.streaming import newest_first
-from explorer.ui.common import L, friendly, lang_of, session_key, user_error
+from explorer.ui.common import (
+    L, friendly, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario)
 from explorer.ui.components import Number, Slider
 from models.cnn import ACTIVATIONS, KERNEL_SIZES
 
@@ -57,8 +58,11 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         gr.Markdown(L("train_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=330):
-                preset = gr.Dropdown([(L(f"preset_{k}"), k) for k in PRESETS], value="quick",
-                                     label=L("preset_label"), elem_id="train-preset")
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"preset_{k}"), k) for k in PRESETS], value="quick",
+                                         label=L("preset_label"), elem_id="train-preset", scale=4)
+                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="train-next-preset", scale=0,
+                                            min_width=40, elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="train-lesson")
                 with gr.Row():
                     start = gr.Button(L("start_button"), variant="primary", elem_id="train-start")
@@ -217,6 +221,9 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     # ---- wiring --------------------------------------------------------------------------------
     preset.change(apply_preset, [preset, lang], params + [lesson], api_name="preset",
                   show_progress="hidden")
+    # the next scenario: the dropdown's change applies it
+    next_preset.click(lambda name: next_scenario(PRESETS, name), [preset], [preset], api_visibility="private",
+                      queue=False, show_progress="hidden")
     gr.on([c.change for c in arch_inputs], architecture, arch_inputs + [lang], arch_md,
           api_name="architecture", trigger_mode="always_last", show_progress="hidden")
     start.click(train, params + [lang], views, api_name="train", concurrency_limit=TRAIN_CONCURRENCY,
