@@ -22,7 +22,7 @@ from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
-    scenario_lesson)
+    scenario_lesson, scenario_settings)
 from explorer.ui.components import ImagePath, Number, Slider
 
 NETS = ("fashion", "fashion_adv", "session", "imagenet")
@@ -202,9 +202,7 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
         the network, attack, ε (grey levels), PGD steps, step (0 = automatic), random start, seed,
         targeted and target class; the sweep's networks, attack, images, largest ε and steps."""
         lang = lang_of(lang)
-        if not isinstance(name, str) or name not in adv.PRESETS:
-            raise user_error(lang, "err_adv_preset", value=str(name)[:40], choices=", ".join(adv.PRESETS))
-        p = adv.PRESETS[name]
+        p = scenario_settings(adv.PRESETS, name, lang, "err_adv_preset")
         sw = p["sweep"]
         # the target as a plain class index: /attack_classes (on the network's or the checkbox's
         # change) gives the dropdown its choices and keeps this value

@@ -202,6 +202,14 @@ def float_in(value: Any, lo: float, hi: float, lang: str, field: str) -> float:
 NEXT_SCENARIO = "»"  # the "next scenario" button's label (⟩ fell back to a font that drew ")")
 
 
+def scenario_settings(presets: dict, name: Any, lang: str, err_key: str) -> dict:
+    """Scenario ``name``'s settings, or a translated error naming the choices (a raw API call can
+    send anything: a list, a number, an unknown name)."""
+    if not isinstance(name, str) or name not in presets:
+        raise user_error(lang, err_key, value=str(name)[:40], choices=", ".join(presets))
+    return presets[name]
+
+
 def scenario_lesson(presets: dict, key: str, name: Any, lang: Any) -> str:
     """The lesson of scenario ``name`` in ``lang``, or "" when no (known) scenario is chosen."""
     return t(lang_of(lang), key.format(name)) if isinstance(name, str) and name in presets else ""

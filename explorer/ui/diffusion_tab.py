@@ -22,7 +22,7 @@ from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
-    scenario_lesson)
+    scenario_lesson, scenario_settings)
 from explorer.ui.components import Number, Slider
 
 N_SAMPLES = 16
@@ -334,9 +334,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     def apply_preset(name, lang):
         """A teaching scenario's settings (class, guidance, seed, sampler, steps, η) and its lesson."""
         lang = lang_of(lang)
-        if not isinstance(name, str) or name not in denoiser.PRESETS:
-            raise user_error(lang, "err_dif_preset", value=str(name)[:40], choices=", ".join(denoiser.PRESETS))
-        p = denoiser.PRESETS[name]
+        p = scenario_settings(denoiser.PRESETS, name, lang, "err_dif_preset")
         return (p["cls"], p["scale"], p["seed"], p["sampler"], p["steps"], p["eta"],
                 t(lang, f"dif_preset_{name}_lesson"))
 

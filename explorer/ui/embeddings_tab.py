@@ -34,7 +34,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui.common import (
     L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
-    scenario_lesson)
+    scenario_lesson, scenario_settings)
 from explorer.ui import inputs
 from explorer.ui.components import ImagePath, Number, Slider
 
@@ -533,9 +533,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         """A teaching scenario's map settings (source, method, dimensions, UMAP's n_neighbors and
         min_dist, mistakes circled) and its lesson, whose numbers were measured with them."""
         lang = lang_of(lang)
-        if not isinstance(name, str) or name not in emb.PRESETS:
-            raise user_error(lang, "err_emb_preset", value=str(name)[:40], choices=", ".join(emb.PRESETS))
-        p = emb.PRESETS[name]
+        p = scenario_settings(emb.PRESETS, name, lang, "err_emb_preset")
         return (p["source"], p["method"], p["dims"], p["n_neighbors"], p["min_dist"], p["errors"],
                 t(lang, f"emb_preset_{name}_lesson"))
 

@@ -18,7 +18,7 @@ from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
-    scenario_lesson, unless_scenario_set)
+    scenario_lesson, unless_scenario_set, scenario_settings)
 from explorer.ui.components import Number, Slider
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
@@ -370,9 +370,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         playground's kernel, size, stride, padding, marked pixel, working size and pooling, the
         activation maximisation's settings — and the lesson (Markdown)."""
         lang = lang_of(lang)
-        if not isinstance(name, str) or name not in filters_presets.PRESETS:
-            raise user_error(lang, "err_fpre", value=str(name)[:40], choices=", ".join(filters_presets.PRESETS))
-        p = filters_presets.PRESETS[name]
+        p = scenario_settings(filters_presets.PRESETS, name, lang, "err_fpre")
         net_obj = _net(p["net"], lang, request, store)
         layer_name = p["layer"] or _default_layer(net_obj)
         conv_name = p["conv"] or net_obj.convs()[0].name

@@ -19,7 +19,7 @@ from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
-    scenario_lesson, unless_scenario_set)
+    scenario_lesson, unless_scenario_set, scenario_settings)
 from explorer.ui.components import Slider
 
 NETS = ("imagenet", "fashion", "fashion_adv", "session")
@@ -220,9 +220,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         integrated gradients' baseline and steps, Grad-CAM's layer, occlusion's window and stride —
         and the lesson (Markdown)."""
         lang = lang_of(lang)
-        if not isinstance(name, str) or name not in saliency_presets.PRESETS:
-            raise user_error(lang, "err_spre", value=str(name)[:40], choices=", ".join(saliency_presets.PRESETS))
-        p = saliency_presets.PRESETS[name]
+        p = scenario_settings(saliency_presets.PRESETS, name, lang, "err_spre")
         net_obj = _net(p["net"], lang, request, store)
         target_u, layer_u, _, _ = options(p["net"], p["target"], p["cam_layer"], lang, request)
         occ = saliency_presets.method_params(p, net_obj)["occlusion"]
