@@ -40,6 +40,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from explorer.images import exact_gray28  # noqa: F401  (here first; tests and the tab use emb.exact_gray28)
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 MAP_FILE = ASSETS / "embedding_map.npz"
 PROGRESS_FILE = ASSETS / "embedding_progress.npz"
@@ -312,36 +314,6 @@ def place(X: np.ndarray | CosineIndex, coords: np.ndarray, q: np.ndarray, k: int
     return Placement(xy=xy, neighbors=idx.astype(np.int64), similarities=val.astype(np.float32))
 
 
-def exact_gray28(img) -> np.ndarray | None:
-    """The 28×28 grey image ``img`` shows, exactly, when it is one: a grey (R = G = B) picture of
-    28·f × 28·f pixels made of f×f blocks of one value each — a Fashion-MNIST image, or one enlarged
-    with visible pixels (the Adversarial tab's attacked image is a ×8 nearest-neighbour enlargement).
-    Returns (1, 28, 28) float32 in [0, 1], or None when ``img`` is anything else (a photo, a
-    drawing), which :func:`explorer.images.to_gray28` must convert. Resampling such a picture
-    instead would smear the few grey levels an attack changed."""
-    a = np.asarray(img)
-    if a.ndim == 3:
-        if a.shape[2] == 4:
-            if not (a[..., 3] == 255).all():
-                return None
-            a = a[..., :3]
-        if a.shape[2] != 3 or not ((a[..., 0] == a[..., 1]).all() and (a[..., 1] == a[..., 2]).all()):
-            return None
-        a = a[..., 0]
-    if a.ndim != 2 or a.dtype != np.uint8:
-        return None
-    h, w = a.shape
-    side = 28
-    if h != w or h % side or h == 0:
-        return None
-    f = h // side
-    blocks = a.reshape(side, f, side, f)
-    small = blocks[:, 0, :, 0]
-    if not (blocks == small[:, None, :, None]).all():
-        return None
-    return (small.astype(np.float32) / 255.0)[None]
-
-
 def fashion_input(img, from_dataset: bool = False) -> tuple[np.ndarray, str]:
     """Any image as the (1, 28, 28) input of a Fashion-MNIST network, and how it was made:
     ``"exact"`` (a dataset image, or an exact enlargement of a 28×28 grey image: its pixels as they
@@ -350,7 +322,7 @@ def fashion_input(img, from_dataset: bool = False) -> tuple[np.ndarray, str]:
     stretch the contrast, fit in 28×28)."""
     from explorer import images
 
-    exact = exact_gray28(img)
+    exact = images.exact_gray28(img)
     if exact is not None:
         return exact, "exact"
     if from_dataset:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 
 from explorer import data, images, runtime
@@ -113,6 +114,14 @@ class Net:
                 arr = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
                 return images.Preprocessed(array=arr[None], steps=[("dataset", images.enlarge(img))],
                                            notes={"source": "dataset"})
+            # a 28×28 grey image on a dark ground like Fashion-MNIST's, shown enlarged (the
+            # Adversarial tab's attacked image, sent on): its pixels as they are; trimming and
+            # resizing it would smear what the attack changed. (A light-ground one is converted.)
+            exact = images.exact_gray28(img)
+            if exact is not None and _dark_ground(exact[0]):
+                small = Image.fromarray((exact[0] * 255.0).round().astype(np.uint8), "L")
+                return images.Preprocessed(array=exact, steps=[("exact28", images.enlarge(small))],
+                                           notes={"source": "exact28"})
             return images.to_gray28(img)
         from models import efficientnet_lite
         steps = efficientnet_lite.preprocess_steps(img)  # the model's own eval transform
@@ -120,6 +129,12 @@ class Net:
             array=steps["tensor"][0].numpy(),
             steps=[("original", steps["original"]), ("resized_224", steps["input"])],
             notes={"mode": steps["mode"], "original_size": list(steps["original"].size)})
+
+
+def _dark_ground(a: np.ndarray) -> bool:
+    """Whether a (28, 28) image in [0, 1] has Fashion-MNIST's black ground (its edge pixels, median)."""
+    edge = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
+    return float(np.median(edge)) <= 0.1
 
 
 # ---------------------------------------------------------------------------------------- networks

@@ -349,6 +349,7 @@ TEXT: dict[str, dict[str, str]] = {
         "prep_resized": "lo que ve la red",
         "prep_resized_224": "lo que ve la red",
         "prep_dataset": "Fashion-MNIST, tal cual",
+        "prep_exact28": "imagen de 28 × 28 en gris, píxel a píxel",
         # filters tab: playground size
         "pg_size_label": "Tamaño de trabajo (px, lado mayor)",
         "pg_size_info": "Pequeño para ver cada píxel; grande para ver el efecto en la foto.",
@@ -1460,6 +1461,7 @@ TEXT: dict[str, dict[str, str]] = {
         "prep_resized": "what the network sees",
         "prep_resized_224": "what the network sees",
         "prep_dataset": "Fashion-MNIST, as is",
+        "prep_exact28": "a 28 × 28 grey image, pixel for pixel",
         # filters tab: playground size
         "pg_size_label": "Working size (px, longest side)",
         "pg_size_info": "Small to see every pixel; large to see the effect on the photo.",

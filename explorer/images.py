@@ -644,6 +644,36 @@ def from_dataset_array(x: Any) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(a), "L" if a.ndim == 2 else "RGB")
 
 
+def exact_gray28(img) -> np.ndarray | None:
+    """The 28×28 grey image ``img`` shows, exactly, when it is one: a grey (R = G = B) picture of
+    28·f × 28·f pixels made of f×f blocks of one value each — a Fashion-MNIST image, or one enlarged
+    with visible pixels (the Adversarial tab's attacked image is a ×8 nearest-neighbour enlargement).
+    Returns (1, 28, 28) float32 in [0, 1], or None when ``img`` is anything else (a photo, a
+    drawing), which :func:`explorer.images.to_gray28` must convert. Resampling such a picture
+    instead would smear the few grey levels an attack changed."""
+    a = np.asarray(img)
+    if a.ndim == 3:
+        if a.shape[2] == 4:
+            if not (a[..., 3] == 255).all():
+                return None
+            a = a[..., :3]
+        if a.shape[2] != 3 or not ((a[..., 0] == a[..., 1]).all() and (a[..., 1] == a[..., 2]).all()):
+            return None
+        a = a[..., 0]
+    if a.ndim != 2 or a.dtype != np.uint8:
+        return None
+    h, w = a.shape
+    side = 28
+    if h != w or h % side or h == 0:
+        return None
+    f = h // side
+    blocks = a.reshape(side, f, side, f)
+    small = blocks[:, 0, :, 0]
+    if not (blocks == small[:, None, :, None]).all():
+        return None
+    return (small.astype(np.float32) / 255.0)[None]
+
+
 def enlarge(img: Image.Image | np.ndarray, factor: int = DISPLAY_SCALE) -> Image.Image:
     """Nearest-neighbour enlargement by an integer ``factor``: every pixel becomes a visible square
     (a browser's smooth scaling would blur a 28×28 image into a smudge)."""

@@ -471,3 +471,27 @@ def test_sweep_scenario_lesson_quotes_the_accuracy_curves():
     # what the lesson says in words: the standard CNN better clean, the robust one better under attack
     assert acc["fashion"][0] > acc["fashion_adv"][0]
     assert acc["fashion_adv"][8] > acc["fashion"][8] + 0.1 and acc["fashion_adv"][32] > acc["fashion"][32] + 0.2
+
+
+def test_an_attacked_image_sent_on_reaches_a_28x28_network_pixel_for_pixel():
+    """The Adversarial tab shows the attacked Fashion-MNIST image enlarged ×8; sent on to Saliency or
+    Filters, that picture must reach the 28×28 network as the attack left it. Trimmed and resized
+    as a photo it would be smeared: test image 12, which PGD at ε = 8/255 (the tab's defaults)
+    turns from a sneaker into a sandal, would not be the image the attack made."""
+    from explorer import data, filters, images
+
+    net = filters.get_net("fashion")
+    img = images.from_dataset_array(data.load("fashion").test.images[12].numpy())
+    x, x_adv, summary = adv.attack_image(net, img, True, "pgd", 8 / 255, seed=0)
+    small = (x_adv[0, 0].numpy() * 255).round().astype(np.uint8)
+    shown = images.enlarge(small, 8)  # as the tab shows it (and sends it on)
+    pre = net.prepare(shown)
+    assert pre.steps[0][0] == "exact28"
+    assert np.array_equal((pre.array[0] * 255).round().astype(np.uint8), small)
+    probs = filters.probabilities(net, pre.array[None])[0]
+    assert int(np.argmax(probs)) == 5 == summary["after"][0]["index"]  # Sandal
+    # a photo-like conversion of the same picture would not keep those pixels
+    assert not np.array_equal((images.to_gray28(shown).array[0] * 255).round().astype(np.uint8), small)
+    # a 28×28 grey drawing on a white ground is still converted (inverted) as a photo would be
+    white = 255 - small
+    assert net.prepare(images.enlarge(white, 8)).steps[0][0] != "exact28"
