@@ -69,10 +69,15 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
             images["embeddings"] = embeddings_tab.build(store, lang)
             images["diffusion"] = diffusion_tab.build(store, lang)
 
-        # The page's language: the browser's, unless the user picks the other one. Setting the
-        # radio fires its change event, which redraws every computed text in that language.
-        demo.load(common.detect_lang, [lang], [lang], js=common.DETECT_LANG_JS, api_name="detect_lang",
-                  show_progress="hidden")
+        # The page's language: the browser's (or a shared link's), unless the user picks the other
+        # one. Decided in the browser at load, with no round trip to the server: a server answer
+        # arriving after the user had already clicked the other language switched it back (seen in
+        # the browser tests once a page had more to load). Setting the radio fires its change
+        # event, which redraws every computed text in that language.
+        demo.load(None, [lang], [lang], js=common.DETECT_LANG_JS, show_progress="hidden")
+        # the same decision for scripts (a browser language, or the Accept-Language header)
+        detect = gr.Button(visible=False, elem_id="dle-detect-lang")
+        detect.click(common.detect_lang, [lang], [lang], api_name="detect_lang", show_progress="hidden")
         lang.change(None, [lang], None, js=common.SET_LOCALE_JS)
         classroom.wire(demo, header, tabs, lang, listening_on_all=_listening_on_all())
         send.wire(send_bar, tabs, header.current_tab, lang, images, adversarial_image, store)
