@@ -146,6 +146,11 @@ def image_corpus(folder: Path) -> dict[str, tuple[Path, str, str]]:
         "zipbomb_zip.png": (zip_bomb(16), "ZIP", "ZIP"),
         "notes.jpg": (b"these are my notes\n" * 50, "text file", "archivo de texto"),
     }
+    return _write(folder, files)
+
+
+def _write(folder: Path, files: dict[str, tuple[bytes, str, str]]) -> dict[str, tuple[Path, str, str]]:
+    """Each file's bytes written into ``folder``: name → (path, English message, Spanish message)."""
     out = {}
     for name, (data, en, es) in files.items():
         path = folder / name
@@ -177,9 +182,4 @@ def archive_corpus(folder: Path, token: str) -> dict[str, tuple[Path, str, str]]
         "empty.zip": (b"", "not a readable zip|No usable image|Upload a zip", "no es un zip legible|ninguna imagen utilizable"),
         "bomb_20000x20000.png": (png_bomb(20000, 20000), "No usable image", "ninguna imagen utilizable"),
     }
-    out = {}
-    for name, (data, en, es) in files.items():
-        path = folder / name
-        path.write_bytes(data)
-        out[name] = (path, en, es)
-    return out
+    return _write(folder, files)
