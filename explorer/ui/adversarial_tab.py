@@ -21,7 +21,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
-    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, scenario_settings)
 from explorer.ui.components import ImagePath, Number, Slider
 
@@ -38,7 +38,7 @@ def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -
 
 def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.Image]:
     with gr.Tab(L("tab_adversarial"), id="adversarial", elem_id="tab-adversarial") as tab:
-        shown = gr.State(False)
+        shown = shown_flag()
         gr.Markdown(L("adv_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):

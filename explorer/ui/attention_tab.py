@@ -19,8 +19,8 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
-    L, draw_events, friendly, int_in, lang_of, user_error, NEXT_SCENARIO, next_scenario)
-from explorer.ui.components import Number, Slider
+    L, draw_events, shown_flag, friendly, int_in, lang_of, user_error, NEXT_SCENARIO, next_scenario)
+from explorer.ui.components import Dropdown, Number, Slider
 
 HEADS = [(str(h + 1), h) for h in range(12)]
 MAX_SENTENCES = 50  # lines compared at once
@@ -51,7 +51,7 @@ def _default_token(v: attention.View, text: str | None = None) -> int:
 
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_attention"), id="attention", elem_id="tab-attention") as tab:
-        shown = gr.State(False)
+        shown = shown_flag()
         gr.Markdown(L("att_intro"))
         gr.Markdown(L("att_text_heading"))
         with gr.Row(equal_height=False):
@@ -67,7 +67,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 unit = gr.Radio([(L(f"att_unit_{u}"), u) for u in attention.UNITS], value="words",
                                 label=L("att_unit_label"), info=L("att_unit_info"), elem_id="att-unit")
                 layer = Slider(1, 6, value=4, step=1, label=L("att_layer_label"), elem_id="att-layer")
-                head = gr.Dropdown(HEADS + [(L("att_head_mean"), "mean")], value=1, label=L("att_head_label"), elem_id="att-head")
+                head = Dropdown(HEADS + [(L("att_head_mean"), "mean")], value=1, label=L("att_head_label"), elem_id="att-head")
                 token = gr.Dropdown([], value=None, label=L("att_token_label"), info=L("att_token_info"),
                                     allow_custom_value=True, elem_id="att-token")
                 run = gr.Button(L("att_run"), variant="primary", elem_id="att-run")
@@ -113,7 +113,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 vinp = inputs.build("vit", "coffee", "dataset")
                 vlayer = Slider(1, vit.LAYERS, value=vit.LAYERS, step=1, label=L("att_layer_label"),
                                    elem_id="vit-layer")
-                vhead = gr.Dropdown([(str(h + 1), h) for h in range(vit.HEADS)] + [(L("att_head_mean"), "mean")],
+                vhead = Dropdown([(str(h + 1), h) for h in range(vit.HEADS)] + [(L("att_head_mean"), "mean")],
                                     value="mean", label=L("att_head_label"), elem_id="vit-head")
                 # no minimum/maximum: out-of-range numbers get our translated message
                 vtoken = Number(0, precision=0, label=L("vit_token_label"), info=L("vit_token_info"),

@@ -144,23 +144,31 @@ def friendly(fn: Callable) -> Callable:
 
 
 
-def _first_time(done: bool) -> bool:
-    if done:
-        raise gr.Error("", visible=False, print_exception=False)  # ends the chain quietly
-    return True
+# A tab draws its views the first time it is opened, and again on every language switch once it
+# has been. The gates that decide this run in the browser, on a hidden checkbox (``shown_flag``):
+# a step that fails ends its ``.success`` chain, and a failing step in the browser costs no request
+# and logs nothing, where a failing unqueued request to the server (``raise gr.Error``) is an HTTP
+# 500 the browser's console reports as an error (6 on every page load, one per tab, before this).
+FIRST_TIME_JS = """
+(shown) => { if (shown === true) { throw new Error("already drawn"); } return true; }
+"""
+IF_SHOWN_JS = """
+(shown) => { if (shown !== true) { throw new Error("not shown yet"); } return []; }
+"""
 
 
-def _if_shown(done: bool) -> None:
-    if not done:
-        raise gr.Error("", visible=False, print_exception=False)
+def shown_flag() -> gr.Checkbox:
+    """A tab's "opened already" flag, for ``draw_events``: create it inside the tab. Hidden and not
+    interactive (no shared link or API call carries it); its value lives in the page."""
+    return gr.Checkbox(False, visible=False, interactive=False, container=False)
 
 
-def draw_events(tab: gr.Tab, shown: gr.State, lang: gr.Radio) -> list:
+def draw_events(tab: gr.Tab, shown: gr.Checkbox, lang: gr.Radio) -> list:
     """The events after which a tab draws its views: the first time it is opened (not on every page
     load: a class loading the page at once would pay for tabs nobody opened) and, once shown, every
-    language switch. ``shown`` is the tab's own ``gr.State(False)``. Chain with ``.success``."""
-    return [tab.select(_first_time, [shown], [shown], api_visibility="private", queue=False),
-            lang.change(_if_shown, [shown], None, api_visibility="private", queue=False)]
+    language switch. ``shown`` is the tab's own ``shown_flag()``. Chain with ``.success``."""
+    return [tab.select(None, [shown], [shown], js=FIRST_TIME_JS, show_progress="hidden"),
+            lang.change(None, [shown], None, js=IF_SHOWN_JS, show_progress="hidden")]
 
 
 def int_in(value: Any, lo: int, hi: int, lang: str, field: str) -> int:

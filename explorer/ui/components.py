@@ -86,3 +86,85 @@ class ImagePath(gr.Image):
 
     def preprocess(self, payload: Any) -> Any:
         return None if payload is None or not payload.path else payload.path
+
+
+def _as_choice(payload: Any, choices: list) -> Any:
+    """``payload``, or the choice value whose string form it is ("1" for 1: the form an API
+    description promises for every choice)."""
+    values = [c[1] if isinstance(c, (tuple, list)) else c for c in choices]
+    if isinstance(payload, str) and payload not in values:
+        for v in values:
+            if not isinstance(v, str) and str(v) == payload:
+                return v
+    return payload
+
+
+def _string_enum(choices: list) -> list[str]:
+    return [str(c[1] if isinstance(c, (tuple, list)) else c) for c in choices]
+
+
+class Dropdown(gr.Dropdown):
+    """``gr.Dropdown`` whose choices may be numbers (a head 0-11, or "mean") and that takes each
+    choice in the string form its API description gives it: Gradio describes every choice as a
+    string (``Literal['0', ..., '11', 'mean']``) and then refused "1" for the choice 1. Both "1" and
+    1 reach the handler as 1; anything else meets Gradio's own check. The page shows it as a plain
+    dropdown."""
+
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        info = super().api_info()
+        target = info["items"] if self.multiselect else info
+        target["enum"] = _string_enum(self.choices)
+        return info
+
+    def example_payload(self) -> Any:
+        value = super().example_payload()
+        return [str(v) for v in value] if isinstance(value, list) else None if value is None else str(value)
+
+    def example_value(self) -> Any:
+        return self.example_payload()
+
+    def preprocess(self, payload: Any) -> Any:
+        if isinstance(payload, list):
+            payload = [_as_choice(p, self.choices) for p in payload]
+        else:
+            payload = _as_choice(payload, self.choices)
+        return super().preprocess(payload)
+
+
+class Radio(gr.Radio):
+    """``gr.Radio`` with :class:`Dropdown`'s string forms of number choices (a kernel size 3 or 5,
+    2-D or 3-D)."""
+
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        return {**super().api_info(), "enum": _string_enum(self.choices)}
+
+    def example_payload(self) -> Any:
+        value = super().example_payload()
+        return None if value is None else str(value)
+
+    def example_value(self) -> Any:
+        return self.example_payload()
+
+    def preprocess(self, payload: Any) -> Any:
+        return super().preprocess(_as_choice(payload, self.choices))
+
+
+class OpenDropdown(gr.Dropdown):
+    """``gr.Dropdown`` that hands a value outside its current choices to the handler, which checks
+    it and answers in the session's language. For a dropdown whose choices the server changes
+    while the page still shows the old ones: the send bar's target leaves out the open tab, and a
+    target sent under the previous tab's choices (a link opening ?tab=saliency with "saliency"
+    still selected) failed in Gradio's own check ("Value: saliency is not in the list of choices")
+    before the handler could keep or replace it."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        values = [c[1] for c in self.choices]
+        if payload is None or isinstance(payload, list) or payload in values:
+            return super().preprocess(payload)
+        return payload

@@ -21,7 +21,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
-    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, scenario_settings)
 from explorer.ui.components import Number, Slider
 
@@ -69,7 +69,7 @@ def _names(lang: str) -> list[str]:
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     T = denoiser.shipped_schedule().T
     with gr.Tab(L("tab_diffusion"), id="diffusion", elem_id="tab-diffusion") as tab:
-        shown = gr.State(False)
+        shown = shown_flag()
         gr.Markdown(L("dif_intro"))
         gr.Markdown(L("dif_forward_heading"))
         with gr.Row(equal_height=False):

@@ -33,10 +33,10 @@ from explorer import archive, data, embeddings as emb, embeddings_view as ev, fi
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui.common import (
-    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, scenario_settings)
 from explorer.ui import inputs
-from explorer.ui.components import ImagePath, Number, Slider
+from explorer.ui.components import ImagePath, Number, Radio, Slider
 
 SOURCES = ("cnn", "untrained", "pixels", "session")
 PROGRESS_RUNS = ("shipped", "session")  # the animation: the seeded run of `make assets`, or this session's
@@ -158,7 +158,7 @@ def _no_progress(*_args, **_kw) -> None:
 
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_embeddings"), id="embeddings", elem_id="tab-embeddings") as tab:
-        shown = gr.State(False)
+        shown = shown_flag()
         placed = gr.State(None)  # the images placed on the map: {"image": (1, 28, 28), "compare": ..., "k": k}
         gr.Markdown(L("emb_intro"))
         with gr.Row(equal_height=False):
@@ -174,7 +174,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                   label=L("emb_source_label"), elem_id="emb-source")
                 method = gr.Radio([(L(f"emb_m_{m}"), m) for m in emb.METHODS], value=DEFAULT["method"],
                                   label=L("emb_method_label"), info=L("emb_method_info"), elem_id="emb-method")
-                dims = gr.Radio([("2-D", 2), ("3-D", 3)], value=DEFAULT["dims"], label=L("emb_dims_label"),
+                dims = Radio([("2-D", 2), ("3-D", 3)], value=DEFAULT["dims"], label=L("emb_dims_label"),
                                 elem_id="emb-dims")
                 with gr.Accordion(L("emb_umap_params"), open=False):
                     n_neighbors = Slider(2, 200, value=DEFAULT["n_neighbors"], step=1,

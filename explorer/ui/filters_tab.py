@@ -17,9 +17,9 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
-    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, unless_scenario_set, scenario_settings)
-from explorer.ui.components import Number, Slider
+from explorer.ui.components import Number, Radio, Slider
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
 DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
@@ -60,7 +60,7 @@ def _default_layer(net: filters.Net) -> str:
 
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_filters"), id="filters", elem_id="tab-filters") as tab:
-        shown = gr.State(False)  # drawn once the tab has been opened
+        shown = shown_flag()  # drawn once the tab has been opened
         gr.Markdown(L("filters_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
@@ -136,7 +136,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                             k_preset = gr.Dropdown([(L(f"kp_{p}"), p) for p in PRESET_ORDER + ("custom",)],
                                                    value="laplacian",
                                                    label=L("kp_label"), elem_id="filters-kernel-preset", scale=2)
-                            k_size = gr.Radio([3, 5], value=3, label=L("ksize_label"), scale=1,
+                            k_size = Radio([3, 5], value=3, label=L("ksize_label"), scale=1,
                                               elem_id="filters-ksize")
                         kernel = gr.Dataframe(fv.kernel_rows(convolution.preset_kernel("laplacian")),
                                               headers=["1", "2", "3"], datatype="number", type="array",

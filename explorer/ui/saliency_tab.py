@@ -18,7 +18,7 @@ from explorer.i18n import t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
-    L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
+    L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, unless_scenario_set, scenario_settings)
 from explorer.ui.components import Slider
 
@@ -42,7 +42,7 @@ def _methods(value, lang: str, allowed=saliency.METHODS) -> list[str]:
 
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_saliency"), id="saliency", elem_id="tab-saliency") as tab:
-        shown = gr.State(False)
+        shown = shown_flag()
         gr.Markdown(L("sal_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):

@@ -16,6 +16,7 @@ from explorer import filters_view as fv, images
 from explorer.i18n import t
 from explorer.session import SessionStore
 from explorer.ui.common import L, friendly, lang_of, session_key, user_error
+from explorer.ui.components import OpenDropdown
 from explorer.ui.inputs import ImageInputs
 
 # the tabs with an image input, in page order
@@ -35,7 +36,7 @@ def _choices(lang: str, current: str | None) -> list[tuple[str, str]]:
 def build_bar() -> dict:
     """The bar's components (laid out where the caller is: under the tabs)."""
     with gr.Row(visible=False, elem_id="dle-send", equal_height=True) as row:
-        target = gr.Dropdown(_choices("es", None), value="saliency", label=L("send_label"), elem_id="dle-send-target",
+        target = OpenDropdown(_choices("es", None), value="saliency", label=L("send_label"), elem_id="dle-send-target",
                              scale=3)
         which = gr.Radio([(L(f"send_which_{w}"), w) for w in WHICH], value="input", label=L("send_which_label"),
                          visible=False, elem_id="dle-send-which", scale=3)

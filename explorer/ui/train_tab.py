@@ -19,7 +19,7 @@ from explorer.session import SessionStore
 from explorer.streaming import newest_first
 from explorer.ui.common import (
     L, friendly, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario)
-from explorer.ui.components import Number, Slider
+from explorer.ui.components import Number, Radio, Slider
 from models.cnn import ACTIVATIONS, KERNEL_SIZES
 
 # Two trainings at once share the 2 cores of a Spaces CPU; more would only queue inside torch.
@@ -81,7 +81,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                         filters = Slider(P["filters"].lo, P["filters"].hi, value=q["filters"], step=1,
                                             label=L("filters_label"), info=L("filters_info"))
                     with gr.Row():
-                        kernel_size = gr.Radio(list(KERNEL_SIZES), value=q["kernel_size"],
+                        kernel_size = Radio(list(KERNEL_SIZES), value=q["kernel_size"],
                                                label=L("kernel_label"))
                         activation = gr.Radio([(L(f"act_{a}"), a) for a in ACTIVATIONS],
                                               value=q["activation"], label=L("activation_label"))
