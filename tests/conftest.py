@@ -2,10 +2,14 @@
 fails the run instead of skipping tests, so a green CI always means the tests really ran."""
 from __future__ import annotations
 
+import logging
 import os
+import re
 import socket
 import sys
 import tempfile
+import threading
+import traceback
 from pathlib import Path
 
 import pytest
@@ -59,3 +63,86 @@ def served(fashion):
 @pytest.fixture(scope="session")
 def app_url(served) -> str:
     return served.local_url.rstrip("/")
+
+
+# ------------------------------------------------------------------ what the in-process server logs
+PROBLEM = re.compile(r"Traceback \(most recent call last\)|is not in the list of choices")
+
+
+class ServerLog:
+    """Everything the server's threads report as an error while it is installed: tracebacks Gradio
+    prints (``traceback.print_exc``, as it does for a failing handler or a refused value), records
+    logged at WARNING or above (ours, gradio's, uvicorn's, asyncio's), and exceptions that end a
+    thread. Only threads other than the one running the tests count: the in-process server never
+    runs on it, and a test's own ``pytest.raises`` are none of the server's business."""
+
+    def __init__(self):
+        self.entries: list[tuple[str, str]] = []  # (kind, text)
+        self._lock = threading.Lock()
+
+    def _add(self, kind: str, text: str) -> None:
+        if threading.current_thread() is threading.main_thread():
+            return
+        with self._lock:
+            self.entries.append((kind, text))
+
+    def install(self) -> None:
+        log = self
+
+        class Handler(logging.Handler):
+            def emit(self, record):
+                text = record.getMessage()
+                if record.exc_info:
+                    text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+                log._add(f"logged {record.levelname} by {record.name}", text)
+
+        self._handler = Handler(level=logging.WARNING)
+        logging.getLogger().addHandler(self._handler)
+        self._print_exception = traceback.print_exception
+
+        def print_exception(*args, **kwargs):
+            log._add("traceback printed", "".join(traceback.format_exception(*args[:3]) if len(args) >= 3
+                                                   else traceback.format_exception(args[0])))
+            return log._print_exception(*args, **kwargs)
+
+        traceback.print_exception = print_exception
+        self._excepthook = threading.excepthook
+
+        def excepthook(args):
+            log._add(f"exception ended thread {getattr(args.thread, 'name', '?')}",
+                     "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+            return log._excepthook(args)
+
+        threading.excepthook = excepthook
+
+    def uninstall(self) -> None:
+        logging.getLogger().removeHandler(self._handler)
+        traceback.print_exception = self._print_exception
+        threading.excepthook = self._excepthook
+
+    def mark(self) -> int:
+        with self._lock:
+            return len(self.entries)
+
+    def since(self, mark: int = 0) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self.entries[mark:])
+
+    def errors(self, mark: int = 0) -> list[tuple[str, str]]:
+        """The entries since ``mark`` that are errors: a traceback, a value Gradio refused, anything
+        logged at ERROR or above."""
+        return [(k, t) for k, t in self.since(mark)
+                if k.startswith(("traceback", "exception")) or "ERROR" in k or "CRITICAL" in k or PROBLEM.search(t)]
+
+    @staticmethod
+    def report(entries: list[tuple[str, str]]) -> str:
+        return "\n\n".join(f"[{k}]\n{t.strip()[-3000:]}" for k, t in entries)
+
+
+@pytest.fixture(scope="session")
+def server_log():
+    """The in-process server's errors (see ServerLog) from now to the end of the session."""
+    watch = ServerLog()
+    watch.install()
+    yield watch
+    watch.uninstall()

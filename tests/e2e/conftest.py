@@ -43,3 +43,15 @@ def open_app(browser, app_url):
     yield _open
     for ctx in contexts:
         ctx.close()
+
+
+@pytest.fixture(autouse=True)
+def no_server_errors(server_log):
+    """Every browser test fails if the server printed a traceback or logged an error meanwhile
+    (a handler's crash, a value Gradio refused: nothing a user should be able to cause)."""
+    mark = server_log.mark()
+    yield
+    errors = server_log.errors(mark)
+    if errors:
+        pytest.fail(f"the server reported {len(errors)} error(s) during this test:\n\n" + server_log.report(errors),
+                    pytrace=False)
