@@ -8,7 +8,7 @@ import gradio as gr
 import pytest
 from gradio.data_classes import FileData
 
-from explorer.ui.components import ImagePath, Number, Sketchpad, Slider
+from explorer.ui.components import Dropdown, ImagePath, Number, OpenDropdown, Radio, Sketchpad, Slider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,3 +68,23 @@ def test_importing_the_app_writes_no_stub():
     subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, check=True, timeout=300,
                    env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"})
     assert stubs() == before
+
+
+def test_number_choices_take_the_string_form_view_api_describes():
+    """view_api() showed the attention head as Literal['0', ..., '11', 'mean'] and Gradio refused "1"."""
+    head = Dropdown([("1", 0), ("2", 1), ("mean", "mean")], value=1, render=False)
+    assert head.api_info()["enum"] == ["0", "1", "mean"] and head.example_payload() == "0"
+    assert head.preprocess("1") == 1 and head.preprocess(1) == 1 and head.preprocess("mean") == "mean"
+    with pytest.raises(gr.Error, match="not in the list of choices"):
+        head.preprocess("12")
+    k = Radio([3, 5], value=3, render=False)
+    assert k.api_info()["enum"] == ["3", "5"] and k.preprocess("5") == 5 and k.preprocess(3) == 3
+    with pytest.raises(gr.Error, match="not in the list of choices"):
+        k.preprocess("7")
+    assert head.get_block_name() == "dropdown" and k.get_block_name() == "radio"
+
+
+def test_an_open_dropdown_leaves_an_unknown_value_to_its_handler():
+    target = OpenDropdown([("Filters", "filters"), ("Diffusion", "diffusion")], value="filters", render=False)
+    assert target.preprocess("saliency") == "saliency" and target.preprocess("diffusion") == "diffusion"
+    assert target.get_block_name() == "dropdown"
