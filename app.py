@@ -8,7 +8,6 @@ from __future__ import annotations
 import atexit
 import os
 import tempfile
-import threading
 
 # Offline and quiet, before anything imports huggingface_hub or gradio.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -23,9 +22,10 @@ limit_malloc_arenas()  # before any thread starts: memory freed by ended session
 
 import gradio as gr  # noqa: E402
 
-from explorer import attention, denoiser, embeddings, filters, training  # noqa: E402
+from explorer import attention, denoiser, embeddings, filters, train_view  # noqa: E402
 from explorer.i18n import DEFAULT_LANG  # noqa: E402
 from explorer.session import SessionStore  # noqa: E402
+from explorer.warm import WarmUp  # noqa: E402
 from explorer.ui import adversarial_tab, attention_tab, classroom, common, diffusion_tab, send, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
 
 CSS = """
@@ -96,30 +96,16 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         demo.unload(drop_session)
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=MAX_QUEUE)
     demo.dle_store = store  # tests and benchmarks inspect it
-    # Warm torch and the dataset in the background once the server is up, not before.
-    warm = threading.Timer(float(os.environ.get("DLE_WARMUP_DELAY", "2")), _warm_up)
-    warm.daemon = True  # a pending warm-up never keeps the program alive...
+    # Warm up in the background: what a first training needs at once (the server is still starting,
+    # and a teacher may click Train as soon as the page opens), the other tabs once it is up.
+    warm = WarmUp(train_view.warm_up, [
+        filters.warm_up, attention.warm_up,
+        embeddings.default_map, lambda: embeddings.features("cnn"),  # the default map, neighbour search
+        embeddings.warm_up_umap,  # UMAP's compiled code (numba)
+        denoiser.warm_up], delay=float(os.environ.get("DLE_WARMUP_DELAY", "2")))
     warm.start()
-    atexit.register(_end_warm_up, warm)
+    atexit.register(warm.end)
     return demo
-
-
-def _end_warm_up(timer: threading.Timer) -> None:
-    """At exit: cancel a warm-up that has not started; let a running one finish (a thread killed
-    inside torch's C++ code aborts the process). atexit runs before daemon threads are stopped."""
-    timer.cancel()
-    timer.join(timeout=30)
-
-
-def _warm_up() -> None:
-    try:
-        training.warm_up()
-        filters.warm_up()
-        attention.warm_up()
-        embeddings.warm_up()  # the default map, the CNN's test-set vectors, UMAP's compiled code
-        denoiser.warm_up()
-    except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
-        print(f"warm-up skipped: {err}", flush=True)
 
 
 def _listening_on_all() -> bool:

@@ -30,7 +30,9 @@ from bench.common import (LoadMonitor, free_port, measurement, median, report,
 from explorer import data, training
 from explorer.presets import PRESETS
 
-RATIO_TARGET = 2.0
+# Throughput against a plain DataLoader loop is a measurement, not a target (issue 15 retired the
+# old "≥ 2×": time to accuracy is what a class feels). Below this ratio --diagnose auto profiles.
+DIAGNOSE_BELOW = 2.0
 QUICK_ACC, QUICK_S = 0.85, 10.0
 BEST_ACC, BEST_S = 0.90, 60.0
 MSG_RATE = 2.0
@@ -475,7 +477,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--skip-app", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--diagnose", choices=("auto", "always", "never"), default="auto",
-                    help="profile the loops when the ratio target is missed (auto) or always")
+                    help="profile the loops when ours is < 2x the DataLoader loop (auto) or always")
     args = ap.parse_args(argv)
 
     ds = data.load("fashion")
@@ -497,15 +499,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         diag = {}
         for preset in ("quick", "best"):
             if args.diagnose == "always" or (args.diagnose == "auto"
-                                             and tp[preset]["ratio"] < RATIO_TARGET):
+                                             and tp[preset]["ratio"] < DIAGNOSE_BELOW):
                 diag[preset] = diagnose(preset, ds, args.images)
                 print_diagnosis(preset, diag[preset])
         if diag:
             results["diagnosis"] = diag
         for preset in ("quick", "best"):
             r = tp[preset]
-            targets.append(target(f"train throughput vs DataLoader loop ({preset})", r["ratio"],
-                                  ">=", RATIO_TARGET, "×"))
+            infos.append(measurement(f"train throughput vs DataLoader loop ({preset})", r["ratio"], "×"))
             infos.append(measurement(f"train img/s, ours ({preset})",
                                      r["ours"]["median_images_per_s"], "img/s", 0))
             infos.append(measurement(f"train img/s, DataLoader loop ({preset})",

@@ -78,18 +78,30 @@ def file_name(tab: str, when: _dt.datetime | None = None) -> str:
 
 def figure_payload(value: Any) -> Any:
     """What a gr.Plot hands a handler (Gradio's PlotData: ``type`` and ``plot``, the JSON text; a
-    dict of those over the API) as ``to_figure`` takes it, or None for an empty plot."""
+    dict of those over the API) as ``to_figure`` takes it, or None for an empty plot: nothing drawn,
+    or axes with no trace (the Train tab draws its curves' axes, labelled in the page's language, as
+    soon as the page has its language, before any training — that is no figure to export)."""
     if value is None:
         return None
     kind = getattr(value, "type", None) if not isinstance(value, dict) else value.get("type")
     plot = getattr(value, "plot", None) if not isinstance(value, dict) else value.get("plot")
     if kind is None and plot is None:
-        return value
+        return value if has_traces(value) else None
     if kind != "plotly":
         raise ExportError("not_plotly", type=str(kind)[:20])
-    if isinstance(plot, str):
+    return plot if has_traces(plot) else None
+
+
+def has_traces(value: Any) -> bool:
+    """Whether a figure (as ``to_figure`` takes it) has at least one trace; unreadable JSON raises
+    ExportError, anything else not a Plotly figure is left to ``to_figure`` to refuse."""
+    if isinstance(value, go.Figure):
+        return len(value.data) > 0
+    if isinstance(value, (str, bytes)):
         try:
-            json.loads(plot)
+            value = json.loads(value)
         except ValueError:
             raise ExportError("unreadable", detail="JSON") from None
-    return plot
+    if isinstance(value, dict):
+        return bool(value.get("data"))
+    return True

@@ -161,6 +161,16 @@ def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 def run(sess: SessionData, raw: dict[str, Any], lang: str,
         frame_interval: float = FRAME_INTERVAL_S,
         stop: threading.Event | None = None) -> Iterator[Frame]:
+    """A training run (:func:`_run`), counted in ``training.active_runs()`` from its first step
+    (validation and set-up included) until it ends or is abandoned, so that background work can
+    stand aside meanwhile."""
+    with training.running():
+        yield from _run(sess, raw, lang, frame_interval, stop)
+
+
+def _run(sess: SessionData, raw: dict[str, Any], lang: str,
+         frame_interval: float = FRAME_INTERVAL_S,
+         stop: threading.Event | None = None) -> Iterator[Frame]:
     """Validate ``raw``, build a fresh model in ``sess`` and train it, yielding frames.
 
     Raises ``training.ConfigError`` for bad parameters and ``data.DatasetMissing`` before anything
@@ -241,6 +251,20 @@ def run(sess: SessionData, raw: dict[str, Any], lang: str,
         stop.set()  # whoever stops iterating (a closed browser, a cancelled API job) ends the run
         if sess.run_id == my_run:
             sess.running = False
+
+
+def warm_up(dataset: str = "fashion") -> None:
+    """What a first training pays once per process, paid before it: ``training.warm_up`` (torch's
+    optimizer machinery, oneDNN, the dataset) and the first drawing of each view a run streams
+    (plotly's subplots and trace classes, the filter and prediction images)."""
+    training.warm_up(dataset)
+    model = training.build_model(training.CNNConfig(filters=(8, 16), dense=32), 0)
+    row = {"step": 1, "epoch": 0.1, "train_loss": 1.0, "train_acc": 0.5, "val_loss": 1.0, "val_acc": 0.5,
+           "images_per_s": 1.0, "elapsed_s": 1.0}  # as _history_row makes them
+    curves_of([row], [(0.05, 1.0)], [row], "en", 1).to_json()
+    filters_of(model, "en")
+    if data.available(dataset):
+        grid_of(data.load(dataset), "en")
 
 
 def merge_frames(pending: Frame, new: Frame) -> Frame:

@@ -14,6 +14,7 @@ Raw parameters from the UI or the API go through :func:`validate` first, which r
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -462,6 +463,36 @@ def run_to_end(model: SmallCNN, tc: TrainConfig, ds: Dataset, **kw) -> tuple[lis
             done = ev
     assert done is not None
     return evals, done
+
+
+# Trainings in progress in this process, so that background work (the app's warm-up of the other
+# tabs) can stand aside while one runs: on 2 cores it would take half the CPU and the GIL from it.
+_active = 0
+_active_cond = threading.Condition()
+
+
+@contextlib.contextmanager
+def running() -> Iterator[None]:
+    """``with running(): ...`` around a training run: :func:`active_runs` counts it meanwhile."""
+    global _active
+    with _active_cond:
+        _active += 1
+    try:
+        yield
+    finally:
+        with _active_cond:
+            _active -= 1
+            _active_cond.notify_all()
+
+
+def active_runs() -> int:
+    return _active
+
+
+def wait_until_idle(timeout: float | None = None) -> bool:
+    """Block until no training runs (at most ``timeout`` s); whether none runs now."""
+    with _active_cond:
+        return _active_cond.wait_for(lambda: _active == 0, timeout)
 
 
 def warm_up(dataset: str = "fashion") -> None:

@@ -184,7 +184,9 @@ def test_a_bad_link_opens_the_defaults(browser, app_url):
                                                  ("en-US", "en", "Attention · Deep Learning Explorer")])
 def test_export_the_open_tabs_figures_as_html(open_app, locale, lang, title):
     page, _ = open_app(locale)
-    # nothing drawn in the Diffusion tab's figure before it opens: a message, no file
+    # the Train tab before any training: its curves' axes are drawn once the page has its language,
+    # but they hold no trace — a message, no file (whether or not the click comes before they are)
+    page.wait_for_selector("#train-curves .js-plotly-plot")
     page.locator("#dle-export").click()
     page.locator(".toast-body").first.wait_for()
     assert not page.locator("#dle-export-file a").count()

@@ -86,6 +86,19 @@ def test_what_a_gr_plot_hands_the_handler():
         export.to_figure(12)
 
 
+def test_axes_with_no_trace_are_no_figure_to_export():
+    """The Train tab's idle curves (axes labelled in the page's language, no trace yet) are drawn
+    as soon as the page has its language: exporting them must say "no figure", not write a page."""
+    from explorer import plots
+
+    idle = plots.curves_figure([], "es")  # what train_view.curves draws before any training
+    assert len(idle.data) == 0
+    for empty in (idle, idle.to_json(), {"type": "plotly", "plot": idle.to_json()}, idle.to_dict()):
+        assert export.figure_payload(empty) is None
+    drawn = go.Figure(go.Scatter(x=[], y=[]))  # a trace, even with no point yet, is kept
+    assert export.figure_payload({"type": "plotly", "plot": drawn.to_json()}) == drawn.to_json()
+
+
 def test_file_name_names_the_tab_and_the_time():
     when = datetime.datetime(2025, 3, 4, 9, 5)
     assert export.file_name("attention", when) == "deep-learning-explorer-attention-2025-03-04-0905.html"

@@ -46,9 +46,13 @@ def test_curves_are_labelled_in_the_session_language(trained):
 
 def test_second_run_keeps_the_first_as_ghost(fashion):
     sess = SessionData()
-    for _ in train_view.run(sess, dict(TINY, train_size=640), "en"):
-        pass
+    seen = {training.active_runs() for _ in train_view.run(sess, dict(TINY, train_size=640), "en")}
+    assert seen == {1} and training.active_runs() == 0  # counted while it runs (the warm-up waits)
     first = list(sess.history)
+    abandoned = train_view.run(SessionData(), dict(TINY, train_size=640), "en")
+    next(abandoned)
+    abandoned.close()  # a closed browser
+    assert training.active_runs() == 0
     for _ in train_view.run(sess, dict(TINY, train_size=640, lr=1e-3), "en"):
         pass
     assert sess.prev_history == first

@@ -1,0 +1,53 @@
+"""The app's background warm-up: the one-time costs of every tab (imports, models loaded and run
+once, compiled code), paid before a user does, without getting in a training's way.
+
+First what a training needs (``first``: a teacher may click Train as soon as the page opens),
+started at once; then, ``delay`` s later, the other tabs' ``steps``, one at a time, each waiting
+while a training runs (``explorer.training.active_runs``), up to ``yield_s``: on 2 cores a warm-up
+running beside the first training takes half the CPU and much of the GIL from it.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, Sequence
+
+from explorer import training
+
+YIELD_S = 60.0  # a class that trains without pause still gets the other tabs warmed
+
+
+class WarmUp(threading.Thread):
+    """``WarmUp(first, steps, delay).start()``; ``end()`` at exit. A daemon thread: a pending
+    warm-up never keeps the program alive."""
+
+    def __init__(self, first: Callable[[], object], steps: Sequence[Callable[[], object]], delay: float,
+                 yield_s: float = YIELD_S):
+        super().__init__(name="dle-warm-up", daemon=True)
+        self.first, self.steps, self.delay, self.yield_s = first, list(steps), delay, yield_s
+        self.stopping = threading.Event()
+        self.done: list[int] = []  # indices of the steps that ran (``first`` is -1)
+
+    def run(self) -> None:
+        t0 = time.monotonic()
+        try:
+            self.first()
+            self.done.append(-1)
+            if self.stopping.wait(max(0.0, self.delay - (time.monotonic() - t0))):
+                return
+            for i, step in enumerate(self.steps):
+                deadline = time.monotonic() + self.yield_s
+                while training.active_runs() and time.monotonic() < deadline and not self.stopping.is_set():
+                    training.wait_until_idle(timeout=0.25)
+                if self.stopping.is_set():
+                    return
+                step()
+                self.done.append(i)
+        except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
+            print(f"warm-up skipped: {err}", flush=True)
+
+    def end(self, timeout: float = 30.0) -> None:
+        """At exit: no further step; let a running one finish (a thread killed inside torch's C++
+        code aborts the process). atexit runs before daemon threads are stopped."""
+        self.stopping.set()
+        self.join(timeout=timeout)
