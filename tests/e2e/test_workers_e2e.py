@@ -7,7 +7,7 @@ in a session is found by the next call, which only the process holding it can do
 traceback in either process's log, and SIGTERM stops everything."""
 from __future__ import annotations
 
-import io
+import json
 import re
 import shutil
 import time
@@ -37,8 +37,6 @@ def probe(url: str, cookie: str | None = None) -> tuple[str, str | None, int]:
     """(X-DLE-Worker, the cookie nginx set if any, the answering process's Gradio app_id)."""
     req = urllib.request.Request(url + "gradio_api/app_id", headers={"Cookie": f"dle_worker={cookie}"} if cookie else {})
     with urllib.request.urlopen(req, timeout=30) as r:
-        import json
-
         set_cookie = r.headers.get("Set-Cookie") or ""
         m = re.match(r"dle_worker=([0-9a-f]+);", set_cookie)
         return r.headers["X-DLE-Worker"], m.group(1) if m else None, json.load(r)["app_id"]
@@ -47,7 +45,7 @@ def probe(url: str, cookie: str | None = None) -> tuple[str, str | None, int]:
 def access_log(run_dir: Path) -> list[dict]:
     rows = []
     for line in (run_dir / "access.log").read_text().splitlines():
-        t, key, upstream, status, _rt, rest = line.split(" ", 5)
+        _time, key, upstream, status, _rt, rest = line.split(" ", 5)
         rows.append({"key": key, "upstream": upstream, "status": int(status), "path": rest.split('"')[1].split(" ", 1)[1]})
     return rows
 
@@ -102,8 +100,6 @@ class Session:
 
     def classify_upload(self, png: Path, lang: str, upload_label: str, net_label: str) -> dict:
         """The Filters tab: upload ``png``, pick the network, Analyse; the /classify summary."""
-        import json
-
         page = self.page
         page.locator("#tab-filters-button").click()
         page.locator("#filters-source label", has_text=upload_label).click()
