@@ -57,7 +57,7 @@ def render(servers: list[str], listen: str, run_dir: Path) -> str:
     fields = {
         "run_dir": str(run_dir),
         "listen": listen,
-        "servers": "\n".join(f"        server {s};" for s in servers),
+        "servers": "\n".join(f"        server {s} max_fails=0;" for s in servers),
         "worker_names": "\n".join(f'        "{s}" "{i}";' for i, s in enumerate(servers, 1)),
     }
     for key, value in fields.items():

@@ -90,9 +90,11 @@ class Session:
                 self.errors.append(f"{r.status} {r.url} {body[:200]}")
 
     def _failed(self, r) -> None:
-        # the page itself closes its event streams when it has nothing pending (so it does
-        # without nginx too): Chromium reports them as aborted
-        if not (r.failure == "net::ERR_ABORTED" and "/gradio_api/queue/data" in r.url):
+        # the page itself closes its event streams (the queue's when nothing is pending, an
+        # upload's progress when the upload ends; so it does without nginx): Chromium reports
+        # them as aborted
+        if not (r.failure == "net::ERR_ABORTED" and ("/gradio_api/queue/data" in r.url
+                                                      or "/gradio_api/upload_progress" in r.url)):
             self.errors.append(f"{r.url} {r.failure}")
 
     def cookie(self) -> str:

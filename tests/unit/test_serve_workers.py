@@ -19,7 +19,8 @@ def test_the_configuration_for_several_machines_is_valid_nginx(tmp_path):
     conf = render(servers, "0.0.0.0:8080", tmp_path)
     assert "hash $dle_affinity consistent;" in conf and "$remote_addr" not in conf.split("upstream dle_app")[1]
     for i, s in enumerate(servers, 1):
-        assert f"        server {s};" in conf and f'"{s}" "{i}";' in conf
+        assert f"        server {s} max_fails=0;" in conf and f'"{s}" "{i}";' in conf
+    assert "proxy_next_upstream off;" in conf
     (tmp_path / "tmp").mkdir()
     (tmp_path / "nginx.conf").write_text(conf)
     out = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
@@ -29,7 +30,7 @@ def test_the_configuration_for_several_machines_is_valid_nginx(tmp_path):
 
 def test_print_config_and_arguments(capsys):
     assert main(["--workers", "2", "--upstream", "10.0.0.3:7860", "--print-config"]) == 0
-    assert "server 10.0.0.3:7860;" in capsys.readouterr().out
+    assert "server 10.0.0.3:7860 max_fails=0;" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--workers", "0"])  # no app server at all
     with pytest.raises(ValueError):
