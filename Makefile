@@ -1,6 +1,7 @@
 # Deep Learning Explorer. `make run` serves the app; `make test` runs every test. Both set up what
 # they need first (Debian packages when root, a .venv from the pinned requirements) and skip what
-# is already done, so a second run starts in seconds.
+# is already done, so a second run starts in seconds. `make run WORKERS=4` serves it from 4 app
+# processes behind nginx (scripts/serve_workers.py), each browser session pinned to one by a cookie.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -8,14 +9,21 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.app-deps
 DEV_STAMP := $(VENV)/.dev-deps
 APP_DEBS := $(shell cat packages.txt)
-TEST_DEBS := $(APP_DEBS) chromium chromium-driver
+PROXY_DEBS := nginx
+TEST_DEBS := $(APP_DEBS) chromium chromium-driver $(PROXY_DEBS)
 HOST ?= 127.0.0.1
 PORT ?= 7860
+WORKERS ?= 1
 
-.PHONY: run test assets bench setup setup-dev sysdeps sysdeps-test clean
+.PHONY: run test assets bench setup setup-dev sysdeps sysdeps-test sysdeps-proxy clean
 
-run: sysdeps $(APP_STAMP)  ## serve the app on http://$(HOST):$(PORT)  (HOST=0.0.0.0 for a classroom LAN)
+# WORKERS=N (N > 1): N app processes on free loopback ports, nginx on $(HOST):$(PORT) in front
+run: sysdeps $(if $(filter-out 1,$(WORKERS)),sysdeps-proxy) $(APP_STAMP)  ## serve the app on http://$(HOST):$(PORT)  (HOST=0.0.0.0 for a classroom LAN)
+ifeq ($(WORKERS),1)
 	GRADIO_SERVER_NAME=$(HOST) GRADIO_SERVER_PORT=$(PORT) $(PY) app.py
+else
+	$(PY) -m scripts.serve_workers --workers $(WORKERS) --host $(HOST) --port $(PORT)
+endif
 
 test: sysdeps-test $(DEV_STAMP)  ## unit, API and browser tests
 	$(PY) -m pytest tests
@@ -34,6 +42,9 @@ sysdeps:
 
 sysdeps-test:
 	@bash scripts/setup_system.sh $(TEST_DEBS)
+
+sysdeps-proxy:
+	@bash scripts/setup_system.sh $(PROXY_DEBS)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

@@ -109,8 +109,11 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
 
 
 def _listening_on_all() -> bool:
-    """Whether the server listens on every interface (a classroom LAN: ``make run HOST=0.0.0.0``)."""
-    return launch_kwargs()["server_name"] in ("0.0.0.0", "::")
+    """Whether the page is served on every interface (a classroom LAN: ``make run HOST=0.0.0.0``).
+    Behind nginx (scripts/serve_workers.py) this process listens on 127.0.0.1 and nginx on
+    ``DLE_PUBLIC_HOST``."""
+    host = os.environ.get("DLE_PUBLIC_HOST") or launch_kwargs()["server_name"]
+    return host in ("0.0.0.0", "::")
 
 
 def launch_kwargs() -> dict:

@@ -18,10 +18,11 @@ from bench.common import BENCH_DIR, ROOT, load_results
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
            "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention",
            "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive",
-           "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load"}
+           "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load",
+           "workers": "bench.bench_workers"}
 README = BENCH_DIR / "README.md"
 SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "embeddings",
-            "archive", "diffusion", "load")  # table order
+            "archive", "diffusion", "load", "workers")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
@@ -30,7 +31,8 @@ SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (be
                   "embeddings": "Embeddings tab (bench_embeddings.py)",
                   "archive": "Embeddings tab, Mi archivo (bench_archive.py)",
                   "diffusion": "Diffusion tab (bench_diffusion.py)",
-                  "load": "A class on one server: 30 users and 2 trainings (bench_load.py)"}
+                  "load": "A class on one server: 30 users and 2 trainings (bench_load.py)",
+                  "workers": "Several processes behind nginx (bench_workers.py)"}
 
 METHOD = """\
 ## What is measured
@@ -110,6 +112,14 @@ METHOD = """\
   a round have left before the next. Latency from submit to
   result per call; the server's resident memory and CPU and Gradio's queue length every 0.5 s.
   Memory is bounded when the end of the last round is within 10 % of the end of the warm-up round.
+- **bench_workers.py** — a class bigger than one process: the hammer (30 users, each a gradio_client
+  session, five to a load process, all starting at once; 5 back-to-back `/classify` calls each on
+  the same sample photo through EfficientNet-Lite0, the result image downloaded) against
+  `python app.py` alone and against 1 and 2 app processes behind nginx (`make run WORKERS=N`,
+  `scripts/serve_workers.py`), one configuration after the other, each as deployed and measured once
+  its processes are quiet after the warm-up, after an unmeasured round; 3 measured rounds each, new
+  sessions (new cookies) every round. Latency from submit to the downloaded result; which process
+  each session was pinned to (nginx's `X-DLE-Worker`). No speed target: the ratios are measurements.
 
 The machine is shared: each script waits (up to `BENCH_QUIET_WAIT` s, default 60) for other
 processes to go quiet, and a repetition during which they used ≥ 20 % of the CPU is discarded and
