@@ -19,7 +19,7 @@ from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, unless_scenario_set, scenario_settings)
-from explorer.ui.components import Number, Slider
+from explorer.ui.components import Number, OutputImage, Slider
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
 DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
@@ -78,8 +78,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                label=L("net_label"), info=L("net_info"), elem_id="filters-net")
                 analyse = gr.Button(L("analyse_button"), variant="primary", elem_id="filters-analyse")
             with gr.Column(scale=2):
-                prep = gr.Image(label=L("prep_label"), interactive=False, elem_id="filters-prep",
-                                buttons=["download"])
+                prep = OutputImage(label=L("prep_label"), interactive=False, elem_id="filters-prep",
+                                   buttons=["download"])
                 top5 = gr.Plot(label=L("top5_label"), elem_id="filters-top5")
                 with gr.Accordion(L("json_label"), open=False):
                     classify_json = gr.JSON(label="/classify", elem_id="filters-classify-json")
@@ -96,8 +96,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     maps = gr.Plot(label=L("maps_label"), elem_id="filters-maps-plot", scale=3)
                     with gr.Column(scale=2):
                         chan_plot = gr.Plot(label=L("channel_plot_label"), elem_id="filters-channel-plot")
-                        chan_overlay = gr.Image(format="jpeg", label=L("overlay_label"), interactive=False, height=240,
-                                                elem_id="filters-overlay", buttons=["download"])
+                        chan_overlay = OutputImage(format="jpeg", label=L("overlay_label"), interactive=False, height=240,
+                                                   elem_id="filters-overlay", buttons=["download"])
                 stages_md = gr.Markdown(elem_id="filters-stages")
                 with gr.Accordion(L("json_label"), open=False):
                     maps_json = gr.JSON(label="/feature_maps", elem_id="filters-maps-json")
@@ -124,8 +124,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     with gr.Column(scale=2):
                         mx_target = gr.Markdown(elem_id="filters-mx-target")
                         mx_status = gr.Markdown(elem_id="filters-mx-status")
-                        mx_image = gr.Image(label=L("mx_image"), interactive=False, height=320,
-                                            elem_id="filters-mx-image", buttons=["download"])
+                        mx_image = OutputImage(label=L("mx_image"), interactive=False, height=320,
+                                               elem_id="filters-mx-image", buttons=["download"])
                         with gr.Accordion(L("json_label"), open=False):
                             mx_json = gr.JSON(label="/maximize")
             with gr.Tab(L("sub_playground"), id="filters-playground", elem_id="tab-filters-playground"):
@@ -158,14 +158,14 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     with gr.Column(scale=3):
                         pg_info = gr.Markdown(elem_id="filters-pg-info")
                         with gr.Row():
-                            pg_in = gr.Image(format="jpeg", label=L("pg_input"), interactive=False, elem_id="filters-pg-input",
-                                             height=380)
-                            pg_out = gr.Image(format="jpeg", label=L("pg_output"), interactive=False, elem_id="filters-pg-output",
-                                              height=380)
+                            pg_in = OutputImage(format="jpeg", label=L("pg_input"), interactive=False, elem_id="filters-pg-input",
+                                                height=380)
+                            pg_out = OutputImage(format="jpeg", label=L("pg_output"), interactive=False, elem_id="filters-pg-output",
+                                                 height=380)
                         with gr.Row(equal_height=False):
                             products = gr.Plot(label=L("pp_label"), elem_id="filters-products", scale=3)
-                            pg_pool = gr.Image(format="jpeg", label=L("pg_pool"), interactive=False, elem_id="filters-pg-pool",
-                                               height=300, scale=2)
+                            pg_pool = OutputImage(format="jpeg", label=L("pg_pool"), interactive=False, elem_id="filters-pg-pool",
+                                                  height=300, scale=2)
                         with gr.Accordion(L("json_label"), open=False):
                             conv_json = gr.JSON(label="/convolve", elem_id="filters-conv-json")
         api_row = gr.Button(visible=False)  # never shown: it carries the direct API endpoints
