@@ -13,6 +13,7 @@ it by deleting it and importing this module).
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -110,13 +111,30 @@ def write_image(value: np.ndarray | PIL.Image.Image, root: str, fmt: str = "webp
     format Pillow cannot write falls back to PNG), written atomically under ``root``."""
     from explorer.files import write_by_content  # (here: this module's stub is made from it alone)
 
+    done = getattr(value, "_dle_file", None)  # a frozen image written before: its file as it is
+    if done is not None and done[0] == (root, fmt):
+        try:
+            os.utime(done[1])
+            return done[1]
+        except OSError:  # deleted by Gradio's cache clean-up meanwhile: written again
+            pass
     img = value if isinstance(value, PIL.Image.Image) else PIL.Image.fromarray(
         processing_utils._convert(value, np.uint8, force_copy=False))
     try:
         data = processing_utils.encode_pil_to_bytes(img, fmt)
     except (KeyError, ValueError):
         fmt, data = "png", processing_utils.encode_pil_to_bytes(img, "png")
-    return write_by_content(data, root, f"image.{fmt}")
+    path = write_by_content(data, root, f"image.{fmt}")
+    if getattr(value, "dle_frozen", False):
+        value._dle_file = ((root, fmt), path)
+    return path
+
+
+def frozen(img: PIL.Image.Image) -> PIL.Image.Image:
+    """Mark ``img`` as never changed again (an answer kept in ``explorer.memo``): :class:`OutputImage`
+    then encodes and writes it once, and hands the same file out again."""
+    img.dle_frozen = True
+    return img
 
 
 class ImagePath(OutputImage):

@@ -104,3 +104,19 @@ def test_every_output_image_of_the_app_is_written_whole(served):
                   if b._id in outputs and isinstance(b, in_place) and not isinstance(b, allowed))
     assert not left, f"outputs whose files Gradio writes in place: {left}"
     assert sum(isinstance(b, OutputImage) for b in served.blocks.values()) >= 20
+
+
+def test_shared_answers_follow_the_language_the_network_and_the_image(clients):
+    """/classify answers identical inputs once per process (explorer.memo): never with the answer
+    for another language, network or image, and a session's own network is never shared."""
+    c = clients[0]
+
+    def top(*a):
+        return c.predict(*a, api_name="/classify")[2]
+
+    en, es = top("dataset", "cat", 0, None, None, "fashion", "en"), top("dataset", "cat", 0, None, None, "fashion", "es")
+    assert en["top5"][0]["index"] == es["top5"][0]["index"] and en["top5"][0]["label"] != es["top5"][0]["label"]
+    assert top("dataset", "cat", 1, None, None, "fashion", "en")["top5"] != en["top5"]
+    assert top("sample", "cat", 0, None, None, "imagenet", "en")["network"] == "imagenet"
+    with pytest.raises(Exception, match="Train"):  # no model trained in this session: not anyone's answer
+        top("dataset", "cat", 0, None, None, "session", "en")
