@@ -18,10 +18,11 @@ from bench.common import BENCH_DIR, ROOT, load_results
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
            "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention",
            "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive",
-           "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load"}
+           "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load",
+           "load_hammer": "bench.bench_load --hammer"}
 README = BENCH_DIR / "README.md"
 SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "embeddings",
-            "archive", "diffusion", "load")  # table order
+            "archive", "diffusion", "load", "load_hammer")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
@@ -30,7 +31,8 @@ SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (be
                   "embeddings": "Embeddings tab (bench_embeddings.py)",
                   "archive": "Embeddings tab, Mi archivo (bench_archive.py)",
                   "diffusion": "Diffusion tab (bench_diffusion.py)",
-                  "load": "A class on one server: 30 users and 2 trainings (bench_load.py)"}
+                  "load": "A class on one server: 30 users and 2 trainings (bench_load.py)",
+                  "load_hammer": "A class on one server: 30 users, the same call at once (bench_load.py --hammer)"}
 
 METHOD = """\
 ## What is measured
@@ -106,6 +108,13 @@ METHOD = """\
   a round have left before the next. Latency from submit to
   result per call; the server's resident memory and CPU and Gradio's queue length every 0.5 s.
   Memory is bounded when the end of the last round is within 10 % of the end of the warm-up round.
+- **bench_load.py --hammer** — "everyone, classify the cat": the same server; 30 users (their own
+  sessions, five to a process) connect, wait at a barrier, then each makes 5 back-to-back identical
+  `/classify` calls (the cat photo, EfficientNet-Lite0) with no think time, downloading the result
+  files as a browser does; and the same against `/ping`, a call that does nothing through the same
+  queue, in the same run (phases alternate, ping first, two of each; a phase run while other
+  processes used ≥ 20 % of the machine is run again). Latency from submit to result, downloads
+  included; the server's CPU per call. `--profile DIR` adds a `/classify` phase sampled by py-spy.
 
 The machine is shared: each script waits (up to `BENCH_QUIET_WAIT` s, default 60) for other
 processes to go quiet, and a repetition during which they used ≥ 20 % of the CPU is discarded and
@@ -292,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"\n=== {module} ===", flush=True)
             t0 = time.perf_counter()
-            rc = subprocess.run([sys.executable, "-m", module], cwd=ROOT).returncode
+            rc = subprocess.run([sys.executable, "-m", *module.split()], cwd=ROOT).returncode
             print(f"=== {module}: {'ok' if rc == 0 else f'exit code {rc}'} "
                   f"in {time.perf_counter() - t0:.0f} s ===", flush=True)
             if rc != 0:
