@@ -78,6 +78,9 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         # the same decision for scripts (a browser language, or the Accept-Language header)
         detect = gr.Button(visible=False, elem_id="dle-detect-lang")
         detect.click(common.detect_lang, [lang], [lang], api_name="detect_lang", show_progress="hidden")
+        # a call that does nothing, through the queue as every other: health checks, the load bench's floor
+        ping, pong = gr.Button(visible=False, elem_id="dle-ping"), gr.Textbox(visible=False, elem_id="dle-pong")
+        ping.click(common.ping, None, pong, api_name="ping", show_progress="hidden")
         lang.change(None, [lang], None, js=common.SET_LOCALE_JS)
         classroom.wire(demo, header, tabs, lang, listening_on_all=_listening_on_all())
         send.wire(send_bar, tabs, header.current_tab, lang, images, adversarial_image, store)

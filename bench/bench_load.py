@@ -22,6 +22,19 @@ Targets: no errors, inference p95 ≤ 2 s, and memory bounded: the server's memo
 last round within 10 % of its memory after the warm-up round.
 
     .venv/bin/python -m bench.bench_load [--quick] [--users 30] [--trainers 2] [--rounds 3] [--seconds 60]
+
+**Hammer mode** (``--hammer``, issue 15: "everyone, classify the cat"): the same server, 30 users
+(each its own session, five to a process) each make 5 back-to-back identical calls with no think
+time, downloading the result files as a browser does (gradio_client's ``download_files``), all
+starting at the same moment: ``/classify`` of the cat sample photo with EfficientNet-Lite0, and
+``/ping``, a call that does nothing through the same queue, hammered the same way in the same run
+(phases alternate, ping first, ``--hammer-rounds`` of each). Measured: each call's latency (submit
+to result, downloads included), errors, the server's CPU per call. Target: /classify p95 ≤ 1.5 ×
+/ping p95, and 0 errors. ``--profile DIR``: one more /classify phase, not measured, with py-spy
+sampling the server (``DIR/classify-*.txt``: folded stacks, all threads and GIL holder only, and
+the functions on the most samples).
+
+    .venv/bin/python -m bench.bench_load --hammer [--hammer-rounds 2] [--profile DIR]
 """
 from __future__ import annotations
 
@@ -30,10 +43,17 @@ import json
 import os
 import logging
 import random
+import shutil
+import signal
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,6 +78,11 @@ SENTENCES = [
     "When the teacher asked the students, they answered at once.",
     "El museo guarda las fotografías que el fotógrafo tomó en el puerto.",
 ]
+
+
+HAMMER_CALLS = 5
+HAMMER_RATIO = 1.5
+HAMMER = {"/ping": (), "/classify": ("sample", "cat", 0, None, None, "imagenet", "en")}
 
 
 def calls(user: int) -> list[tuple[str, tuple]]:
@@ -258,6 +283,231 @@ def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, 
             "stuck_threads": sum(th.is_alive() for th in threads)}
 
 
+def hammer_group(url: str, users: list[int], api_name: str, args: tuple, go, n_calls: int,
+                 out_dir: str) -> dict[str, Any]:
+    """These users, each a thread with its own client (downloading the files it is sent into
+    ``out_dir``), connect, wait at the barrier ``go`` with every other group, then make ``n_calls``
+    back-to-back ``api_name`` calls. Connecting is not measured (30 clients fetching the app's
+    configuration at once cost the server seconds, see bench/README.md); the calls are, with
+    gradio_client's own timeouts."""
+    from gradio_client import Client
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    _share_tls_contexts()
+    lat: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    clients: dict[int, Client] = {}
+    start = threading.Event()
+
+    def connect(u: int) -> None:
+        for attempt in range(3):
+            try:
+                c = Client(url, verbose=False, analytics_enabled=False, download_files=os.path.join(out_dir, str(u)),
+                           httpx_kwargs={"timeout": 60})
+                c.httpx_kwargs = {}  # the calls: gradio_client's defaults, as a script would have them
+                clients[u] = c
+                return
+            except Exception as err:  # noqa: BLE001 - counted, the run goes on
+                if attempt == 2:
+                    with lock:
+                        errors.append(f"user {u} connect: {type(err).__name__}: {err}"[:300])
+
+    def user(u: int) -> None:
+        connect(u)
+        c = clients.get(u)
+        start.wait()
+        if c is None:
+            return
+        try:
+            for _ in range(n_calls):
+                t = time.perf_counter()
+                try:
+                    c.predict(*args, api_name=api_name)
+                    dt = time.perf_counter() - t
+                    with lock:
+                        lat.append(dt)
+                except Exception as err:  # noqa: BLE001
+                    with lock:
+                        errors.append(f"{api_name}: {type(err).__name__}: {err}"[:300])
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=user, args=(u,), daemon=True) for u in users]
+    for th in threads:
+        th.start()
+    while len(clients) + len(errors) < len(users):
+        time.sleep(0.05)
+    go.wait(timeout=600)
+    start.set()
+    for th in threads:
+        th.join(timeout=600)
+    return {"latencies": lat, "errors": errors, "stuck_threads": sum(th.is_alive() for th in threads)}
+
+
+def hammer_phase(pool, manager, url: str, users: int, api_name: str, out_dir: str, server: psutil.Process,
+                 on_start=None) -> dict[str, Any]:
+    """One phase: every user's client connected, then all start at the same moment (a barrier)."""
+    groups = [list(range(a, min(a + USERS_PER_PROCESS, users))) for a in range(0, users, USERS_PER_PROCESS)]
+    go = manager.Barrier(len(groups) + 1)
+    futures = [pool.submit(hammer_group, url, us, api_name, HAMMER[api_name], go, HAMMER_CALLS, out_dir)
+               for us in groups]
+    go.wait(timeout=600)
+    cpu0 = sum(server.cpu_times()[:2])
+    started = on_start() if on_start else None
+    with LoadMonitor(pids=(server.pid,)) as load:
+        parts = [f.result() for f in futures]
+    cpu = sum(server.cpu_times()[:2]) - cpu0
+    lat = [x for p in parts for x in p["latencies"]]
+    errors = [e for p in parts for e in p["errors"]]
+    return {"api": api_name, "calls": len(lat), "errors": errors, "p50_s": pct(lat, 50), "p95_s": pct(lat, 95),
+            "max_s": max(lat, default=float("nan")), "latencies": lat,
+            "server_cpu_ms_per_call": 1000 * cpu / max(1, len(lat) + len(errors)),
+            "stuck_threads": sum(p["stuck_threads"] for p in parts),
+            "other_cpu_percent": round(load.other_percent, 1), "disturbed": load.disturbed, "started": started}
+
+
+def py_spy_profile(pid: int, seconds: float, path: Path, gil: bool) -> subprocess.Popen:
+    """py-spy sampling the server without pausing it (``--nonblocking``), folded stacks to ``path``."""
+    exe = Path(sys.executable).with_name("py-spy")
+    cmd = [str(exe if exe.exists() else "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds)),
+           "--rate", "100", "--nonblocking", "--format", "raw", "--output", str(path)] + (["--gil"] if gil else [])
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _frame(f: str) -> str:
+    """``func (/a/b/file.py:12)`` → ``func (file.py)``: one entry per function, not per line."""
+    name, _, where = f.partition(" (")
+    return f"{name} ({where.rstrip(')').rsplit('/', 1)[-1].split(':')[0]})" if where else f
+
+
+def top_frames(folded: Path, n: int = 25) -> dict[str, list[tuple[str, float]]]:
+    """From py-spy's folded stacks: the functions on the most samples (inclusive, % of all
+    samples) and those at the top of the stack (self)."""
+    incl: Counter = Counter()
+    own: Counter = Counter()
+    total = 0
+    for line in folded.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        k = int(count)
+        total += k
+        frames = [_frame(f) for f in stack.split(";")]
+        for f in set(frames):
+            incl[f] += k
+        own[frames[-1]] += k
+    pc = lambda c: [(f, round(100 * k / max(total, 1), 1)) for f, k in c.most_common(n)]  # noqa: E731
+    return {"samples": total, "inclusive": pc(incl), "self": pc(own)}
+
+
+def hammer_main(args) -> dict[str, Any]:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from gradio_client import Client
+
+    from bench.bench_train import app_server  # (imports torch: not in the client processes)
+
+    wait_for_quiet()
+    n_groups = -(-args.users // USERS_PER_PROCESS)
+    out_dir = tempfile.mkdtemp(prefix="dle-hammer-")
+    phases: list[dict[str, Any]] = []
+    profile: dict[str, Any] = {}
+    try:
+        with app_server(settle_s=2.0) as (proc, url), get_context("spawn").Manager() as manager, \
+                ProcessPoolExecutor(n_groups, mp_context=get_context("spawn")) as pool:
+            server = psutil.Process(proc.pid)
+            warm_s = settle(server)
+            print(f"    server up and warmed ({warm_s:.0f} s to settle)", flush=True)
+            list(pool.map(_start_worker, range(2 * n_groups)))
+            c = Client(url, verbose=False, analytics_enabled=False, download_files=out_dir)
+            for api, a in HAMMER.items():  # every model loaded, every path run once
+                c.predict(*a, api_name=api)
+            c.close()
+            done = {api: 0 for api in HAMMER}
+            attempt = 0
+            while min(done.values()) < args.hammer_rounds:
+                attempt += 1
+                for api in HAMMER:
+                    if done[api] >= args.hammer_rounds:
+                        continue
+                    wait_for_quiet()
+                    ph = hammer_phase(pool, manager, url, args.users, api, out_dir, server)
+                    keep = not ph["disturbed"] or attempt > args.hammer_rounds + 2  # at most two more
+                    ph["kept"] = keep
+                    phases.append(ph)
+                    done[api] += keep
+                    print(f"    {'' if keep else '(discarded, other processes busy) '}{api}: {ph['calls']} calls, "
+                          f"{len(ph['errors'])} errors, p50 {ph['p50_s']:.2f} s, p95 {ph['p95_s']:.2f} s, "
+                          f"max {ph['max_s']:.2f} s; server CPU {ph['server_cpu_ms_per_call']:.0f} ms per call; "
+                          f"other processes {ph['other_cpu_percent']:.0f} %", flush=True)
+            if args.profile:
+                pdir = Path(args.profile)
+                pdir.mkdir(parents=True, exist_ok=True)
+                ph = hammer_phase(pool, manager, url, args.users, "/classify", out_dir, server, on_start=lambda: {
+                    gil: py_spy_profile(proc.pid, 120, pdir / f"classify-{'gil' if gil else 'all'}.txt", gil)
+                    for gil in (False, True)})
+                for gil, spy in ph.pop("started").items():
+                    spy.send_signal(signal.SIGINT)  # py-spy writes what it has sampled when interrupted
+                    spy.wait(timeout=30)
+                    f = pdir / f"classify-{'gil' if gil else 'all'}.txt"
+                    if f.exists():
+                        profile["gil" if gil else "all"] = top_frames(f)
+                (pdir / "classify-top.json").write_text(json.dumps(profile, indent=1))
+                print(f"    profiled phase: p95 {ph['p95_s']:.2f} s; py-spy output in {pdir}", flush=True)
+                for k, v in profile.items():
+                    print(f"    py-spy ({k}), {v['samples']} samples, inclusive:\n      " + "\n      ".join(
+                        f"{p:5.1f} % {f}" for f, p in v["inclusive"][:20]), flush=True)
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+    kept = [p for p in phases if p["kept"]]
+    quiet = [p for p in kept if not p["disturbed"]]
+    if all(any(p["api"] == api for p in quiet) for api in HAMMER):
+        kept = quiet  # phases run out of retries while the machine was busy: left out when others are not
+    per_api = {}
+    for api in HAMMER:
+        lat = [x for p in kept if p["api"] == api for x in p["latencies"]]
+        per_api[api] = {"calls": len(lat), "p50_s": pct(lat, 50), "p95_s": pct(lat, 95), "max_s": max(lat, default=float("nan")),
+                        "server_cpu_ms_per_call": statistics.fmean(
+                            [p["server_cpu_ms_per_call"] for p in kept if p["api"] == api])}
+    errors = [e for p in phases for e in p["errors"]]  # errors count whatever the machine was doing
+    n_calls = sum(p["calls"] + len(p["errors"]) for p in phases)
+    ratio = per_api["/classify"]["p95_s"] / per_api["/ping"]["p95_s"]
+    # the same ratio phase by phase (each /classify phase against the /ping phase just before it)
+    pairs = []
+    for i, p in enumerate(kept):
+        if p["api"] == "/classify":
+            prev = [q for q in kept[:i] if q["api"] == "/ping"]
+            if prev:
+                pairs.append(round(p["p95_s"] / prev[-1]["p95_s"], 2))
+    for api, e in per_api.items():
+        print(f"    {api:<10} {e['calls']:4d} calls  p50 {e['p50_s']:.2f} s  p95 {e['p95_s']:.2f} s  "
+              f"max {e['max_s']:.2f} s  server CPU {e['server_cpu_ms_per_call']:.0f} ms/call", flush=True)
+    if errors:
+        print("    errors:\n      " + "\n      ".join(f"{n} × {e}" for e, n in Counter(errors).most_common(8)),
+              flush=True)
+    targets = [
+        check(f"hammer: errors ({args.users} users × {HAMMER_CALLS} calls, /classify and /ping)",
+              not errors and not any(p["stuck_threads"] for p in phases), f"{len(errors)} of {n_calls}", "0"),
+        target("hammer: /classify p95 / /ping p95 (same load, same run)", ratio, "<=", HAMMER_RATIO, "×"),
+    ]
+    meas = [measurement(f"hammer: {api} p50 / p95 / max",
+                        f"{e['p50_s']:.2f} / {e['p95_s']:.2f} / {e['max_s']:.2f} s ({e['calls']} calls)")
+            for api, e in per_api.items()]
+    meas += [measurement("hammer: server CPU per call, /classify / /ping",
+                         f"{per_api['/classify']['server_cpu_ms_per_call']:.0f} / "
+                         f"{per_api['/ping']['server_cpu_ms_per_call']:.0f} ms"),
+             measurement("hammer: p95 ratio, phase by phase", ", ".join(f"{r:.2f}" for r in pairs) or "n/a")]
+    results = {"users": args.users, "calls_per_user": HAMMER_CALLS, "rounds": args.hammer_rounds,
+               "calls": {k: list(v) for k, v in HAMMER.items()}, "endpoints": per_api, "ratio_p95": ratio,
+               "ratio_p95_by_phase": pairs, "errors": errors[:50],
+               "phases": [{k: v for k, v in p.items() if k != "latencies"} for p in phases],
+               "profile": profile, "targets": targets, "measurements": meas}
+    return report("load_hammer", results)
+
+
 def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs), q)) if xs else float("nan")
 
@@ -280,7 +530,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--trainers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=None, help="default 3 (--quick: 2)")
     ap.add_argument("--seconds", type=float, default=None, help="per round; default 60 (--quick: 20)")
+    ap.add_argument("--hammer", action="store_true",
+                    help="30 users x 5 back-to-back /classify calls against /ping, no think time")
+    ap.add_argument("--hammer-rounds", type=int, default=2, help="phases of each endpoint (--hammer)")
+    ap.add_argument("--profile", metavar="DIR", help="--hammer: one more /classify phase under py-spy")
     args = ap.parse_args(argv)
+    if args.hammer:
+        return hammer_main(args)
     rounds = args.rounds or (2 if args.quick else 3)
     seconds = args.seconds or (20.0 if args.quick else 60.0)
     logging.getLogger("httpx").setLevel(logging.WARNING)

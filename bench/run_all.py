@@ -19,10 +19,11 @@ BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters"
            "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention",
            "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive",
            "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load",
-           "workers": "bench.bench_workers"}
+           "workers": "bench.bench_workers",
+           "load_hammer": "bench.bench_load --hammer"}
 README = BENCH_DIR / "README.md"
 SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "embeddings",
-            "archive", "diffusion", "load", "workers")  # table order
+            "archive", "diffusion", "load", "load_hammer", "workers")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
@@ -32,7 +33,8 @@ SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (be
                   "archive": "Embeddings tab, Mi archivo (bench_archive.py)",
                   "diffusion": "Diffusion tab (bench_diffusion.py)",
                   "load": "A class on one server: 30 users and 2 trainings (bench_load.py)",
-                  "workers": "Several processes behind nginx (bench_workers.py)"}
+                  "workers": "Several processes behind nginx (bench_workers.py)",
+                  "load_hammer": "A class on one server: 30 users, the same call at once (bench_load.py --hammer)"}
 
 METHOD = """\
 ## What is measured
@@ -112,6 +114,13 @@ METHOD = """\
   a round have left before the next. Latency from submit to
   result per call; the server's resident memory and CPU and Gradio's queue length every 0.5 s.
   Memory is bounded when the end of the last round is within 10 % of the end of the warm-up round.
+- **bench_load.py --hammer** — "everyone, classify the cat": the same server; 30 users (their own
+  sessions, five to a process) connect, wait at a barrier, then each makes 5 back-to-back identical
+  `/classify` calls (the cat photo, EfficientNet-Lite0) with no think time, downloading the result
+  files as a browser does; and the same against `/ping`, a call that does nothing through the same
+  queue, in the same run (phases alternate, ping first, two of each; a phase run while other
+  processes used ≥ 20 % of the machine is run again). Latency from submit to result, downloads
+  included; the server's CPU per call. `--profile DIR` adds a `/classify` phase sampled by py-spy.
 - **bench_workers.py** — a class bigger than one process: the hammer (30 users, each a gradio_client
   session, five to a load process, all starting at once; 5 back-to-back `/classify` calls each on
   the same sample photo through EfficientNet-Lite0, the result image downloaded) against
@@ -307,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"\n=== {module} ===", flush=True)
             t0 = time.perf_counter()
-            rc = subprocess.run([sys.executable, "-m", module], cwd=ROOT).returncode
+            rc = subprocess.run([sys.executable, "-m", *module.split()], cwd=ROOT).returncode
             print(f"=== {module}: {'ok' if rc == 0 else f'exit code {rc}'} "
                   f"in {time.perf_counter() - t0:.0f} s ===", flush=True)
             if rc != 0:

@@ -23,7 +23,7 @@ from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, scenario_settings)
-from explorer.ui.components import ImagePath, Number, Slider
+from explorer.ui.components import ImagePath, Number, OutputImage, Slider
 
 NETS = ("fashion", "fashion_adv", "session", "imagenet")
 SWEEP_NETS = ("fashion", "fashion_adv", "session")
@@ -73,10 +73,10 @@ def build(store: SessionStore, lang: gr.Radio) -> tuple[inputs.ImageInputs, gr.I
             with gr.Column(scale=2):
                 status = gr.Markdown(elem_id="adv-status")
                 with gr.Row():
-                    img_orig = gr.Image(label=L("adv_original"), interactive=False, elem_id="adv-original",
-                                        height=260, format="png")
-                    img_delta = gr.Image(label=L("adv_perturbation"), interactive=False, elem_id="adv-delta",
-                                         height=260, format="png")
+                    img_orig = OutputImage(label=L("adv_original"), interactive=False, elem_id="adv-original",
+                                           height=260, format="png")
+                    img_delta = OutputImage(label=L("adv_perturbation"), interactive=False, elem_id="adv-delta",
+                                            height=260, format="png")
                     # an input of /send_image too: its file is read by explorer.images, not decoded by Gradio
                     img_adv = ImagePath(label=L("adv_adversarial"), interactive=False, elem_id="adv-image",
                                         height=260, format="png", buttons=["download"])

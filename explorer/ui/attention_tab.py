@@ -20,7 +20,7 @@ from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, shown_flag, friendly, int_in, lang_of, user_error, NEXT_SCENARIO, next_scenario)
-from explorer.ui.components import Dropdown, Number, Slider
+from explorer.ui.components import Dropdown, Number, OutputImage, Slider
 
 HEADS = [(str(h + 1), h) for h in range(12)]
 MAX_SENTENCES = 50  # lines compared at once
@@ -121,11 +121,11 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 vrun = gr.Button(L("vit_run"), variant="primary", elem_id="vit-run")
             with gr.Column(scale=3):
                 vstatus = gr.Markdown(elem_id="vit-status")
-                vpanels = gr.Image(label=L("vit_panels_label"), interactive=False, elem_id="vit-panels",
-                                   buttons=["download"], format="png")
+                vpanels = OutputImage(label=L("vit_panels_label"), interactive=False, elem_id="vit-panels",
+                                      buttons=["download"], format="png")
                 with gr.Row(equal_height=False):
-                    vmosaic = gr.Image(label=L("vit_mosaic_label"), interactive=False, elem_id="vit-mosaic",
-                                       buttons=["download"], format="png")
+                    vmosaic = OutputImage(label=L("vit_mosaic_label"), interactive=False, elem_id="vit-mosaic",
+                                          buttons=["download"], format="png")
                     vprobs = gr.Plot(label=L("vit_probs_label"), elem_id="vit-probs")
                 with gr.Accordion(L("json_label"), open=False):
                     vjson = gr.JSON(label="/attention_image", elem_id="vit-json")

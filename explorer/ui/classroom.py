@@ -24,6 +24,7 @@ from PIL import Image
 from explorer import export, share
 from explorer.i18n import t
 from explorer.ui import share as share_ui
+from explorer.ui.components import OutputImage
 from explorer.ui.common import L, lang_of
 
 TAB_IDS = ("train", "filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
@@ -290,8 +291,8 @@ def build_panel(controls: dict) -> Header:
     under the header."""
     with gr.Column(visible=False, elem_id="dle-classroom-panel") as panel:
         with gr.Row(equal_height=False):
-            qr_img = gr.Image(label=L("cls_qr_label"), interactive=False, visible=False, elem_id="dle-qr-image",
-                              height=300, format="png", buttons=["download", "fullscreen"], scale=1)
+            qr_img = OutputImage(label=L("cls_qr_label"), interactive=False, visible=False, elem_id="dle-qr-image",
+                                 height=300, format="png", buttons=["download", "fullscreen"], scale=1)
             with gr.Column(scale=3):
                 link = gr.Textbox(label=L("cls_link_label"), interactive=False, buttons=["copy"], elem_id="dle-link")
                 keys_help = gr.Markdown(L("cls_keys_help"), elem_id="dle-keys-help", visible=False)

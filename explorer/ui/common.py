@@ -63,6 +63,13 @@ def detect_lang(browser_lang: Any, request: gr.Request | None = None) -> str:
     return lang_from_accept(header)
 
 
+def ping() -> str:
+    """``/ping``: nothing computed, through Gradio's queue as every call of the app. A proxy's or a
+    monitor's health check, and the floor the load benchmark compares the app's calls with
+    (bench/bench_load.py --hammer)."""
+    return "ok"
+
+
 def session_key(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "anonymous"
 

@@ -1,5 +1,6 @@
 """Gradio input components whose own preprocessing would otherwise fail, or do too much, on what an
-API caller sends, before the handler can check it and answer in the session's language.
+API caller sends, before the handler can check it and answer in the session's language; and the
+output image that every tab uses (:class:`OutputImage`), written whole before anyone can download it.
 
 Subclasses, not patched instances: Gradio rebuilds a component from its class when a handler
 updates its properties (``gr.update(maximum=...)``), and a patched instance would lose the patch.
@@ -12,9 +13,14 @@ it by deleting it and importing this module).
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
+import PIL.Image
+from gradio import processing_utils
 
 
 def _finite_number(payload: Any) -> bool:
@@ -91,14 +97,73 @@ class Sketchpad(gr.Sketchpad):
         from gradio.components.base import Component
 
 
-class ImagePath(gr.Image):
+class OutputImage(gr.Image):
+    """``gr.Image`` whose output images are written whole before they can be downloaded (every
+    tab's images; tests/api/test_identical_calls.py checks that no other image component is left).
+
+    ``gr.Image`` names a PIL image or array it is given after the hash of its encoded bytes and
+    writes it there in place (``processing_utils.save_pil_to_cache``: ``write_bytes``), so 30
+    students making the same call at once emptied a file another response was still sending: 37 of
+    150 identical /classify calls failed ("peer closed connection ... received 0 bytes"). This one
+    encodes the image as Gradio would and hands Gradio the path of a file
+    :func:`explorer.files.write_by_content` wrote atomically in Gradio's cache folder, which Gradio
+    then serves as it is (and deletes with its other cached files). Paths are passed on unchanged:
+    Gradio copies a file from elsewhere into its cache atomically (``save_file_to_cache``)."""
+
+    def get_block_name(self) -> str:  # the page draws it as gr.Image (so do its subclasses)
+        return "image"
+
+    def get_block_class(self) -> str:
+        return "image"
+
+    def postprocess(self, value: Any) -> Any:
+        if isinstance(value, (np.ndarray, PIL.Image.Image)) and self.watermark.watermark is None:
+            value = str(write_image(value, self.GRADIO_CACHE, self.format))
+        return super().postprocess(value)
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def write_image(value: np.ndarray | PIL.Image.Image, root: str, fmt: str = "webp") -> Path:
+    """The image encoded as ``gr.Image`` encodes it (an array converted to 8 bits as it does; a
+    format Pillow cannot write falls back to PNG), written atomically under ``root``."""
+    from explorer.files import write_by_content  # (here: this module's stub is made from it alone)
+
+    done = getattr(value, "_dle_file", None)  # a frozen image written before: its file as it is
+    if done is not None and done[0] == (root, fmt):
+        try:
+            os.utime(done[1])
+            return done[1]
+        except OSError:  # deleted by Gradio's cache clean-up meanwhile: written again
+            pass
+    img = value if isinstance(value, PIL.Image.Image) else PIL.Image.fromarray(
+        processing_utils._convert(value, np.uint8, force_copy=False))
+    try:
+        data = processing_utils.encode_pil_to_bytes(img, fmt)
+    except (KeyError, ValueError):
+        fmt, data = "png", processing_utils.encode_pil_to_bytes(img, "png")
+    path = write_by_content(data, root, f"image.{fmt}")
+    if getattr(value, "dle_frozen", False):
+        value._dle_file = ((root, fmt), path)
+    return path
+
+
+def frozen(img: PIL.Image.Image) -> PIL.Image.Image:
+    """Mark ``img`` as never changed again (an answer kept in ``explorer.memo``): :class:`OutputImage`
+    then encodes and writes it once, and hands the same file out again."""
+    img.dle_frozen = True
+    return img
+
+
+class ImagePath(OutputImage):
     """``gr.Image`` that, as an input, hands the handler the file's path (in Gradio's upload
     folder) instead of decoding it: ``gr.Image`` opens, converts and copies every image it is sent
     with Pillow's decompression-bomb warning silenced, before the handler runs — whether or not the
     handler will look at it (a 60 kB PNG of 9000 × 9000 pixels cost 5 s). The handler reads it with
-    ``explorer.images.load``. As an output it is ``gr.Image``."""
-
-    is_template = True
+    ``explorer.images.load``. As an output it is :class:`OutputImage`."""
 
     def preprocess(self, payload: Any) -> Any:
         return None if payload is None or not payload.path else payload.path

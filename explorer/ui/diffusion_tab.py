@@ -23,7 +23,7 @@ from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, scenario_settings)
-from explorer.ui.components import Number, Slider
+from explorer.ui.components import Number, OutputImage, Slider
 
 N_SAMPLES = 16
 # While a run plays, a picture reaches the browser after every STREAM_EVERY_S seconds of sampling
@@ -84,10 +84,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 animate = gr.Button(L("dif_animate"), elem_id="dif-animate")
             with gr.Column(scale=2):
                 fwd_status = gr.Markdown(elem_id="dif-noise-status")
-                fwd_img = gr.Image(label=L("dif_forward_label"), interactive=False, elem_id="dif-forward",
-                                   format="png", height=230, buttons=["download"])
-                fwd_strip = gr.Image(label=L("dif_strip_label"), interactive=False, elem_id="dif-strip",
-                                     format="png", height=170, buttons=["download"])
+                fwd_img = OutputImage(label=L("dif_forward_label"), interactive=False, elem_id="dif-forward",
+                                      format="png", height=230, buttons=["download"])
+                fwd_strip = OutputImage(label=L("dif_strip_label"), interactive=False, elem_id="dif-strip",
+                                        format="png", height=170, buttons=["download"])
         sched_plot = gr.Plot(label=L("dif_schedule_label"), elem_id="dif-schedule-plot")
         with gr.Accordion(L("json_label"), open=False):
             fwd_json = gr.JSON(label="/noise", elem_id="dif-noise-json")
@@ -120,8 +120,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 restart = gr.Button(L("dif_restart"), size="sm", elem_id="dif-restart")
             with gr.Column(scale=2):
                 rev_status = gr.Markdown(elem_id="dif-status")
-                trio = gr.Image(label=L("dif_trio_label"), interactive=False, elem_id="dif-trio", format="png",
-                                height=250, buttons=["download"])
+                trio = OutputImage(label=L("dif_trio_label"), interactive=False, elem_id="dif-trio", format="png",
+                                   height=250, buttons=["download"])
                 with gr.Row(equal_height=True):
                     back = gr.Button("◀", size="sm", elem_id="dif-back-frame", min_width=40, scale=0)
                     frame = Slider(0, 1, value=0, step=1, label=L("dif_frame_label"), info=L("dif_frame_info"),
@@ -130,10 +130,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     pick = Slider(1, N_SAMPLES, value=1, step=1, label=L("dif_pick_label"), elem_id="dif-pick",
                                      scale=2)
                 with gr.Row(equal_height=False):
-                    grid_xt = gr.Image(label=L("dif_grid_xt_label"), interactive=False, elem_id="dif-grid-xt",
-                                       format="png", height=190, buttons=["download"])
-                    grid_x0 = gr.Image(label=L("dif_grid_x0_label"), interactive=False, elem_id="dif-grid-x0",
-                                       format="png", height=190, buttons=["download"])
+                    grid_xt = OutputImage(label=L("dif_grid_xt_label"), interactive=False, elem_id="dif-grid-xt",
+                                          format="png", height=190, buttons=["download"])
+                    grid_x0 = OutputImage(label=L("dif_grid_x0_label"), interactive=False, elem_id="dif-grid-x0",
+                                          format="png", height=190, buttons=["download"])
                 with gr.Accordion(L("json_label"), open=False):
                     rev_json = gr.JSON(label="/denoise", elem_id="dif-json")
 

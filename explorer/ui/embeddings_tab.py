@@ -36,7 +36,7 @@ from explorer.ui.common import (
     L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, scenario_settings)
 from explorer.ui import inputs
-from explorer.ui.components import ImagePath, Number, Radio, Slider
+from explorer.ui.components import ImagePath, Number, OutputImage, Radio, Slider
 
 SOURCES = ("cnn", "untrained", "pixels", "session")
 PROGRESS_RUNS = ("shipped", "session")  # the animation: the seeded run of `make assets`, or this session's
@@ -207,8 +207,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 place_status = gr.Markdown(elem_id="emb-place-status")
                 map_plot = gr.Plot(label=L("emb_map_label"), elem_id="emb-map", elem_classes=["dle-map"])
                 nb_status = gr.Markdown(elem_id="emb-nb-status")
-                strip = gr.Image(label=L("emb_strip_label"), interactive=False, elem_id="emb-strip",
-                                 buttons=["download"], format="png")
+                strip = OutputImage(label=L("emb_strip_label"), interactive=False, elem_id="emb-strip",
+                                    buttons=["download"], format="png")
                 with gr.Accordion(L("json_label"), open=False):
                     map_json = gr.JSON(label="/embedding_map", elem_id="emb-map-json")
                     nb_json = gr.JSON(label="/neighbors", elem_id="emb-nb-json")
@@ -246,8 +246,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
             with gr.Column(scale=3):
                 arch_status = gr.Markdown(elem_id="arch-status")
                 arch_plot = gr.Plot(label=L("emb_arch_map_label"), elem_id="arch-map", elem_classes=["dle-map"])
-                arch_strip = gr.Image(label=L("emb_arch_strip_label"), interactive=False, elem_id="arch-strip",
-                                      buttons=["download"], format="png")
+                arch_strip = OutputImage(label=L("emb_arch_strip_label"), interactive=False, elem_id="arch-strip",
+                                         buttons=["download"], format="png")
                 arch_dups = gr.Markdown(elem_id="arch-dups")
                 arch_table = gr.Dataframe(headers=["file", "tags"], interactive=False, elem_id="arch-tags",
                                           label=L("emb_arch_tags_label"), max_height=320, wrap=True)

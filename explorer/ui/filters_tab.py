@@ -12,14 +12,14 @@ import os
 import gradio as gr
 import numpy as np
 
-from explorer import convolution, filters, filters_presets, filters_view as fv
+from explorer import convolution, filters, filters_presets, filters_view as fv, memo
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, unless_scenario_set, scenario_settings)
-from explorer.ui.components import Number, Radio, Slider
+from explorer.ui.components import Number, OutputImage, Radio, Slider, frozen
 
 PRESET_ORDER = ("identity", "box_blur", "gaussian", "sharpen", "laplacian", "sobel_x", "sobel_y", "emboss")
 DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
@@ -78,8 +78,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                                label=L("net_label"), info=L("net_info"), elem_id="filters-net")
                 analyse = gr.Button(L("analyse_button"), variant="primary", elem_id="filters-analyse")
             with gr.Column(scale=2):
-                prep = gr.Image(label=L("prep_label"), interactive=False, elem_id="filters-prep",
-                                buttons=["download"])
+                prep = OutputImage(label=L("prep_label"), interactive=False, elem_id="filters-prep",
+                                   buttons=["download"])
                 top5 = gr.Plot(label=L("top5_label"), elem_id="filters-top5")
                 with gr.Accordion(L("json_label"), open=False):
                     classify_json = gr.JSON(label="/classify", elem_id="filters-classify-json")
@@ -96,8 +96,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     maps = gr.Plot(label=L("maps_label"), elem_id="filters-maps-plot", scale=3)
                     with gr.Column(scale=2):
                         chan_plot = gr.Plot(label=L("channel_plot_label"), elem_id="filters-channel-plot")
-                        chan_overlay = gr.Image(format="jpeg", label=L("overlay_label"), interactive=False, height=240,
-                                                elem_id="filters-overlay", buttons=["download"])
+                        chan_overlay = OutputImage(format="jpeg", label=L("overlay_label"), interactive=False, height=240,
+                                                   elem_id="filters-overlay", buttons=["download"])
                 stages_md = gr.Markdown(elem_id="filters-stages")
                 with gr.Accordion(L("json_label"), open=False):
                     maps_json = gr.JSON(label="/feature_maps", elem_id="filters-maps-json")
@@ -124,8 +124,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     with gr.Column(scale=2):
                         mx_target = gr.Markdown(elem_id="filters-mx-target")
                         mx_status = gr.Markdown(elem_id="filters-mx-status")
-                        mx_image = gr.Image(label=L("mx_image"), interactive=False, height=320,
-                                            elem_id="filters-mx-image", buttons=["download"])
+                        mx_image = OutputImage(label=L("mx_image"), interactive=False, height=320,
+                                               elem_id="filters-mx-image", buttons=["download"])
                         with gr.Accordion(L("json_label"), open=False):
                             mx_json = gr.JSON(label="/maximize")
             with gr.Tab(L("sub_playground"), id="filters-playground", elem_id="tab-filters-playground"):
@@ -158,14 +158,14 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     with gr.Column(scale=3):
                         pg_info = gr.Markdown(elem_id="filters-pg-info")
                         with gr.Row():
-                            pg_in = gr.Image(format="jpeg", label=L("pg_input"), interactive=False, elem_id="filters-pg-input",
-                                             height=380)
-                            pg_out = gr.Image(format="jpeg", label=L("pg_output"), interactive=False, elem_id="filters-pg-output",
-                                              height=380)
+                            pg_in = OutputImage(format="jpeg", label=L("pg_input"), interactive=False, elem_id="filters-pg-input",
+                                                height=380)
+                            pg_out = OutputImage(format="jpeg", label=L("pg_output"), interactive=False, elem_id="filters-pg-output",
+                                                 height=380)
                         with gr.Row(equal_height=False):
                             products = gr.Plot(label=L("pp_label"), elem_id="filters-products", scale=3)
-                            pg_pool = gr.Image(format="jpeg", label=L("pg_pool"), interactive=False, elem_id="filters-pg-pool",
-                                               height=300, scale=2)
+                            pg_pool = OutputImage(format="jpeg", label=L("pg_pool"), interactive=False, elem_id="filters-pg-pool",
+                                                  height=300, scale=2)
                         with gr.Accordion(L("json_label"), open=False):
                             conv_json = gr.JSON(label="/convolve", elem_id="filters-conv-json")
         api_row = gr.Button(visible=False)  # never shown: it carries the direct API endpoints
@@ -181,19 +181,28 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         img = fv.load_input(src, smp, idx, up, sk)
         return net_obj, img, net_obj.prepare(img, from_dataset=src == "dataset")
 
+    _classified = memo.Memo(64)
+
     @friendly
     def classify(src, smp, idx, up, sk, net_key, lang, request: gr.Request):
         """Top-5 prediction of the chosen network for the chosen image (ONNX Runtime for shipped
         networks), the preprocessing steps as images, and a JSON summary with the top-5 labels and
         probabilities."""
         lang = lang_of(lang)
+        # a shipped network on a sample or data-set image: the same answer for everyone (explorer.memo)
+        key = (memo.key_of("classify", src, smp if src == "sample" else idx, net_key, lang)
+               if net_key in ("fashion", "imagenet") and src in ("sample", "dataset") else None)
+        return _classified.get_or_make(key, lambda: _classify(src, smp, idx, up, sk, net_key, lang, request))
+
+    def _classify(src, smp, idx, up, sk, net_key, lang, request):
         net_obj, img, pre = _prepared(src, smp, idx, up, sk, net_key, lang, request)
         probs = filters.probabilities(net_obj, pre.array[None])[0]
         top = filters.top_k(probs, net_obj.class_names(lang))
         title = t(lang, "top5_title", net=t(lang, f"net_{net_key}"))
         summary = {"network": net_key, "input_size": list(img.size), "network_input": list(pre.array.shape),
                    "preprocessing": [s for s, _ in pre.steps], "notes": _jsonable(pre.notes), "top5": top}
-        return fv.preprocess_strip(pre, lang, norm=net_obj.normalization), fv.top5_figure(top, lang, title), summary
+        return (frozen(fv.preprocess_strip(pre, lang, norm=net_obj.normalization)), fv.top5_figure(top, lang, title),
+                summary)
 
     @friendly
     def layers(net_key, layer_name, ch, conv_name, lang, request: gr.Request):

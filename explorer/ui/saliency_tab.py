@@ -20,7 +20,7 @@ from explorer.ui import inputs
 from explorer.ui.common import (
     L, draw_events, shown_flag, float_in, friendly, int_in, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario,
     scenario_lesson, unless_scenario_set, scenario_settings)
-from explorer.ui.components import Slider
+from explorer.ui.components import OutputImage, Slider
 
 NETS = ("imagenet", "fashion", "fashion_adv", "session")
 DEFAULT_METHODS = ["saliency", "smoothgrad", "integrated_gradients", "gradcam", "guided_backprop", "occlusion"]
@@ -80,8 +80,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                     stop = gr.Button(L("stop_button"), variant="stop", elem_id="sal-stop")
             with gr.Column(scale=2):
                 status = gr.Markdown(elem_id="sal-status")
-                grid = gr.Image(label=L("sal_grid_label"), interactive=False, elem_id="sal-grid",
-                                buttons=["download"], format="png")
+                grid = OutputImage(label=L("sal_grid_label"), interactive=False, elem_id="sal-grid",
+                                   buttons=["download"], format="png")
                 completeness = gr.Markdown(elem_id="sal-completeness")
                 with gr.Accordion(L("json_label"), open=False):
                     sal_json = gr.JSON(label="/saliency", elem_id="sal-json")
@@ -90,8 +90,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 sanity_status = gr.Markdown(elem_id="sal-sanity-status")
-                sanity_grid = gr.Image(label=L("sal_sanity_grid"), interactive=False, elem_id="sal-sanity-grid",
-                                       buttons=["download"], format="png")
+                sanity_grid = OutputImage(label=L("sal_sanity_grid"), interactive=False, elem_id="sal-sanity-grid",
+                                          buttons=["download"], format="png")
             with gr.Column(scale=2):
                 corr = gr.Plot(label=L("sal_corr_label"), elem_id="sal-corr")
                 with gr.Accordion(L("json_label"), open=False):

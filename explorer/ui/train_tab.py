@@ -19,7 +19,7 @@ from explorer.session import SessionStore
 from explorer.streaming import newest_first
 from explorer.ui.common import (
     L, friendly, lang_of, session_key, user_error, NEXT_SCENARIO, next_scenario)
-from explorer.ui.components import Number, Radio, Slider
+from explorer.ui.components import Number, OutputImage, Radio, Slider
 from models.cnn import ACTIVATIONS, KERNEL_SIZES
 
 # Two trainings at once share the 2 cores of a Spaces CPU; more would only queue inside torch.
@@ -115,16 +115,16 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
                 status = gr.Markdown(elem_id="train-status")
                 curves = gr.Plot(label=L("curves_label"), elem_id="train-curves")
                 with gr.Row(equal_height=False):
-                    filters_img = gr.Image(label=L("filters_image_label"), type="pil", interactive=False,
-                                           elem_id="train-filters", scale=2,
-                                           buttons=["download"])
-                    grid_img = gr.Image(label=L("grid_image_label"), type="pil", interactive=False,
-                                        elem_id="train-grid", scale=3,
-                                        buttons=["download", "fullscreen"])
+                    filters_img = OutputImage(label=L("filters_image_label"), type="pil", interactive=False,
+                                              elem_id="train-filters", scale=2,
+                                              buttons=["download"])
+                    grid_img = OutputImage(label=L("grid_image_label"), type="pil", interactive=False,
+                                           elem_id="train-grid", scale=3,
+                                           buttons=["download", "fullscreen"])
                 with gr.Accordion(L("results_section"), open=True):
                     confusion = gr.Plot(label=L("confusion_label"), elem_id="train-confusion")
-                    mistakes = gr.Image(label=L("mistakes_label"), type="pil", interactive=False,
-                                        elem_id="train-mistakes", buttons=["download", "fullscreen"])
+                    mistakes = OutputImage(label=L("mistakes_label"), type="pil", interactive=False,
+                                           elem_id="train-mistakes", buttons=["download", "fullscreen"])
                 with gr.Accordion(L("export_section"), open=False):
                     with gr.Row():
                         ckpt_btn = gr.Button(L("download_ckpt"), elem_id="train-download-ckpt")
