@@ -136,6 +136,7 @@ SPECS: dict[str, Spec] = {
     "/diffusion_preset": Spec(["one_step", "en"], examples=6),
     # the page's language; the classroom header (share link, QR code)
     "/detect_lang": Spec(["en"], examples=6),
+    "/ping": Spec([], examples=1),
     "/share_link": Spec(["en", False, "http://127.0.0.1:7860/?tab=filters"], rest_default=True, examples=12),
     # one image through the app: over the API the open tab is unknown (a session state), so every
     # call is refused once Gradio has read its 34 inputs (the Embeddings tab's "compared with" is
