@@ -14,7 +14,7 @@ import gradio as gr
 
 import numpy as np
 
-from explorer import attention, attention_view as av, filters, filters_view as fv, saliency, vit
+from explorer import attention, attention_view as av, filters, filters_view as fv, memo, saliency, vit
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs
@@ -132,6 +132,8 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
 
     # ---- handlers -------------------------------------------------------------------------------
 
+    _viewed = memo.Memo(64)
+
     @friendly
     def text_views(text_v, unit_v, layer_v, head_v, token_v, lang):
         """All-MiniLM-L6-v2's attention for a sentence: the head view and the matrix of one layer and
@@ -139,6 +141,14 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         head of the layer, the token's row in every head, and attention rollout. JSON: the tokens
         and the matrices as nested lists."""
         lang = lang_of(lang)
+        # the same sentence and settings give everyone the same views (explorer.memo): a class on
+        # one example computes them once; the token dropdown's update is made fresh for each caller
+        key = memo.key_of("attention_text", text_v, unit_v, layer_v, head_v, token_v, lang)
+        views, choices, ti = _viewed.get_or_make(key, lambda: _text_views(text_v, unit_v, layer_v, head_v, token_v,
+                                                                          lang))
+        return (*views, gr.update(choices=choices, value=ti))
+
+    def _text_views(text_v, unit_v, layer_v, head_v, token_v, lang):
         if unit_v not in attention.UNITS:
             raise user_error(lang, "err_att_unit", choices=", ".join(attention.UNITS))
         li = int_in(layer_v, 1, 6, lang, "att_layer_label") - 1
@@ -168,8 +178,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                              colorbar=t(lang, "att_share")),
             av.row_figure(v.labels, v.rollout[ti], lang, t(lang, "att_rollout_row_title", token=word)),
             av.text_summary(v.attention, v.labels, v.matrices, li, hi, ti, v.rollout, v.patterns, unit_v),
-            gr.update(choices=_token_choices(v.labels), value=ti),
-        )
+        ), _token_choices(v.labels), ti
 
     @friendly
     def apply_preset(key, unit_v, lang):
