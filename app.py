@@ -6,6 +6,7 @@ Spaces runs it). No logic lives here: see explorer/ (logic) and explorer/ui/ (on
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import tempfile
 
@@ -16,17 +17,23 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "numba_cache"))
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "matplotlib"))
 
-from explorer.session import limit_malloc_arenas  # noqa: E402
+from explorer.session import limit_malloc_arenas
 
 limit_malloc_arenas()  # before any thread starts: memory freed by ended sessions is reused (see there)
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from explorer import attention, denoiser, embeddings, filters, train_view  # noqa: E402
-from explorer.i18n import DEFAULT_LANG  # noqa: E402
-from explorer.session import SessionStore  # noqa: E402
-from explorer.warm import WarmUp  # noqa: E402
-from explorer.ui import adversarial_tab, attention_tab, classroom, common, diffusion_tab, send, embeddings_tab, filters_tab, saliency_tab, train_tab  # noqa: E402
+from explorer.attention import compute as attention
+from explorer.diffusion import denoiser
+from explorer.embeddings import compute as embeddings
+from explorer.filters import compute as filters
+from explorer.i18n import DEFAULT_LANG
+from explorer.session import SessionStore
+from explorer.tabs import TABS
+from explorer.train import views as train_view
+from explorer.ui import classroom, common, send
+from explorer.ui import embeddings as embeddings_tab
+from explorer.warm import WarmUp
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
@@ -61,13 +68,9 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
                 controls = classroom.build_controls()
         header = classroom.build_panel(controls)
         send_bar = send.build_bar()  # shown above the tabs that have an image
-        with gr.Tabs() as tabs:
-            train_tab.build(store, lang)
-            images = {"filters": filters_tab.build(store, lang), "saliency": saliency_tab.build(store, lang)}
-            images["adversarial"], adversarial_image = adversarial_tab.build(store, lang)
-            images["attention"] = attention_tab.build(store, lang)
-            images["embeddings"] = embeddings_tab.build(store, lang)
-            images["diffusion"] = diffusion_tab.build(store, lang)
+        with gr.Tabs() as tabs:  # explorer.tabs.TABS: the page's tabs, in order
+            built = {tab.id: importlib.import_module(f"explorer.ui.{tab.id}").build(store, lang) for tab in TABS}
+        images = {tab.id: built[tab.id] for tab in TABS if tab.takes_image}  # their image inputs
 
         # The page's language: the browser's (or a shared link's), unless the user picks the other
         # one. Decided in the browser at load, with no round trip to the server: a server answer
@@ -83,7 +86,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         ping.click(common.ping, None, pong, api_name="ping", show_progress="hidden")
         lang.change(None, [lang], None, js=common.SET_LOCALE_JS)
         classroom.wire(demo, header, tabs, lang, listening_on_all=_listening_on_all())
-        send.wire(send_bar, tabs, header.current_tab, lang, images, adversarial_image, store)
+        send.wire(send_bar, tabs, header.current_tab, lang, images, store)
 
         def drop_session(request: gr.Request) -> None:
             key = common.session_key(request)

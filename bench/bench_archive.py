@@ -1,4 +1,4 @@
-"""'Mi archivo' (explorer/archive.py): 200 camera-size JPEGs (2000–4000 px, made from scikit-image's
+"""'Mi archivo' (explorer/archive/compute.py): 200 camera-size JPEGs (2000–4000 px, made from scikit-image's
 sample photos with a little noise, ~0.65 MB each) in a zip → extract (checks, copy, draft decoding
 in 2 threads) → EfficientNet-Lite0 features and tags through ONNX Runtime, batch 16; a neighbour
 query on 200 and 500 items; duplicate groups; UMAP of 200 and 500 items (after the one-off numba
@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from bench.common import median, measurement, report, target, wait_for_quiet
-from explorer import archive, images
+from bench.common import measurement, median, report, target, wait_for_quiet
+from explorer import images
+from explorer.archive import compute as archive
 
 SOURCES = ["astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry",
            "retina", "cat", "camera", "page", "moon", "coins", "clock", "horse", "brick", "grass",
@@ -84,13 +85,13 @@ def main(argv: list[str] | None = None) -> None:
           f"{max(max(s) for s in sizes)} px): extract {ext_s:.2f} s + embed {emb_s:.2f} s = {tot_s:.2f} s")
 
     # draft decoding vs the Filters tab's 1024-px working copy: same top-1 tag?
-    from explorer.filters import top_k
     from explorer import runtime
+    from explorer.nets import top_k
     from models import efficientnet_lite as eff
 
     names = eff.class_names()
     same = 0
-    for it, p, tg in zip(items, photos, tags):
+    for _it, p, tg in zip(items, photos, tags):
         x = eff.preprocess(images.load(p)).numpy()
         ref = top_k(runtime.softmax(runtime.run(archive.ONNX, x)[0].astype(np.float64)), names, 1)[0]
         same += ref["index"] == tg[0]["index"]

@@ -41,7 +41,7 @@ LANG = "en"
 
 def sentences():
     """An endless supply of distinct 32-piece sentences (tokenised here, before any timing)."""
-    from explorer import attention
+    from explorer.attention import compute as attention
 
     tok, _ = attention.load()
     pool = [s for s in (SENTENCE.format(n=n) for n in range(1000, 4000))
@@ -57,7 +57,7 @@ def _postprocess(outputs, values) -> None:
 
 
 def bench_text(h, runs: int) -> dict[str, Any]:
-    from explorer import attention
+    from explorer.attention import compute as attention
 
     fn, outputs = h["attention_text"]
     new = sentences()
@@ -81,7 +81,8 @@ def bench_text(h, runs: int) -> dict[str, Any]:
 
 
 def bench_vit(h, runs: int) -> dict[str, Any]:
-    from explorer import data, vit
+    from explorer import data
+    from explorer.attention import vit
 
     ds = data.load("fashion")
     x = ds.test.floats()[:runs + 8].numpy()
@@ -132,7 +133,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     import torch
 
-    from explorer import attention, vit
+    from explorer.attention import compute as attention
+    from explorer.attention import vit
 
     t_start = time.perf_counter()
     attention.warm_up()

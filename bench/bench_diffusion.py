@@ -1,7 +1,7 @@
 """Diffusion tab latency: generating 16 Fashion-MNIST-like images with the shipped denoiser.
 
-a) In-process: one reverse step for 16 samples — one ``next()`` of ``explorer.diffusion.sample``
-   with ``explorer.denoiser.eps_model`` (ONNX Runtime; classifier-free guidance at scale 3 runs the
+a) In-process: one reverse step for 16 samples — one ``next()`` of ``explorer.diffusion.compute.sample``
+   with ``explorer.diffusion.denoiser.eps_model`` (ONNX Runtime; classifier-free guidance at scale 3 runs the
    U-Net once on 2 × 16 images), DDIM-50, class 8, the first step of each run left out — and its
    parts: the bare ORT forward on a batch of 32, and the DDIM step maths. Then where a whole
    DDIM-50 ``/denoise`` goes inside the server: the sampler (``ReverseRun.forward_s``), the tab's
@@ -33,7 +33,8 @@ import logging
 import re
 import time
 import urllib.request
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,8 @@ def denoise_args(seed: int, sampler: str = "ddim", steps: int = 50) -> list[Any]
 def _step_times(runs: int, seeds: itertools.count) -> list[float]:
     """``runs`` timings (ms) of one sampler step, from fresh DDIM-50 runs, each run's first step
     left out (it also draws x_T)."""
-    from explorer import denoiser, diffusion as dif
+    from explorer.diffusion import compute as dif
+    from explorer.diffusion import denoiser
 
     out: list[float] = []
     while len(out) < runs:
@@ -76,7 +78,8 @@ def _step_times(runs: int, seeds: itertools.count) -> list[float]:
 
 
 def bench_step(runs: int) -> dict[str, Any]:
-    from explorer import denoiser, diffusion as dif
+    from explorer.diffusion import compute as dif
+    from explorer.diffusion import denoiser
 
     denoiser.warm_up()
     sched = denoiser.shipped_schedule()
@@ -112,7 +115,7 @@ def _postprocess(outputs, values) -> float:
 
 def bench_handler(runs: int) -> dict[str, Any]:
     """A DDIM-50 /denoise through the tab's real handler, in-process: where its time goes."""
-    from explorer import denoiser
+    from explorer.diffusion import denoiser
 
     h = handlers(("denoise", "denoise_frame"))
     fn, outputs = h["denoise"]
@@ -280,8 +283,9 @@ def bench_api(runs: int, ddpm_runs: int, short_runs: int) -> dict[str, Any]:
         res["ddim50"] = call_series("/denoise DDIM-50, 16 samples", lambda: stream_call(
             url, "denoise", denoise_args(next(seeds))), runs, pids, retries=2)
         idx = itertools.cycle(range(0, 10_000, 97))
-        noise_args = lambda: ["dataset", "cat", next(idx), None, None, NOISE_T, "cosine", next(seeds) % 2 ** 31,
-                              LANG]  # noqa: E731
+        def noise_args():
+            return ["dataset", "cat", next(idx), None, None, NOISE_T, "cosine", next(seeds) % 2 ** 31,
+                                      LANG]
         res["noise"] = series(f"/noise, dataset image, t = {NOISE_T}, plain HTTP",
                               lambda: _rest_call(url, "noise", noise_args()), short_runs, 2, pids=pids)
         res["denoise_step"] = series("/denoise_step (new session: new run, first step), plain HTTP",

@@ -30,7 +30,7 @@ LANG = "en"
 
 
 def bench_in_process(runs: int, umap_runs: int) -> dict[str, Any]:
-    from explorer import embeddings as emb
+    from explorer.embeddings import compute as emb
 
     res: dict[str, Any] = {}
     t0 = time.perf_counter()

@@ -2,7 +2,7 @@
 512 × 512, and one ImageNet classification through ONNX Runtime (against torch eager).
 
 a) In-process: the library calls (``filters.feature_maps``, ``convolution.convolve``,
-   ``filters.probabilities``), the views around them (figures, images), and the tab's real
+   ``nets.probabilities``), the views around them (figures, images), and the tab's real
    handlers (taken from ``app.build_demo()``, called as Gradio calls them), plus Gradio's
    postprocessing of their outputs (figures to JSON, images encoded into its cache); every part
    is also timed on its own.
@@ -31,13 +31,17 @@ import os
 import pstats
 import time
 import urllib.request
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
 from bench.common import LoadMonitor, measurement, report, target, wait_for_quiet
-from explorer import convolution, filters, filters_view as fv, images, runtime
+from explorer import images, nets, runtime
+from explorer.filters import compute as filters
+from explorer.filters import convolution
+from explorer.filters import views as fv
 
 FM_MS, CONV_MS, CLS_MS = 300.0, 100.0, 20.0
 PHOTO = "cat"  # skimage's chelsea, 451 × 300
@@ -177,13 +181,13 @@ def kernel_payload(k: np.ndarray) -> dict[str, Any]:
 
 
 def bench_feature_maps(h, runs: int) -> dict[str, Any]:
-    net = filters.imagenet()
+    net = nets.imagenet()
     names = [s.name for s in net.stages()]
     mid = names[len(names) // 2]
     default = next(s.name for s in net.stages() if s.kind in ("act", "block"))
     img = images.sample(PHOTO)
     pre = net.prepare(img)
-    x = filters.to_tensor(pre)
+    x = nets.to_tensor(pre)
     stage = net.stage(mid)
     print(f"1) feature maps, EfficientNet-Lite0, sample {PHOTO!r} {img.size[0]}×{img.size[1]}, mid layer "
           f"{mid} ({stage.label}, C×H×W {stage.shape}); the UI's default layer is {default}", flush=True)
@@ -202,7 +206,7 @@ def bench_feature_maps(h, runs: int) -> dict[str, Any]:
     vals = handler()
     n = max(10, runs // 2)
     parts = {  # the handler's parts one at a time (informative: no waiting, no retry)
-        "load image (fv.load_input)": lambda: fv.load_input("sample", PHOTO),
+        "load image (images.load_input)": lambda: images.load_input("sample", PHOTO),
         "preprocess (net.prepare)": lambda: net.prepare(img),
         "filters.feature_maps": lambda: filters.feature_maps(net, x, mid),
         "  for comparison: the whole network's forward": lambda: _full_forward(net, x),
@@ -223,7 +227,7 @@ def bench_feature_maps(h, runs: int) -> dict[str, Any]:
     return res
 
 
-def _full_forward(net: filters.Net, x: torch.Tensor) -> None:
+def _full_forward(net: nets.Net, x: torch.Tensor) -> None:
     with net.lock, torch.inference_mode():
         net.module(x)
 
@@ -259,7 +263,7 @@ def bench_convolution(h, runs: int) -> dict[str, Any]:
     vals = handler()
     n = max(10, runs // 2)
     parts = {
-        "load image + fv.playground_input": lambda: fv.playground_input(fv.load_input("sample", SQUARE), SIDE),
+        "load image + fv.playground_input": lambda: fv.playground_input(images.load_input("sample", SQUARE), SIDE),
         "fv.run_playground (convolve, pixel products, 2×2 pool)":
             lambda: fv.run_playground(xg, k3, 1, "same", None, None, "max"),
         "  for comparison: torch conv2d 3×3 float64": lambda: torch.nn.functional.conv2d(
@@ -279,7 +283,7 @@ def bench_convolution(h, runs: int) -> dict[str, Any]:
 
 
 def bench_classify(h, runs: int) -> dict[str, Any]:
-    net = filters.imagenet()
+    net = nets.imagenet()
     pre = net.prepare(images.sample(PHOTO))
     xb = np.ascontiguousarray(pre.array[None], dtype=np.float32)
     ort_threads = runtime.session(net.onnx).get_session_options().intra_op_num_threads
@@ -288,7 +292,7 @@ def bench_classify(h, runs: int) -> dict[str, Any]:
           f"alternately", flush=True)
 
     def ort_call():
-        return filters.probabilities(net, xb)
+        return nets.probabilities(net, xb)
 
     def torch_call():  # what probabilities() does for a network without an ONNX file
         with net.lock, torch.inference_mode():
@@ -298,7 +302,7 @@ def bench_classify(h, runs: int) -> dict[str, Any]:
     p_ort, p_torch = ort_call()[0], torch_call()[0]
     res: dict[str, Any] = {"ort_intra_op_threads": ort_threads, "torch_threads": torch.get_num_threads(),
                            "max_abs_prob_diff": float(np.abs(p_ort - p_torch).max()),
-                           "top1": filters.top_k(p_ort, net.class_names(LANG), 1)[0]}
+                           "top1": nets.top_k(p_ort, net.class_names(LANG), 1)[0]}
     warmup = 10
     for attempt in (1, 2, 3):
         _quiet()
@@ -318,7 +322,7 @@ def bench_classify(h, runs: int) -> dict[str, Any]:
         print(f"    (classification: other processes used {mon.other_percent:.0f} % CPU; again)", flush=True)
     for who, ms in (("ort", t_ort), ("torch", t_torch)):
         res[who] = {**_stats(ms), "warmup": warmup, "background_cpu_percent": round(mon.other_percent, 1)}
-        label = "filters.probabilities (ONNX Runtime)" if who == "ort" else "torch eager + softmax"
+        label = "nets.probabilities (ONNX Runtime)" if who == "ort" else "torch eager + softmax"
         print(f"  {label:<60} median {res[who]['median_ms']:7.2f} ms  p90 {res[who]['p90_ms']:7.2f} ms  "
               f"({runs} runs)", flush=True)
     res["torch_over_ort"] = res["torch"]["median_ms"] / res["ort"]["median_ms"]
@@ -388,7 +392,8 @@ def bench_api(fm_layer: str, kernel: dict, runs: int) -> dict[str, Any]:
     try:
         client = Client(url, verbose=False, download_files=False, analytics_enabled=False)
         for name, a in args.items():
-            call = (lambda a=a, name=name: client.predict(*a, api_name=f"/{name}"))
+            def call(a=a, name=name):
+                return (client.predict(*a, api_name=f"/{name}"))
             t1 = time.perf_counter()
             out = call()  # the first call after the server's own warm-up
             first = (time.perf_counter() - t1) * 1e3

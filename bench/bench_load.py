@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import logging
+import os
 import random
 import shutil
 import signal
@@ -224,7 +224,7 @@ def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, 
         rng = random.Random(seed * 1000 + u)
         try:
             c = client()
-        except Exception as err:  # noqa: BLE001 - counted, the run goes on
+        except Exception as err:
             with lock:
                 errors.append(f"user {u} connect: {type(err).__name__}: {err}"[:300])
             return
@@ -241,7 +241,7 @@ def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, 
                     dt = time.perf_counter() - t
                     with lock:
                         lat.setdefault(name, []).append(dt)
-                except Exception as err:  # noqa: BLE001
+                except Exception as err:
                     with lock:
                         errors.append(f"{name}: {type(err).__name__}: {err}"[:300])
                 time.sleep(rng.uniform(*THINK_S))
@@ -251,7 +251,7 @@ def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, 
     def trainer(u: int) -> None:
         try:
             c = client()
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             with lock:
                 errors.append(f"trainer {u} connect: {type(err).__name__}: {err}"[:300])
             return
@@ -266,7 +266,7 @@ def user_group(url: str, users: list[int], trainers: list[int], stop_at: float, 
                         raise RuntimeError("no final message")
                     with lock:
                         trainings.append(time.perf_counter() - t)
-                except Exception as err:  # noqa: BLE001
+                except Exception as err:
                     with lock:
                         errors.append(f"/train: {type(err).__name__}: {err}"[:300])
         finally:
@@ -308,7 +308,7 @@ def hammer_group(url: str, users: list[int], api_name: str, args: tuple, go, n_c
                 c.httpx_kwargs = {}  # the calls: gradio_client's defaults, as a script would have them
                 clients[u] = c
                 return
-            except Exception as err:  # noqa: BLE001 - counted, the run goes on
+            except Exception as err:
                 if attempt == 2:
                     with lock:
                         errors.append(f"user {u} connect: {type(err).__name__}: {err}"[:300])
@@ -327,7 +327,7 @@ def hammer_group(url: str, users: list[int], api_name: str, args: tuple, go, n_c
                     dt = time.perf_counter() - t
                     with lock:
                         lat.append(dt)
-                except Exception as err:  # noqa: BLE001
+                except Exception as err:
                     with lock:
                         errors.append(f"{api_name}: {type(err).__name__}: {err}"[:300])
         finally:
@@ -425,7 +425,7 @@ def hammer_main(args) -> dict[str, Any]:
             for api, a in HAMMER.items():  # every model loaded, every path run once
                 c.predict(*a, api_name=api)
             c.close()
-            done = {api: 0 for api in HAMMER}
+            done = dict.fromkeys(HAMMER, 0)
             attempt = 0
             while min(done.values()) < args.hammer_rounds:
                 attempt += 1

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"({torch.get_num_threads()} threads)", flush=True)
     rows = []
     for batch, runs, warmup in ((1, args.runs1, 30), (256, args.runs256, 5)):
-        for attempt in (1, 2, 3):  # again if another process took the CPU meanwhile
+        for _attempt in (1, 2, 3):  # again if another process took the CPU meanwhile
             wait_for_quiet()
             with LoadMonitor() as mon:
                 r = bench_batch(model, np.ascontiguousarray(xs[:batch]), runs, warmup)

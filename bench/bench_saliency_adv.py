@@ -1,6 +1,6 @@
 """Saliency and Adversarial tabs: the attribution methods and attacks on EfficientNet-Lite0 at
 224 × 224 (the cat photo), and an FGSM ε sweep on Fashion-MNIST, in-process, through the same
-functions the tabs call (``explorer.saliency.attribute``, ``explorer.adversarial.attack`` /
+functions the tabs call (``explorer.saliency.compute.attribute``, ``explorer.adversarial.compute.attack`` /
 ``epsilon_sweep``). Medians of several runs after a warm-up; each series is repeated if other
 processes took the CPU meanwhile.
 
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
 from bench.common import LoadMonitor, measurement, median, report, target, wait_for_quiet
-from explorer import adversarial as adv
-from explorer import data, filters, images, saliency
+from explorer import data, images, nets
+from explorer.adversarial import compute as adv
+from explorer.saliency import compute as saliency
 
 
 def timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args(argv)
-    net = filters.imagenet()
+    net = nets.imagenet()
     x = net.prepare(images.sample("cat")).array[None]
     xt = torch.from_numpy(x)
     target_cls = 285
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     res["fgsm"] = timed(lambda: adv.attack(net.module, xt, target_cls, 2 / 255, "fgsm"), args.runs)
     res["pgd10"] = timed(lambda: adv.attack(net.module, xt, target_cls, 2 / 255, "pgd", steps=10), args.runs)
     xs, ys = adv.sample_batch(data.load("fashion").test, 256, seed=0)
-    cnn = filters.shipped_cnn().module
+    cnn = nets.shipped_cnn().module
     grid = [k / 255 for k in (0, 1, 2, 4, 8, 16, 25, 32)]
     res["sweep"] = timed(lambda: adv.epsilon_sweep(cnn, xs, ys, grid, "fgsm"), args.runs)
     m = {k: v["median_s"] for k, v in res.items() if isinstance(v, dict)}

@@ -25,8 +25,7 @@ from typing import Any
 
 import psutil
 
-from bench.common import (ROOT, LoadMonitor, check, free_port, measurement, median, report,
-                          target, wait_for_quiet)
+from bench.common import ROOT, LoadMonitor, check, free_port, measurement, median, report, target, wait_for_quiet
 
 STARTUP_S = 12.0
 RSS_GB = 1.5

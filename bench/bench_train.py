@@ -1,6 +1,6 @@
 """Training benchmarks.
 
-a) Throughput: the app's training loop (``explorer.training.train``: preloaded uint8 tensor, batch
+a) Throughput: the app's training loop (``explorer.train.compute.train``: preloaded uint8 tensor, batch
    sliced from a permutation and converted in one op, channels-last) against a plain PyTorch
    DataLoader loop as it is usually written (per-item PIL image -> tensor, ``DataLoader(batch_size=64,
    shuffle=True, num_workers=0)``, default memory format, Adam). Same architecture, same process,
@@ -25,10 +25,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from bench.common import (LoadMonitor, free_port, measurement, median, report,
-                          target, wait_for_quiet)
-from explorer import data, training
-from explorer.presets import PRESETS
+from bench.common import LoadMonitor, free_port, measurement, median, report, target, wait_for_quiet
+from explorer import data
+from explorer.train import compute as training
+from explorer.train.scenarios import PRESETS
 
 # Throughput against a plain DataLoader loop is a measurement, not a target (issue 15 retired the
 # old "≥ 2×": time to accuracy is what a class feels). Below this ratio --diagnose auto profiles.

@@ -183,7 +183,7 @@ class LoadMonitor:
     def __init__(self, pids: tuple[int, ...] = ()):
         self._pids = pids  # processes of ours (a server we started) that are not "other"
 
-    def __enter__(self) -> "LoadMonitor":
+    def __enter__(self) -> LoadMonitor:
         import psutil
 
         self._me = psutil.Process()

@@ -39,7 +39,7 @@ SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (be
 METHOD = """\
 ## What is measured
 
-- **bench_train.py** — a) training throughput, images/s, of the app's loop (`explorer.training.train`:
+- **bench_train.py** — a) training throughput, images/s, of the app's loop (`explorer.train.compute.train`:
   preloaded uint8 tensor, batches sliced from a permutation, channels-last, the preset's batch
   size) against a plain PyTorch loop as tutorials write it (a `Dataset` turning each uint8 image
   into a PIL image and then a float tensor, `DataLoader(batch_size=64, shuffle=True,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio

@@ -26,7 +26,7 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -188,7 +188,7 @@ def _from_stream(fp) -> Image.Image:
         raise _too_many_pixels(None, None, pixels) from None
     except UnidentifiedImageError:
         raise _unidentified(fp) from None
-    except Exception as e:  # noqa: BLE001 — a recognised header that its plugin cannot parse
+    except Exception as e:
         raise ImageError("corrupt", format=_signature(_head(fp)) or "?", reason=_reason(e)) from None
     with im:
         return _from_pil(im, own=True)
@@ -212,7 +212,7 @@ def _from_pil(im: Image.Image, own: bool) -> Image.Image:
         raise _too_many_pixels(w, h)
     try:
         im.load()  # the first frame of an animated GIF / APNG / WebP, the first image of an MPO
-    except Exception as e:  # noqa: BLE001 — truncated data, bad checksums, decoder errors
+    except Exception as e:
         raise ImageError("corrupt", format=fmt or "?", reason=_reason(e)) from None
     orientation = _orientation(im)
     out = _working_mode(im, fmt)
@@ -228,7 +228,7 @@ def _from_array(a: np.ndarray) -> Image.Image:
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)) \
-            or not (a.dtype.kind in "biuf"):
+            or a.dtype.kind not in "biuf":
         raise ImageError("unsupported", format="array", mode=str(a.dtype), shape=str(tuple(a.shape)))
     h, w = a.shape[:2]
     if w * h > MAX_PIXELS:
@@ -352,7 +352,7 @@ _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
 def _orientation(im: Image.Image) -> int:
     try:
         value = im.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 — malformed EXIF must not make a good photo unreadable
+    except Exception:
         return 1
     return value if value in _TRANSPOSE else 1
 
@@ -404,7 +404,7 @@ def _unidentified(fp) -> ImageError:
         fp.seek(0)
         with Image.open(fp) as other:
             return ImageError("unsupported", format=other.format or "?", mode=other.mode, shape="")
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     return ImageError("not_image", detected=_detect_non_image(head))
 
@@ -459,7 +459,7 @@ def sample(sample_id: str) -> Image.Image:
     return _sample(sample_id).copy()  # a copy: the caller may change it
 
 
-@lru_cache(maxsize=None)  # the few samples, decoded once per process (4.5 ms each time for the cat)
+@cache  # the few samples, decoded once per process (4.5 ms each time for the cat)
 def _sample(sample_id: str) -> Image.Image:
     import skimage.data  # lazily: importing scikit-image costs time the app may never need
 
@@ -560,7 +560,7 @@ def to_gray28(img: Any, invert: bool | str = "auto", trim: bool = True,
         g = np.asarray(gray).astype(np.float32)
         hi = float(np.percentile(g, 99.5))
         if hi - bg >= 8 and (bg > 0 or hi < 255):
-            levels = (bg, int(round(hi)))
+            levels = (bg, round(hi))
             g = np.clip((g - bg) * (255.0 / (hi - bg)), 0, 255)
             gray = Image.fromarray(np.rint(g).astype(np.uint8))
             bg = 0
@@ -690,6 +690,66 @@ def enlarge(img: Image.Image | np.ndarray, factor: int = DISPLAY_SCALE) -> Image
     return img.resize((img.width * factor, img.height * factor), Image.Resampling.NEAREST)
 
 
-__all__ = ["ERROR_KINDS", "FORMATS", "GRAY28_STEPS", "ImageError", "MAX_BYTES", "MAX_JPEG_PIXELS",
-           "MAX_PIXELS", "Preprocessed", "RGB_STEPS", "SAMPLES", "Sample", "WORK_SIDE", "enlarge",
-           "from_dataset_array", "load", "sample", "sample_names", "to_gray28", "to_rgb", "to_uint8"]
+__all__ = [
+    "ERROR_KINDS",
+    "FORMATS",
+    "GRAY28_STEPS",
+    "MAX_BYTES",
+    "MAX_JPEG_PIXELS",
+    "MAX_PIXELS",
+    "RGB_STEPS",
+    "SAMPLES",
+    "WORK_SIDE",
+    "ImageError",
+    "Preprocessed",
+    "Sample",
+    "enlarge",
+    "from_dataset_array",
+    "load",
+    "sample",
+    "sample_names",
+    "to_gray28",
+    "to_rgb",
+    "to_uint8",
+]
+
+
+# ----------------------------------------------------------------------- an image tab's input
+
+SOURCES = ("sample", "dataset", "upload", "draw")
+
+
+def load_input(source: str, sample_id: str | None = None, index: Any = None, upload: Any = None,
+               sketch: Any = None) -> Image.Image:
+    """The user's image as 8-bit RGB, from whichever source an image tab's input selects: a sample
+    photo, a Fashion-MNIST test image, an upload or a drawing. Raises ``InputError``."""
+    from explorer import data
+    from explorer.errors import InputError
+
+    if source == "sample":
+        if not isinstance(sample_id, str) or sample_id not in SAMPLES:  # a list must not reach the dict
+            raise InputError("bad_sample", name=str(sample_id)[:40], choices=", ".join(SAMPLES))
+        return sample(sample_id)
+    if source == "dataset":
+        ds = data.load("fashion")
+        n = len(ds.test)
+        try:
+            i = int(index)
+            ok = float(index) == i
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok or not 0 <= i < n:
+            raise InputError("bad_index", value=str(index)[:20], hi=n - 1)
+        return from_dataset_array(ds.test.images[i, 0].numpy())
+    if source == "upload":
+        if upload is None or upload == "":
+            raise InputError("no_upload")
+        return load(upload)
+    if source == "draw":
+        if sketch is None:
+            raise InputError("draw_empty")
+        img = load(sketch)
+        if np.asarray(img.convert("L")).std() < 1.0:
+            raise InputError("draw_empty")
+        return img
+    raise InputError("bad_source", value=str(source)[:20], choices=", ".join(SOURCES))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -38,7 +38,7 @@ def font(size: int = 12) -> ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _layout(fig: go.Figure, height: int, lang: str) -> go.Figure:
+def layout(fig: go.Figure, height: int, lang: str) -> go.Figure:
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=50, b=50),
                       legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="right", x=1),
                       # decimal mark, then thousands separator: 0,5 and 10 000 in Spanish
@@ -74,7 +74,7 @@ def curves_figure(history: Sequence[dict], lang: str, prev: Sequence[dict] = (),
         fig.update_xaxes(range=[0, epochs * 1.02])
     fig.update_yaxes(title_text=t(lang, "axis_loss"), rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text=t(lang, "axis_acc"), range=[0, 100], row=1, col=2)
-    return _layout(fig, 340, lang)
+    return layout(fig, 340, lang)
 
 
 def confusion_figure(conf: np.ndarray, class_names: Sequence[str], lang: str) -> go.Figure:
@@ -92,7 +92,7 @@ def confusion_figure(conf: np.ndarray, class_names: Sequence[str], lang: str) ->
     fig.update_yaxes(title_text=t(lang, "axis_true"), autorange="reversed")
     fig.update_layout(title=dict(text=t(lang, "confusion_title", n=num(lang, n), acc=num(lang, acc, 1)),
                                  font=dict(size=14)))
-    return _layout(fig, 460, lang)
+    return layout(fig, 460, lang)
 
 
 def _diverging(w: np.ndarray) -> np.ndarray:
@@ -115,7 +115,7 @@ def filters_image(weight: np.ndarray, width: int = 480, gap: int = 4, legend: st
     kernels use a diverging map (blue < 0 < red, symmetric per grid); RGB kernels are shown in colour
     (min-max per filter)."""
     w = np.asarray(weight, dtype=np.float32)
-    n, c_in, k, _ = w.shape
+    n, c_in, _k, _ = w.shape
     cols = min(n, max(4, math.ceil(math.sqrt(n * 2))))
     rows = math.ceil(n / cols)
     cell = int(min(72, max(20, (width - gap) / cols - gap)))
@@ -124,7 +124,7 @@ def filters_image(weight: np.ndarray, width: int = 480, gap: int = 4, legend: st
     draw = ImageDraw.Draw(img)
     draw.rectangle([0, top, img.width, top + rows * (cell + gap) + gap], fill=(235, 235, 235))
     if legend:
-        draw.text((gap, img.height - bottom + 4), _fit(draw, legend, font(11), img.width - 2 * gap),
+        draw.text((gap, img.height - bottom + 4), fit_text(draw, legend, font(11), img.width - 2 * gap),
                   font=font(11), fill=(70, 70, 70))
     if c_in != 3:
         tiles = _diverging(w.mean(axis=1))  # one colour scale for the whole grid
@@ -140,7 +140,7 @@ def filters_image(weight: np.ndarray, width: int = 480, gap: int = 4, legend: st
     return img
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, fnt, width: int) -> str:
+def fit_text(draw: ImageDraw.ImageDraw, text: str, fnt, width: int) -> str:
     """``text`` shortened with an ellipsis until it fits in ``width`` pixels."""
     if draw.textlength(text, font=fnt) <= width:
         return text
@@ -169,15 +169,24 @@ def prediction_grid(images: np.ndarray, true: Sequence[int], pred: Sequence[int]
         tile = Image.fromarray(np.asarray(images[i], dtype=np.uint8)).resize((cell, cell), Image.NEAREST)
         img.paste(tile.convert("RGB"), (x0, y0))
         if pred is None:
-            draw.text((x0, y0 + cell + 3), _fit(draw, class_names[true[i]], f_main, text_w),
+            draw.text((x0, y0 + cell + 3), fit_text(draw, class_names[true[i]], f_main, text_w),
                       font=f_main, fill=(40, 40, 40))
             continue
         ok = int(pred[i]) == int(true[i])
         color = OK_COLOR if ok else BAD_COLOR
         draw.rectangle([x0 - 3, y0 - 3, x0 + cell + 2, y0 + cell + 2], outline=color, width=3)
-        label = _fit(draw, f"{'✓' if ok else '✗'} {class_names[pred[i]]}", f_main, text_w)
+        label = fit_text(draw, f"{'✓' if ok else '✗'} {class_names[pred[i]]}", f_main, text_w)
         draw.text((x0 - 2, y0 + cell + 4), label, font=f_main, fill=color)
         second = f"{conf[i] * 100:.0f} %" + ("" if ok else f" · {t(lang, 'grid_true')}: {class_names[true[i]]}")
-        draw.text((x0 - 2, y0 + cell + 18), _fit(draw, second, f_small, text_w), font=f_small,
+        draw.text((x0 - 2, y0 + cell + 18), fit_text(draw, second, f_small, text_w), font=f_small,
                   fill=(90, 90, 90))
     return img
+
+
+@lru_cache(maxsize=1)
+def inferno_lut() -> np.ndarray:
+    """Plotly's Inferno colour scale as a (256, 3) table in [0, 1], for colouring maps as images."""
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
+    return np.array([unlabel_rgb(c) for c in sample_colorscale("Inferno", list(np.linspace(0, 1, 256)))],
+                    dtype=np.float32) / 255.0

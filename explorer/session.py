@@ -41,12 +41,12 @@ class SessionData:
     archive: dict[str, Any] | None = None
     archive_text: dict[str, Any] | None = None
     # The map while the network learns: (step, CPU state_dict) at roughly log-spaced steps of the
-    # latest Fashion-MNIST run (explorer.train_view.run), the run they belong to, and the animation
-    # computed from them (explorer.embeddings.Frames by run id; only the latest is kept).
+    # latest Fashion-MNIST run (explorer.train.views.run), the run they belong to, and the animation
+    # computed from them (explorer.embeddings.compute.Frames by run id; only the latest is kept).
     snapshots: list[tuple[int, dict]] = field(default_factory=list)
     snapshot_run: int = 0
     progress_frames: dict[int, Any] = field(default_factory=dict)
-    # The Diffusion tab's reverse run (explorer.denoiser.ReverseRun): paused, stepped, scrubbed back
+    # The Diffusion tab's reverse run (explorer.diffusion.denoiser.ReverseRun): paused, stepped, scrubbed back
     diffusion: Any = None
 
     def workdir(self) -> Path:

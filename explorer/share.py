@@ -9,8 +9,9 @@ the page then keeps that control's default. Nothing here raises on a hostile lin
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 RESERVED = frozenset({"tab", "lang", "presenter"})  # the link's own parameters
 MAX_TEXT = 500  # characters of a text setting carried in a link

@@ -12,7 +12,8 @@ import os
 import threading
 import time
 from collections import deque
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -75,7 +76,7 @@ def newest_first(make_iter: Callable[[], Iterator[T]], *,
                 with cond:
                     pending.append(merge(pending.pop(), item) if pending else item)
                     cond.notify()
-        except BaseException as err:  # noqa: BLE001 - handed to the consumer
+        except BaseException as err:
             state["error"] = err
         finally:
             with cond:

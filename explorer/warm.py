@@ -3,16 +3,16 @@ once, compiled code), paid before a user does, without getting in a training's w
 
 First what a training needs (``first``: a teacher may click Train as soon as the page opens),
 started at once; then, ``delay`` s later, the other tabs' ``steps``, one at a time, each waiting
-while a training runs (``explorer.training.active_runs``), up to ``yield_s``: on 2 cores a warm-up
+while a training runs (``explorer.train.compute.active_runs``), up to ``yield_s``: on 2 cores a warm-up
 running beside the first training takes half the CPU and much of the GIL from it.
 """
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
-from explorer import training
+from explorer.train import compute as training
 
 YIELD_S = 60.0  # a class that trains without pause still gets the other tabs warmed
 
@@ -43,7 +43,7 @@ class WarmUp(threading.Thread):
                     return
                 step()
                 self.done.append(i)
-        except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first user a second
+        except Exception as err:
             print(f"warm-up skipped: {err}", flush=True)
 
     def end(self, timeout: float = 30.0) -> None:

@@ -24,7 +24,8 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer import data, runtime, training  # noqa: E402
+from explorer import data, nets, runtime  # noqa: E402
+from explorer.train import compute as training  # noqa: E402
 from models.cnn import save_checkpoint  # noqa: E402
 from models.onnx_export import export_onnx  # noqa: E402
 
@@ -144,7 +145,7 @@ def build_imagenet_classes() -> dict:
         "licence": "timm wheel: Apache-2.0 (Ross Wightman); the lemmas are WordNet 3.0 "
                    "(Princeton University, WordNet licence, free with attribution)",
         "name_overrides": IMAGENET_NAME_OVERRIDES,
-        "metrics": {"count": len(rows), "unique_names": len(set(r["name"] for r in rows))},
+        "metrics": {"count": len(rows), "unique_names": len({r["name"] for r in rows})},
     }
 
 
@@ -282,8 +283,8 @@ def train_adversarial(model, tc: training.TrainConfig, ds, eps: float, steps: in
     """PGD adversarial training (Madry et al. 2017): every batch's PGD-``steps`` adversarial examples
     are made in eval mode on the current weights, then one optimiser step on the loss
     (1 − w)·L(x_adv) + w·L(x) with w = ``clean_weight`` (w = 0: Madry; w = 0.5: Goodfellow et al.
-    2014, §6). Same data split, optimiser and one-cycle schedule as explorer.training.train."""
-    from explorer import adversarial
+    2014, §6). Same data split, optimiser and one-cycle schedule as explorer.train.compute.train."""
+    from explorer.adversarial import compute as adversarial
 
     gen = torch.Generator().manual_seed(tc.seed)
     train_idx, _ = training.split_indices(tc)
@@ -339,7 +340,7 @@ def train_adversarial(model, tc: training.TrainConfig, ds, eps: float, steps: in
 
 def robustness(model, ds, label: str) -> dict:
     """Clean accuracy on the 10,000 test images; FGSM and PGD accuracy per ε on the fixed subset."""
-    from explorer import adversarial
+    from explorer.adversarial import compute as adversarial
 
     ev = ROBUST_EVAL
     t0 = time.time()
@@ -399,7 +400,7 @@ def build_cnn_fashion_adv() -> dict:
         "train_params": CNN_FASHION_ADV_PARAMS,
         "adversarial_training": {**ADV_TRAIN, "init_sha256": sha256(init)},
         "robustness_eval": {**ROBUST_EVAL, "eps_255": list(ROBUST_EVAL["eps_255"]),
-                            "attacks": "untargeted, explorer.adversarial.epsilon_sweep (FGSM; PGD L∞ "
+                            "attacks": "untargeted, explorer.adversarial.compute.epsilon_sweep (FGSM; PGD L∞ "
                                        "with random start); accuracy on the subset. test_acc: all "
                                        "10,000 test images"},
         "metrics": metrics,
@@ -415,7 +416,7 @@ def build_cnn_fashion_adv() -> dict:
 # Batch 64: the same images per second as 128 but twice the updates, which a short run needs (a
 # 2-epoch trial at batch 128, lr 2e-3 with shifts + flips was at 63.8 % validation after epoch 1;
 # this recipe 77.7 %). AdamW (Loshchilov & Hutter 2019) with linear warm-up then cosine decay, as
-# ViTs are usually trained; left-right flips only (explorer.augment): the training accuracy stays
+# ViTs are usually trained; left-right flips only (explorer.train.augment): the training accuracy stays
 # close to the validation accuracy (91.7 % vs 89.3 % at the end), so no stronger regulariser was
 # tried. 10 epochs gave 88.1 % test accuracy, 14 give 88.9 % in ~7.5 minutes on a quiet machine
 # (longer when the cores are shared: 605 s in the recorded build).
@@ -430,7 +431,7 @@ VIT_FASHION_PARAMS = dict(dataset="fashion", optimizer="adamw", lr=1.5e-3, weigh
 def train_vit(model, p: dict, ds, epochs: int | None = None) -> dict:
     """Train ``model`` in place with the recipe ``p`` (VIT_FASHION_PARAMS) on the first TRAIN_POOL
     training images; validation accuracy on the last VAL_HOLDOUT after each epoch."""
-    from explorer.augment import augment_batch
+    from explorer.train.augment import augment_batch
 
     torch.manual_seed(p["seed"])
     gen = torch.Generator().manual_seed(p["seed"])
@@ -553,7 +554,7 @@ EMBEDDING_MAP_PARAMS = dict(sources=("cnn", "untrained", "pixels"), methods=("um
 
 
 def build_embedding_map() -> dict:
-    from explorer import embeddings as emb
+    from explorer.embeddings import compute as emb
 
     p = EMBEDDING_MAP_PARAMS
     emb.clear_cache()
@@ -619,7 +620,7 @@ EMBEDDING_PROGRESS_PARAMS = dict(train=dict(CNN_FASHION_PARAMS, epochs=2), steps
 def build_embedding_progress() -> dict:
     import copy
 
-    from explorer import embeddings as emb
+    from explorer.embeddings import compute as emb
 
     p = EMBEDDING_PROGRESS_PARAMS
     ds = data.load("fashion")
@@ -695,7 +696,7 @@ def build_embedding_progress() -> dict:
 
 # The Diffusion tab's denoiser (issue 7): a small class-conditional U-Net (models/unet.py) trained as
 # a DDPM (Ho et al. 2020, the ε-prediction loss of eq. 14) with the cosine schedule (Nichol &
-# Dhariwal 2021, eq. 17; T = 1000; the same β as explorer.diffusion.cosine_schedule) and
+# Dhariwal 2021, eq. 17; T = 1000; the same β as explorer.diffusion.compute.cosine_schedule) and
 # classifier-free guidance (Ho & Salimans 2022): the class is replaced by NULL_CLASS with probability
 # p_uncond. The model index k = 0..T-1 is the paper's t = k + 1. An EMA of the weights is what ships.
 # Measured on 2 cores (batch-128 train img/s; ORT batch-32 forward): channels 32 -> 1.05 M params,
@@ -718,31 +719,31 @@ DIFFUSION_PARAMS = dict(dataset="fashion", schedule="cosine", T=1000, cosine_s=0
                         augment=[], pixels="x = 2 * pixel - 1", seed=1234, threads=2)
 DIFFUSION_EVAL = dict(sampler="ddim", steps=50, eta=0.0, spacing="trailing", guidance_scale=3.0,
                       guidance_form="eps_u + s * (eps_c - eps_u)", clip_x0=True, per_class=16, seed=0,
-                      runs="explorer.diffusion.run, one run of 16 per class with this seed (as /denoise)",
+                      runs="explorer.diffusion.compute.run, one run of 16 per class with this seed (as /denoise)",
                       classifier="cnn_fashion (ONNX Runtime)")
 
 
 def diffusion_alpha_bars(T: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> torch.Tensor:
     """ᾱ at model index k = 0..T-1 (paper t = k + 1) of the cosine schedule: the app's own
-    (explorer.diffusion.cosine_schedule, entry 0 of which is x_0)."""
-    from explorer import diffusion
+    (explorer.diffusion.compute.cosine_schedule, entry 0 of which is x_0)."""
+    from explorer.diffusion import compute as diffusion
 
     return torch.from_numpy(diffusion.cosine_schedule(T, s=s, max_beta=max_beta).alpha_bars[1:].copy()).float()
 
 
 def diffusion_recognised(eps_model, p_train: dict, p: dict = DIFFUSION_EVAL) -> dict:
-    """Generate ``per_class`` samples of every class with the app's sampler (explorer.diffusion:
+    """Generate ``per_class`` samples of every class with the app's sampler (explorer.diffusion.compute:
     DDIM, guidance; one run per class with the same seed, as ``/denoise`` would) and let the shipped
     CNN name them: the fraction recognised as the requested class, overall and per class.
     ``eps_model(x, t, y)`` takes and returns numpy arrays (the ONNX Runtime session)."""
-    from explorer import diffusion, filters
+    from explorer.diffusion import compute as diffusion
 
     sched = diffusion.cosine_schedule(p_train["T"], s=p_train["cosine_s"], max_beta=p_train["max_beta"])
     oks = []
     for c in range(10):
         x = diffusion.run(eps_model, sched, y=c, n=p["per_class"], sampler=p["sampler"], steps=p["steps"],
                           eta=p["eta"], scale=p["guidance_scale"], seed=p["seed"], clip=p["clip_x0"])
-        pred = filters.probabilities(filters.shipped_cnn(), diffusion.from_model(x)).argmax(1)
+        pred = nets.probabilities(nets.shipped_cnn(), diffusion.from_model(x)).argmax(1)
         oks.append(pred == c)
     ok = np.stack(oks)
     return {"recognised": round(float(ok.mean()), 4), "samples": int(ok.size),
@@ -878,7 +879,7 @@ def build_diffusion_fashion_int8() -> dict:
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from explorer import diffusion
+    from explorer.diffusion import compute as diffusion
 
     p, pt = DIFFUSION_INT8, DIFFUSION_PARAMS
     src, out = ASSETS / p["source"], ASSETS / "diffusion_fashion_int8.onnx"

@@ -13,9 +13,10 @@ import io
 import ipaddress
 import re
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import gradio as gr
@@ -23,11 +24,11 @@ from PIL import Image
 
 from explorer import export, share
 from explorer.i18n import t
+from explorer.tabs import TAB_IDS
 from explorer.ui import share as share_ui
-from explorer.ui.components import OutputImage
 from explorer.ui.common import L, lang_of
+from explorer.ui.components import OutputImage
 
-TAB_IDS = ("train", "filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
 LANGS = ("es", "en")
 MAX_URL = 2000  # longer "page addresses" sent to /qr are refused
 
@@ -289,16 +290,15 @@ def build_controls() -> dict:
 def build_panel(controls: dict) -> Header:
     """The panel the controls open (the link, the QR code, the shortcuts), hidden until asked for,
     under the header."""
-    with gr.Column(visible=False, elem_id="dle-classroom-panel") as panel:
-        with gr.Row(equal_height=False):
-            qr_img = OutputImage(label=L("cls_qr_label"), interactive=False, visible=False, elem_id="dle-qr-image",
-                                 height=300, format="png", buttons=["download", "fullscreen"], scale=1)
-            with gr.Column(scale=3):
-                link = gr.Textbox(label=L("cls_link_label"), interactive=False, buttons=["copy"], elem_id="dle-link")
-                keys_help = gr.Markdown(L("cls_keys_help"), elem_id="dle-keys-help", visible=False)
-                export_file = gr.File(label=L("cls_export_label"), interactive=False, visible=False,
-                                      elem_id="dle-export-file")
-                close = gr.Button(L("cls_close"), size="sm", elem_id="dle-panel-close")
+    with gr.Column(visible=False, elem_id="dle-classroom-panel") as panel, gr.Row(equal_height=False):
+        qr_img = OutputImage(label=L("cls_qr_label"), interactive=False, visible=False, elem_id="dle-qr-image",
+                             height=300, format="png", buttons=["download", "fullscreen"], scale=1)
+        with gr.Column(scale=3):
+            link = gr.Textbox(label=L("cls_link_label"), interactive=False, buttons=["copy"], elem_id="dle-link")
+            keys_help = gr.Markdown(L("cls_keys_help"), elem_id="dle-keys-help", visible=False)
+            export_file = gr.File(label=L("cls_export_label"), interactive=False, visible=False,
+                                  elem_id="dle-export-file")
+            close = gr.Button(L("cls_close"), size="sm", elem_id="dle-panel-close")
     close.click(lambda: gr.Column(visible=False), None, panel, api_visibility="private", queue=False,
                 show_progress="hidden")
     return Header(controls["presenter"], controls["share"], controls["qr"], controls["keys_toggle"], panel, qr_img,

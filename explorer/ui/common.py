@@ -6,11 +6,13 @@ import functools
 import inspect
 import logging
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import gradio as gr
 
-from explorer import attention, data, filters_view, images, training
+from explorer import data, errors, images, params
+from explorer.attention import compute as attention
 from explorer.i18n import TEXT, config_error_message, image_error_message, lang_from_accept, norm_lang, num, t
 
 log = logging.getLogger("explorer")
@@ -101,7 +103,7 @@ def detail_message(lang: str, key: str, details: dict) -> str:
 def _translate(err: Exception, lang: str) -> gr.Error:
     if isinstance(err, gr.Error):
         return err
-    if isinstance(err, training.ConfigError):
+    if isinstance(err, params.ConfigError):
         return gr.Error(config_error_message(lang, err), print_exception=False)
     if isinstance(err, data.DatasetMissing):
         return user_error(lang, "err_dataset_missing", name=err.name, how=err.how)
@@ -112,7 +114,7 @@ def _translate(err: Exception, lang: str) -> gr.Error:
     kind_prefix = _ERROR_PREFIXES.get(type(err).__name__)
     if kind_prefix and hasattr(err, "kind"):
         return gr.Error(detail_message(lang, f"{kind_prefix}{err.kind}", err.details), print_exception=False)
-    if isinstance(err, filters_view.InputError):
+    if isinstance(err, errors.InputError):
         return user_error(lang, f"err_{err.kind}", **err.details)
     if isinstance(err, FileNotFoundError) and "efficientnet" in str(err).lower():
         return user_error(lang, "err_imagenet_missing")
@@ -121,34 +123,41 @@ def _translate(err: Exception, lang: str) -> gr.Error:
 
 
 def friendly(fn: Callable) -> Callable:
-    """Wrap a handler (function or generator) whose ``lang`` argument names the language, so any
-    exception reaches the user as a translated ``gr.Error`` and never as a traceback."""
+    """Wrap a handler (function or generator) whose ``lang`` argument names the language: the
+    handler receives it normalised ("es" or "en", whatever a browser or an API call sent), and any
+    exception reaches the user as a translated ``gr.Error``, never as a traceback."""
     sig = inspect.signature(fn)
+    has_lang = "lang" in sig.parameters
 
-    def lang_from(args, kwargs) -> str:
+    def with_lang(args, kwargs) -> tuple[tuple, dict, str]:
         try:
             bound = sig.bind_partial(*args, **kwargs)
-            return lang_of(bound.arguments.get("lang"))
         except TypeError:
-            return "en"
+            return args, kwargs, "en"
+        lang = lang_of(bound.arguments.get("lang"))
+        if has_lang and "lang" in bound.arguments:
+            bound.arguments["lang"] = lang
+            return bound.args, bound.kwargs, lang
+        return args, kwargs, lang
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
+            args, kwargs, lang = with_lang(args, kwargs)
             try:
                 yield from fn(*args, **kwargs)
-            except Exception as err:  # noqa: BLE001 - every failure becomes a message
-                raise _translate(err, lang_from(args, kwargs)) from None
+            except Exception as err:
+                raise _translate(err, lang) from None
         return gen_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        args, kwargs, lang = with_lang(args, kwargs)
         try:
             return fn(*args, **kwargs)
-        except Exception as err:  # noqa: BLE001
-            raise _translate(err, lang_from(args, kwargs)) from None
+        except Exception as err:
+            raise _translate(err, lang) from None
     return wrapper
-
 
 
 # A tab draws its views the first time it is opened, and again on every language switch once it

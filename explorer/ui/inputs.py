@@ -1,6 +1,6 @@
 """The image input every image tab shares (Filters, Saliency, Adversarial): a sample photo, a
 Fashion-MNIST test image, an upload or a drawing, and the wiring that turns a change of any of them
-into one event. ``explorer.filters_view.load_input`` reads what these components hold."""
+into one event. ``explorer.images.load_input`` reads what these components hold."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 import numpy as np
 
-from explorer import filters, filters_view as fv
-from explorer import images
+from explorer import errors, images, nets
 from explorer.session import SessionStore
 from explorer.ui.common import L, friendly, session_key, user_error
 from explorer.ui.components import Number, Sketchpad
@@ -27,6 +26,9 @@ class ImageInputs:
     # a second image slot the send-to bar fills with the original when it sends an attacked image
     # (the Embeddings tab's "compared with"); None in the other tabs
     companion: gr.Image | None = None
+    # an output image the send-to bar can send on instead of the input (the Adversarial tab's
+    # attacked image); None in the other tabs
+    sends: gr.Image | None = None
 
     @property
     def components(self) -> list:
@@ -36,7 +38,7 @@ class ImageInputs:
 
 def build(prefix: str, sample: str = "cat", source: str = "sample") -> ImageInputs:
     """Lay out the input panel (inside the caller's column); elem_ids start with ``prefix``."""
-    src = gr.Radio([(L(f"src_{s}"), s) for s in fv.SOURCES], value=source, label=L("source_label"),
+    src = gr.Radio([(L(f"src_{s}"), s) for s in images.SOURCES], value=source, label=L("source_label"),
                    elem_id=f"{prefix}-source")
     smp = gr.Dropdown([(L(f"sample_{s}"), s) for s in images.SAMPLES], value=sample, label=L("sample_label"),
                       elem_id=f"{prefix}-sample", visible=source == "sample")
@@ -72,8 +74,8 @@ def ready(src, smp, idx, up, sk):
         raise gr.Error("", visible=False, print_exception=False)
     if src == "draw":
         try:
-            fv.load_input(src, smp, idx, up, sk)
-        except (fv.InputError, images.ImageError):
+            images.load_input(src, smp, idx, up, sk)
+        except (errors.InputError, images.ImageError):
             raise gr.Error("", visible=False, print_exception=False) from None
 
 
@@ -90,16 +92,16 @@ def wire(inp: ImageInputs) -> gr.events.Dependency:
 
 
 def network(key: str, allowed: tuple[str, ...], lang: str, request: gr.Request | None,
-            store: SessionStore) -> filters.Net:
+            store: SessionStore) -> nets.Net:
     """The network a tab's radio names: a shipped one (shared), the robust CNN, or a frozen copy of
     this session's trained model (labelled with its data set); a translated error otherwise."""
     if key not in allowed:
         raise user_error(lang, "err_bad_net", value=str(key)[:30])
     if key == "fashion_adv":
-        from explorer import adversarial
+        from explorer.adversarial import compute as adversarial
 
         return adversarial.robust_cnn()
     sess = store.get(session_key(request))
     if key == "session" and sess.model is None:
         raise user_error(lang, "err_no_session_model")
-    return filters.get_net(key, sess.model, sess.params.get("dataset", "fashion"))
+    return nets.get_net(key, sess.model, sess.params.get("dataset", "fashion"))

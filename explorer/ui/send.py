@@ -12,15 +12,15 @@ import uuid
 import gradio as gr
 from PIL import Image
 
-from explorer import filters_view as fv, images
+from explorer import images
 from explorer.i18n import t
 from explorer.session import SessionStore
+from explorer.tabs import IMAGE_TABS
 from explorer.ui.common import L, friendly, lang_of, session_key, user_error
 from explorer.ui.components import OpenDropdown
 from explorer.ui.inputs import ImageInputs
 
 # the tabs with an image input, in page order
-IMAGE_TABS = ("filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
 WHICH = ("input", "adversarial")
 
 OPEN_TAB_JS = """
@@ -45,15 +45,16 @@ def build_bar() -> dict:
 
 
 def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_inputs: dict[str, ImageInputs],
-         adv_image: gr.Image, store: SessionStore) -> None:
+         store: SessionStore) -> None:
     """Show the bar on tabs with an image; on "send", fill the target tab's input and open it."""
+    adv_image = tabs_inputs["adversarial"].sends
     order = [k for k in IMAGE_TABS if k in tabs_inputs]
 
     def show(tab_id, target_v, lang_v):
         lang_v = lang_of(lang_v)
         has_image = tab_id in tabs_inputs
         choices = _choices(lang_v, tab_id)
-        value = target_v if target_v in dict((v, k) for k, v in choices) else choices[0][1]
+        value = target_v if target_v in {v: k for k, v in choices} else choices[0][1]
         return (gr.Row(visible=has_image), gr.Dropdown(choices=choices, value=value),
                 gr.Radio(visible=tab_id == "adversarial"))
 
@@ -86,18 +87,18 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
             img = images.load(adv_v)  # a path (explorer.ui.components.ImagePath): checked before decoding
             out[target] = ("upload", gr.skip(), gr.skip(), _save(img, store, request))
             if tabs_inputs[target].companion is not None:  # the original, to compare with
-                original = fv.load_input(src, smp, idx, up, sk)
+                original = images.load_input(src, smp, idx, up, sk)
                 if max(original.size) <= 64:  # a 28×28 image: shown with visible pixels, still exact
                     original = images.enlarge(original, 8)
                 companion[target] = _save(original, store, request)
         elif src == "dataset":
-            fv.load_input(src, smp, idx, up, sk)  # the same checks as the tab's own (index in range)
+            images.load_input(src, smp, idx, up, sk)  # the same checks as the tab's own (index in range)
             out[target] = ("dataset", gr.skip(), idx, gr.skip())
         elif src == "sample":
-            fv.load_input(src, smp, idx, up, sk)
+            images.load_input(src, smp, idx, up, sk)
             out[target] = ("sample", smp, gr.skip(), gr.skip())
         else:
-            img = fv.load_input(src, smp, idx, up, sk)
+            img = images.load_input(src, smp, idx, up, sk)
             out[target] = ("upload", gr.skip(), gr.skip(), _save(img, store, request))
         flat = []
         for k in order:

@@ -106,7 +106,7 @@ def preset(c, name, lang):
 
 
 def test_scenario_returns_its_settings_and_lesson_in_the_requested_language(app_url):
-    from explorer import adversarial as adv
+    from explorer.adversarial import compute as adv
     from explorer.i18n import t
 
     c = client(app_url)

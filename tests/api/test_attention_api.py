@@ -5,7 +5,7 @@ import torch
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from explorer import attention
+from explorer.attention import compute as attention
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +90,7 @@ def test_bad_input_gets_a_message(app_url, args, message):
 
 def test_similarity_ranks_and_refuses_empty_lists(app_url):
     c = client(app_url)
-    status, _plot, _vec, s = c.predict("A man is playing a guitar.",
+    _status, _plot, _vec, s = c.predict("A man is playing a guitar.",
                                        "The stock market fell.\n\n  \nSomeone plays the guitar.\n\x00",
                                        "en", api_name="/similarity")
     assert s["sentences"] == ["Someone plays the guitar.", "The stock market fell."]
@@ -110,7 +110,7 @@ def image_views(c, source="dataset", index=0, layer=4, head="mean", token=0, lan
 
 
 def test_vit_attention_image_matches_torch(app_url, fashion):
-    from explorer import vit
+    from explorer.attention import vit
 
     c = client(app_url)
     status, panels, mosaic, _probs, s = image_views(c, index=7, layer=2, head=3, token=17)

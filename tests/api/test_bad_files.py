@@ -20,11 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError
 from PIL import Image
 
 from tests.api import hostile_files as hf
-from tests.api.test_fuzz_api import SPECS, CALL_TIMEOUT_S, endpoint_params, healthy, message_problem, raw_call, run
+from tests.api.test_fuzz_api import CALL_TIMEOUT_S, SPECS, endpoint_params, healthy, message_problem, raw_call, run
 
 pytestmark = pytest.mark.slow
 
@@ -269,9 +268,10 @@ def test_the_app_serves_no_folder_of_its_own(served, app_url):
     """allowed_paths stays empty, and the only static path is the Embeddings tab's sprite — one
     file in a private (0700) folder of its own, never a folder: anything else asked for by path is
     refused."""
-    import app
     import gradio as gr
     from gradio.data_classes import _StaticFiles
+
+    import app
 
     kwargs = app.launch_kwargs()
     assert "allowed_paths" not in kwargs and not served.allowed_paths

@@ -20,7 +20,7 @@ import zipfile
 import pytest
 from gradio_client import Client, handle_file
 
-from explorer.presets import PRESETS
+from explorer.train.scenarios import PRESETS
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow

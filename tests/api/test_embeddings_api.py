@@ -9,8 +9,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from explorer import embeddings as emb
-from explorer.presets import PRESETS
+from explorer.embeddings import compute as emb
+from explorer.train.scenarios import PRESETS
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_a_computed_map_and_bad_parameters(app_url):
 
 
 def test_training_progress_animation(app_url):
-    status, fig, agree = client(app_url).predict("shipped", "en", api_name="/embedding_progress")
+    status, _fig, _agree = client(app_url).predict("shipped", "en", api_name="/embedding_progress")
     fr = emb.progress_checkpoints()
     assert fr.agreement[-1] > fr.agreement[0] + 0.1 and fr.accuracy[-1] > fr.accuracy[0] + 0.5
     assert f"{len(fr.steps)} moments" in status and f"{100 * fr.agreement[-1]:.1f} %" in status
@@ -97,7 +97,7 @@ def _zip_of_photos(tmp_path):
 
 def test_archive_photos_tags_duplicates_similar_and_csv(app_url, tmp_path):
     c = client(app_url)
-    status, _fig, dups, table, csv_path, s = c.predict([handle_file(str(_zip_of_photos(tmp_path)))], 0.95, "en",
+    status, _fig, _dups, _table, csv_path, s = c.predict([handle_file(str(_zip_of_photos(tmp_path)))], 0.95, "en",
                                                        api_name="/archive")
     files = [f["file"] for f in s["files"]]
     assert len(files) == 4 and "4 images" in status
@@ -107,7 +107,7 @@ def test_archive_photos_tags_duplicates_similar_and_csv(app_url, tmp_path):
     assert s["skipped"] and s["skipped"][0]["reason"] == "not_image"
     text = open(csv_path, encoding="utf-8-sig").read()
     assert text.splitlines()[0].startswith("file,") and "gato" in text
-    strip, _fig2, sim = c.predict(cat, 3, "en", api_name="/archive_similar")
+    _strip, _fig2, sim = c.predict(cat, 3, "en", api_name="/archive_similar")
     assert "gato" in sim["similar"][0]["file"] and sim["similar"][0]["cosine"] > 0.9
 
 
@@ -128,7 +128,7 @@ def test_archive_text_map_and_search(app_url):
     c = client(app_url)
     lines = "\n".join(["Carta de un emigrante a su familia.", "A letter from an emigrant to his family.",
                        "Plano de la ciudad.", "Map of the town.", "", "Cartel de fiestas."])
-    status, _fig, hits, s = c.predict(lines, "letters from emigrants", "en", api_name="/archive_text")
+    _status, _fig, _hits, s = c.predict(lines, "letters from emigrants", "en", api_name="/archive_text")
     assert len(s["sentences"]) == 5 and len(s["coords"]) == 5
     assert s["sentences"][s["hits"][0]] == "A letter from an emigrant to his family."
     with pytest.raises(AppError, match="at least one sentence"):

@@ -10,7 +10,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 from scipy.signal import correlate2d
 
-from explorer.presets import PRESETS
+from explorer.train.scenarios import PRESETS
 from tests.unit.test_images import png_declaring
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ def test_endpoints_are_named(app_url):
 
 def test_classify_photos_and_dataset_images(app_url, fashion):
     c = client(app_url)
-    strip, fig, summary = classify(c, sample="cat")
+    _strip, _fig, summary = classify(c, sample="cat")
     assert 281 <= summary["top5"][0]["index"] <= 285 and summary["top5"][0]["label"] == "Egyptian cat"
     assert summary["network_input"] == [3, 224, 224] and len(summary["top5"]) == 5
     probs = [r["probability"] for r in summary["top5"]]
@@ -95,7 +95,7 @@ def test_feature_maps_and_filters(app_url):
     assert out[-1]["layer"]["shape_hwc"] == [7, 7, 64] and out[-1]["layer"]["receptive_field_px"] == 10
     fig, summary = c.predict("fashion", "features.conv1", "en", api_name="/filters")
     assert summary["weight_shape"] == [32, 1, 3, 3]
-    fig, summary = c.predict("imagenet", "_conv_stem", "en", api_name="/filters")
+    _fig, summary = c.predict("imagenet", "_conv_stem", "en", api_name="/filters")
     assert summary["weight_shape"] == [32, 3, 3, 3] and summary["stride"] == 2
 
 

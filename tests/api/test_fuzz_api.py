@@ -151,7 +151,7 @@ SPECS: dict[str, Spec] = {
 # table, a figure: /export_html's gr.Plot inputs) before any of the app's code runs: a malformed one
 # is refused with Gradio's generic message, which the app cannot word.
 SHAPE_CHECKED = {"File", "ImageEditor", "Sketchpad", "Dataframe", "Image", "ImagePath", "Plot"}
-# Known faults in explorer/ui/diffusion_tab.py, left to its owner: (endpoint, parameter) → what a
+# Known faults in explorer/ui/diffusion.py, left to its owner: (endpoint, parameter) → what a
 # hostile value there gets instead of a clear message. Remove an entry once fixed.
 PENDING: dict[tuple[str, str], str] = {}
 

@@ -5,8 +5,10 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from explorer import convolution, filters_presets as fp, saliency_presets as sp
+from explorer.filters import convolution
+from explorer.filters import scenarios as fp
 from explorer.i18n import TEXT
+from explorer.saliency import scenarios as sp
 
 pytestmark = pytest.mark.slow
 

@@ -26,7 +26,7 @@ def test_endpoints_are_named(app_url):
 
 def test_every_method_on_the_fashion_cnn_with_completeness(app_url, fashion):
     c = client(app_url)
-    status, grid, completeness, s = explain(c, index=0, baseline="blur")
+    _status, grid, completeness, s = explain(c, index=0, baseline="blur")
     assert set(s["methods"]) == set(ALL)
     assert s["target"]["index"] == int(fashion.test.labels[0]) == s["prediction"][0]["index"]
     ig = s["methods"]["integrated_gradients"]["completeness"]

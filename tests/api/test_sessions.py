@@ -33,8 +33,8 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from explorer.presets import PRESETS
 from explorer.session import RELEASE_AFTER_S
+from explorer.train.scenarios import PRESETS
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from explorer.presets import PRESETS
+from explorer.train.scenarios import PRESETS
 from models.cnn import load_checkpoint
 
 pytestmark = pytest.mark.slow

@@ -114,7 +114,7 @@ def test_every_endpoint_takes_what_view_api_describes(api, png, which, server_lo
         mark = server_log.mark()
         try:
             outcome, detail = call(client, name, args, STOPS.get(name))
-        except Exception as err:  # noqa: BLE001 - reported below with the endpoint's name
+        except Exception as err:
             outcome, detail = "crash", f"{type(err).__name__}: {err}"
         logged = server_log.errors(mark)
         if outcome == "crash" or (outcome == "error" and not is_ours(detail)) or logged:

@@ -65,7 +65,7 @@ def test_attention_image(open_app, locale):
                             " document.querySelector('#vit-panels img').naturalHeight]")
     f = box["width"] / natural[0]
     # patch 25 (row 4, column 4): the centre of the first tile's grid
-    from explorer.attention_view import VIT_HEAD, VIT_TOP
+    from explorer.attention.views import VIT_HEAD, VIT_TOP
     px, py = 8 + 3.5 * 40, VIT_TOP + VIT_HEAD + 3.5 * 40
     page.mouse.click(box["x"] + px * f, box["y"] + py * f)
     page.wait_for_function("() => document.querySelector('#vit-token input').value === '25'", timeout=30_000)

@@ -2,7 +2,7 @@
 had presets but no way to step through them from the keyboard."""
 import pytest
 
-from explorer import attention
+from explorer.attention import compute as attention
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from explorer.data import FASHION_CLASSES
-from explorer.presets import PRESETS
+from explorer.train.scenarios import PRESETS
 from scripts.serve_workers import Served
 from tests.conftest import require
 from tests.e2e.test_train_e2e import wait_text
@@ -84,7 +84,7 @@ class Session:
         if r.status >= 400:
             try:
                 body = r.text()
-            except Exception as err:  # noqa: BLE001 - the body is only for the message
+            except Exception as err:
                 body = repr(err)
             if not quiet_gate(r.url, r.status, body):
                 self.errors.append(f"{r.status} {r.url} {body[:200]}")

@@ -1,4 +1,4 @@
-"""Adversarial examples (explorer.adversarial): parity with captum.robust.FGSM, the L∞ ball and the
+"""Adversarial examples (explorer.adversarial.compute): parity with captum.robust.FGSM, the L∞ ball and the
 pixel range respected, attack strength on the shipped CNN, the stop event, the accuracy-vs-ε sweep,
 no side effects on a shared module, and the shipped adversarially trained CNN (DESIGN: parity
 against a reference; tiny models with hand-computed answers)."""
@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explorer import adversarial as adv
+from explorer import nets
+from explorer.adversarial import compute as adv
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
@@ -23,7 +24,7 @@ EPS_01 = 0.1  # the budget the issue asks about (≈ 25.5/255)
 
 @pytest.fixture(scope="module")
 def cnn():
-    from explorer.filters import shipped_cnn
+    from explorer.nets import shipped_cnn
     return shipped_cnn().module
 
 
@@ -345,7 +346,7 @@ def test_robust_cnn_loads_as_a_net():
 # ------------------------------------------------------------------------------ API parameters
 
 def test_validate_fills_defaults_and_refuses_out_of_range():
-    from explorer.training import ConfigError
+    from explorer.train.compute import ConfigError
 
     v = adv.validate({"method": "pgd", "eps_255": "8", "eps_255_list": "16, 0,8"})
     assert v["method"] == "pgd" and v["eps_255"] == 8.0 and v["steps"] == adv.DEFAULT_STEPS
@@ -478,17 +479,17 @@ def test_an_attacked_image_sent_on_reaches_a_28x28_network_pixel_for_pixel():
     Filters, that picture must reach the 28×28 network as the attack left it. Trimmed and resized
     as a photo it would be smeared: test image 12, which PGD at ε = 8/255 (the tab's defaults)
     turns from a sneaker into a sandal, would not be the image the attack made."""
-    from explorer import data, filters, images
+    from explorer import data, images
 
-    net = filters.get_net("fashion")
+    net = nets.get_net("fashion")
     img = images.from_dataset_array(data.load("fashion").test.images[12].numpy())
-    x, x_adv, summary = adv.attack_image(net, img, True, "pgd", 8 / 255, seed=0)
+    _x, x_adv, summary = adv.attack_image(net, img, True, "pgd", 8 / 255, seed=0)
     small = (x_adv[0, 0].numpy() * 255).round().astype(np.uint8)
     shown = images.enlarge(small, 8)  # as the tab shows it (and sends it on)
     pre = net.prepare(shown)
     assert pre.steps[0][0] == "exact28"
     assert np.array_equal((pre.array[0] * 255).round().astype(np.uint8), small)
-    probs = filters.probabilities(net, pre.array[None])[0]
+    probs = nets.probabilities(net, pre.array[None])[0]
     assert int(np.argmax(probs)) == 5 == summary["after"][0]["index"]  # Sandal
     # a photo-like conversion of the same picture would not keep those pixels
     assert not np.array_equal((images.to_gray28(shown).array[0] * 255).round().astype(np.uint8), small)

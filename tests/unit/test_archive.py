@@ -1,4 +1,4 @@
-"""explorer/archive.py, 'Mi archivo': hostile zips (traversal, absolute names, symlinks, bombs, too
+"""explorer/archive/compute.py, 'Mi archivo': hostile zips (traversal, absolute names, symlinks, bombs, too
 many files, corrupt archives, disguised files) each refused with the right kind and nothing written
 outside the session's folder; EfficientNet features through ONNX Runtime equal torch's; tags,
 near-duplicates, neighbours (against brute force), the CSV (round trip, formula injection) and
@@ -16,9 +16,8 @@ import pytest
 import torch
 from PIL import Image
 
-from explorer import archive
-from explorer.archive import ArchiveError, Limits
-
+from explorer.archive import compute as archive
+from explorer.archive.compute import ArchiveError, Limits
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -360,7 +359,7 @@ def embedded(tmp_path_factory, photos):
 
 
 def test_embedding_shapes_and_tags(embedded):
-    items, F, tags = embedded
+    _items, F, tags = embedded
     assert F.shape == (5, 1280) and F.dtype == np.float32
     assert np.allclose(np.linalg.norm(F, axis=1), 1, atol=1e-5)
     assert all(len(t) == 3 for t in tags)
@@ -417,7 +416,7 @@ def test_embed_images_progress_stop_and_bounds(embedded):
 # --- analysis --------------------------------------------------------------------------------
 
 def test_duplicates_group_a_resized_copy_only(embedded):
-    items, F, _ = embedded
+    _items, F, _ = embedded
     assert archive.duplicate_groups(F, 0.95) == [[0, 4]]  # chelsea and its 80 % re-encoded copy
     S = F @ F.T
     assert S[0, 4] >= 0.97

@@ -1,10 +1,10 @@
-"""explorer.attention: MiniLM's attention matrices recomputed by hand from the model's own weights,
+"""explorer.attention.compute: MiniLM's attention matrices recomputed by hand from the model's own weights,
 rows that sum to 1, rollout, sentence similarity, and awkward text."""
 import numpy as np
 import pytest
 import torch
 
-from explorer import attention
+from explorer.attention import compute as attention
 
 ANIMAL = attention.EXAMPLES["en"][0]
 
@@ -16,7 +16,7 @@ def att():
 
 def test_shapes_and_rows(att):
     L, H, T, _ = att.attentions.shape
-    assert (L, H) == (6, 12) and T == len(att.tokens) and att.tokens[0] == "[CLS]" and att.tokens[-1] == "[SEP]"
+    assert (L, H) == (6, 12) and len(att.tokens) == T and att.tokens[0] == "[CLS]" and att.tokens[-1] == "[SEP]"
     np.testing.assert_allclose(att.attentions.sum(-1), 1.0, atol=1e-6)
     np.testing.assert_allclose(attention.rollout(att.attentions).sum(-1), 1.0, atol=1e-9)
     assert not att.truncated

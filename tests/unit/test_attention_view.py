@@ -1,9 +1,9 @@
-"""explorer.attention_view: the figures keep repeated words apart, draw what they say, and the
+"""explorer.attention.views: the figures keep repeated words apart, draw what they say, and the
 ViT picture maps a click back to the right patch."""
 import numpy as np
 import pytest
 
-from explorer import attention_view as av
+from explorer.attention import views as av
 
 LABELS = ["[CLS]", "the", "cat", "saw", "the", "dog", "[SEP]"]
 
@@ -55,7 +55,7 @@ def test_small_multiples_put_every_head_in_its_place():
 
 
 def test_token_heads_and_json_summary():
-    from explorer import attention
+    from explorer.attention import compute as attention
 
     v = attention.view(attention.EXAMPLES["en"][0])
     ti = v.labels.index("it")

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from explorer.augment import AUGMENTATIONS, MAX_SHIFT_PX, augment_batch
+from explorer.train.augment import AUGMENTATIONS, MAX_SHIFT_PX, augment_batch
 
 
 def dots(b=64):

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from explorer.tabs import TAB_IDS
 from explorer.ui import classroom as cl
 
 
@@ -62,7 +63,7 @@ def test_relabel_script_knows_every_tab_in_both_languages():
     from explorer.i18n import TEXT
 
     js = cl.relabel_tabs_js()
-    for tid in cl.TAB_IDS:
+    for tid in TAB_IDS:
         assert TEXT["es"][f"tab_{tid}"] in js and TEXT["en"][f"tab_{tid}"] in js
 
 

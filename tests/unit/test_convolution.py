@@ -4,7 +4,8 @@ import torch
 import torch.nn.functional as F
 from scipy.signal import correlate2d
 
-from explorer import convolution as C
+from explorer import nets
+from explorer.filters import convolution as C
 
 
 def torch_conv(image, kernel, stride, padding):
@@ -88,6 +89,6 @@ def test_presets_and_validation():
 
 
 def test_receptive_fields():
-    assert C.receptive_fields([(3, 1), (3, 1)]) == [3, 5]  # two 3x3 see 5x5 (VGG slide)
+    assert nets.receptive_fields([(3, 1), (3, 1)]) == [3, 5]  # two 3x3 see 5x5 (VGG slide)
     # the shipped CNN: conv3 -> pool2 -> conv3 -> pool2
-    assert C.receptive_fields([(3, 1), (2, 2), (3, 1), (2, 2)]) == [3, 4, 8, 10]
+    assert nets.receptive_fields([(3, 1), (2, 2), (3, 1), (2, 2)]) == [3, 4, 8, 10]

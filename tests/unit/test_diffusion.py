@@ -1,4 +1,4 @@
-"""explorer.diffusion: schedules against their papers' formulas, the closed-form forward process against
+"""explorer.diffusion.compute: schedules against their papers' formulas, the closed-form forward process against
 the step-by-step chain, DDIM(η = 1, all T steps) = DDPM, classifier-free guidance against a hand
 computation, and end-to-end sampling with a denoiser that is exactly optimal for Gaussian data
 (so the samples' mean and spread are known in advance)."""
@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from explorer import diffusion as D
+from explorer.diffusion import compute as D
 
 LIN = D.linear_schedule()
 COS = D.cosine_schedule()

@@ -1,7 +1,8 @@
-"""explorer.diffusion_view: the schedule plot, the forward-process strip and the sample grid."""
+"""explorer.diffusion.views: the schedule plot, the forward-process strip and the sample grid."""
 import numpy as np
 
-from explorer import diffusion as dif, diffusion_view as dv
+from explorer.diffusion import compute as dif
+from explorer.diffusion import views as dv
 
 
 def test_schedule_figure_has_both_schedules_in_three_panels():
@@ -34,7 +35,7 @@ def test_samples_grid_layout():
 
 
 def _frame(eps=True):
-    from explorer.denoiser import Frame
+    from explorer.diffusion.denoiser import Frame
 
     x = np.zeros((4, 28, 28), np.uint8)
     x[:, 10:18, 10:18] = 255
@@ -51,7 +52,7 @@ def test_step_panel_shows_x_t_eps_and_x0_then_the_verdict():
 
 
 def test_forward_panel_has_five_tiles_with_a_prediction_and_three_without():
-    from explorer import denoiser
+    from explorer.diffusion import denoiser
 
     x0 = np.zeros((1, 28, 28), np.float32)
     x0[0, 6:22, 8:20] = 1.0

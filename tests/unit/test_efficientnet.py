@@ -166,7 +166,7 @@ def test_preprocess_steps():
     assert torch.equal(eff.preprocess(arr), x)  # arrays and PIL images give the same tensor
     for mode in ("L", "RGBA"):
         t = eff.preprocess(Image.fromarray(arr).convert(mode))
-        assert t.shape == (1, 3, 224, 224) and 0 <= float(t.min()) and float(t.max()) <= 1
+        assert t.shape == (1, 3, 224, 224) and float(t.min()) >= 0 and float(t.max()) <= 1
     with pytest.raises(ValueError):
         eff.preprocess(arr, mode="squash")
 

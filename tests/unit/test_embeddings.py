@@ -1,4 +1,4 @@
-"""explorer.embeddings: neighbour search against brute force, PCA against scikit-learn, the shipped
+"""explorer.embeddings.compute: neighbour search against brute force, PCA against scikit-learn, the shipped
 map's trustworthiness and the CNN space's 5-NN label agreement (as recorded and re-measured),
 input validation, and the training-progress frames."""
 import hashlib
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import embeddings as emb
+from explorer.embeddings import compute as emb
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())["artifacts"]
@@ -265,7 +265,7 @@ def test_query_and_source_validation():
 
 
 def test_session_features_leave_the_model_untouched(fashion):
-    from explorer.training import build_model
+    from explorer.train.compute import build_model
     from models.cnn import CNNConfig
 
     model = build_model(CNNConfig(filters=(4, 8), dense=16), 0).train()
@@ -310,7 +310,7 @@ def test_shipped_progress_frames_organise():
 
 def test_progress_frames_from_snapshots(fashion):
     """Two snapshots of a tiny model, one as a state_dict: shapes, alignment, nothing modified."""
-    from explorer.training import build_model
+    from explorer.train.compute import build_model
     from models.cnn import CNNConfig
 
     cfg = CNNConfig(filters=(4, 8), dense=16)
@@ -379,7 +379,7 @@ def test_a_stopped_umap_leaves_no_lock_behind():
     assert done and done[0].shape == (300, 2), "the next UMAP waited on tqdm's lock"
 
 
-# ---- a new image on the map (explorer.embeddings.land), as the tab's /place_image does -------------
+# ---- a new image on the map (explorer.embeddings.compute.land), as the tab's /place_image does -------------
 
 
 def test_exact_gray28_recovers_enlarged_pixels_and_leaves_photos_alone():
@@ -432,7 +432,7 @@ def test_an_attacked_sneaker_lands_where_the_network_now_says_it_belongs(cnn):
     random start, seed 0; the Adversarial tab's defaults) and rounded to 8 bits as the tab shows
     them: 8 of the 20 flip, and for all 20 the neighbours' majority on the CNN map is the class the
     network now predicts — an attacked sneaker called a sandal lands among the sandals."""
-    from explorer import adversarial as adv
+    from explorer.adversarial import compute as adv
 
     dm = emb.default_map()
     model = emb._shipped_cnn()

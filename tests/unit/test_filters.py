@@ -1,4 +1,4 @@
-"""explorer.filters: stages with shapes and receptive fields, feature maps that equal a hand-written
+"""explorer.filters.compute: stages with shapes and receptive fields, feature maps that equal a hand-written
 forward, hooks that never outlive a call, ORT = torch, and activation maximisation that works."""
 import gc
 import threading
@@ -9,8 +9,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from explorer import filters, images
-from explorer.convolution import receptive_fields
+from explorer import images, nets
+from explorer.filters import compute as filters
+from explorer.nets import receptive_fields
 from models.cnn import CNNConfig, SmallCNN
 
 
@@ -25,12 +26,12 @@ def _rss_mb() -> float:
 
 @pytest.fixture(scope="module")
 def cnn():
-    return filters.shipped_cnn()
+    return nets.shipped_cnn()
 
 
 @pytest.fixture(scope="module")
 def eff():
-    return filters.imagenet()
+    return nets.imagenet()
 
 
 def test_shipped_cnn_stages(cnn):
@@ -80,11 +81,11 @@ def test_hooks_are_always_removed_and_memory_stays_flat(cnn, eff):
         filters.feature_maps(eff, x_big, layer)
     gc.collect()
     before = _rss_mb()
-    for i in range(100):
+    for _i in range(100):
         filters.feature_maps(cnn, x_small, "features.act2")
         filters.feature_maps(eff, x_big, layer)
         with pytest.raises(RuntimeError):  # an exception inside the capture block
-            with filters.capture(eff.module, [layer]):
+            with nets.capture(eff.module, [layer]):
                 raise RuntimeError("boom")
     gc.collect()
     grown = _rss_mb() - before
@@ -115,29 +116,29 @@ def test_ort_and_torch_agree_on_probabilities(cnn, eff, fashion):
     x = fashion.test.floats(slice(0, 8)).numpy()
     with torch.inference_mode():
         ref = torch.softmax(cnn.module(torch.from_numpy(x)), 1).numpy()
-    np.testing.assert_allclose(filters.probabilities(cnn, x), ref, atol=1e-5)
+    np.testing.assert_allclose(nets.probabilities(cnn, x), ref, atol=1e-5)
     pre = eff.prepare(images.sample("cat"))
-    p = filters.probabilities(eff, pre.array[None])[0]
-    top = filters.top_k(p, eff.class_names("es"))
+    p = nets.probabilities(eff, pre.array[None])[0]
+    top = nets.top_k(p, eff.class_names("es"))
     assert 281 <= top[0]["index"] <= 285 and top[0]["label"] == "Egyptian cat"
-    assert abs(sum(r["probability"] for r in filters.top_k(p, eff.class_names("en"), 1000)) - 1) < 1e-6
+    assert abs(sum(r["probability"] for r in nets.top_k(p, eff.class_names("en"), 1000)) - 1) < 1e-6
 
 
 def test_fashion_labels_follow_the_language(cnn, fashion):
     x = fashion.test.floats(slice(0, 1)).numpy()
-    p = filters.probabilities(cnn, x)[0]
-    es, en = filters.top_k(p, cnn.class_names("es")), filters.top_k(p, cnn.class_names("en"))
+    p = nets.probabilities(cnn, x)[0]
+    es, en = nets.top_k(p, cnn.class_names("es")), nets.top_k(p, cnn.class_names("en"))
     assert es[0]["index"] == en[0]["index"] == int(fashion.test.labels[0])
     assert es[0]["label"] != en[0]["label"]
 
 
 def test_session_network_is_a_frozen_private_copy():
     with pytest.raises(LookupError):
-        filters.get_net("session", None)
+        nets.get_net("session", None)
     with pytest.raises(ValueError):
-        filters.get_net("alexnet")
+        nets.get_net("alexnet")
     model = SmallCNN(CNNConfig(filters=(8,)))
-    net = filters.get_net("session", model)
+    net = nets.get_net("session", model)
     with torch.no_grad():
         model.features.conv1.weight.add_(1.0)  # the user keeps training...
     assert not torch.equal(net.module.features.conv1.weight, model.features.conv1.weight)
@@ -150,7 +151,7 @@ def test_maximize_raises_the_activation_and_can_be_stopped(cnn):
     assert [s.step for s in steps] == [10, 20, 30, 40]
     assert steps[-1].activation > steps[0].activation
     assert steps[-1].image.shape == (28, 28, 1)
-    assert 0 <= steps[-1].image.min() and steps[-1].image.max() <= 1
+    assert steps[-1].image.min() >= 0 and steps[-1].image.max() <= 1
     again = list(filters.maximize(cnn, "features.act2", 5, steps=40, lr=0.1, jitter=1, blur=0.3, every=10))
     np.testing.assert_array_equal(again[-1].image, steps[-1].image)  # same seed, same picture
     stop = threading.Event()
@@ -191,7 +192,7 @@ def test_receptive_field_centre_and_size_match_the_gradient(cnn, eff, which, sta
     torch.manual_seed(0)
     x = torch.rand(1, net.in_channels, net.input_size, net.input_size, requires_grad=True)
     module = __import__("copy").deepcopy(net.module).double()
-    with filters.capture(module, [stage.name]) as got:
+    with nets.capture(module, [stage.name]) as got:
         module(x.double())
     got[stage.name][0, :, cell, cell].sum().backward()
     ys = np.nonzero(x.grad[0].abs().sum(0).sum(1).numpy())[0]
@@ -204,12 +205,12 @@ def test_receptive_field_centre_and_size_match_the_gradient(cnn, eff, which, sta
 
 def test_first_traces_racing_each_other_agree(cnn):
     """Tracing hooks the shared module: concurrent first calls must not see each other's hooks."""
-    nets = [filters.Net("fashion", cnn.module, "gray28", None, cnn.stage_points, cnn.class_names)
-            for _ in range(6)]
-    for n in nets:
+    copies = [nets.Net("fashion", cnn.module, "gray28", None, cnn.stage_points, cnn.class_names)
+              for _ in range(6)]
+    for n in copies:
         n.lock = cnn.lock  # as for the one shared network
     results = []
-    threads = [threading.Thread(target=lambda n=n: results.append(n.stages())) for n in nets]
+    threads = [threading.Thread(target=lambda n=n: results.append(n.stages())) for n in copies]
     for th in threads:
         th.start()
     for th in threads:
@@ -218,13 +219,13 @@ def test_first_traces_racing_each_other_agree(cnn):
 
 
 def test_maximize_does_not_inherit_a_concurrent_users_hooks(cnn):
-    with filters.capture(cnn.module, ["features.conv1"]):  # another request is mid-forward
+    with nets.capture(cnn.module, ["features.conv1"]):  # another request is mid-forward
         steps = list(filters.maximize(cnn, "features.act2", 1, steps=8, every=8))
     assert steps and _hooks(cnn.module) == 0
 
 
 def test_overlay_puts_the_heat_where_the_cell_looks(eff):
-    from explorer import filters_view as fv
+    from explorer.filters import views as fv
 
     stage = eff.stages()[16]  # 7×7 map, jump 32
     act = np.zeros(stage.shape[1:])

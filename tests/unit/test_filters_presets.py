@@ -1,11 +1,14 @@
-"""The Filters tab's teaching scenarios (explorer.filters_presets): every number a lesson quotes is
+"""The Filters tab's teaching scenarios (explorer.filters.scenarios): every number a lesson quotes is
 re-measured here with the scenario's exact settings, and must appear, written for its reader, in
 both the Spanish and the English lesson. A tolerance of half the last quoted digit: if the model,
 the image or the code moved the number, the lesson is wrong and this fails."""
 import numpy as np
 import pytest
 
-from explorer import convolution, filters, filters_presets as fp, filters_view as fv
+from explorer import images, nets
+from explorer.filters import compute as filters
+from explorer.filters import convolution
+from explorer.filters import scenarios as fp
 from explorer.i18n import TEXT, num
 
 NAMES = list(fp.PRESETS)
@@ -34,9 +37,9 @@ def test_every_scenario_is_a_full_valid_setting_with_both_lessons():
     keys = set(fp._BASE)
     for name, p in fp.PRESETS.items():
         assert set(p) == keys, name
-        assert p["view"] in fp.VIEWS and p["net"] in filters.NETS and p["net"] != "session"
+        assert p["view"] in fp.VIEWS and p["net"] in nets.NETS and p["net"] != "session"
         assert p["kernel"] in convolution.KERNEL_PRESETS and p["padding"] in convolution.PADDINGS
-        net = filters.get_net(p["net"])
+        net = nets.get_net(p["net"])
         if p["layer"] is not None:
             assert 0 <= p["channel"] < net.stage(p["layer"]).shape[0]
         if p["conv"] is not None:
@@ -92,8 +95,8 @@ def test_maximize_raises_the_channel(measured):
     r = m(measured, "maximize")
     first, last = r["activation"]
     assert first == pytest.approx(0.08, abs=0.005) and last == pytest.approx(0.82, abs=0.005)
-    net = filters.shipped_cnn()
-    acts = filters.feature_maps(net, filters.to_tensor(net.prepare(fv.load_input("dataset", None, 0),
+    net = nets.shipped_cnn()
+    acts = filters.feature_maps(net, nets.to_tensor(net.prepare(images.load_input("dataset", None, 0),
                                                                    from_dataset=True)), "features.act2")
     assert fp.PRESETS["maximize"]["channel"] == int(np.argmax(acts.mean((1, 2))))  # "the boot excites most"
     for lang in ("es", "en"):

@@ -7,7 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from explorer import convolution, filters, filters_view as fv
+from explorer import errors, images, nets
+from explorer.filters import compute as filters
+from explorer.filters import convolution
+from explorer.filters import views as fv
 from explorer.i18n import TEXT
 
 
@@ -35,7 +38,7 @@ def test_parse_kernel_accepts_what_a_teacher_types(value, expected):
     (42, "kernel_shape"),
 ])
 def test_parse_kernel_rejects_with_a_reason(value, kind):
-    with pytest.raises(fv.InputError) as err:
+    with pytest.raises(errors.InputError) as err:
         fv.parse_kernel(value)
     assert err.value.kind == kind
     for lang in ("es", "en"):  # the message exists and takes the details
@@ -66,7 +69,7 @@ def test_playground_images_mark_window_and_pixel():
     image = np.zeros((20, 20))
     image[5:10, 5:10] = 1
     pg = fv.run_playground(image, convolution.preset_kernel("laplacian"), 1, "same", 7, 3, "max")
-    in_img, out_img, pool_img, meta = fv.playground_images(pg, "en")
+    _in_img, out_img, pool_img, meta = fv.playground_images(pg, "en")
     s = meta["out_scale"]
     assert out_img.size == (20 * s, 20 * s) and meta["gray"] == "signed"
     red = np.asarray(out_img)[..., 0].astype(int) - np.asarray(out_img)[..., 1]
@@ -87,11 +90,11 @@ def test_gray_mapping():
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_filter_figures_for_every_kind_of_conv(lang):
     cases = [
-        (np.random.default_rng(0).normal(size=(32, 3, 3, 3)), filters.ConvInfo("stem", 32, 3, 3, 2, 1), go.Image),
-        (np.random.default_rng(1).normal(size=(32, 1, 3, 3)), filters.ConvInfo("dw", 32, 32, 3, 1, 32), go.Heatmap),
-        (np.random.default_rng(2).normal(size=(16, 32, 1, 1)), filters.ConvInfo("pw", 16, 32, 1, 1, 1), go.Heatmap),
-        (np.random.default_rng(3).normal(size=(64, 32, 3, 3)), filters.ConvInfo("conv2", 64, 32, 3, 1, 1), go.Heatmap),
-        (np.random.default_rng(4).normal(size=(32, 1, 3, 3)), filters.ConvInfo("conv1", 32, 1, 3, 1, 1), go.Heatmap),
+        (np.random.default_rng(0).normal(size=(32, 3, 3, 3)), nets.ConvInfo("stem", 32, 3, 3, 2, 1), go.Image),
+        (np.random.default_rng(1).normal(size=(32, 1, 3, 3)), nets.ConvInfo("dw", 32, 32, 3, 1, 32), go.Heatmap),
+        (np.random.default_rng(2).normal(size=(16, 32, 1, 1)), nets.ConvInfo("pw", 16, 32, 1, 1, 1), go.Heatmap),
+        (np.random.default_rng(3).normal(size=(64, 32, 3, 3)), nets.ConvInfo("conv2", 64, 32, 3, 1, 1), go.Heatmap),
+        (np.random.default_rng(4).normal(size=(32, 1, 3, 3)), nets.ConvInfo("conv1", 32, 1, 3, 1, 1), go.Heatmap),
     ]
     for w, info, trace in cases:
         fig = fv.filters_figure(w, info, lang)
@@ -102,7 +105,7 @@ def test_filter_figures_for_every_kind_of_conv(lang):
 
 def test_feature_map_mosaic_keeps_every_channel_and_marks_the_selected():
     acts = np.random.default_rng(0).random((10, 8, 8)).astype(np.float32)
-    stage = filters.Stage("x", "conv1", "conv", (10, 8, 8), 3, 1)
+    stage = nets.Stage("x", "conv1", "conv", (10, 8, 8), 3, 1)
     fig = fv.feature_map_figure(acts, np.arange(10), stage, 4, "es")
     z = np.array(fig.data[0].z, dtype=float)
     assert np.isfinite(z).sum() == 10 * 64  # ten 8x8 tiles, NaN gaps between
@@ -115,8 +118,8 @@ def test_feature_map_mosaic_keeps_every_channel_and_marks_the_selected():
 
 
 def test_stages_table_and_top5(lang="en"):
-    stages = [filters.Stage("features.conv1", "conv1", "conv", (32, 28, 28), 3, 1),
-              filters.Stage("features.pool1", "pool1", "pool", (32, 14, 14), 4, 2)]
+    stages = [nets.Stage("features.conv1", "conv1", "conv", (32, 28, 28), 3, 1),
+              nets.Stage("features.pool1", "pool1", "pool", (32, 14, 14), 4, 2)]
     md = fv.stages_markdown(stages, "features.pool1", lang)
     assert "| conv1 | convolution | 28 × 28 × 32 | 3 × 3 px | 1 px |" in md
     assert "▶ **pool1**" in md
@@ -125,27 +128,27 @@ def test_stages_table_and_top5(lang="en"):
 
 
 def test_load_input_errors():
-    with pytest.raises(fv.InputError) as e:
-        fv.load_input("upload", upload=None)
+    with pytest.raises(errors.InputError) as e:
+        images.load_input("upload", upload=None)
     assert e.value.kind == "no_upload"
-    with pytest.raises(fv.InputError) as e:
-        fv.load_input("sample", sample="../../etc/passwd")
+    with pytest.raises(errors.InputError) as e:
+        images.load_input("sample", sample_id="../../etc/passwd")
     assert e.value.kind == "bad_sample"
-    with pytest.raises(fv.InputError) as e:
-        fv.load_input("telepathy")
+    with pytest.raises(errors.InputError) as e:
+        images.load_input("telepathy")
     assert e.value.kind == "bad_source"
     blank = {"background": None, "layers": [], "composite": np.full((50, 50, 4), 255, np.uint8)}
-    with pytest.raises(fv.InputError) as e:
-        fv.load_input("draw", sketch=blank)
+    with pytest.raises(errors.InputError) as e:
+        images.load_input("draw", sketch=blank)
     assert e.value.kind == "draw_empty"
 
 
 def test_load_input_dataset(fashion):
-    img = fv.load_input("dataset", index=7)
+    img = images.load_input("dataset", index=7)
     assert np.array_equal(np.asarray(img.convert("L")), fashion.test.images[7, 0].numpy())
     for bad in (-1, 10000, 2.5, "x", float("nan"), None):
-        with pytest.raises(fv.InputError):
-            fv.load_input("dataset", index=bad)
+        with pytest.raises(errors.InputError):
+            images.load_input("dataset", index=bad)
 
 
 def test_same_padding_is_drawn_and_the_pooled_block_marked():

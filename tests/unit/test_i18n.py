@@ -72,18 +72,31 @@ def test_spanish_status_and_plots_use_decimal_commas():
     assert fig.layout.separators == ",\u202f"
 
 
-def test_no_key_is_written_twice_in_a_language():
-    """A repeated key in the TEXT literal silently replaces the first text (it happened: the
-    playground's kernel label replaced the Train tab's)."""
-    import ast
-    from pathlib import Path
+def test_no_key_is_written_twice_in_a_language(tmp_path):
+    """A repeated key silently replaces the first text (it happened: the playground's kernel label
+    replaced the Train tab's). The loader refuses one, in a file or across two."""
+    from explorer.i18n import LOCALES, load_tables
 
-    import explorer.i18n
+    assert load_tables(LOCALES) == TEXT
+    for lang in LANGS:
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "a.json").write_text('{"x": "1", "x": "2"}')
+    with pytest.raises(ValueError, match="written twice"):
+        load_tables(tmp_path)
+    for lang in LANGS:
+        (tmp_path / lang / "a.json").write_text('{"x": "1"}')
+        (tmp_path / lang / "b.json").write_text('{"x": "2"}')
+    with pytest.raises(ValueError, match="another file"):
+        load_tables(tmp_path)
 
-    tree = ast.parse(Path(explorer.i18n.__file__).read_text())
-    tables = [n for n in ast.walk(tree) if isinstance(n, ast.Dict) and all(
-        isinstance(k, ast.Constant) and k.value in ("es", "en") for k in n.keys) and n.keys]
-    assert tables
-    for lang_dict in (v for t in tables for v in t.values):
-        keys = [k.value for k in lang_dict.keys]
-        assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+
+def test_every_language_has_the_same_files():
+    from explorer.i18n import LOCALES
+
+    names = {lang: sorted(p.name for p in (LOCALES / lang).glob("*.json")) for lang in LANGS}
+    assert names["es"] == names["en"] and "common.json" in names["en"]
+    for name in names["en"]:
+        import json
+
+        es, en = (json.loads((LOCALES / lang / name).read_text()) for lang in ("es", "en"))
+        assert list(es) == list(en), f"{name}: the same keys in the same order in both languages"

@@ -513,7 +513,7 @@ def _object_photo(bg, fg, size=(400, 300), box=(150, 60, 250, 240)):
 def test_to_gray28_inverts_a_photo_on_white():
     p = images.to_gray28(_object_photo((250, 250, 250), (40, 40, 60)))
     assert p.array.shape == (1, 28, 28) and p.array.dtype == np.float32
-    assert 0.0 <= p.array.min() and p.array.max() <= 1.0
+    assert p.array.min() >= 0.0 and p.array.max() <= 1.0
     assert p.notes["inverted"] is True and p.notes["background"] >= 249
     a = p.array[0]
     assert a[14, 14] > 0.9 and a[0, 0] < 0.05 and a[14, 0] < 0.05  # light item on black

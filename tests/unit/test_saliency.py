@@ -1,4 +1,4 @@
-"""explorer.saliency: maps that land on the only pixel a model reads, integrated gradients that add
+"""explorer.saliency.compute: maps that land on the only pixel a model reads, integrated gradients that add
 up (completeness), maps that change when the weights are randomised (Adebayo et al. 2018),
 occlusion through ONNX Runtime equal to occlusion through torch and batched, and shared networks
 left exactly as they were (no hooks, no .grad) even with two threads at once."""
@@ -11,7 +11,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from explorer import filters, images, runtime, saliency
+from explorer import images, nets, runtime
+from explorer.filters import compute as filters
+from explorer.saliency import compute as saliency
 from models.cnn import Normalize
 
 torch.set_num_threads(2)
@@ -19,17 +21,17 @@ torch.set_num_threads(2)
 
 @pytest.fixture(scope="module")
 def cnn():
-    return filters.shipped_cnn()
+    return nets.shipped_cnn()
 
 
 @pytest.fixture(scope="module")
 def eff():
-    return filters.imagenet()
+    return nets.imagenet()
 
 
 @pytest.fixture(scope="module")
 def cat(eff):
-    return filters.to_tensor(eff.prepare(images.sample("cat")))
+    return nets.to_tensor(eff.prepare(images.sample("cat")))
 
 
 def _clean(module: nn.Module) -> None:
@@ -60,8 +62,8 @@ class OnePixel(nn.Module):
         return torch.stack([3 * self.act(v - 0.1) + 0.5 * v ** 2, -v], 1)
 
 
-def _one_pixel_net(kind: str, c: int, r: int, q: int) -> filters.Net:
-    return filters.Net("session", OnePixel(c, r, q).eval(), kind, None, [("act", "act", "act")],
+def _one_pixel_net(kind: str, c: int, r: int, q: int) -> nets.Net:
+    return nets.Net("session", OnePixel(c, r, q).eval(), kind, None, [("act", "act", "act")],
                        lambda lang: ["a", "b"])
 
 
@@ -113,7 +115,7 @@ def test_guided_backprop_guides_relu6():
             h = self.relu6(self.normalize(x)[:, 0, 0, :2] * 2)
             return torch.stack([h[:, 1] - h[:, 0], h.sum(1)], 1)
 
-    net = filters.Net("session", Tiny().eval(), "gray28", None, [("relu6", "relu6", "act")],
+    net = nets.Net("session", Tiny().eval(), "gray28", None, [("relu6", "relu6", "act")],
                       lambda lang: ["a", "b"])
     x = torch.full((1, 1, 28, 28), 0.5)
     plain = saliency.attribute(net, x, 0, "saliency").raw[0, 0, :2]
@@ -192,7 +194,7 @@ def test_sanity_check_stops_and_is_seeded(cnn, fashion):
     stop = threading.Event()
     stop.set()
     assert saliency.sanity_check(cnn, x, 3, ("saliency",), stop=stop) == []
-    groups = saliency.randomization_groups(filters.imagenet())
+    groups = saliency.randomization_groups(nets.imagenet())
     assert 6 <= len(groups) <= 8 and groups[0][0] == "head+fc" and groups[-1][0] == "stem"
     blocks = [m for _, mods in groups for m in mods if m.startswith("_blocks.")]
     assert sorted(blocks) == sorted(f"_blocks.{i}" for i in range(16))
@@ -267,14 +269,14 @@ def test_two_threads_on_the_shared_efficientnet_match_sequential_calls(eff, cat)
         try:
             for m, t, p in order:
                 got[(m, t, threading.get_ident())] = saliency.attribute(eff, cat, t, m, **p).map
-        except Exception as e:  # noqa: BLE001 - reported below
+        except Exception as e:
             errors.append(e)
 
     def feature_maps():  # the Filters tab hooks the shared module meanwhile
         try:
             for _ in range(6):
                 filters.feature_maps(eff, cat, "_blocks.3")
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             errors.append(e)
 
     threads = [threading.Thread(target=worker, args=(jobs,)),
@@ -298,7 +300,7 @@ def test_every_method_runs_on_a_session_model(method):
     from models.cnn import CNNConfig, SmallCNN
 
     torch.manual_seed(0)
-    net = filters.session_cnn(SmallCNN(CNNConfig(filters=(4, 6, 8), activation="tanh", dense=16)))
+    net = nets.session_cnn(SmallCNN(CNNConfig(filters=(4, 6, 8), activation="tanh", dense=16)))
     x = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     a = saliency.attribute(net, x, 2, method)
     assert a.map.shape == (28, 28) and np.isfinite(a.map).all() and np.abs(a.map).max() > 0
@@ -327,7 +329,7 @@ def test_bad_inputs_are_refused(cnn, fashion):
     with pytest.raises(ValueError, match="shape"):
         saliency.attribute(cnn, torch.zeros(1, 3, 28, 28), 0)
     with pytest.raises(ValueError, match="backend"):
-        saliency.attribute(filters.session_cnn(cnn.module), x, 0, "occlusion", backend="onnx")
+        saliency.attribute(nets.session_cnn(cnn.module), x, 0, "occlusion", backend="onnx")
 
 
 def test_overlay_and_colours():

@@ -1,11 +1,13 @@
-"""The Saliency tab's teaching scenarios (explorer.saliency_presets): every number a lesson quotes
+"""The Saliency tab's teaching scenarios (explorer.saliency.scenarios): every number a lesson quotes
 is re-measured with the scenario's exact settings and must appear, written for its reader, in both
 the Spanish and the English lesson (tolerance: half the last quoted digit)."""
 import pytest
 import torch
 
-from explorer import filters, saliency, saliency_presets as sp
+from explorer import nets
 from explorer.i18n import TEXT, num
+from explorer.saliency import compute as saliency
+from explorer.saliency import scenarios as sp
 
 torch.set_num_threads(2)
 
@@ -26,7 +28,7 @@ def test_every_scenario_is_a_full_valid_setting_with_both_lessons():
         assert p["methods"] and all(m in saliency.METHODS for m in p["methods"])
         assert p["ig_base"] in saliency.IG_BASELINES and p["net"] != "session"
         if p["cam_layer"] is not None:
-            assert p["cam_layer"] in [s.name for s in filters.get_net(p["net"]).stages()]
+            assert p["cam_layer"] in [s.name for s in nets.get_net(p["net"]).stages()]
         if p["sanity"]:
             assert all(m in saliency.SANITY_METHODS for m in p["methods"])
         for lang in ("es", "en"):

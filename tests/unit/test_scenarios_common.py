@@ -2,9 +2,9 @@
 import gradio as gr
 import pytest
 
+from explorer.adversarial.compute import PRESETS as ADVERSARIAL
+from explorer.diffusion.denoiser import PRESETS as DIFFUSION
 from explorer.ui.common import next_scenario, scenario_lesson, unless_scenario_set
-from explorer.denoiser import PRESETS as DIFFUSION
-from explorer.adversarial import PRESETS as ADVERSARIAL
 
 
 def test_next_scenario_cycles_and_starts_at_the_first():

@@ -4,8 +4,9 @@ import pytest
 import torch
 from PIL import Image
 
-from explorer import train_view, training
 from explorer.session import SessionData, SessionStore
+from explorer.train import compute as training
+from explorer.train import views as train_view
 from models.cnn import load_checkpoint
 
 TINY = dict(blocks=2, filters=8, dense=32, dropout=0.0, batch_size=64, lr=3e-3, epochs=1, train_size=3200)
@@ -69,7 +70,7 @@ def test_architecture_table(fashion):
 def test_exports_roundtrip(trained, fashion):
     sess, _ = trained
     ckpt = train_view.export_checkpoint(sess)
-    model, metrics = load_checkpoint(ckpt)
+    _model, metrics = load_checkpoint(ckpt)
     assert metrics["test_acc"] == sess.last_done["test_acc"]
     onnx_path = train_view.export_onnx(sess)
     x = fashion.test.floats(slice(0, 32)).numpy()

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import training
 from explorer.i18n import config_error_message
-from explorer.presets import PRESETS
+from explorer.train import compute as training
+from explorer.train.scenarios import PRESETS
 
 TINY = dict(blocks=2, filters=8, dense=32, dropout=0.0, batch_size=64, lr=3e-3, epochs=1)
 
@@ -160,8 +160,8 @@ def test_quick_preset_reaches_85_percent(fashion):
 # ---- the Train tab's run keeps weight snapshots for the Embeddings tab's animation -------------
 
 def _run_in_session(raw, stop_at: int | None = None):
-    from explorer import train_view
     from explorer.session import SessionData
+    from explorer.train import views as train_view
 
     sess = SessionData()
     stop = threading.Event()
@@ -172,7 +172,7 @@ def _run_in_session(raw, stop_at: int | None = None):
 
 
 def test_a_run_keeps_snapshots_at_log_spaced_steps(fashion):
-    from explorer.embeddings import checkpoint_steps
+    from explorer.embeddings.compute import checkpoint_steps
 
     raw = dict(TINY, train_size=3200)  # 50 steps
     sess = _run_in_session(raw)
@@ -201,7 +201,7 @@ def test_a_stopped_run_ends_its_snapshots_on_its_last_step(fashion):
 
 
 def test_only_fashion_runs_of_a_reasonable_size_keep_snapshots():
-    from explorer import train_view
+    from explorer.train import views as train_view
 
     def steps(**kw):
         cnn, tc = training.validate(dict(TINY, **kw))

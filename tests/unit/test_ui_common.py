@@ -1,7 +1,8 @@
 import gradio as gr
 import pytest
 
-from explorer import data, training
+from explorer import data
+from explorer.train import compute as training
 from explorer.ui.common import detect_lang, friendly
 
 

@@ -1,5 +1,5 @@
 """The shipped Vision Transformer and the logic that reads its attention (models/vit.py,
-explorer/vit.py): ONNX Runtime agrees with torch, attention rows are distributions, the manifest's
+explorer/attention/vit.py): ONNX Runtime agrees with torch, attention rows are distributions, the manifest's
 scores hold, a tiny ViT's attention equals a hand computation, rollout equals a direct product."""
 import hashlib
 import json
@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from explorer import runtime
-from explorer import vit as ev
+from explorer.attention import vit as ev
 from models.vit import ViT, ViTConfig
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"

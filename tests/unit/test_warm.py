@@ -2,7 +2,7 @@
 import threading
 import time
 
-from explorer import training
+from explorer.train import compute as training
 from explorer.warm import WarmUp
 
 

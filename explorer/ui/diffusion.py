@@ -1,0 +1,421 @@
+"""The Diffusion tab: from an image to noise and from noise to an image. The forward process adds
+noise to any image with the closed form q(x_t | x_0) and shows what the denoiser makes of it; the
+reverse process runs the shipped class-conditional U-Net (DDPM or DDIM, classifier-free guidance)
+on 16 samples at once, step by step, with play, pause, single step and a slider back through the
+recorded steps, and at the end the shipped CNN says what each sample looks like. The work is in
+``explorer.diffusion.compute`` and ``explorer.diffusion.denoiser``; the pictures in ``explorer.diffusion.views``.
+
+API (gradio_client): ``/noise``, ``/noise_animation`` (streams), ``/denoise`` (streams), ``/denoise_resume`` (streams),
+``/denoise_step``, ``/denoise_pause``, ``/denoise_frame``.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import gradio as gr
+import numpy as np
+
+from explorer import data, images, nets
+from explorer.diffusion import compute as dif
+from explorer.diffusion import denoiser
+from explorer.diffusion import views as dv
+from explorer.i18n import num, t
+from explorer.session import SessionStore
+from explorer.ui import inputs
+from explorer.ui.common import (
+    NEXT_SCENARIO,
+    L,
+    draw_events,
+    float_in,
+    friendly,
+    int_in,
+    lang_of,
+    next_scenario,
+    scenario_lesson,
+    scenario_settings,
+    session_key,
+    shown_flag,
+    user_error,
+)
+from explorer.ui.components import Number, OutputImage, Slider
+
+N_SAMPLES = 16
+# While a run plays, a picture reaches the browser after every STREAM_EVERY_S seconds of sampling
+# (drawing and sending one costs ~10-40 ms on top, and the sampler waits meanwhile): DDIM-50 shows
+# ~12 of its steps, DDPM-1000 ~125 (~2 a second). The slider goes back to every step kept.
+STREAM_EVERY_S = {"ddim": 0.2, "ddpm": 0.4}
+# Every denoising step runs the U-Net on 2 × 16 images (guidance), using both cores: one run at a
+# time, the others wait in the queue (a DDIM-50 run takes ~3 s).
+DIFFUSION_CONCURRENCY = int(os.environ.get("DLE_DIFFUSION_CONCURRENCY", "1"))
+CLASS_NONE, CLASS_EACH = "none", "each"
+STRIP_TS = (0, 100, 250, 400, 550, 700, 850, 1000)
+ANIMATION_FRAMES = 50  # the forward animation shows t = 0, T/50, 2T/50, ...
+ANIMATION_PAUSE_S = 0.08
+
+
+def _class_choices(lang: str) -> list[tuple[str, str]]:
+    names = data.FASHION_CLASSES.get(lang, data.FASHION_CLASSES["en"])
+    return ([(t(lang, "dif_class_none"), CLASS_NONE), (t(lang, "dif_class_each"), CLASS_EACH)]
+            + [(f"{i} · {n}", str(i)) for i, n in enumerate(names)])
+
+
+def _class_value(value, lang: str) -> int | None:
+    """The class dropdown's value as the sampler wants it: None, denoiser.EACH or 0..9."""
+    if value is None or value == CLASS_NONE or value == "":
+        return None
+    if value == CLASS_EACH:
+        return denoiser.EACH
+    return int_in(value, 0, dif.NUM_CLASSES - 1, lang, "dif_class_label")
+
+
+def _ab(lang: str, ab: float) -> str:
+    """ᾱ_t for the status line: 3 decimals, or 2 significant digits when it is tiny (near t = T)."""
+    if ab == 0 or ab >= 0.01:
+        return num(lang, ab, 3)
+    mant, exp = f"{ab:.1e}".split("e")
+    return f"{num(lang, float(mant), 1)}·10^{int(exp)}"
+
+
+def _names(lang: str) -> list[str]:
+    return nets.fashion_names(lang)
+
+
+def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
+    T = denoiser.shipped_schedule().T
+    with gr.Tab(L("tab_diffusion"), id="diffusion", elem_id="tab-diffusion") as tab:
+        shown = shown_flag()
+        gr.Markdown(L("dif_intro"))
+        gr.Markdown(L("dif_forward_heading"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                inp = inputs.build("dif", "cat", "dataset")
+                fwd_t = Slider(0, T, value=300, step=1, label=L("dif_t_label"), info=L("dif_t_info"),
+                                  elem_id="dif-t")
+                fwd_sched = gr.Radio([(L("dif_sched_cosine"), "cosine"), (L("dif_sched_linear"), "linear")],
+                                     value=denoiser.shipped_schedule().name, label=L("dif_sched_label"),
+                                     info=L("dif_sched_info"), elem_id="dif-schedule")
+                fwd_seed = Number(0, precision=0, label=L("dif_noise_seed"), elem_id="dif-noise-seed")
+                animate = gr.Button(L("dif_animate"), elem_id="dif-animate")
+            with gr.Column(scale=2):
+                fwd_status = gr.Markdown(elem_id="dif-noise-status")
+                fwd_img = OutputImage(label=L("dif_forward_label"), interactive=False, elem_id="dif-forward",
+                                      format="png", height=230, buttons=["download"])
+                fwd_strip = OutputImage(label=L("dif_strip_label"), interactive=False, elem_id="dif-strip",
+                                        format="png", height=170, buttons=["download"])
+        sched_plot = gr.Plot(label=L("dif_schedule_label"), elem_id="dif-schedule-plot")
+        with gr.Accordion(L("json_label"), open=False):
+            fwd_json = gr.JSON(label="/noise", elem_id="dif-noise-json")
+
+        gr.Markdown(L("dif_reverse_heading"))
+        gr.Markdown(L("dif_reverse_intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown([(L(f"dif_preset_{k}"), k) for k in denoiser.PRESETS], value=None,
+                                         label=L("dif_preset_label"), info=L("dif_preset_info"),
+                                         elem_id="dif-preset", scale=4)
+                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="dif-next-preset", scale=0, min_width=40,
+                                            elem_classes=["dle-next-preset"])
+                lesson = gr.Markdown(elem_id="dif-lesson")
+                cls = gr.Dropdown(_class_choices("es"), value="8", label=L("dif_class_label"),
+                                  info=L("dif_class_info"), elem_id="dif-class")
+                scale = Slider(0, dif.MAX_SCALE, value=3, step=0.5, label=L("dif_scale_label"),
+                                  info=L("dif_scale_info"), elem_id="dif-scale")
+                sampler = gr.Radio([(L("dif_sampler_ddim"), "ddim"), (L("dif_sampler_ddpm"), "ddpm")], value="ddim",
+                                   label=L("dif_sampler_label"), info=L("dif_sampler_info"), elem_id="dif-sampler")
+                steps = Slider(1, T, value=50, step=1, label=L("dif_steps_label"), elem_id="dif-steps")
+                eta = Slider(0, 1, value=0, step=0.05, label=L("dif_eta_label"), info=L("dif_eta_info"),
+                                elem_id="dif-eta")
+                seed = Number(0, precision=0, label=L("seed_label"), elem_id="dif-seed")
+                play = gr.Button(L("dif_play"), variant="primary", elem_id="dif-play")
+                with gr.Row():
+                    pause = gr.Button(L("dif_pause"), variant="stop", elem_id="dif-pause", min_width=100)
+                    step_btn = gr.Button(L("dif_step"), elem_id="dif-step", min_width=100)
+                restart = gr.Button(L("dif_restart"), size="sm", elem_id="dif-restart")
+            with gr.Column(scale=2):
+                rev_status = gr.Markdown(elem_id="dif-status")
+                trio = OutputImage(label=L("dif_trio_label"), interactive=False, elem_id="dif-trio", format="png",
+                                   height=250, buttons=["download"])
+                with gr.Row(equal_height=True):
+                    back = gr.Button("◀", size="sm", elem_id="dif-back-frame", min_width=40, scale=0)
+                    frame = Slider(0, 1, value=0, step=1, label=L("dif_frame_label"), info=L("dif_frame_info"),
+                                      elem_id="dif-frame", scale=3)
+                    fwd = gr.Button("▶", size="sm", elem_id="dif-forward-frame", min_width=40, scale=0)
+                    pick = Slider(1, N_SAMPLES, value=1, step=1, label=L("dif_pick_label"), elem_id="dif-pick",
+                                     scale=2)
+                with gr.Row(equal_height=False):
+                    grid_xt = OutputImage(label=L("dif_grid_xt_label"), interactive=False, elem_id="dif-grid-xt",
+                                          format="png", height=190, buttons=["download"])
+                    grid_x0 = OutputImage(label=L("dif_grid_x0_label"), interactive=False, elem_id="dif-grid-x0",
+                                          format="png", height=190, buttons=["download"])
+                with gr.Accordion(L("json_label"), open=False):
+                    rev_json = gr.JSON(label="/denoise", elem_id="dif-json")
+
+    # ---- handlers -------------------------------------------------------------------------------
+
+    @friendly
+    def noise(src, smp, idx, up, sk, t_v, sched_v, seed_v, lang, views: bool = True):
+        """The forward process on one image: x_t from q(x_t | x_0) in closed form at step t, the noise
+        level (ᾱ_t, SNR), the strip of x_t at several t, the schedule plot with t marked, and what the
+        shipped denoiser predicts from x_t in one pass (ε̂ and x̂0; with the model's own schedule).
+        JSON: t, ᾱ_t, √ᾱ_t, √(1 − ᾱ_t), SNR in dB, the RMS error of ε̂."""
+        lang = lang_of(lang)
+        tt = int_in(t_v, 0, T, lang, "dif_t_label")
+        if sched_v not in ("cosine", "linear"):
+            raise user_error(lang, "err_dif_schedule", value=str(sched_v)[:20])
+        seed_n = int_in(seed_v, 0, 2 ** 31 - 1, lang, "dif_noise_seed")
+        img = images.load_input(src, smp, idx, up, sk)
+        pre = nets.shipped_cnn().prepare(img, from_dataset=src == "dataset")
+        sched = denoiser.schedule(sched_v)
+        model_sched = sched is denoiser.shipped_schedule()
+        fw = denoiser.forward(pre.array, tt, seed_n, sched, predict=model_sched)
+        lv = fw.level
+        strip, records = dv.forward_strip(pre.array, sched, STRIP_TS, seed_n, lang, tile=80) if views else (None, [])
+        snr = "∞" if not np.isfinite(lv.snr_db) else num(lang, lv.snr_db, 1)
+        status = t(lang, "dif_noise_status", t=num(lang, tt), T=num(lang, T), ab=_ab(lang, lv.alpha_bar),
+                   sig=num(lang, lv.signal_coef, 3), noise=num(lang, lv.noise_std, 3), snr=snr,
+                   share=num(lang, 100 * lv.signal_share, 1))
+        if not model_sched:
+            status += "\n\n" + t(lang, "dif_noise_other_schedule")
+        elif fw.noise_error is not None:
+            status += "\n\n" + t(lang, "dif_noise_pred", err=num(lang, fw.noise_error, 3))
+        summary = {"t": tt, "T": T, "schedule": sched.name, "alpha_bar": round(lv.alpha_bar, 6),
+                   "sqrt_alpha_bar": round(lv.signal_coef, 6), "sqrt_one_minus_alpha_bar": round(lv.noise_std, 6),
+                   "snr_db": None if not np.isfinite(lv.snr_db) else round(lv.snr_db, 3),
+                   "beta": round(float(sched.betas[tt]), 8), "seed": seed_n,
+                   "eps_hat_rms_error": None if fw.noise_error is None else round(fw.noise_error, 4),
+                   "strip": records}
+        schedules = [denoiser.schedule("cosine"), denoiser.schedule("linear")]
+        plot = dv.schedule_figure(schedules, lang, mark_t=tt) if views else None
+        return status, dv.forward_panel(fw, lang), strip, plot, summary
+
+    @friendly
+    def animate_noise(src, smp, idx, up, sk, sched_v, seed_v, lang):
+        """The forward process as an animation: t from 0 to T in steps of T/50, one picture each
+        (the same image and noise, only t changes), the t slider following; ends with the full view
+        at t = T."""
+        lang = lang_of(lang)
+        for tt in range(0, T, T // ANIMATION_FRAMES):
+            status, panel, _, _, summary = noise(src, smp, idx, up, sk, tt, sched_v, seed_v, lang, views=False)
+            yield status, panel, gr.skip(), gr.skip(), summary, tt
+            time.sleep(ANIMATION_PAUSE_S)
+        yield (*noise(src, smp, idx, up, sk, T, sched_v, seed_v, lang), T)
+
+    def _run_view(run: denoiser.ReverseRun, lang: str, frame_i: int | None = None, sample: int = 0):
+        """status, trio, the two grids, the frame slider and the JSON for one recorded frame of a run."""
+        names = _names(lang)
+        fi = len(run.frames) - 1 if frame_i is None else int(np.clip(frame_i, 0, len(run.frames) - 1))
+        fr = run.frames[fi]
+        sample = int(np.clip(sample, 0, run.config["n"] - 1))
+        req = [None if c == dif.NULL_CLASS else int(c) for c in run.y]
+        final = fr.eps is None
+        rec = None
+        if final and run.recognised is not None:
+            rec = (int(run.recognised[sample]), float(run.confidence[sample]))
+        trio_img = dv.step_panel(fr, sample, lang, names, req[sample], rec)
+        x_t = fr.x_t.astype(np.float32)[:, None] / 255.0
+        x0 = fr.x0.astype(np.float32)[:, None] / 255.0
+        if final and run.recognised is not None:
+            caps = [names[int(r)] for r in run.recognised]
+            oks = [None if q is None else q == int(r) for q, r in zip(req, run.recognised)]
+        else:
+            caps = [names[q] if q is not None else "—" for q in req] if run.config["class"] == "each" else []
+            oks = [None] * len(req)
+        g_xt = dv.samples_grid(x_t, lang, captions=caps if not final else [], oks=oks, cols=8, tile=48)
+        g_x0 = dv.samples_grid(x0, lang, captions=caps, oks=oks, cols=8, tile=48)
+        summary = run.summary(names, fi)
+        if final:
+            share = summary.get("recognised_share")
+            if share is None:
+                status = t(lang, "dif_done_uncond", names=", ".join(sorted({names[int(r)] for r in run.recognised})))
+            else:
+                status = t(lang, "dif_done", ok=sum(bool(r["match"]) for r in summary["samples"]),
+                           n=len(summary["samples"]), pct=num(lang, 100 * share), s=num(lang, run.forward_s, 1))
+        else:
+            ab = run.sched.alpha_bars[fr.t]
+            status = t(lang, "dif_step_status", i=num(lang, fr.index + 1), n=num(lang, run.total),
+                       t=num(lang, fr.t), t_prev=num(lang, fr.t_prev), ab=_ab(lang, float(ab)),
+                       sig=num(lang, 100 * float(np.sqrt(ab)), 1 if ab < 0.01 else 0))
+            if fi < len(run.frames) - 1:  # the user went back
+                status += " · " + (t(lang, "dif_scrubbed_done") if run.finished
+                                   else t(lang, "dif_scrubbed", done=num(lang, run.steps_done)))
+        slider = gr.update(maximum=max(1, len(run.frames) - 1), value=fi)
+        return status, trio_img, g_xt, g_x0, slider, summary
+
+    def _settings(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, lang):
+        c = _class_value(cls_v, lang)
+        s = float_in(scale_v, 0, dif.MAX_SCALE, lang, "dif_scale_label")
+        sd = int_in(seed_v, 0, 2 ** 31 - 1, lang, "seed_label")
+        if sampler_v not in dif.SAMPLERS:
+            raise user_error(lang, "err_dif_sampler", value=str(sampler_v)[:20])
+        n_steps = int_in(steps_v, 1, T, lang, "dif_steps_label") if sampler_v == "ddim" else T
+        e = float_in(eta_v, 0, 1, lang, "dif_eta_label") if sampler_v == "ddim" else 0.0
+        return dict(cls=c, scale=s, seed=sd, sampler=sampler_v, steps=n_steps, eta=e)
+
+    def _start(settings: dict, request) -> denoiser.ReverseRun:
+        sess = store.get(session_key(request))
+        old = sess.diffusion
+        if old is not None:
+            old.pause.set()  # an older run of this session stops playing
+        run = denoiser.new_run(settings["cls"], settings["scale"], settings["seed"], settings["sampler"],
+                               settings["steps"], settings["eta"], n=N_SAMPLES)
+        sess.diffusion = run
+        return run
+
+    def _same(run: denoiser.ReverseRun | None, settings: dict) -> bool:
+        if run is None:
+            return False
+        c = run.config
+        want_cls = None if settings["cls"] is None else ("each" if settings["cls"] == denoiser.EACH else settings["cls"])
+        return (c["class"] == want_cls and c["scale"] == settings["scale"] and c["seed"] == settings["seed"]
+                and c["sampler"] == settings["sampler"] and c["steps"] == settings["steps"]
+                and (settings["sampler"] == "ddpm" or c["eta"] == settings["eta"]))
+
+    def _play(run: denoiser.ReverseRun, lang: str, sample: int, max_steps: int | None = None):
+        if not run.lock.acquire(timeout=5):
+            raise user_error(lang, "err_dif_busy")
+        try:
+            run.pause.clear()
+            every = STREAM_EVERY_S.get(run.config["sampler"], 0.2) if max_steps is None else 0
+            for _ in run.advance(max_steps=max_steps, every_s=every):
+                if run.frames:
+                    yield _run_view(run, lang, sample=sample)
+        finally:
+            run.lock.release()
+
+    @friendly
+    def denoise(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, pick_v, lang, request: gr.Request):
+        """Generate 16 images from noise with the shipped denoiser: a class (0..9, "each" = one of every
+        class in turn, or "none"), guidance scale s (ε̂ = ε∅ + s·(εy − ε∅)), seed, sampler ("ddim" with
+        ``steps`` and η, or "ddpm" with all 1000 steps). Streams status, x_t / ε̂ / x̂0 of one sample,
+        the 16 x_t and x̂0, and a JSON summary (step, t, ᾱ_t; at the end the requested and recognised
+        class of every sample). Always starts a new run; ``/denoise_pause`` pauses it."""
+        lang = lang_of(lang)
+        settings = _settings(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, lang)
+        sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
+        run = _start(settings, request)
+        yield from _play(run, lang, sample)
+
+    @friendly
+    def resume(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, pick_v, lang, request: gr.Request):
+        """Play: continue this session's paused run if its settings are the ones given, else start a
+        new run (as ``/denoise``). A finished run with the same settings plays again from noise."""
+        lang = lang_of(lang)
+        settings = _settings(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, lang)
+        sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
+        run = store.get(session_key(request)).diffusion
+        if run is None or run.finished or not _same(run, settings):
+            run = _start(settings, request)
+        yield from _play(run, lang, sample)
+
+    @friendly
+    def step_once(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, pick_v, lang, request: gr.Request):
+        """One denoising step of this session's run (a new run if there is none with these settings,
+        or if it has finished)."""
+        lang = lang_of(lang)
+        settings = _settings(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, lang)
+        sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
+        sess = store.get(session_key(request))
+        run = sess.diffusion
+        if run is None or run.finished or not _same(run, settings):
+            run = _start(settings, request)
+        else:
+            run.pause.set()  # a playing run stops, and then this one step is taken
+        out = None
+        for out in _play(run, lang, sample, max_steps=1):
+            pass
+        return out
+
+    def pause_run(request: gr.Request) -> None:
+        """Pause this session's reverse run (``/denoise_resume`` continues it)."""
+        run = store.get(session_key(request)).diffusion
+        if run is not None:
+            run.pause.set()
+
+    @friendly
+    def show_frame(frame_v, pick_v, lang, request: gr.Request):
+        """A recorded step of this session's run (0 = the first step; the last = the latest or the
+        final images) for sample ``pick`` (1..16): no model call."""
+        lang = lang_of(lang)
+        run = store.get(session_key(request)).diffusion
+        if run is None or not run.frames:
+            raise user_error(lang, "err_dif_no_run")
+        fi = int_in(frame_v, 0, len(run.frames) - 1, lang, "dif_frame_label")
+        sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
+        return _run_view(run, lang, fi, sample)
+
+    @friendly
+    def apply_preset(name, lang):
+        """A teaching scenario's settings (class, guidance, seed, sampler, steps, η) and its lesson."""
+        lang = lang_of(lang)
+        p = scenario_settings(denoiser.PRESETS, name, lang, "err_dif_preset")
+        return (p["cls"], p["scale"], p["seed"], p["sampler"], p["steps"], p["eta"],
+                t(lang, f"dif_preset_{name}_lesson"))
+
+    def lesson_text(name, lang):
+        return scenario_lesson(denoiser.PRESETS, "dif_preset_{}_lesson", name, lang)
+
+    def following_preset(name):
+        return next_scenario(denoiser.PRESETS, name)
+
+    def next_frame(frame_v, request: gr.Request):
+        run = store.get(session_key(request)).diffusion
+        last = len(run.frames) - 1 if run is not None and run.frames else 0
+        try:
+            return min(last, int(frame_v) + 1)
+        except (TypeError, ValueError):
+            return last
+
+    def sampler_controls(sampler_v):
+        ddim = sampler_v == "ddim"
+        return gr.update(interactive=ddim), gr.update(interactive=ddim)
+
+    def class_choices(cls_v, lang):
+        lang = lang_of(lang)
+        return gr.update(choices=_class_choices(lang), value=cls_v)
+
+    def first_view(lang, request: gr.Request):
+        """The tab's opening picture: the schedule and a finished DDIM run's place-holder text."""
+        run = store.get(session_key(request)).diffusion
+        if run is not None and run.frames:
+            return _run_view(run, lang_of(lang))
+        return (t(lang_of(lang), "dif_press_play"), None, None, None, gr.update(maximum=1, value=0), None)
+
+    # ---- wiring ---------------------------------------------------------------------------------
+    fwd_in = inp.components + [fwd_t, fwd_sched, fwd_seed, lang]
+    fwd_out = [fwd_status, fwd_img, fwd_strip, sched_plot, fwd_json]
+    rev_in = [cls, scale, seed, sampler, steps, eta, pick, lang]
+    rev_out = [rev_status, trio, grid_xt, grid_x0, frame, rev_json]
+    run_kw = dict(concurrency_limit=DIFFUSION_CONCURRENCY, concurrency_id="diffusion", show_progress="hidden")
+    hidden = dict(api_visibility="undocumented", show_progress="hidden")
+
+    # named endpoints first (an unnamed event with the same function would take the name)
+    preset_out = [cls, scale, seed, sampler, steps, eta, lesson]
+    preset.input(apply_preset, [preset, lang], preset_out, api_name="diffusion_preset", show_progress="hidden")
+    next_preset.click(following_preset, [preset], [preset], api_visibility="private", queue=False,
+                      show_progress="hidden").then(apply_preset, [preset, lang], preset_out, **hidden)
+    play.click(resume, rev_in, rev_out, api_name="denoise_resume", **run_kw)
+    restart.click(denoise, rev_in, rev_out, api_name="denoise", **run_kw)
+    step_btn.click(step_once, rev_in, rev_out, api_name="denoise_step", **run_kw)
+    pause.click(pause_run, None, None, api_name="denoise_pause", queue=False)
+    gr.on([frame.release, pick.release], show_frame, [frame, pick, lang], rev_out, api_name="denoise_frame",
+          show_progress="hidden", trigger_mode="always_last")
+    # ◀ ▶ (and the ← → keys): one recorded step back or forward, the same view as /denoise_frame
+    back.click(lambda f: max(0, int(f or 0) - 1), [frame], [frame], api_visibility="private", queue=False,
+               show_progress="hidden").then(show_frame, [frame, pick, lang], rev_out, **hidden)
+    fwd.click(next_frame, [frame], [frame], api_visibility="private", queue=False,
+              show_progress="hidden").then(show_frame, [frame, pick, lang], rev_out, **hidden)
+    gr.on([fwd_t.input, fwd_sched.change, fwd_seed.submit], noise, fwd_in, fwd_out, api_name="noise",
+          show_progress="hidden", trigger_mode="always_last")
+    animate.click(animate_noise, inp.components + [fwd_sched, fwd_seed, lang], fwd_out + [fwd_t],
+                  api_name="noise_animation", show_progress="hidden")
+    sampler.change(sampler_controls, [sampler], [steps, eta], api_visibility="private", queue=False,
+                   show_progress="hidden")
+    checked = inputs.wire(inp)
+    checked.success(noise, fwd_in, fwd_out, **hidden)
+    for ev in draw_events(tab, shown, lang):
+        ev.success(class_choices, [cls, lang], [cls], **hidden).success(lesson_text, [preset, lang], [lesson], **hidden)
+        ev.success(noise, fwd_in, fwd_out, **hidden).success(
+            first_view, [lang], rev_out, **hidden)
+    return inp  # for the send-to bar (explorer.ui.send)
