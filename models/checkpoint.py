@@ -7,9 +7,10 @@ loads plain containers) and turned back into tuples by ``from_dict``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn

@@ -66,7 +66,7 @@ class CNNConfig:
             raise ValueError(f"dense must be {MIN_DENSE}..{MAX_DENSE}, got {self.dense}")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "CNNConfig":
+    def from_dict(cls, d: dict[str, Any]) -> CNNConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 

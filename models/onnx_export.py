@@ -10,8 +10,8 @@ import contextlib
 import copy
 import io
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 

@@ -70,7 +70,7 @@ class UNetConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "UNetConfig":
+    def from_dict(cls, d: dict[str, Any]) -> UNetConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 

@@ -73,7 +73,7 @@ class ViTConfig:
             raise ValueError("mlp_ratio must be > 0 and dropout in [0, 1)")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ViTConfig":
+    def from_dict(cls, d: dict[str, Any]) -> ViTConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
@@ -103,7 +103,7 @@ class Block(nn.Module):
 
     def __init__(self, cfg: ViTConfig):
         super().__init__()
-        hidden = int(round(cfg.mlp_ratio * cfg.dim))
+        hidden = round(cfg.mlp_ratio * cfg.dim)
         self.norm1 = nn.LayerNorm(cfg.dim)
         self.attn = Attention(cfg.dim, cfg.heads, cfg.dropout)
         self.norm2 = nn.LayerNorm(cfg.dim)
