@@ -469,7 +469,8 @@ def hammer_main(args) -> dict[str, Any]:
     per_api = {}
     for api in HAMMER:
         lat = [x for p in kept if p["api"] == api for x in p["latencies"]]
-        per_api[api] = {"calls": len(lat), "p50_s": pct(lat, 50), "p95_s": pct(lat, 95), "max_s": max(lat, default=float("nan")),
+        per_api[api] = {"calls": len(lat), "p50_s": pct(lat, 50), "p95_s": pct(lat, 95),
+                        "max_s": max(lat, default=float("nan")),
                         "server_cpu_ms_per_call": statistics.fmean(
                             [p["server_cpu_ms_per_call"] for p in kept if p["api"] == api])}
     errors = [e for p in phases for e in p["errors"]]  # errors count whatever the machine was doing
@@ -632,7 +633,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         measurement("load: server memory at start / after the warm-up round / peak / end",
                     f"{rss_start / 2**30:.2f} / {rss_warm / 2**30:.2f} / "
                     f"{max(r['rss_peak_mb'] for r in history) / 1024:.2f} / {history[-1]['rss_end_mb'] / 1024:.2f} GB"),
-        measurement("load: queue length, max (mean)", f"{max(queue, default=0)} ({statistics.fmean(queue or [0]):.1f})"),
+        measurement("load: queue length, max (mean)",
+                    f"{max(queue, default=0)} ({statistics.fmean(queue or [0]):.1f})"),
         measurement("load: CPU, % of one core (mean): server / load generator / whole machine",
                     f"{statistics.fmean(cpu or [0]):.0f} / "
                     f"{statistics.fmean([s['clients_cpu_percent'] for s in mon.samples] or [0]):.0f} / "

@@ -153,7 +153,8 @@ def measure(name: str, args, pool, pool_pids: tuple[int, ...], tmp: Path) -> dic
                    "calls_per_s": len(got["latencies"]) / got["wall_s"] if got["wall_s"] else None,
                    "users_per_process": {w: got["workers"].count(w) for w in sorted(set(got["workers"]))},
                    "other_cpu_percent": round(load.other_percent, 1)}
-            line = (f"{row['calls']} calls, {row['errors']} errors, p50 {row['p50_s']:.2f} s, p95 {row['p95_s']:.2f} s, "
+            line = (f"{row['calls']} calls, {row['errors']} errors, p50 {row['p50_s']:.2f} s, "
+                    f"p95 {row['p95_s']:.2f} s, "
                     f"{row['calls_per_s']:.1f} calls/s; users per process {row['users_per_process']}; other "
                     f"processes {load.other_percent:.0f} % of the machine")
             if load.disturbed and len(discarded) < 2:

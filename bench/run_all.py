@@ -47,7 +47,8 @@ METHOD = """\
   in the same process, interleaved repetitions; {images:,} images per repetition after a warm-up,
   medians reported; the ratio is a measurement, not a target (time to accuracy is what a class
   feels). Time spent in validation passes is left out (`train()` evaluates at least
-  every 3 s, whatever `min_eval_interval` says). b) Time to accuracy through the app: `app.build_demo()` launched in-process,
+  every 3 s, whatever `min_eval_interval` says). b) Time to accuracy through the app:
+  `app.build_demo()` launched in-process,
   the preset submitted to `/train` with gradio_client, wall time from submit to the final streamed
   message, and that message's test accuracy; messages per second = messages / that time. The
   client does not download the streamed images (`download_files=False`): a browser fetches them
@@ -280,7 +281,7 @@ def render(results: dict[str, Any]) -> str:
                                runs256=ort.get("256", {}).get("runs", 20)))
     lines += ["## Rerun", "", "```sh",
               "make bench                                       # everything, ~10 minutes",
-              ".venv/bin/python -m bench.bench_train            # one part (also bench_startup, bench_ort, bench_filters)",
+              ".venv/bin/python -m bench.bench_train            # one part (or bench_startup, bench_ort...)",
               ".venv/bin/python -m bench.run_all --render-only  # rewrite this file from results.json",
               "```", ""]
     return "\n".join(lines)

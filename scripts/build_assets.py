@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import itertools
 import json
 import platform
 import subprocess
@@ -664,7 +665,7 @@ def build_embedding_progress() -> dict:
     compare = {}
     for name, fr in alt.items():
         tw = [emb.trustworthiness(f, c, p["trust_k"], None) for f, c in zip(feats, fr)]
-        drift = [float(np.linalg.norm(b - a, axis=1).mean()) for a, b in zip(fr[:-1], fr[1:])]
+        drift = [float(np.linalg.norm(b - a, axis=1).mean()) for a, b in itertools.pairwise(fr)]
         compare[name] = {"trust10_cosine_per_frame": [round(t, 4) for t in tw],
                          "drift_per_step": [round(d, 3) for d in drift]}
     path = ASSETS / "embedding_progress.npz"

@@ -88,10 +88,10 @@ def zip_bomb(megabytes: int = 64) -> bytes:
     """One member of ``megabytes`` MB of zeros, deflated about 1000:1."""
     buf = io.BytesIO()
     chunk = bytes(1 << 20)
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        with zf.open("bomb.png", "w", force_zip64=True) as f:
-            for _ in range(megabytes):
-                f.write(chunk)
+    with (zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf,
+          zf.open("bomb.png", "w", force_zip64=True) as f):
+        for _ in range(megabytes):
+            f.write(chunk)
     return buf.getvalue()
 
 
@@ -179,7 +179,8 @@ def archive_corpus(folder: Path, token: str) -> dict[str, tuple[Path, str, str]]
         "garbage.zip": (os.urandom(4096), "not a readable zip", "no es un zip legible"),
         "truncated.zip": (zip_of({f"{i}.png": ok for i in range(4)})[:-30], "not a readable zip",
                           "no es un zip legible"),
-        "empty.zip": (b"", "not a readable zip|No usable image|Upload a zip", "no es un zip legible|ninguna imagen utilizable"),
+        "empty.zip": (b"", "not a readable zip|No usable image|Upload a zip",
+                      "no es un zip legible|ninguna imagen utilizable"),
         "bomb_20000x20000.png": (png_bomb(20000, 20000), "No usable image", "ninguna imagen utilizable"),
     }
     return _write(folder, files)

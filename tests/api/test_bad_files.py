@@ -211,7 +211,8 @@ def test_a_path_named_by_the_caller_is_never_read(app_url, tmp_path):
     upload_root = Path(os.environ["GRADIO_TEMP_DIR"]).resolve()
     for p in paths:
         assert upload_root in Path(p).resolve().parents, p
-    kind, out = raw_call(app_url, "/classify", ["upload", "cat", 0, _file_data(paths[0]), None, "fashion", "en"], session)
+    kind, out = raw_call(app_url, "/classify", ["upload", "cat", 0, _file_data(paths[0]), None, "fashion", "en"],
+                         session)
     assert kind == "complete", out  # the uploaded copy itself is a fine image
 
 
@@ -284,7 +285,8 @@ def test_the_app_serves_no_folder_of_its_own(served, app_url):
         assert p.parent.name.startswith("dle-static-") and stat.S_IMODE(p.parent.stat().st_mode) == 0o700, p
     # the app's source calls set_static_paths in one place, with those files only
     uses = [(path.relative_to(ROOT), _dotted(c.func)) for path in _sources()
-            for c in _calls(ast.parse(path.read_text(encoding="utf-8"))) if _dotted(c.func).endswith("set_static_paths")]
+            for c in _calls(ast.parse(path.read_text(encoding="utf-8")))
+            if _dotted(c.func).endswith("set_static_paths")]
     assert uses == [(Path("app.py"), "gr.set_static_paths")], uses
     # the upload limit is set (Gradio's default is none)
     limit = kwargs.get("max_file_size")

@@ -159,7 +159,8 @@ GENERIC = "has not enabled verbose error reporting"
 # What must never reach a user: a stack trace, a source line, an exception's class name.
 LEAK = re.compile(r"Traceback|File \"|line \d+, in|\b[A-Za-z_]+(?:Error|Exception)\b|unhashable|"
                   r"object has no attribute|not supported between instances")
-GRADIO_TYPE = re.compile(r"\(type: <class '\w+'>\)")  # Gradio's own "Value: … (type: <class 'list'>) is not in the list"
+# Gradio's own "Value: … (type: <class 'list'>) is not in the list"
+GRADIO_TYPE = re.compile(r"\(type: <class '\w+'>\)")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # a translation whose value was never filled in
 
 
@@ -448,7 +449,8 @@ def raw_prime(url: str, what: str | None, session_hash: str, two_photos) -> None
         with httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S) as http:
             files = [("files", (Path(p).name, Path(p).read_bytes(), "image/png")) for p in two_photos]
             paths = http.post("/gradio_api/upload", files=files).json()
-        data = [[{"path": p, "orig_name": Path(p).name, "meta": {"_type": "gradio.FileData"}} for p in paths], 0.95, "en"]
+        files_data = [{"path": p, "orig_name": Path(p).name, "meta": {"_type": "gradio.FileData"}} for p in paths]
+        data = [files_data, 0.95, "en"]
         assert raw_call(url, "/archive", data, session_hash)[0] == "complete"
     elif what == "denoise":
         assert raw_call(url, "/denoise_step", DIF, session_hash)[0] == "complete"

@@ -114,7 +114,8 @@ def test_shared_answers_follow_the_language_the_network_and_the_image(clients):
     def top(*a):
         return c.predict(*a, api_name="/classify")[2]
 
-    en, es = top("dataset", "cat", 0, None, None, "fashion", "en"), top("dataset", "cat", 0, None, None, "fashion", "es")
+    en = top("dataset", "cat", 0, None, None, "fashion", "en")
+    es = top("dataset", "cat", 0, None, None, "fashion", "es")
     assert en["top5"][0]["index"] == es["top5"][0]["index"] and en["top5"][0]["label"] != es["top5"][0]["label"]
     assert top("dataset", "cat", 1, None, None, "fashion", "en")["top5"] != en["top5"]
     assert top("sample", "cat", 0, None, None, "imagenet", "en")["network"] == "imagenet"

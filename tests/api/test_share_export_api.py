@@ -59,7 +59,7 @@ def test_export_html_of_the_attention_tab(app_url):
     assert "<h2>Matriz de atención" in page and "<h2>Vista de cabeza" in page
     # the figures' data: the matrix figure (2nd) holds the attention matrix the tab computed
     calls = dict(re.findall(r'Plotly\.newPlot\(\s*"figure-(\d)",\s*(\[.*?\]),\s*\{', page, re.S))
-    z = [t for t in json.loads(calls["2"]) if t.get("type") == "heatmap"][0]["z"]
+    z = next(t for t in json.loads(calls["2"]) if t.get("type") == "heatmap")["z"]
     m = np.array(views[8]["matrix"])
     if isinstance(z, dict):  # Plotly's typed-array encoding: base64 of the raw numbers
         z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])

@@ -28,7 +28,7 @@ def test_shared_link_restores_tab_language_and_presenter_mode(browser, app_url):
     page = ctx.new_page()
     page.set_default_timeout(30_000)
     page.goto(app_url + "?tab=diffusion&lang=en&presenter=1")
-    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.id === 'tab-diffusion-button'")
+    page.wait_for_function(DIFFUSION_SELECTED_JS)
     page.wait_for_function("() => document.body.classList.contains('dle-presenter')")
     page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 7)"
                            ".map(e => e.textContent.trim()).join('|') === want", arg="|".join(TABS_EN))
@@ -66,7 +66,7 @@ def test_send_a_dataset_image_from_filters_to_diffusion(open_app):
     page.locator("#dle-send-target input").click()
     page.get_by_role("option", name="Diffusion").click()
     page.locator("#dle-send-go").click()
-    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.id === 'tab-diffusion-button'")
+    page.wait_for_function(DIFFUSION_SELECTED_JS)
     page.wait_for_function("() => document.querySelector('#dif-ds-index input')?.value === '42'")
     image_shown(page, "#dif-forward")
     page.screenshot(path=str(ARTIFACTS / "classroom-sent-to-diffusion-en.png"))
@@ -82,7 +82,9 @@ def test_qr_code_and_shortcuts_help(open_app):
     page.screenshot(path=str(ARTIFACTS / "classroom-qr-es.png"))
 
 
-LINK_JS = "() => (document.querySelector('#dle-link textarea') || document.querySelector('#dle-link input'))?.value ?? ''"
+LINK_JS = ("() => (document.querySelector('#dle-link textarea') || document.querySelector('#dle-link input'))"
+           "?.value ?? ''")
+DIFFUSION_SELECTED_JS = "() => document.querySelector('[role=tab][aria-selected=true]')?.id === 'tab-diffusion-button'"
 
 
 def shared_link(page, must: str) -> str:
@@ -153,7 +155,8 @@ def test_shared_link_restores_each_tabs_settings(browser, app_url):
         page.set_default_timeout(30_000)
         page.goto(link)
         if "tab=train" in link:
-            page.wait_for_function("() => document.querySelector('#train-preset input')?.value === 'The best one (≈30 s)'")
+            page.wait_for_function(
+                "() => document.querySelector('#train-preset input')?.value === 'The best one (≈30 s)'")
             page.get_by_text("Optimisation and regularisation").click()
             page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Epochs']\")"
                                    "?.value === '3'")
@@ -208,7 +211,8 @@ def test_export_the_open_tabs_figures_as_html(open_app, locale, lang, title):
     page.locator("#dle-export").click()
     link = page.locator("#dle-export-file a").first
     link.wait_for(timeout=60_000)
-    assert re.search(r"deep-learning-explorer-attention-[-0-9]+\s*\.html", page.locator("#dle-export-file").inner_text())
+    exported = page.locator("#dle-export-file").inner_text()
+    assert re.search(r"deep-learning-explorer-attention-[-0-9]+\s*\.html", exported)
     html = page.request.get(link.get_attribute("href")).text()
     assert f"<title>{title}" in html and f'<html lang="{lang}">' in html
     assert html.count("Plotly.newPlot(") >= 8 and not re.search(r"<script[^>]+src=", html)

@@ -35,7 +35,8 @@ PAGE_PATHS = ("/gradio_api/queue/join", "/gradio_api/queue/data", "/gradio_api/h
 
 def probe(url: str, cookie: str | None = None) -> tuple[str, str | None, int]:
     """(X-DLE-Worker, the cookie nginx set if any, the answering process's Gradio app_id)."""
-    req = urllib.request.Request(url + "gradio_api/app_id", headers={"Cookie": f"dle_worker={cookie}"} if cookie else {})
+    headers = {"Cookie": f"dle_worker={cookie}"} if cookie else {}
+    req = urllib.request.Request(url + "gradio_api/app_id", headers=headers)
     with urllib.request.urlopen(req, timeout=30) as r:
         set_cookie = r.headers.get("Set-Cookie") or ""
         m = re.match(r"dle_worker=([0-9a-f]+);", set_cookie)
@@ -46,7 +47,8 @@ def access_log(run_dir: Path) -> list[dict]:
     rows = []
     for line in (run_dir / "access.log").read_text().splitlines():
         _time, key, upstream, status, _rt, rest = line.split(" ", 5)
-        rows.append({"key": key, "upstream": upstream, "status": int(status), "path": rest.split('"')[1].split(" ", 1)[1]})
+        path = rest.split('"')[1].split(" ", 1)[1]
+        rows.append({"key": key, "upstream": upstream, "status": int(status), "path": path})
     return rows
 
 
@@ -60,7 +62,8 @@ def quiet_gate(url: str, status: int, body: str) -> bool:
     """The "tab not shown yet" gates end their chain with an invisible error, which Gradio sends as
     an HTTP 500 whose message is empty and not to be shown (issue 15 §4 removes them on another
     branch). Any other failure, and a gate's that says anything, counts."""
-    return status == 500 and url.endswith("/gradio_api/run/predict") and '"error":"","duration":10,"visible":false' in body
+    return (status == 500 and url.endswith("/gradio_api/run/predict")
+            and '"error":"","duration":10,"visible":false' in body)
 
 
 class Session:
@@ -159,7 +162,8 @@ def test_two_processes_behind_nginx_keep_each_session_on_its_own(browser, fashio
         a.page.click("#train-start")
         wait_text(a.page, "#train-status", "step", timeout=120_000)
         a.page.click("#train-stop")  # a tiny training: stopped (or finished) it keeps its network
-        a.page.wait_for_function("() => /Stopped by you|test accuracy/.test(document.querySelector('#train-status')?.innerText)")
+        a.page.wait_for_function(
+            "() => /Stopped by you|test accuracy/.test(document.querySelector('#train-status')?.innerText)")
         summary = a.classify_upload(sample_png(tmp_path / "trouser.png", fashion, 2), "en", "Upload", "My network")
         assert summary.get("network") == "session", summary
 
@@ -192,7 +196,8 @@ def test_two_processes_behind_nginx_keep_each_session_on_its_own(browser, fashio
             assert not s.errors, s.errors[:5]  # before closing: a stream cut by the close is not an error
             ours = [(urlsplit(u).path, w) for u, w, _st in s.seen if u.startswith(url)]
             assert {w for _p, w in ours} == {worker}, sorted({(p[-60:], w) for p, w in ours if w != worker})[:10]
-            missing = [x for x in ("/", *PAGE_PATHS) if not any(p == x or (x != "/" and p.startswith(x)) for p, _w in ours)]
+            missing = [x for x in ("/", *PAGE_PATHS)
+                       if not any(p == x or (x != "/" and p.startswith(x)) for p, _w in ours)]
             assert not missing, f"the page sent no {missing} through nginx"
         worker_c = probe(url, cookie_c)[0]
         keys = {"A": a.cookie(), "B": b.cookie(), "API": cookie_c}
@@ -230,7 +235,8 @@ def test_two_processes_behind_nginx_keep_each_session_on_its_own(browser, fashio
     assert upstreams[keys["A"]] != upstreams[keys["B"]]
     assert probe_workers == {"1", "2"} and worker_c in probe_workers
     # (the browsers checked each 500 of /gradio_api/run/predict above: quiet gates, see quiet_gate)
-    errors = [r for r in rows if r["status"] >= 500 and not (r["status"] == 500 and r["path"] == "/gradio_api/run/predict")]
+    errors = [r for r in rows
+              if r["status"] >= 500 and not (r["status"] == 500 and r["path"] == "/gradio_api/run/predict")]
     assert not errors, errors[:5]
     for log in sorted(srv.run_dir.glob("worker-*.log")):
         assert "Traceback" not in log.read_text(), f"{log.name}:\n{log.read_text()[-3000:]}"

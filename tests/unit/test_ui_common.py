@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 import gradio as gr
 import pytest
 
@@ -34,6 +36,6 @@ def test_language_detection():
     assert detect_lang("es-ES") == "es" and detect_lang("de") == "en"
 
     class Req:
-        headers = {"accept-language": "es-MX,es;q=0.9"}
+        headers: ClassVar[dict] = {"accept-language": "es-MX,es;q=0.9"}
 
     assert detect_lang(None, Req()) == "es"
