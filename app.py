@@ -30,6 +30,7 @@ from explorer.filters import compute as filters
 from explorer.i18n import DEFAULT_LANG
 from explorer.session import SessionStore
 from explorer.tabs import TABS
+from explorer.train import compute as training
 from explorer.train import views as train_view
 from explorer.ui import classroom, common, send
 from explorer.ui import embeddings as embeddings_tab
@@ -108,7 +109,8 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         filters.warm_up, attention.warm_up,
         embeddings.default_map, lambda: embeddings.features("cnn"),  # the default map, neighbour search
         embeddings.warm_up_umap,  # UMAP's compiled code (numba)
-        denoiser.warm_up], delay=float(os.environ.get("DLE_WARMUP_DELAY", "2")))
+        denoiser.warm_up], delay=float(os.environ.get("DLE_WARMUP_DELAY", "2")),
+        busy=training.active_runs, wait_idle=lambda s: training.wait_until_idle(timeout=s))
     warm.start()
     atexit.register(warm.end)
     return demo

@@ -11,3 +11,8 @@ class InputError(ValueError):
     def __init__(self, kind: str, **details):
         super().__init__(f"{kind}: {details}")
         self.kind, self.details = kind, details
+
+
+class TextError(InputError):
+    """Text a tab cannot use (an empty sentence, too many sentences...); ``kind`` keys the
+    translated message ``err_<kind>``, whose placeholders ``details`` fill."""

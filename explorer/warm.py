@@ -3,7 +3,7 @@ once, compiled code), paid before a user does, without getting in a training's w
 
 First what a training needs (``first``: a teacher may click Train as soon as the page opens),
 started at once; then, ``delay`` s later, the other tabs' ``steps``, one at a time, each waiting
-while a training runs (``explorer.train.compute.active_runs``), up to ``yield_s``: on 2 cores a warm-up
+while ``busy()`` says a training runs (app.py passes the Train tab's ``active_runs``), up to ``yield_s``: on 2 cores a warm-up
 running beside the first training takes half the CPU and much of the GIL from it.
 """
 from __future__ import annotations
@@ -12,19 +12,20 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from explorer.train import compute as training
-
 YIELD_S = 60.0  # a class that trains without pause still gets the other tabs warmed
 
 
 class WarmUp(threading.Thread):
-    """``WarmUp(first, steps, delay).start()``; ``end()`` at exit. A daemon thread: a pending
-    warm-up never keeps the program alive."""
+    """``WarmUp(first, steps, delay, busy=..., wait_idle=...).start()``; ``end()`` at exit. A daemon
+    thread: a pending warm-up never keeps the program alive. ``busy()`` is true while something the
+    warm-up must not slow down runs; ``wait_idle(timeout)`` waits for it to end."""
 
     def __init__(self, first: Callable[[], object], steps: Sequence[Callable[[], object]], delay: float,
-                 yield_s: float = YIELD_S):
+                 yield_s: float = YIELD_S, busy: Callable[[], object] = lambda: False,
+                 wait_idle: Callable[[float], object] = time.sleep):
         super().__init__(name="dle-warm-up", daemon=True)
         self.first, self.steps, self.delay, self.yield_s = first, list(steps), delay, yield_s
+        self.busy, self.wait_idle = busy, wait_idle
         self.stopping = threading.Event()
         self.done: list[int] = []  # indices of the steps that ran (``first`` is -1)
 
@@ -37,8 +38,8 @@ class WarmUp(threading.Thread):
                 return
             for i, step in enumerate(self.steps):
                 deadline = time.monotonic() + self.yield_s
-                while training.active_runs() and time.monotonic() < deadline and not self.stopping.is_set():
-                    training.wait_until_idle(timeout=0.25)
+                while self.busy() and time.monotonic() < deadline and not self.stopping.is_set():
+                    self.wait_idle(0.25)
                 if self.stopping.is_set():
                     return
                 step()

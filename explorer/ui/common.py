@@ -12,7 +12,6 @@ from typing import Any
 import gradio as gr
 
 from explorer import data, errors, images, params
-from explorer.attention import compute as attention
 from explorer.i18n import TEXT, config_error_message, image_error_message, lang_from_accept, norm_lang, num, t
 
 log = logging.getLogger("explorer")
@@ -109,7 +108,7 @@ def _translate(err: Exception, lang: str) -> gr.Error:
         return user_error(lang, "err_dataset_missing", name=err.name, how=err.how)
     if isinstance(err, images.ImageError):
         return gr.Error(image_error_message(lang, err), print_exception=False)
-    if isinstance(err, attention.TextError):
+    if isinstance(err, errors.TextError):
         return gr.Error(detail_message(lang, f"err_{err.kind}", err.details), print_exception=False)
     kind_prefix = _ERROR_PREFIXES.get(type(err).__name__)
     if kind_prefix and hasattr(err, "kind"):
