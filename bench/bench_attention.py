@@ -102,7 +102,7 @@ def bench_vit(h, runs: int) -> dict[str, Any]:
 
 
 def bench_api(runs: int) -> dict[str, Any]:
-    from bench.bench_train import app_server
+    from bench.common import app_server
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     print("end to end: python app.py in its own process, plain HTTP (/gradio_api/call/…)", flush=True)

@@ -264,7 +264,7 @@ def call_series(label: str, fn: Callable[[], dict[str, Any]], runs: int, pids: t
 
 
 def bench_api(runs: int, ddpm_runs: int, short_runs: int) -> dict[str, Any]:
-    from bench.bench_train import app_server
+    from bench.common import app_server
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     print("end to end: python app.py in its own process, plain HTTP (/gradio_api/call/…), streams read "

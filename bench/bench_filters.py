@@ -373,14 +373,15 @@ def _rest_call(base: str, name: str, data: list[Any]) -> str:
 def bench_api(fm_layer: str, kernel: dict, runs: int) -> dict[str, Any]:
     from gradio_client import Client
 
-    from bench.bench_startup import stop_tree
-    from bench.bench_train import start_server
+    from bench.common import LaunchedApp
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     print("end to end: python app.py in its own process; gradio_client (download_files=False) and "
           "plain HTTP (/gradio_api/call/…)", flush=True)
     t0 = time.perf_counter()
-    proc, url, log = start_server(settle_s=5.0)
+    app = LaunchedApp()
+    time.sleep(5.0)  # the background warm-up finishes
+    proc, url = app.proc, app.url
     res: dict[str, Any] = {"server_start_s": time.perf_counter() - t0, "client": {}, "rest": {}}
     args = {
         "feature_maps": ["sample", PHOTO, 0, None, None, "imagenet", fm_layer, 0, LANG],
@@ -412,9 +413,7 @@ def bench_api(fm_layer: str, kernel: dict, runs: int) -> dict[str, Any]:
             client.close()
         return res
     finally:
-        stop_tree(proc)
-        log.close()
-        os.unlink(log.name)
+        app.stop()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -407,7 +407,7 @@ def hammer_main(args) -> dict[str, Any]:
 
     from gradio_client import Client
 
-    from bench.bench_train import app_server  # (imports torch: not in the client processes)
+    from bench.common import app_server  # (imports torch: not in the client processes)
 
     wait_for_quiet()
     n_groups = -(-args.users // USERS_PER_PROCESS)
@@ -545,7 +545,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    from bench.bench_train import app_server  # (imports torch: not in the client processes)
+    from bench.common import app_server  # (imports torch: not in the client processes)
 
     # A closed client's session ends at the server's next heartbeat (Gradio's default 15 s): 2 s
     # here, so the memory read after each round is that of a server whose users have left.

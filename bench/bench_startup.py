@@ -14,18 +14,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 import psutil
 
-from bench.common import ROOT, LoadMonitor, check, free_port, measurement, median, report, target, wait_for_quiet
+from bench.common import (
+    PYTHON,
+    ROOT,
+    LaunchedApp,
+    LoadMonitor,
+    check,
+    measurement,
+    median,
+    report,
+    rss_tree,
+    target,
+    wait_for_quiet,
+)
 
 STARTUP_S = 12.0
 RSS_GB = 1.5
@@ -33,89 +40,20 @@ FIRST_TRAIN_S = 8.0  # first /train after start -> 85 % validation accuracy
 FIRST_TRAIN_ACC = 0.85
 HEAVY = ("umap", "transformers", "captum", "sklearn")
 MUST_BE_LAZY = ("umap", "transformers", "captum")  # the target; sklearn is reported only
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-
-
-def rss_tree(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants."""
-    try:
-        p = psutil.Process(pid)
-        procs = [p] + p.children(recursive=True)
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for q in procs:
-        try:
-            total += q.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
-def stop_tree(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group we created, then SIGKILL whatever is left."""
-    if proc.poll() is None:
-        try:
-            kids = psutil.Process(proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            kids = []
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=10)
-        for k in kids:  # anything that left the group
-            try:
-                k.kill()
-            except psutil.NoSuchProcess:
-                pass
 
 
 def cold_start(settle_s: float, timeout_s: float = 90.0) -> dict[str, Any]:
-    port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
-    env.pop("DLE_WARMUP_DELAY", None)  # the default delay, as deployed
-    log = tempfile.NamedTemporaryFile("w+", prefix="dle-startup-", suffix=".log", delete=False)
-    url = f"http://127.0.0.1:{port}/"
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    app = LaunchedApp(timeout_s=timeout_s, prefix="dle-startup-", as_deployed=True)
     try:
-        ready = None
-        while time.perf_counter() - t0 < timeout_s:
-            if proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        ready = time.perf_counter() - t0
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            time.sleep(0.1)
-        if ready is None:
-            log.seek(0)
-            tail = log.read()[-2000:]
-            raise RuntimeError(f"app.py did not answer 200 within {timeout_s:.0f} s "
-                               f"(exit code {proc.poll()}):\n{tail}")
-        rss_ready = rss_tree(proc.pid)
+        rss_ready = rss_tree(app.pid)
         time.sleep(settle_s)
-        rss_settled = rss_tree(proc.pid)
-        alive = proc.poll() is None
-        return {"seconds_to_200": ready, "rss_at_200_gb": rss_ready / 2**30,
+        rss_settled = rss_tree(app.pid)
+        alive = app.proc.poll() is None
+        return {"seconds_to_200": app.seconds_to_200, "rss_at_200_gb": rss_ready / 2**30,
                 "rss_after_warmup_gb": rss_settled / 2**30, "settle_s": settle_s,
                 "alive_after_settle": alive}
     finally:
-        stop_tree(proc)
-        log.close()
-        os.unlink(log.name)
+        app.stop()
 
 
 def _until_val_acc(client, acc: float, timeout_s: float = 120.0) -> dict[str, Any]:
@@ -163,40 +101,21 @@ def first_train(timeout_s: float = 90.0) -> dict[str, Any]:
     from gradio_client import Client
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
-    env.pop("DLE_WARMUP_DELAY", None)
-    log = tempfile.NamedTemporaryFile("w+", prefix="dle-first-train-", suffix=".log", delete=False)
-    url = f"http://127.0.0.1:{port}/"
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    # the run is submitted at the first 200
+    app = LaunchedApp(timeout_s=timeout_s, poll_s=0.05, prefix="dle-first-train-", as_deployed=True)
     try:
-        ready = None
-        while time.perf_counter() - t0 < timeout_s and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        ready = time.perf_counter() - t0
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                time.sleep(0.05)
-        if ready is None:
-            log.seek(0)
-            raise RuntimeError(f"app.py did not answer 200 within {timeout_s:.0f} s:\n{log.read()[-2000:]}")
-        client = Client(url, verbose=False, download_files=False, analytics_enabled=False)
-        connected = time.perf_counter() - t0 - ready
+        t_ready = time.perf_counter()
+        client = Client(app.url, verbose=False, download_files=False, analytics_enabled=False)
+        connected = time.perf_counter() - t_ready
         cold = _until_val_acc(client, FIRST_TRAIN_ACC)
-        idle_after = _wait_idle(proc.pid)
+        idle_after = _wait_idle(app.pid)
         warm = _until_val_acc(client, FIRST_TRAIN_ACC)
         if hasattr(client, "close"):
             client.close()
-        return {"seconds_to_200": ready, "client_connect_s": connected, "first": cold, "warm": warm,
+        return {"seconds_to_200": app.seconds_to_200, "client_connect_s": connected, "first": cold, "warm": warm,
                 "waited_for_idle_s": idle_after}
     finally:
-        stop_tree(proc)
-        log.close()
-        os.unlink(log.name)
+        app.stop()
 
 
 def heavy_imports() -> list[str]:

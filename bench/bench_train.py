@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from bench.common import LoadMonitor, free_port, measurement, median, report, target, wait_for_quiet
+from bench.common import LaunchedApp, LoadMonitor, measurement, median, report, target, wait_for_quiet
 from explorer import data
 from explorer.train import compute as training
 from explorer.train.scenarios import PRESETS
@@ -381,57 +381,15 @@ def stop_latency(client) -> dict[str, Any]:
             "steps_done": final.get("step"), "test_acc_after_stop": final.get("test_acc")}
 
 
-def start_server(settle_s: float):
-    """python app.py in its own process, as deployed: a browser's work (and this benchmark's
-    client) then does not compete with the training inside the server process."""
-    import subprocess
-    import tempfile
-    import urllib.request
-
-    from bench.bench_startup import PYTHON, ROOT
-
-    port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
-    log = tempfile.NamedTemporaryFile("w+", prefix="dle-bench-app-", suffix=".log", delete=False)
-    proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < 90:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    time.sleep(settle_s)  # the background warm-up (DLE_WARMUP_DELAY, 2 s by default) finishes
-    return proc, url, log
-
-
-@contextlib.contextmanager
-def app_server(settle_s: float):
-    """``with app_server(5.0) as (proc, url):`` python app.py in its own process, stopped (with its
-    children) and its log removed afterwards."""
-    from bench.bench_startup import stop_tree
-
-    proc, url, log = start_server(settle_s)
-    try:
-        yield proc, url
-    finally:
-        stop_tree(proc)
-        log.close()
-        os.unlink(log.name)
-
-
 def time_to_accuracy(settle_s: float = 5.0) -> dict[str, Any]:
     import logging
 
     from gradio_client import Client
 
-    from bench.bench_startup import stop_tree
-
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    proc, url, log = start_server(settle_s)
+    app = LaunchedApp()
+    time.sleep(settle_s)  # the background warm-up finishes
+    proc, url = app.proc, app.url
     try:
         # download_files=False: the client only receives the file URLs, as a browser on another
         # machine would fetch them; here a download would take CPU from the training it measures.
@@ -462,9 +420,7 @@ def time_to_accuracy(settle_s: float = 5.0) -> dict[str, Any]:
             client.close()
         return out
     finally:
-        stop_tree(proc)
-        log.close()
-        os.unlink(log.name)
+        app.stop()
 
 
 # ---------------------------------------------------------------------------------------------

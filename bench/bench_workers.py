@@ -103,9 +103,10 @@ class Config:
     def __init__(self, name: str, tmp: Path):
         self.name = name
         if name == "direct":
-            from bench.bench_train import start_server
+            from bench.common import LaunchedApp
 
-            self.proc, self.url, self._log = start_server(settle_s=0.0)
+            self.app = LaunchedApp()
+            self.proc, self.url = self.app.proc, self.app.url
             self.pids = [self.proc.pid]
         else:
             from scripts.serve_workers import Served
@@ -125,11 +126,7 @@ class Config:
 
     def stop(self) -> int | None:
         if self.name == "direct":
-            from bench.bench_startup import stop_tree
-
-            stop_tree(self.proc)
-            self._log.close()
-            os.unlink(self._log.name)
+            self.app.stop()
             return None
         return self.served.stop()
 

@@ -6,16 +6,21 @@ Every benchmark merges its section into ``bench/results.json`` with :func:`recor
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
 import platform
+import signal
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -221,3 +226,116 @@ class LoadMonitor:
     @property
     def disturbed(self) -> bool:
         return self.other_percent >= self.DISTURBED
+
+
+# ------------------------------------------------------------------------ python app.py, as deployed
+
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+
+
+def rss_tree(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants."""
+    try:
+        p = psutil.Process(pid)
+        procs = [p] + p.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for q in procs:
+        try:
+            total += q.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def stop_tree(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group we created, then SIGKILL whatever is left."""
+    if proc.poll() is None:
+        try:
+            kids = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            kids = []
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+        for k in kids:  # anything that left the group
+            try:
+                k.kill()
+            except psutil.NoSuchProcess:
+                pass
+
+
+class LaunchedApp:
+    """``python app.py`` in a process group of its own on a free loopback port; its output goes to a
+    temporary log. ``as_deployed``: the default warm-up delay even if DLE_WARMUP_DELAY is set here.
+    ``seconds_to_200``: from the start to the page's first HTTP 200. ``stop()`` ends the process
+    tree and removes the log."""
+
+    def __init__(self, timeout_s: float = 90.0, poll_s: float = 0.1, env: dict[str, str] | None = None,
+                 prefix: str = "dle-bench-app-", as_deployed: bool = False):
+        import subprocess
+        import tempfile
+        import urllib.request
+
+        port = free_port()
+        full_env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
+        if as_deployed:
+            full_env.pop("DLE_WARMUP_DELAY", None)
+        full_env.update(env or {})
+        self.log = tempfile.NamedTemporaryFile("w+", prefix=prefix, suffix=".log", delete=False)
+        self.url = f"http://127.0.0.1:{port}/"
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=full_env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.seconds_to_200: float | None = None
+        while time.perf_counter() - t0 < timeout_s and self.proc.poll() is None:
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as r:
+                    if r.status == 200:
+                        self.seconds_to_200 = time.perf_counter() - t0
+                        break
+            except OSError:  # not listening yet (URLError, ConnectionError and timeouts are OSErrors)
+                pass
+            time.sleep(poll_s)
+        if self.seconds_to_200 is None:
+            tail = self.log_tail()
+            code = self.proc.poll()
+            self.stop()
+            raise RuntimeError(f"app.py did not answer 200 within {timeout_s:.0f} s (exit code {code}):\n{tail}")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log_tail(self, chars: int = 2000) -> str:
+        self.log.flush()
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return f.read()[-chars:]
+
+    def stop(self) -> None:
+        stop_tree(self.proc)
+        self.log.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.log.name)
+
+
+@contextlib.contextmanager
+def app_server(settle_s: float):
+    """``with app_server(5.0) as (proc, url):`` a :class:`LaunchedApp`, given ``settle_s`` after its
+    first 200 for the background warm-up (it starts DLE_WARMUP_DELAY, 2 s by default, later)."""
+    app = LaunchedApp()
+    try:
+        time.sleep(settle_s)
+        yield app.proc, app.url
+    finally:
+        app.stop()
