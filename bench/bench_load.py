@@ -289,13 +289,16 @@ def hammer_group(url: str, users: list[int], api_name: str, args: tuple, go, n_c
     ``out_dir``), connect, wait at the barrier ``go`` with every other group, then make ``n_calls``
     back-to-back ``api_name`` calls. Connecting is not measured (30 clients fetching the app's
     configuration at once cost the server seconds, see bench/README.md); the calls are, with
-    gradio_client's own timeouts."""
+    gradio_client's own timeouts, and a call whose result file was not downloaded counts as an
+    error. ``workers``: for each client, the app process that served its session (nginx's
+    X-DLE-Worker header, scripts/serve_workers.py; "direct" without nginx)."""
     from gradio_client import Client
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     _share_tls_contexts()
     lat: list[float] = []
     errors: list[str] = []
+    workers: list[str] = []
     lock = threading.Lock()
     clients: dict[int, Client] = {}
     start = threading.Event()
@@ -306,7 +309,10 @@ def hammer_group(url: str, users: list[int], api_name: str, args: tuple, go, n_c
                 c = Client(url, verbose=False, analytics_enabled=False, download_files=os.path.join(out_dir, str(u)),
                            httpx_kwargs={"timeout": 60})
                 c.httpx_kwargs = {}  # the calls: gradio_client's defaults, as a script would have them
-                clients[u] = c
+                served_by = worker_of(url, c)
+                with lock:
+                    clients[u] = c
+                    workers.append(served_by)
                 return
             except Exception as err:
                 if attempt == 2:
@@ -323,7 +329,10 @@ def hammer_group(url: str, users: list[int], api_name: str, args: tuple, go, n_c
             for _ in range(n_calls):
                 t = time.perf_counter()
                 try:
-                    c.predict(*args, api_name=api_name)
+                    out = c.predict(*args, api_name=api_name)
+                    first = out[0] if isinstance(out, (list, tuple)) else out
+                    if isinstance(first, str) and first.startswith(out_dir) and not os.path.isfile(first):
+                        raise RuntimeError(f"result file not downloaded: {first}")
                     dt = time.perf_counter() - t
                     with lock:
                         lat.append(dt)
@@ -339,32 +348,51 @@ def hammer_group(url: str, users: list[int], api_name: str, args: tuple, go, n_c
     while len(clients) + len(errors) < len(users):
         time.sleep(0.05)
     go.wait(timeout=600)
+    t0 = time.monotonic()
     start.set()
     for th in threads:
         th.join(timeout=600)
-    return {"latencies": lat, "errors": errors, "stuck_threads": sum(th.is_alive() for th in threads)}
+    return {"latencies": lat, "errors": errors, "workers": workers, "wall_s": time.monotonic() - t0,
+            "stuck_threads": sum(th.is_alive() for th in threads)}
+
+
+def worker_of(url: str, client) -> str:
+    """The app process nginx pinned this client's session to (its cookie), "direct" without nginx."""
+    req = urllib.request.Request(url.rstrip("/") + "/gradio_api/app_id",
+                                 headers={"Cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items())})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.headers.get("X-DLE-Worker") or "direct"
+
+
+def hammer_users(pool, manager, url: str, users: int, api_name: str, args: tuple, n_calls: int,
+                 out_dir: str, on_start=None) -> dict[str, Any]:
+    """``users`` users in groups of USERS_PER_PROCESS (a process each): every client connected,
+    then all start at the same moment (a barrier). ``on_start()`` runs at that moment."""
+    groups = [list(range(a, min(a + USERS_PER_PROCESS, users))) for a in range(0, users, USERS_PER_PROCESS)]
+    go = manager.Barrier(len(groups) + 1)
+    futures = [pool.submit(hammer_group, url, us, api_name, args, go, n_calls, out_dir) for us in groups]
+    go.wait(timeout=600)
+    started = on_start() if on_start else None
+    parts = [f.result() for f in futures]
+    return {"latencies": [x for p in parts for x in p["latencies"]], "errors": [e for p in parts for e in p["errors"]],
+            "workers": [w for p in parts for w in p["workers"]], "wall_s": max(p["wall_s"] for p in parts),
+            "stuck_threads": sum(p["stuck_threads"] for p in parts), "started": started}
 
 
 def hammer_phase(pool, manager, url: str, users: int, api_name: str, out_dir: str, server: psutil.Process,
                  on_start=None) -> dict[str, Any]:
-    """One phase: every user's client connected, then all start at the same moment (a barrier)."""
-    groups = [list(range(a, min(a + USERS_PER_PROCESS, users))) for a in range(0, users, USERS_PER_PROCESS)]
-    go = manager.Barrier(len(groups) + 1)
-    futures = [pool.submit(hammer_group, url, us, api_name, HAMMER[api_name], go, HAMMER_CALLS, out_dir)
-               for us in groups]
-    go.wait(timeout=600)
+    """One phase of ``api_name`` (hammer_users), with the server's CPU per call and the machine's
+    other load while it ran."""
     cpu0 = sum(server.cpu_times()[:2])
-    started = on_start() if on_start else None
     with LoadMonitor(pids=(server.pid,)) as load:
-        parts = [f.result() for f in futures]
+        got = hammer_users(pool, manager, url, users, api_name, HAMMER[api_name], HAMMER_CALLS, out_dir, on_start)
     cpu = sum(server.cpu_times()[:2]) - cpu0
-    lat = [x for p in parts for x in p["latencies"]]
-    errors = [e for p in parts for e in p["errors"]]
+    lat, errors = got["latencies"], got["errors"]
     return {"api": api_name, "calls": len(lat), "errors": errors, "p50_s": pct(lat, 50), "p95_s": pct(lat, 95),
             "max_s": max(lat, default=float("nan")), "latencies": lat,
             "server_cpu_ms_per_call": 1000 * cpu / max(1, len(lat) + len(errors)),
-            "stuck_threads": sum(p["stuck_threads"] for p in parts),
-            "other_cpu_percent": round(load.other_percent, 1), "disturbed": load.disturbed, "started": started}
+            "stuck_threads": got["stuck_threads"], "other_cpu_percent": round(load.other_percent, 1),
+            "disturbed": load.disturbed, "started": got["started"]}
 
 
 def py_spy_profile(pid: int, seconds: float, path: Path, gil: bool) -> subprocess.Popen:

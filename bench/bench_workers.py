@@ -12,8 +12,7 @@ The machine is shared: a round during which other processes used ≥ 20 % of it 
 run again (twice at most; its errors still count). The load generator runs on the same two cores
 as the servers, as in bench_load.py.
 
-``hammer()`` is this script's own: bench_load.py is getting a "hammer" mode (issue 15 §3) on
-another branch; once that lands, ``hammer()`` here should call it, so both measure the same load.
+The load is bench_load.py's hammer (``hammer_users``), so both scripts measure the same thing.
 
     .venv/bin/python -m bench.bench_workers [--rounds 3] [--users 30] [--calls 5] [--configs direct,1,2]
 """
@@ -22,79 +21,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import tempfile
-import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import psutil
 
-from bench.bench_load import USERS_PER_PROCESS, _share_tls_contexts, _start_worker, pct, settle
+from bench.bench_load import USERS_PER_PROCESS, _start_worker, hammer_users, pct, settle
 from bench.common import LoadMonitor, check, measurement, report, wait_for_quiet
 
 CLASSIFY = ("sample", "cat", 0, None, None, "imagenet", "en")  # the same photo for everyone
 LABELS = {"direct": "python app.py alone", "1": "1 process behind nginx", "2": "2 processes behind nginx"}
 
 
-def hammer_group(url: str, users: list[int], calls: int, start_at: float) -> dict[str, Any]:
-    """These users, a thread and a gradio_client session each, from ``start_at`` (time.time()):
-    ``calls`` /classify calls back to back, the result image downloaded."""
-    from gradio_client import Client
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    _share_tls_contexts()
-    out: dict[str, Any] = {"latencies": [], "errors": [], "workers": []}
-    lock = threading.Lock()
-    downloads = Path(tempfile.mkdtemp(prefix="dle-bench-workers-"))
-    clients = {}
-    for u in users:  # connecting is not timed (a page load, not a click)
-        try:
-            clients[u] = Client(url, verbose=False, analytics_enabled=False, download_files=str(downloads / str(u)))
-        except Exception as err:
-            out["errors"].append(f"user {u} connect: {type(err).__name__}: {err}"[:300])
-    for c in clients.values():  # which process nginx pinned the session to (none without nginx)
-        req = urllib.request.Request(url + "gradio_api/app_id",
-                                     headers={"Cookie": "; ".join(f"{k}={v}" for k, v in c.cookies.items())})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            out["workers"].append(r.headers.get("X-DLE-Worker") or "direct")
-
-    def user(c) -> None:
-        for _ in range(calls):
-            t = time.perf_counter()
-            try:
-                strip = c.predict(*CLASSIFY, api_name="/classify")[0]
-                if not Path(strip).is_file():
-                    raise RuntimeError(f"result image not downloaded: {strip}")
-                with lock:
-                    out["latencies"].append(time.perf_counter() - t)
-            except Exception as err:
-                with lock:
-                    out["errors"].append(f"/classify: {type(err).__name__}: {err}"[:300])
-
-    threads = [threading.Thread(target=user, args=(c,), daemon=True) for c in clients.values()]
-    time.sleep(max(0.0, start_at - time.time()))
-    t0 = time.monotonic()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=600)
-    out["wall_s"] = time.monotonic() - t0
-    for c in clients.values():
-        c.close()
-    shutil.rmtree(downloads, ignore_errors=True)
-    return out
-
-
-def hammer(url: str, users: int, calls: int, pool) -> dict[str, Any]:
-    """``users`` users in groups of USERS_PER_PROCESS (one process each), all starting together."""
-    start_at = time.time() + 3.0 + 0.3 * users  # every client connected first
-    groups = [list(range(a, min(a + USERS_PER_PROCESS, users))) for a in range(0, users, USERS_PER_PROCESS)]
-    parts = [f.result() for f in [pool.submit(hammer_group, url, g, calls, start_at) for g in groups]]
-    return {"latencies": [x for p in parts for x in p["latencies"]], "errors": [e for p in parts for e in p["errors"]],
-            "workers": [w for p in parts for w in p["workers"]], "wall_s": max(p["wall_s"] for p in parts)}
+def hammer(url: str, users: int, calls: int, pool, manager, out_dir: str) -> dict[str, Any]:
+    """bench_load.py's hammer: ``users`` users calling /classify ``calls`` times back to back, all
+    starting at the same moment, the result image downloaded."""
+    return hammer_users(pool, manager, url, users, "/classify", CLASSIFY, calls, out_dir)
 
 
 class Config:
@@ -131,19 +75,19 @@ class Config:
         return self.served.stop()
 
 
-def measure(name: str, args, pool, pool_pids: tuple[int, ...], tmp: Path) -> dict[str, Any]:
+def measure(name: str, args, pool, manager, pool_pids: tuple[int, ...], tmp: Path) -> dict[str, Any]:
     wait_for_quiet()
     cfg = Config(name, tmp)
     try:
         settle_s = cfg.settle()
-        warm = hammer(cfg.url, args.users, args.calls, pool)
+        warm = hammer(cfg.url, args.users, args.calls, pool, manager, str(tmp / "downloads"))
         print(f"    {LABELS[name]}: up and quiet after {settle_s:.0f} s; warm-up round {len(warm['latencies'])} "
               f"calls, {len(warm['errors'])} errors", flush=True)
         rounds, discarded, lat, errors, workers = [], [], [], list(warm["errors"]), []
         while len(rounds) < args.rounds:
             wait_for_quiet()
             with LoadMonitor(pids=(*cfg.pids, *pool_pids)) as load:
-                got = hammer(cfg.url, args.users, args.calls, pool)
+                got = hammer(cfg.url, args.users, args.calls, pool, manager, str(tmp / "downloads"))
             errors += got["errors"]
             row = {"calls": len(got["latencies"]), "errors": len(got["errors"]), "p50_s": pct(got["latencies"], 50),
                    "p95_s": pct(got["latencies"], 95), "wall_s": got["wall_s"],
@@ -188,10 +132,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     n_groups = -(-args.users // USERS_PER_PROCESS)
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="dle-bench-workers-") as tmp, \
-            ProcessPoolExecutor(n_groups, mp_context=get_context("spawn")) as pool:
+            ProcessPoolExecutor(n_groups, mp_context=get_context("spawn")) as pool, \
+            get_context("spawn").Manager() as manager:
         pool_pids = tuple(set(pool.map(_start_worker, range(2 * n_groups))))
         for name in names:
-            out[name] = measure(name, args, pool, pool_pids, Path(tmp))
+            out[name] = measure(name, args, pool, manager, pool_pids, Path(tmp))
 
     errors = sum(r["errors"] for r in out.values())
     targets = [check(f"workers: errors, hammer ({args.users} users × {args.calls} /classify) in every configuration",
