@@ -29,7 +29,7 @@ CONTEXT_MIN = 0.2  # with a word selected, the other words' links from this weig
 
 
 def head_name(head: int | str, lang: str) -> str:
-    return t(lang, "att_head_mean") if head == "mean" else t(lang, "att_head_n", n=int(head) + 1)
+    return t(lang, "attention_head_mean") if head == "mean" else t(lang, "attention_head_n", n=int(head) + 1)
 
 
 def select(attentions: np.ndarray, layer: int, head: int | str) -> np.ndarray:
@@ -44,8 +44,8 @@ def _token_axes(fig: go.Figure, labels: Sequence[str], lang: str, row=None, col=
     kw = dict(tickmode="array", tickvals=vals if ticks else [], ticktext=[labels[i] for i in vals] if ticks else [],
               showgrid=False, zeroline=False)
     if row is None:
-        fig.update_xaxes(tickangle=-60, title_text=t(lang, "att_axis_key"), range=[-0.5, n - 0.5], **kw)
-        fig.update_yaxes(autorange="reversed", title_text=t(lang, "att_axis_query"), **kw)
+        fig.update_xaxes(tickangle=-60, title_text=t(lang, "attention_axis_key"), range=[-0.5, n - 0.5], **kw)
+        fig.update_yaxes(autorange="reversed", title_text=t(lang, "attention_axis_query"), **kw)
     else:
         fig.update_xaxes(row=row, col=col, **kw)
         fig.update_yaxes(row=row, col=col, autorange="reversed", **kw)
@@ -64,8 +64,8 @@ def matrix_figure(labels: Sequence[str], m: np.ndarray, lang: str, title: str, s
     fig = go.Figure(go.Heatmap(
         z=m, x=list(range(n)), y=list(range(n)), zmin=0, zmax=max(float(m.max()), 1e-6), colorscale=COLORSCALE,
         customdata=_pair_text(labels),
-        colorbar=dict(title=dict(text=colorbar or t(lang, "att_weight")), thickness=12),
-        hovertemplate=t(lang, "att_hover_pair") + "<extra></extra>"))
+        colorbar=dict(title=dict(text=colorbar or t(lang, "attention_weight")), thickness=12),
+        hovertemplate=t(lang, "attention_hover_pair") + "<extra></extra>"))
     _token_axes(fig, labels, lang)
     if selected is not None and 0 <= selected < n:
         fig.add_shape(type="rect", x0=-0.5, x1=n - 0.5, y0=selected - 0.5, y1=selected + 0.5,
@@ -78,8 +78,8 @@ def matrix_figure(labels: Sequence[str], m: np.ndarray, lang: str, title: str, s
 def pattern_label(p: dict[str, Any], lang: str) -> str:
     kind = p["kind"]
     if kind == "broad":
-        return t(lang, "att_pat_broad", bits=num(lang, p["entropy"], 1))
-    return t(lang, f"att_pat_{kind}", pct=num(lang, 100 * p["score"][kind], 0))
+        return t(lang, "attention_pat_broad", bits=num(lang, p["entropy"], 1))
+    return t(lang, f"attention_pat_{kind}", pct=num(lang, 100 * p["score"][kind], 0))
 
 
 def heads_figure(labels: Sequence[str], layer_att: np.ndarray, patterns: Sequence[dict], lang: str,
@@ -103,15 +103,15 @@ def heads_figure(labels: Sequence[str], layer_att: np.ndarray, patterns: Sequenc
         q = np.broadcast_to(lab[idx[1]][:, None], z.shape)
         k = np.broadcast_to(lab[idx[0]][None, :], z.shape)
         custom = np.stack([head_no.astype(object), q, k], axis=-1)
-        hover = t(lang, "att_hover_head_pair")
+        hover = t(lang, "attention_hover_head_pair")
     else:  # a long text: positions (strings for every cell made this figure 400 kB and 50 ms)
         q = np.broadcast_to((np.arange(z.shape[0]) % size)[:, None], z.shape)
         k = np.broadcast_to((np.arange(z.shape[1]) % size)[None, :], z.shape)
         custom = np.stack([head_no, q, k], axis=-1).astype(np.uint8)  # T ≤ 128 tokens, ≤ 12 heads
-        hover = t(lang, "att_hover_head_index")
+        hover = t(lang, "attention_hover_head_index")
     fig = go.Figure(go.Heatmap(
         z=z.astype(np.float32), zmin=0, zmax=1, colorscale=COLORSCALE, customdata=custom, hoverongaps=False,
-        colorbar=dict(title=dict(text=t(lang, "att_weight")), thickness=12),
+        colorbar=dict(title=dict(text=t(lang, "attention_weight")), thickness=12),
         hovertemplate=hover + "<extra></extra>"))
     # annotations and shapes set at once: add_annotation copies every earlier one each time
     # (twelve heads: a third of this figure's cost)
@@ -128,7 +128,7 @@ def heads_figure(labels: Sequence[str], layer_att: np.ndarray, patterns: Sequenc
     fig.update_layout(annotations=notes, shapes=shapes)
     fig.update_xaxes(visible=False, range=[-0.5, z.shape[1] - 0.5], constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig.update_layout(title=dict(text=t(lang, "att_heads_title", layer=layer + 1), font=dict(size=14)))
+    fig.update_layout(title=dict(text=t(lang, "attention_heads_title", layer=layer + 1), font=dict(size=14)))
     return layout(fig, 620, lang).update_layout(margin=dict(l=10, r=10, t=60, b=10))
 
 
@@ -171,13 +171,13 @@ def head_view_figure(labels: Sequence[str], m: np.ndarray, lang: str, title: str
     fig.add_trace(go.Scatter(
         x=[-0.02] * n, y=list(range(n)), mode="text", text=list(labels), textposition="middle left",
         textfont=dict(color=left_color, size=12), showlegend=False, customdata=list(labels),
-        hovertemplate=t(lang, "att_hover_query") + "<extra></extra>"))
+        hovertemplate=t(lang, "attention_hover_query") + "<extra></extra>"))
     fig.add_trace(go.Scatter(
         x=[1.02] * n, y=list(range(n)), mode="markers+text", text=list(labels), textposition="middle right",
         marker=dict(symbol="square", size=10, color=weights, colorscale=COLORSCALE, cmin=0, cmax=hi,
                     line=dict(width=0.5, color="#999")),
         textfont=dict(size=12), showlegend=False, customdata=weights,
-        hovertemplate=t(lang, "att_hover_key") + "<extra></extra>"))
+        hovertemplate=t(lang, "attention_hover_key") + "<extra></extra>"))
     fig.update_xaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
     fig.update_yaxes(visible=False, autorange="reversed", range=None)
     fig.update_layout(title=dict(text=title, font=dict(size=14)), hovermode="closest")
@@ -195,14 +195,14 @@ def token_heads_figure(labels: Sequence[str], attentions: np.ndarray, token: int
     custom = np.stack(np.broadcast_arrays(np.asarray(names, dtype=object)[:, None], lab[None, :]), axis=-1)
     fig = go.Figure(go.Heatmap(
         z=z, x=list(range(T)), y=list(range(L * H)), zmin=0, zmax=max(float(z.max()), 1e-6), colorscale=COLORSCALE,
-        customdata=custom, colorbar=dict(title=dict(text=t(lang, "att_weight")), thickness=12),
-        hovertemplate=t(lang, "att_hover_token_head") + "<extra></extra>"))
+        customdata=custom, colorbar=dict(title=dict(text=t(lang, "attention_weight")), thickness=12),
+        hovertemplate=t(lang, "attention_hover_token_head") + "<extra></extra>"))
     step = max(1, int(np.ceil(T / 60)))
     fig.update_xaxes(tickmode="array", tickvals=list(range(0, T, step)), ticktext=list(labels[::step]),
-                     tickangle=-60, title_text=t(lang, "att_axis_key"), showgrid=False)
+                     tickangle=-60, title_text=t(lang, "attention_axis_key"), showgrid=False)
     fig.update_yaxes(tickmode="array", tickvals=[li * H + (H - 1) / 2 for li in range(L)],
-                     ticktext=[t(lang, "att_layer_n", n=li + 1) for li in range(L)], autorange="reversed",
-                     showgrid=False, title_text=t(lang, "att_axis_heads"))
+                     ticktext=[t(lang, "attention_layer_n", n=li + 1) for li in range(L)], autorange="reversed",
+                     showgrid=False, title_text=t(lang, "attention_axis_heads"))
     # the lines between layers and the chosen head's frame set at once (add_hline copies each time)
     shapes = [dict(type="line", xref="x domain", x0=0, x1=1, y0=li * H - 0.5, y1=li * H - 0.5,
                    line=dict(color="white", width=2)) for li in range(1, L)]
@@ -211,7 +211,7 @@ def token_heads_figure(labels: Sequence[str], attentions: np.ndarray, token: int
             (layer * H + int(head) - 0.5, layer * H + int(head) + 0.5)
         shapes.append(dict(type="rect", x0=-0.5, x1=T - 0.5, y0=y0, y1=y1, line=dict(color=SELECT_COLOR, width=2)))
     fig.update_layout(shapes=shapes)
-    fig.update_layout(title=dict(text=t(lang, "att_token_heads_title", token=_escape(labels[token])),
+    fig.update_layout(title=dict(text=t(lang, "attention_token_heads_title", token=escape(labels[token])),
                                  font=dict(size=14)))
     return layout(fig, 620, lang).update_layout(margin=dict(l=90, r=20, t=50, b=90))
 
@@ -223,16 +223,16 @@ def row_figure(labels: Sequence[str], row: np.ndarray, lang: str, title: str) ->
     fig = go.Figure(go.Bar(
         x=list(range(n)), y=row, customdata=list(labels),
         marker=dict(color=[SELECT_COLOR if j in top else "#1f77b4" for j in range(n)]),
-        hovertemplate=t(lang, "att_hover_bar") + "<extra></extra>"))
+        hovertemplate=t(lang, "attention_hover_bar") + "<extra></extra>"))
     step = max(1, int(np.ceil(n / 60)))
     fig.update_xaxes(tickmode="array", tickvals=list(range(0, n, step)), ticktext=list(labels[::step]),
-                     tickangle=-60, title_text=t(lang, "att_axis_key"))
-    fig.update_yaxes(title_text=t(lang, "att_weight"), rangemode="tozero")
+                     tickangle=-60, title_text=t(lang, "attention_axis_key"))
+    fig.update_yaxes(title_text=t(lang, "attention_weight"), rangemode="tozero")
     fig.update_layout(title=dict(text=title, font=dict(size=14)), bargap=0.15)
     return layout(fig, 340, lang).update_layout(margin=dict(l=60, r=20, t=50, b=90))
 
 
-def _escape(s: str) -> str:
+def escape(s: str) -> str:
     return s.replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -247,10 +247,10 @@ def similarity_figure(query: str, sentences: Sequence[str], sims: Sequence[float
         marker=dict(color=xs, colorscale="RdBu", cmin=-1, cmax=1),
         text=[num(lang, v, 3) for v in xs], textposition="outside",
         hovertemplate="%{customdata}<br>cos θ = %{x:.3f}<extra></extra>"))
-    fig.update_yaxes(tickmode="array", tickvals=list(range(len(ys))), ticktext=[_escape(s) for s in ys])
-    fig.update_xaxes(title_text=t(lang, "att_axis_cosine"), range=[min(0.0, min(xs) - 0.1), 1.12])
+    fig.update_yaxes(tickmode="array", tickvals=list(range(len(ys))), ticktext=[escape(s) for s in ys])
+    fig.update_xaxes(title_text=t(lang, "attention_axis_cosine"), range=[min(0.0, min(xs) - 0.1), 1.12])
     q = query if len(query) <= 70 else query[:67] + "…"
-    fig.update_layout(title=dict(text=t(lang, "att_sim_title", query=_escape(q)), font=dict(size=14)))
+    fig.update_layout(title=dict(text=t(lang, "attention_sim_title", query=escape(q)), font=dict(size=14)))
     return layout(fig, int(np.clip(120 + 34 * len(ys), 260, 900)), lang).update_layout(
         margin=dict(l=20, r=20, t=50, b=50))
 
@@ -260,11 +260,11 @@ def vectors_figure(names: Sequence[str], vectors: np.ndarray, lang: str) -> go.F
     lim = float(np.abs(vectors).max()) or 1.0
     fig = go.Figure(go.Heatmap(
         z=vectors, y=list(range(len(names))), zmin=-lim, zmax=lim, colorscale="RdBu_r",
-        colorbar=dict(thickness=10), hovertemplate=t(lang, "att_hover_dim") + "<extra></extra>"))
+        colorbar=dict(thickness=10), hovertemplate=t(lang, "attention_hover_dim") + "<extra></extra>"))
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(names))),
-                     ticktext=[_escape(n if len(n) <= 24 else n[:21] + "…") for n in names], autorange="reversed")
-    fig.update_xaxes(title_text=t(lang, "att_axis_dim", d=vectors.shape[1]))
-    fig.update_layout(title=dict(text=t(lang, "att_vectors_title"), font=dict(size=14)))
+                     ticktext=[escape(n if len(n) <= 24 else n[:21] + "…") for n in names], autorange="reversed")
+    fig.update_xaxes(title_text=t(lang, "attention_axis_dim", d=vectors.shape[1]))
+    fig.update_layout(title=dict(text=t(lang, "attention_vectors_title"), font=dict(size=14)))
     return layout(fig, 200 + 24 * len(names), lang).update_layout(margin=dict(l=20, r=20, t=50, b=50))
 
 
@@ -296,7 +296,7 @@ VIT_TILE = 280  # 40 px per patch of the 7 × 7 grid, 10 per pixel of 28 × 28
 VIT_SMALL = 112  # 16 px per patch
 
 
-def _mark_patch(img: Image.Image, token: int, grid: int) -> Image.Image:
+def mark_patch(img: Image.Image, token: int, grid: int) -> Image.Image:
     """A red frame around the patch of ``token`` (1..g²); nothing for [CLS] (token 0)."""
     if token <= 0:
         return img
@@ -355,15 +355,15 @@ def vit_heads_mosaic(x: np.ndarray, att: np.ndarray, token: int, lang: str, laye
     canvas = Image.new("RGB", (left + cols * (VIT_SMALL + gap) + 4, top + L * (VIT_SMALL + gap) + 4), "white")
     d = ImageDraw.Draw(canvas)
     for c in range(cols):
-        name = t(lang, "vit_mean_short") if c == H else t(lang, "att_head_n", n=c + 1)
+        name = t(lang, "attention_vit_mean_short") if c == H else t(lang, "attention_head_n", n=c + 1)
         d.text((left + c * (VIT_SMALL + gap), top - 18), fit_text(d, name, fnt, VIT_SMALL), fill=(20, 20, 20), font=fnt)
     for li in range(L):
         y = top + li * (VIT_SMALL + gap)
-        d.text((4, y + VIT_SMALL // 2 - 7), t(lang, "att_layer_n", n=li + 1), fill=(20, 20, 20), font=fnt)
+        d.text((4, y + VIT_SMALL // 2 - 7), t(lang, "attention_layer_n", n=li + 1), fill=(20, 20, 20), font=fnt)
         for c in range(cols):
             h = "mean" if c == H else c
             amap = vit.head_attention(att, li, h)[token, 1:].reshape(grid, grid)
-            img = _mark_patch(vit.heat_overlay(x, amap, side=VIT_SMALL, grid_lines=False), token, grid)
+            img = mark_patch(vit.heat_overlay(x, amap, side=VIT_SMALL, grid_lines=False), token, grid)
             xx = left + c * (VIT_SMALL + gap)
             canvas.paste(img, (xx, y))
             if layer == li and head == h:
@@ -377,7 +377,7 @@ def probs_figure(rows: Sequence[tuple[str, np.ndarray]], names: Sequence[str], l
     for (label, p), color in zip(rows, ("#1f77b4", "#ff7f0e")):
         fig.add_trace(go.Bar(y=list(names), x=100 * np.asarray(p), name=label, orientation="h",
                              marker_color=color, hovertemplate="%{y}: %{x:.1f} %<extra>" + label + "</extra>"))
-    fig.update_xaxes(title_text=t(lang, "vit_axis_prob"), range=[0, 100], ticksuffix=" %")
+    fig.update_xaxes(title_text=t(lang, "attention_vit_axis_prob"), range=[0, 100], ticksuffix=" %")
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(barmode="group", title=dict(text=t(lang, "vit_probs_title"), font=dict(size=14)))
+    fig.update_layout(barmode="group", title=dict(text=t(lang, "attention_vit_probs_title"), font=dict(size=14)))
     return layout(fig, 380, lang).update_layout(margin=dict(l=110, r=20, t=80, b=50))

@@ -2,13 +2,18 @@
 12 heads): one head's matrix, a head view in the style of bertviz, every head of a layer, one
 word's row in every head, and attention rollout; sentence embeddings and their cosine similarity;
 and a small Vision Transformer's attention over the patches of a Fashion-MNIST image, beside the
-CNN's Grad-CAM. The work is in ``explorer.attention.compute`` and ``explorer.attention.vit``; the pictures in
-``explorer.attention.views``.
+CNN's Grad-CAM. The work is in ``explorer.attention.compute`` and ``explorer.attention.vit``; the
+worked examples in ``explorer.attention.scenarios``; the pictures in ``explorer.attention.views``.
+
+Read top to bottom: the handlers (module-level, their dependencies as leading parameters), then one
+builder per section (text, similarity, image), then ``build`` that lays them out and wires them.
 
 API (gradio_client): ``/attention_text``, ``/attention_preset``, ``/similarity``,
 ``/attention_image``.
 """
 from __future__ import annotations
+
+from typing import Any, NamedTuple
 
 import gradio as gr
 import numpy as np
@@ -17,33 +22,26 @@ from explorer import images, memo, nets
 from explorer.attention import compute as attention
 from explorer.attention import views as av
 from explorer.attention import vit
+from explorer.attention.scenarios import DEFAULT, SCENARIOS, word_of
 from explorer.i18n import num, t
 from explorer.saliency import compute as saliency
 from explorer.session import SessionStore
 from explorer.ui import inputs
-from explorer.ui.common import (
-    NEXT_SCENARIO,
-    L,
-    draw_events,
-    friendly,
-    int_in,
-    lang_of,
-    next_scenario,
-    shown_flag,
-    user_error,
-)
+from explorer.ui.common import NEXT_SCENARIO, L, draw_events, friendly, int_in, shown_flag, user_error
 from explorer.ui.components import Dropdown, Number, OutputImage, Slider
+from explorer.ui.wiring import HIDDEN, bind, end_chain, json_panel, next_scenario_event
 
-HEADS = [(str(h + 1), h) for h in range(12)]
+HEADS = [(str(h + 1), h) for h in range(attention.HEADS)]
 MAX_SENTENCES = 50  # lines compared at once
-DEFAULT_PRESET = "pronoun_en"
 DEFAULT_LIST = ["The animal was too tired to cross the road.", "The street was too wide to cross.",
                 "A dog lay down because it was exhausted.", "El animal estaba demasiado cansado.",
                 "The stock market fell sharply today."]
 
 
+# ---- text: one sentence's attention -------------------------------------------------------------
+
 def _head(value, lang: str):
-    return "mean" if value == "mean" else int_in(value, 0, 11, lang, "att_head_label")
+    return "mean" if value == "mean" else int_in(value, 0, attention.HEADS - 1, lang, "attention_head_label")
 
 
 def _token_choices(labels: list[str]):
@@ -53,299 +51,411 @@ def _token_choices(labels: list[str]):
 def _default_token(v: attention.View, text: str | None = None) -> int:
     """The word a worked example is about (its first piece, in word pieces), else the first word
     after [CLS]."""
-    for ptext, _, _, word in attention.PRESETS.values():
-        if text is not None and text.strip() == ptext:
-            i = attention.find_word(v.attention, v.unit, word)
-            if i is not None:
-                return i
+    word = word_of(text)
+    i = attention.find_word(v.attention, v.unit, word) if word is not None else None
+    if i is not None:
+        return i
     return 1 if len(v.labels) > 2 else 0
 
 
+@friendly
+def text_views(viewed: memo.Memo, text_v, unit_v, layer_v, head_v, token_v, lang):
+    """All-MiniLM-L6-v2's attention for a sentence: the head view and the matrix of one layer and
+    head (1-6, 0-11 or "mean"), the chosen token's row (0-based, in words or word pieces), every
+    head of the layer, the token's row in every head, and attention rollout. JSON: the tokens
+    and the matrices as nested lists."""
+    # the same sentence and settings give everyone the same views (explorer.memo): a class on
+    # one example computes them once; the token dropdown's update is made fresh for each caller
+    key = memo.key_of("attention_text", text_v, unit_v, layer_v, head_v, token_v, lang)
+    views, choices, ti = viewed.get_or_make(key, lambda: _text_views(text_v, unit_v, layer_v, head_v, token_v, lang))
+    return (*views, gr.update(choices=choices, value=ti))
+
+
+def _text_views(text_v, unit_v, layer_v, head_v, token_v, lang):
+    """The views of ``text_views`` (status, 7 figures, JSON), the token choices and the token."""
+    if unit_v not in attention.UNITS:
+        raise user_error(lang, "err_attention_unit", choices=", ".join(attention.UNITS))
+    li = int_in(layer_v, 1, attention.LAYERS, lang, "attention_layer_label") - 1
+    hi = _head(head_v, lang)
+    v = attention.view(text_v, unit_v)
+    n = len(v.labels)
+    tok = _default_token(v, text_v) if token_v in (None, "") else token_v
+    ti = int_in(tok, 0, n - 1, lang, "attention_token_label")
+    m = av.select(v.matrices, li, hi)
+    name = t(lang, "attention_layer_head", layer=li + 1, head=av.head_name(hi, lang))
+    word = av.escape(v.labels[ti])
+    return (
+        _text_status(v, m[ti], ti, li, hi, lang),
+        av.head_view_figure(v.labels, m, lang, t(lang, "attention_head_view_title", name=name), ti),
+        av.matrix_figure(v.labels, m, lang, name, ti),
+        av.row_figure(v.labels, m[ti], lang, t(lang, "attention_row_title", token=word, name=name)),
+        av.heads_figure(v.labels, v.matrices[li], v.patterns[li], lang, li, hi),
+        av.token_heads_figure(v.labels, v.matrices, ti, lang, li, hi),
+        av.matrix_figure(v.labels, v.rollout, lang, t(lang, "attention_rollout_title"), ti,
+                         colorbar=t(lang, "attention_share")),
+        av.row_figure(v.labels, v.rollout[ti], lang, t(lang, "attention_rollout_row_title", token=word)),
+        av.text_summary(v.attention, v.labels, v.matrices, li, hi, ti, v.rollout, v.patterns, v.unit),
+    ), _token_choices(v.labels), ti
+
+
+def _text_status(v: attention.View, row: np.ndarray, ti: int, li: int, hi, lang: str) -> str:
+    """How many tokens, whether the text was cut, and whom the chosen token looks at most."""
+    n = len(v.labels)
+    msg = t(lang, "attention_status", n=n, unit=t(lang, f"attention_unit_{v.unit}").lower(),
+            pieces=len(v.attention.tokens))
+    if v.attention.truncated:
+        msg += " " + t(lang, "attention_truncated", limit=attention.MAX_TOKENS,
+                       total=num(lang, v.attention.total_tokens))
+    best = max((j for j in range(n) if j != ti), key=lambda j: row[j], default=ti)
+    return msg + " " + t(lang, "attention_status_row", token=av.escape(v.labels[ti]), layer=li + 1,
+                         head=av.head_name(hi, lang), best=av.escape(v.labels[best]), w=num(lang, row[best], 2))
+
+
+@friendly
+def apply_preset(key, unit_v, lang):
+    """A worked example: its sentence, and the layer, head and word that show the point."""
+    sc = SCENARIOS.get_checked(key)  # a dropdown passes a list of choices on
+    v = attention.view(sc["text"], unit_v if unit_v in attention.UNITS else "words")
+    ti = _default_token(v, sc["text"])
+    return sc["text"], sc["layer"], sc["head"] - 1, gr.update(choices=_token_choices(v.labels), value=ti)
+
+
+def forget_token():
+    """A new text: its own default word, not the old one's index."""
+    return None
+
+
+def convert_token(text_v, unit_v, token_v):
+    """The other unit: the same place in the text (a word ↔ its first piece)."""
+    if unit_v not in attention.UNITS or not isinstance(token_v, int) or attention.is_blank(text_v):
+        return None
+    a = attention.attend(text_v)
+    other = "pieces" if unit_v == "words" else "words"
+    n = len(a.tokens) if other == "pieces" else len(attention.word_groups(a)[0])
+    return attention.convert_index(a, token_v, other, unit_v) if 0 <= token_v < n else None
+
+
+# ---- similarity: sentence embeddings ------------------------------------------------------------
+
+@friendly
+def similarity(query_v, sentences_v, lang):
+    """Sentence embeddings (mean of the token vectors, L2-normalised) and the cosine
+    similarity of each line of ``sentences`` to ``query``, highest first."""
+    if not isinstance(sentences_v, str):
+        raise user_error(lang, "err_attention_no_sentences")
+    lines = [s.strip() for s in sentences_v.splitlines()]
+    lines = [s for s in lines if not attention.is_blank(s)]
+    if not lines:
+        raise user_error(lang, "err_attention_no_sentences")
+    if len(lines) > MAX_SENTENCES:
+        raise user_error(lang, "err_attention_too_many", n=len(lines), limit=MAX_SENTENCES)
+    vecs = attention.embed([query_v, *lines])
+    sims = [attention.cosine(vecs[0], v) for v in vecs[1:]]
+    best = max(range(len(lines)), key=lambda i: sims[i])
+    q = attention.clean(query_v)
+    msg = t(lang, "attention_sim_status", best=av.escape(lines[best][:120]), cos=num(lang, sims[best], 3),
+            n=len(lines))
+    order = sorted(range(len(lines)), key=lambda i: -sims[i])
+    summary = {"query": q[:1000], "sentences": [lines[i][:1000] for i in order],
+               "cosine": [round(sims[i], 6) for i in order], "dimensions": int(vecs.shape[1]),
+               "pooling": "mean of the last layer's token vectors (attention-masked), L2-normalised"}
+    return (msg, av.similarity_figure(q, lines, sims, lang),
+            av.vectors_figure([q] + [lines[order[0]]], vecs[[0, 1 + order[0]]], lang), summary)
+
+
+# ---- image: the Vision Transformer --------------------------------------------------------------
+
+def _token_name(ti: int, lang: str) -> str:
+    if ti == 0:
+        return "[CLS]"
+    r, c = divmod(ti - 1, vit.GRID)
+    return t(lang, "attention_vit_patch_name", n=ti, row=r + 1, col=c + 1)
+
+
+@friendly
+def image_views(src, smp, idx, up, sk, layer_v, head_v, token_v, lang):
+    """The Fashion-MNIST Vision Transformer (4×4-pixel patches, 7×7 grid, [CLS] token; 4
+    layers × 4 heads) on one image: the patch grid, where the chosen token ([CLS] = 0, or patch
+    1-49) looks in the chosen layer (1-4) and head (0-3 or "mean"), attention rollout, the shipped
+    CNN's Grad-CAM beside it, and every layer and head. JSON: both predictions, the chosen
+    (50, 50) matrix and the maps as nested lists."""
+    li = int_in(layer_v, 1, vit.LAYERS, lang, "attention_layer_label") - 1
+    hi = "mean" if head_v == "mean" else int_in(head_v, 0, vit.HEADS - 1, lang, "attention_head_label")
+    ti = int_in(token_v, 0, vit.NUM_PATCHES, lang, "attention_vit_token_label")
+    cnn = nets.shipped_cnn()
+    pre = cnn.prepare(images.load_input(src, smp, idx, up, sk), from_dataset=src == "dataset")
+    x = pre.array  # (1, 28, 28) in [0, 1]
+    an = vit.analyse(x)
+    g = vit.GRID
+    names = vit.class_names(lang)
+    m = vit.head_attention(an.attentions, li, hi)
+    amap = m[ti, 1:].reshape(g, g)
+    rmap = vit.rollout(an.attentions).matrix[ti, 1:].reshape(g, g)
+    cnn_probs = nets.probabilities(cnn, x[None])[0]
+    cnn_pred = int(np.argmax(cnn_probs))
+    cam = saliency.attribute(cnn, x[None], cnn_pred, "gradcam")
+    tok = _token_name(ti, lang)
+    head_txt = av.head_name(hi, lang)
+    tiles = _vit_tiles(x, m, amap, rmap, ti, tok, t(lang, "attention_vit_where", layer=li + 1, head=head_txt),
+                       (names[cnn_pred], cnn.stage(cam.params["layer"]).label, cam.map), lang)
+    vit_acc = vit.shipped().metrics.get("test_acc")
+    status = t(lang, "attention_vit_status", vit_label=names[an.pred], vit_p=num(lang, 100 * an.probs[an.pred], 1),
+               cnn_label=names[cnn_pred], cnn_p=num(lang, 100 * cnn_probs[cnn_pred], 1),
+               vit_acc=num(lang, 100 * (vit_acc or 0), 1), token=tok, layer=li + 1, head=head_txt)
+    summary = _vit_summary(an, cnn_probs, cam, vit_acc, m, amap, rmap, li, hi, ti)
+    probs = [(t(lang, "attention_vit_model_vit"), an.probs), (t(lang, "attention_vit_model_cnn"), cnn_probs)]
+    return (status, av.vit_panels(tiles, lang), av.vit_heads_mosaic(an.image, an.attentions, ti, lang, li, hi),
+            av.probs_figure(probs, names, lang), summary)
+
+
+def _vit_tiles(x, m, amap, rmap, ti: int, tok: str, where: str, gradcam: tuple[str, str, np.ndarray], lang: str):
+    """The four panels (title, subtitle, picture, note): the patch grid, the token's attention, its
+    rollout, and the CNN's Grad-CAM (``gradcam``: its predicted label, its layer's name, its map)."""
+    g, tile = vit.GRID, av.VIT_TILE
+    cnn_label, cam_layer, cam_map = gradcam
+    scale = lambda v: t(lang, "attention_vit_scale", vmax=num(lang, float(v), 3))  # noqa: E731
+    return [
+        (t(lang, "attention_vit_tile_input"),
+         t(lang, "attention_vit_tile_input_sub", p=vit.PATCH_SIZE, n=vit.NUM_PATCHES),
+         av.mark_patch(vit.grid_image(x, tile, numbers=True), ti, g),
+         t(lang, "attention_vit_tile_input_note", token=tok)),
+        (t(lang, "attention_vit_tile_attention", token=tok), where,
+         av.mark_patch(vit.heat_overlay(x, amap, tile), ti, g),
+         scale(amap.max()) + "\n" + t(lang, "attention_vit_self_share", w=num(lang, 100 * m[ti, ti], 1))),
+        (t(lang, "attention_vit_tile_rollout", token=tok), t(lang, "attention_vit_rollout_note"),
+         av.mark_patch(vit.heat_overlay(x, rmap, tile), ti, g), scale(rmap.max())),
+        (t(lang, "attention_vit_tile_gradcam", label=cnn_label), t(lang, "attention_vit_gradcam_note", layer=cam_layer),
+         vit.heat_overlay(x, cam_map, tile, mode="bilinear", grid_lines=False), t(lang, "attention_vit_gradcam_scale")),
+    ]
+
+
+def _vit_summary(an: vit.Analysis, cnn_probs, cam, vit_acc, m, amap, rmap, li: int, hi, ti: int) -> dict[str, Any]:
+    """The JSON of ``/attention_image``."""
+    def top(p):
+        return [{"index": int(i), "label": vit.class_names("en")[i], "probability": round(float(p[i]), 6)}
+                for i in np.argsort(-p)[:3]]
+
+    return {
+        "vit": {"prediction": top(an.probs), "test_acc": vit_acc},
+        "cnn": {"prediction": top(cnn_probs), "gradcam_layer": cam.params["layer"]},
+        "patch_size": vit.PATCH_SIZE, "grid": vit.GRID, "tokens": vit.TOKENS, "layers": vit.LAYERS,
+        "heads": vit.HEADS,
+        "layer": li + 1, "head": hi, "token": ti,  # as the call takes them: layer 1-based, head 0-based
+        "matrix": np.round(m, 6).tolist(),
+        "token_map": np.round(amap, 6).tolist(),
+        "rollout_map": np.round(rmap, 6).tolist(),
+        "cls_attention": [[np.round(vit.cls_attention(an.attentions, la, h), 6).tolist()
+                           for h in range(vit.HEADS)] for la in range(vit.LAYERS)],
+        "gradcam": np.round(cam.map, 5).tolist(),
+    }
+
+
+def pick_patch(evt: gr.SelectData):
+    """A click on the pictures selects the patch under it."""
+    x, y = evt.index if isinstance(evt.index, (list, tuple)) else (None, None)
+    token_ = av.vit_panel_patch(x, y, vit.GRID) if x is not None else None
+    if token_ is None:
+        end_chain()
+    return token_
+
+
+# ---- layout -------------------------------------------------------------------------------------
+
+class TextSection(NamedTuple):
+    preset: gr.Dropdown
+    next_preset: gr.Button
+    text: gr.Textbox
+    unit: gr.Radio
+    layer: gr.Slider
+    head: gr.Dropdown
+    token: gr.Dropdown
+    run: gr.Button
+    status: gr.Markdown
+    views: list  # the figures, the JSON, and the token (its choices) that /attention_text returns
+
+    def inputs(self, lang: gr.Radio) -> list:
+        return [self.text, self.unit, self.layer, self.head, self.token, lang]
+
+    @property
+    def outputs(self) -> list:
+        return [self.status, *self.views]
+
+
+class SimilaritySection(NamedTuple):
+    query: gr.Textbox
+    sentences: gr.Textbox
+    compare: gr.Button
+    outputs: list  # status, the two figures, the JSON
+
+
+class ImageSection(NamedTuple):
+    image: inputs.ImageInputs
+    layer: gr.Slider
+    head: gr.Dropdown
+    token: gr.Number
+    run: gr.Button
+    status: gr.Markdown
+    panels: gr.Image
+    views: list  # the mosaic, the predictions, the JSON
+
+    def inputs(self, lang: gr.Radio) -> list:
+        return [*self.image.components, self.layer, self.head, self.token, lang]
+
+    @property
+    def outputs(self) -> list:
+        return [self.status, self.panels, *self.views]
+
+
+def _text_controls() -> tuple:
+    """The left column of the text section: the example, the sentence and what to show of it."""
+    with gr.Row(equal_height=True):
+        preset = gr.Dropdown([(L(sc.title_key), name) for name, sc in SCENARIOS.items()], value=DEFAULT,
+                             label=L("attention_scn_label"), info=L("attention_scn_info"), elem_id="att-preset",
+                             scale=4)
+        next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="att-next-preset", scale=0, min_width=40,
+                                elem_classes=["dle-next-preset"])
+    text = gr.Textbox(SCENARIOS[DEFAULT]["text"], lines=3, max_lines=8, label=L("attention_text_label"),
+                      elem_id="att-text")
+    unit = gr.Radio([(L(f"attention_unit_{u}"), u) for u in attention.UNITS], value="words",
+                    label=L("attention_unit_label"), info=L("attention_unit_info"), elem_id="att-unit")
+    layer = Slider(1, attention.LAYERS, value=4, step=1, label=L("attention_layer_label"), elem_id="att-layer")
+    head = Dropdown([*HEADS, (L("attention_head_mean"), "mean")], value=1, label=L("attention_head_label"),
+                    elem_id="att-head")
+    token = gr.Dropdown([], value=None, label=L("attention_token_label"), info=L("attention_token_info"),
+                        allow_custom_value=True, elem_id="att-token")
+    return preset, next_preset, text, unit, layer, head, token
+
+
+def _text_section() -> TextSection:
+    """A sentence's attention: one head (head view, matrix, the word's row), every head of the
+    layer, the word in every head, and rollout across the layers."""
+    gr.Markdown(L("attention_text_heading"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            controls = _text_controls()
+            run = gr.Button(L("attention_run"), variant="primary", elem_id="att-run")
+            status = gr.Markdown(elem_id="att-status")
+        with gr.Column(scale=3):
+            with gr.Row(equal_height=False):
+                head_view = gr.Plot(label=L("attention_head_view_label"), elem_id="att-head-view")
+                matrix = gr.Plot(label=L("attention_matrix_label"), elem_id="att-matrix")
+            row = gr.Plot(label=L("attention_row_label"), elem_id="att-row")
+    with gr.Row(equal_height=False):
+        heads = gr.Plot(label=L("attention_heads_label"), elem_id="att-heads")
+        token_heads = gr.Plot(label=L("attention_token_heads_label"), elem_id="att-token-heads")
+    gr.Markdown(L("attention_rollout_heading"))
+    gr.Markdown(L("attention_rollout_intro"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            rollout = gr.Plot(label=L("attention_rollout_label"), elem_id="att-rollout")
+        with gr.Column(scale=2):
+            rollout_row = gr.Plot(label=L("attention_rollout_row_label"), elem_id="att-rollout-row")
+    text_json = json_panel("/attention_text", "att-json")
+    token = controls[-1]
+    return TextSection(*controls, run, status,
+                       [head_view, matrix, row, heads, token_heads, rollout, rollout_row, text_json, token])
+
+
+def _similarity_section() -> SimilaritySection:
+    """Sentence embeddings: a query, the lines to compare with it, their cosine similarity."""
+    gr.Markdown(L("attention_sim_heading"))
+    gr.Markdown(L("attention_sim_intro"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            query = gr.Textbox(attention.EXAMPLES["en"][0], lines=2, label=L("attention_query_label"),
+                               elem_id="att-query")
+            sentences = gr.Textbox("\n".join(DEFAULT_LIST), lines=7, max_lines=20,
+                                   label=L("attention_sentences_label"), info=L("attention_sentences_info"),
+                                   elem_id="att-sentences")
+            compare = gr.Button(L("attention_compare"), variant="primary", elem_id="att-compare")
+        with gr.Column(scale=2):
+            status = gr.Markdown(elem_id="att-sim-status")
+            plot = gr.Plot(label=L("attention_sim_label"), elem_id="att-sim")
+            vectors = gr.Plot(label=L("attention_vectors_label"), elem_id="att-vectors")
+            sim_json = json_panel("/similarity", "att-sim-json")
+    return SimilaritySection(query, sentences, compare, [status, plot, vectors, sim_json])
+
+
+def _image_section() -> ImageSection:
+    """The Vision Transformer on one image: where a token looks, beside the CNN's Grad-CAM."""
+    gr.Markdown(L("attention_vit_heading"))
+    gr.Markdown(L("attention_vit_intro"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            image = inputs.build("vit", "coffee", "dataset")
+            layer = Slider(1, vit.LAYERS, value=vit.LAYERS, step=1, label=L("attention_layer_label"),
+                           elem_id="vit-layer")
+            head = Dropdown([(str(h + 1), h) for h in range(vit.HEADS)] + [(L("attention_head_mean"), "mean")],
+                            value="mean", label=L("attention_head_label"), elem_id="vit-head")
+            # no minimum/maximum: out-of-range numbers get our translated message
+            token = Number(0, precision=0, label=L("attention_vit_token_label"), info=L("attention_vit_token_info"),
+                           elem_id="vit-token")
+            run = gr.Button(L("attention_vit_run"), variant="primary", elem_id="vit-run")
+        with gr.Column(scale=3):
+            status = gr.Markdown(elem_id="vit-status")
+            panels = OutputImage(label=L("attention_vit_panels_label"), interactive=False, elem_id="vit-panels",
+                                 buttons=["download"], format="png")
+            with gr.Row(equal_height=False):
+                mosaic = OutputImage(label=L("attention_vit_mosaic_label"), interactive=False, elem_id="vit-mosaic",
+                                     buttons=["download"], format="png")
+                probs = gr.Plot(label=L("attention_vit_probs_label"), elem_id="vit-probs")
+            vit_json = json_panel("/attention_image", "vit-json")
+    return ImageSection(image, layer, head, token, run, status, panels, [mosaic, probs, vit_json])
+
+
+# ---- wiring -------------------------------------------------------------------------------------
+
+def _wire_text(s: TextSection, lang: gr.Radio, show_text) -> None:
+    """The button (``/attention_text``), the examples (``/attention_preset`` and "next"), and a
+    redraw on every change of the sentence, the unit, the layer, the head or the word."""
+    s.run.click(show_text, s.inputs(lang), s.outputs, api_name="attention_text", show_progress="minimal",
+                show_progress_on=[s.status])
+    preset_out = [s.text, s.layer, s.head, s.token]
+    s.preset.input(apply_preset, [s.preset, s.unit, lang], preset_out, api_name="attention_preset",
+                   show_progress="hidden").success(show_text, s.inputs(lang), s.outputs, **HIDDEN)
+    next_scenario_event(s.next_preset, s.preset, SCENARIOS).then(
+        apply_preset, [s.preset, s.unit, lang], preset_out, **HIDDEN).success(show_text, s.inputs(lang), s.outputs,
+                                                                              **HIDDEN)
+    s.text.submit(forget_token, None, [s.token], **HIDDEN, queue=False).then(show_text, s.inputs(lang), s.outputs,
+                                                                             **HIDDEN)
+    s.unit.input(convert_token, [s.text, s.unit, s.token], [s.token], **HIDDEN).then(show_text, s.inputs(lang),
+                                                                                     s.outputs, **HIDDEN)
+    gr.on([s.layer.release, s.head.input, s.token.input], show_text, s.inputs(lang), s.outputs,
+          trigger_mode="always_last", **HIDDEN)
+
+
+def _wire_similarity(s: SimilaritySection, lang: gr.Radio) -> None:
+    """The button (``/similarity``) and Enter in the query."""
+    s.compare.click(similarity, [s.query, s.sentences, lang], s.outputs, api_name="similarity",
+                    show_progress="minimal", show_progress_on=[s.outputs[0]])
+    s.query.submit(similarity, [s.query, s.sentences, lang], s.outputs, **HIDDEN)
+
+
+def _wire_image(s: ImageSection, lang: gr.Radio) -> None:
+    """The button (``/attention_image``), and a redraw on a new image, layer, head or token, or a
+    click on a patch."""
+    s.run.click(image_views, s.inputs(lang), s.outputs, api_name="attention_image", show_progress="minimal",
+                show_progress_on=[s.status])
+    inputs.wire(s.image).success(image_views, s.inputs(lang), s.outputs, **HIDDEN)
+    gr.on([s.layer.release, s.head.input, s.token.submit], image_views, s.inputs(lang), s.outputs,
+          trigger_mode="always_last", **HIDDEN)
+    s.panels.select(pick_patch, None, [s.token], **HIDDEN).success(image_views, s.inputs(lang), s.outputs, **HIDDEN)
+
+
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
+    """The tab (no handler here keeps anything per session: ``store`` is not needed)."""
     with gr.Tab(L("tab_attention"), id="attention", elem_id="tab-attention") as tab:
         shown = shown_flag()
-        gr.Markdown(L("att_intro"))
-        gr.Markdown(L("att_text_heading"))
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=300):
-                with gr.Row(equal_height=True):
-                    preset = gr.Dropdown([(L(f"att_preset_{k}"), k) for k in attention.PRESETS], value=DEFAULT_PRESET,
-                                         label=L("att_preset_label"), info=L("att_preset_info"), elem_id="att-preset",
-                                         scale=4)
-                    next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="att-next-preset", scale=0, min_width=40,
-                                            elem_classes=["dle-next-preset"])
-                text = gr.Textbox(attention.PRESETS[DEFAULT_PRESET][0], lines=3, max_lines=8, label=L("att_text_label"),
-                                  elem_id="att-text")
-                unit = gr.Radio([(L(f"att_unit_{u}"), u) for u in attention.UNITS], value="words",
-                                label=L("att_unit_label"), info=L("att_unit_info"), elem_id="att-unit")
-                layer = Slider(1, 6, value=4, step=1, label=L("att_layer_label"), elem_id="att-layer")
-                head = Dropdown(HEADS + [(L("att_head_mean"), "mean")], value=1, label=L("att_head_label"), elem_id="att-head")
-                token = gr.Dropdown([], value=None, label=L("att_token_label"), info=L("att_token_info"),
-                                    allow_custom_value=True, elem_id="att-token")
-                run = gr.Button(L("att_run"), variant="primary", elem_id="att-run")
-                status = gr.Markdown(elem_id="att-status")
-            with gr.Column(scale=3):
-                with gr.Row(equal_height=False):
-                    head_view = gr.Plot(label=L("att_head_view_label"), elem_id="att-head-view")
-                    matrix = gr.Plot(label=L("att_matrix_label"), elem_id="att-matrix")
-                row = gr.Plot(label=L("att_row_label"), elem_id="att-row")
-        with gr.Row(equal_height=False):
-            heads = gr.Plot(label=L("att_heads_label"), elem_id="att-heads")
-            token_heads = gr.Plot(label=L("att_token_heads_label"), elem_id="att-token-heads")
-        gr.Markdown(L("att_rollout_heading"))
-        gr.Markdown(L("att_rollout_intro"))
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                rollout = gr.Plot(label=L("att_rollout_label"), elem_id="att-rollout")
-            with gr.Column(scale=2):
-                rollout_row = gr.Plot(label=L("att_rollout_row_label"), elem_id="att-rollout-row")
-        with gr.Accordion(L("json_label"), open=False):
-            text_json = gr.JSON(label="/attention_text", elem_id="att-json")
-
-        gr.Markdown(L("att_sim_heading"))
-        gr.Markdown(L("att_sim_intro"))
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=300):
-                query = gr.Textbox(attention.EXAMPLES["en"][0], lines=2, label=L("att_query_label"), elem_id="att-query")
-                sentences = gr.Textbox("\n".join(DEFAULT_LIST), lines=7, max_lines=20,
-                                       label=L("att_sentences_label"), info=L("att_sentences_info"),
-                                       elem_id="att-sentences")
-                compare = gr.Button(L("att_compare"), variant="primary", elem_id="att-compare")
-            with gr.Column(scale=2):
-                sim_status = gr.Markdown(elem_id="att-sim-status")
-                sim_plot = gr.Plot(label=L("att_sim_label"), elem_id="att-sim")
-                vectors = gr.Plot(label=L("att_vectors_label"), elem_id="att-vectors")
-                with gr.Accordion(L("json_label"), open=False):
-                    sim_json = gr.JSON(label="/similarity", elem_id="att-sim-json")
-
-        gr.Markdown(L("vit_heading"))
-        gr.Markdown(L("vit_intro"))
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=300):
-                vinp = inputs.build("vit", "coffee", "dataset")
-                vlayer = Slider(1, vit.LAYERS, value=vit.LAYERS, step=1, label=L("att_layer_label"),
-                                   elem_id="vit-layer")
-                vhead = Dropdown([(str(h + 1), h) for h in range(vit.HEADS)] + [(L("att_head_mean"), "mean")],
-                                    value="mean", label=L("att_head_label"), elem_id="vit-head")
-                # no minimum/maximum: out-of-range numbers get our translated message
-                vtoken = Number(0, precision=0, label=L("vit_token_label"), info=L("vit_token_info"),
-                                   elem_id="vit-token")
-                vrun = gr.Button(L("vit_run"), variant="primary", elem_id="vit-run")
-            with gr.Column(scale=3):
-                vstatus = gr.Markdown(elem_id="vit-status")
-                vpanels = OutputImage(label=L("vit_panels_label"), interactive=False, elem_id="vit-panels",
-                                      buttons=["download"], format="png")
-                with gr.Row(equal_height=False):
-                    vmosaic = OutputImage(label=L("vit_mosaic_label"), interactive=False, elem_id="vit-mosaic",
-                                          buttons=["download"], format="png")
-                    vprobs = gr.Plot(label=L("vit_probs_label"), elem_id="vit-probs")
-                with gr.Accordion(L("json_label"), open=False):
-                    vjson = gr.JSON(label="/attention_image", elem_id="vit-json")
-
-    # ---- handlers -------------------------------------------------------------------------------
-
-    _viewed = memo.Memo(64)
-
-    @friendly
-    def text_views(text_v, unit_v, layer_v, head_v, token_v, lang):
-        """All-MiniLM-L6-v2's attention for a sentence: the head view and the matrix of one layer and
-        head (1-6, 0-11 or "mean"), the chosen token's row (0-based, in words or word pieces), every
-        head of the layer, the token's row in every head, and attention rollout. JSON: the tokens
-        and the matrices as nested lists."""
-        lang = lang_of(lang)
-        # the same sentence and settings give everyone the same views (explorer.memo): a class on
-        # one example computes them once; the token dropdown's update is made fresh for each caller
-        key = memo.key_of("attention_text", text_v, unit_v, layer_v, head_v, token_v, lang)
-        views, choices, ti = _viewed.get_or_make(key, lambda: _text_views(text_v, unit_v, layer_v, head_v, token_v,
-                                                                          lang))
-        return (*views, gr.update(choices=choices, value=ti))
-
-    def _text_views(text_v, unit_v, layer_v, head_v, token_v, lang):
-        if unit_v not in attention.UNITS:
-            raise user_error(lang, "err_att_unit", choices=", ".join(attention.UNITS))
-        li = int_in(layer_v, 1, 6, lang, "att_layer_label") - 1
-        hi = _head(head_v, lang)
-        v = attention.view(text_v, unit_v)
-        n = len(v.labels)
-        tok = _default_token(v, text_v) if token_v in (None, "") else token_v
-        ti = int_in(tok, 0, n - 1, lang, "att_token_label")
-        m = av.select(v.matrices, li, hi)
-        name = t(lang, "att_layer_head", layer=li + 1, head=av.head_name(hi, lang))
-        word = av._escape(v.labels[ti])
-        msg = t(lang, "att_status", n=n, unit=t(lang, f"att_unit_{unit_v}").lower(), pieces=len(v.attention.tokens))
-        if v.attention.truncated:
-            msg += " " + t(lang, "att_truncated", limit=attention.MAX_TOKENS, total=num(lang, v.attention.total_tokens))
-        row = m[ti]
-        best = max((j for j in range(n) if j != ti), key=lambda j: row[j], default=ti)
-        msg += " " + t(lang, "att_status_row", token=word, layer=li + 1, head=av.head_name(hi, lang), best=av._escape(v.labels[best]),
-                       w=num(lang, row[best], 2))
-        return (
-            msg,
-            av.head_view_figure(v.labels, m, lang, t(lang, "att_head_view_title", name=name), ti),
-            av.matrix_figure(v.labels, m, lang, name, ti),
-            av.row_figure(v.labels, row, lang, t(lang, "att_row_title", token=word, name=name)),
-            av.heads_figure(v.labels, v.matrices[li], v.patterns[li], lang, li, hi),
-            av.token_heads_figure(v.labels, v.matrices, ti, lang, li, hi),
-            av.matrix_figure(v.labels, v.rollout, lang, t(lang, "att_rollout_title"), ti,
-                             colorbar=t(lang, "att_share")),
-            av.row_figure(v.labels, v.rollout[ti], lang, t(lang, "att_rollout_row_title", token=word)),
-            av.text_summary(v.attention, v.labels, v.matrices, li, hi, ti, v.rollout, v.patterns, unit_v),
-        ), _token_choices(v.labels), ti
-
-    @friendly
-    def apply_preset(key, unit_v, lang):
-        """A worked example: its sentence, and the layer, head and word that show the point."""
-        lang = lang_of(lang)
-        if not isinstance(key, str) or key not in attention.PRESETS:  # a dropdown passes a list of choices on
-            raise user_error(lang, "err_att_preset", choices=", ".join(attention.PRESETS))
-        text_v, layer_v, head_v, _word = attention.PRESETS[key]
-        v = attention.view(text_v, unit_v if unit_v in attention.UNITS else "words")
-        ti = _default_token(v, text_v)
-        return text_v, layer_v, head_v - 1, gr.update(choices=_token_choices(v.labels), value=ti)
-
-    @friendly
-    def similarity(query_v, sentences_v, lang):
-        """Sentence embeddings (mean of the token vectors, L2-normalised) and the cosine
-        similarity of each line of ``sentences`` to ``query``, highest first."""
-        lang = lang_of(lang)
-        if not isinstance(sentences_v, str):
-            raise user_error(lang, "err_att_no_sentences")
-        lines = [s.strip() for s in sentences_v.splitlines()]
-        lines = [s for s in lines if not attention.is_blank(s)]
-        if not lines:
-            raise user_error(lang, "err_att_no_sentences")
-        if len(lines) > MAX_SENTENCES:
-            raise user_error(lang, "err_att_too_many", n=len(lines), limit=MAX_SENTENCES)
-        vecs = attention.embed([query_v] + lines)
-        sims = [attention.cosine(vecs[0], v) for v in vecs[1:]]
-        best = max(range(len(lines)), key=lambda i: sims[i])
-        q = attention.clean(query_v)
-        msg = t(lang, "att_sim_status", best=av._escape(lines[best][:120]), cos=num(lang, sims[best], 3), n=len(lines))
-        order = sorted(range(len(lines)), key=lambda i: -sims[i])
-        summary = {"query": q[:1000], "sentences": [lines[i][:1000] for i in order],
-                   "cosine": [round(sims[i], 6) for i in order], "dimensions": int(vecs.shape[1]),
-                   "pooling": "mean of the last layer's token vectors (attention-masked), L2-normalised"}
-        return (msg, av.similarity_figure(q, lines, sims, lang),
-                av.vectors_figure([q] + [lines[order[0]]], vecs[[0, 1 + order[0]]], lang), summary)
-
-    def _token_name(ti: int, lang: str) -> str:
-        if ti == 0:
-            return "[CLS]"
-        r, c = divmod(ti - 1, vit.GRID)
-        return t(lang, "vit_patch_name", n=ti, row=r + 1, col=c + 1)
-
-    @friendly
-    def image_views(src, smp, idx, up, sk, layer_v, head_v, token_v, lang):
-        """The Fashion-MNIST Vision Transformer (4×4-pixel patches, 7×7 grid, [CLS] token; 4
-        layers × 4 heads) on one image: the patch grid, where the chosen token ([CLS] = 0, or patch
-        1-49) looks in the chosen layer (1-4) and head (0-3 or "mean"), attention rollout, the shipped
-        CNN's Grad-CAM beside it, and every layer and head. JSON: both predictions, the chosen
-        (50, 50) matrix and the maps as nested lists."""
-        lang = lang_of(lang)
-        li = int_in(layer_v, 1, vit.LAYERS, lang, "att_layer_label") - 1
-        hi = "mean" if head_v == "mean" else int_in(head_v, 0, vit.HEADS - 1, lang, "att_head_label")
-        ti = int_in(token_v, 0, vit.NUM_PATCHES, lang, "vit_token_label")
-        cnn = nets.shipped_cnn()
-        pre = cnn.prepare(images.load_input(src, smp, idx, up, sk), from_dataset=src == "dataset")
-        x = pre.array  # (1, 28, 28) in [0, 1]
-        an = vit.analyse(x)
-        g = vit.GRID
-        names = vit.class_names(lang)
-        m = vit.head_attention(an.attentions, li, hi)
-        amap = m[ti, 1:].reshape(g, g)
-        roll = vit.rollout(an.attentions)
-        rmap = roll.matrix[ti, 1:].reshape(g, g)
-        cnn_probs = nets.probabilities(cnn, x[None])[0]
-        cnn_pred = int(np.argmax(cnn_probs))
-        cam = saliency.attribute(cnn, x[None], cnn_pred, "gradcam")
-        tok = _token_name(ti, lang)
-        head_txt = av.head_name(hi, lang)
-        scale = lambda v: t(lang, "vit_scale", vmax=num(lang, float(v), 3))  # noqa: E731
-        where = t(lang, "vit_where", layer=li + 1, head=head_txt)
-        tiles = [
-            (t(lang, "vit_tile_input"), t(lang, "vit_tile_input_sub", p=vit.PATCH_SIZE, n=vit.NUM_PATCHES),
-             av._mark_patch(vit.grid_image(x, av.VIT_TILE, numbers=True), ti, g),
-             t(lang, "vit_tile_input_note", token=tok)),
-            (t(lang, "vit_tile_attention", token=tok), where, av._mark_patch(vit.heat_overlay(x, amap, av.VIT_TILE), ti, g),
-             scale(amap.max()) + "\n" + t(lang, "vit_self_share", w=num(lang, 100 * m[ti, ti], 1))),
-            (t(lang, "vit_tile_rollout", token=tok), t(lang, "vit_rollout_note"),
-             av._mark_patch(vit.heat_overlay(x, rmap, av.VIT_TILE), ti, g), scale(rmap.max())),
-            (t(lang, "vit_tile_gradcam", label=names[cnn_pred]),
-             t(lang, "vit_gradcam_note", layer=cnn.stage(cam.params["layer"]).label),
-             vit.heat_overlay(x, cam.map, av.VIT_TILE, mode="bilinear", grid_lines=False), t(lang, "vit_gradcam_scale")),
-        ]
-        vit_acc = vit.shipped().metrics.get("test_acc")
-        status = t(lang, "vit_status", vit_label=names[an.pred], vit_p=num(lang, 100 * an.probs[an.pred], 1),
-                   cnn_label=names[cnn_pred], cnn_p=num(lang, 100 * cnn_probs[cnn_pred], 1),
-                   vit_acc=num(lang, 100 * (vit_acc or 0), 1), token=tok, layer=li + 1, head=head_txt)
-        top = lambda p: [{"index": int(i), "label": vit.class_names("en")[i], "probability": round(float(p[i]), 6)}  # noqa: E731
-                         for i in np.argsort(-p)[:3]]
-        summary = {
-            "vit": {"prediction": top(an.probs), "test_acc": vit_acc},
-            "cnn": {"prediction": top(cnn_probs), "gradcam_layer": cam.params["layer"]},
-            "patch_size": vit.PATCH_SIZE, "grid": g, "tokens": vit.TOKENS, "layers": vit.LAYERS, "heads": vit.HEADS,
-            "layer": li + 1, "head": hi, "token": ti,  # as the call takes them: layer 1-based, head 0-based
-            "matrix": np.round(m, 6).tolist(),
-            "token_map": np.round(amap, 6).tolist(),
-            "rollout_map": np.round(rmap, 6).tolist(),
-            "cls_attention": [[np.round(vit.cls_attention(an.attentions, la, h), 6).tolist()
-                               for h in range(vit.HEADS)] for la in range(vit.LAYERS)],
-            "gradcam": np.round(cam.map, 5).tolist(),
-        }
-        return (status, av.vit_panels(tiles, lang), av.vit_heads_mosaic(an.image, an.attentions, ti, lang, li, hi),
-                av.probs_figure([(t(lang, "vit_model_vit"), an.probs), (t(lang, "vit_model_cnn"), cnn_probs)],
-                                names, lang), summary)
-
-    def pick_patch(evt: gr.SelectData):
-        """A click on the pictures selects the patch under it."""
-        x, y = evt.index if isinstance(evt.index, (list, tuple)) else (None, None)
-        token_ = av.vit_panel_patch(x, y, vit.GRID) if x is not None else None
-        if token_ is None:
-            raise gr.Error("", visible=False, print_exception=False)
-        return token_
-
-    # ---- wiring ---------------------------------------------------------------------------------
-    img_in = vinp.components + [vlayer, vhead, vtoken, lang]
-    img_out = [vstatus, vpanels, vmosaic, vprobs, vjson]
-    vrun.click(image_views, img_in, img_out, api_name="attention_image", show_progress="minimal",
-               show_progress_on=[vstatus])
-    text_in = [text, unit, layer, head, token, lang]
-    text_out = [status, head_view, matrix, row, heads, token_heads, rollout, rollout_row, text_json, token]
-    run.click(text_views, text_in, text_out, api_name="attention_text", show_progress="minimal",
-              show_progress_on=[status])
-    hidden = dict(api_visibility="undocumented", show_progress="hidden")
-    preset.input(apply_preset, [preset, unit, lang], [text, layer, head, token], api_name="attention_preset",
-                 show_progress="hidden").success(text_views, text_in, text_out, **hidden)
-    next_preset.click(lambda name: next_scenario(attention.PRESETS, name), [preset], [preset],
-                      api_visibility="private", queue=False, show_progress="hidden").then(
-        apply_preset, [preset, unit, lang], [text, layer, head, token], **hidden).success(text_views, text_in, text_out,
-                                                                                        **hidden)
-    def forget_token():
-        """A new text: its own default word, not the old one's index."""
-        return None
-
-    def convert_token(text_v, unit_v, token_v):
-        """The other unit: the same place in the text (a word ↔ its first piece)."""
-        if unit_v not in attention.UNITS or not isinstance(token_v, int) or attention.is_blank(text_v):
-            return None
-        a = attention.attend(text_v)
-        other = "pieces" if unit_v == "words" else "words"
-        n = len(a.tokens) if other == "pieces" else len(attention.word_groups(a)[0])
-        return attention.convert_index(a, token_v, other, unit_v) if 0 <= token_v < n else None
-
-    text.submit(forget_token, None, [token], **hidden, queue=False).then(text_views, text_in, text_out, **hidden)
-    unit.input(convert_token, [text, unit, token], [token], **hidden).then(text_views, text_in, text_out, **hidden)
-    gr.on([layer.release, head.input, token.input], text_views, text_in, text_out, trigger_mode="always_last",
-          **hidden)
-    sim_in, sim_out = [query, sentences, lang], [sim_status, sim_plot, vectors, sim_json]
-    compare.click(similarity, sim_in, sim_out, api_name="similarity", show_progress="minimal",
-                  show_progress_on=[sim_status])
-    query.submit(similarity, sim_in, sim_out, **hidden)
-    inputs.wire(vinp).success(image_views, img_in, img_out, **hidden)
-    gr.on([vlayer.release, vhead.input, vtoken.submit], image_views, img_in, img_out, trigger_mode="always_last",
-          **hidden)
-    vpanels.select(pick_patch, None, [vtoken], **hidden).success(image_views, img_in, img_out, **hidden)
+        gr.Markdown(L("attention_intro"))
+        text = _text_section()
+        sim = _similarity_section()
+        img = _image_section()
+    show_text = bind(text_views, memo.Memo(64))  # one cache of views per app
+    _wire_image(img, lang)
+    _wire_text(text, lang, show_text)
+    _wire_similarity(sim, lang)
     for ev in draw_events(tab, shown, lang):
-        ev.success(text_views, text_in, text_out, **hidden).success(similarity, sim_in, sim_out, **hidden).success(
-            image_views, img_in, img_out, **hidden)
-    return vinp  # for the send-to bar (explorer.ui.send)
+        ev.success(show_text, text.inputs(lang), text.outputs, **HIDDEN).success(
+            similarity, [sim.query, sim.sentences, lang], sim.outputs, **HIDDEN).success(
+            image_views, img.inputs(lang), img.outputs, **HIDDEN)
+    return img.image  # for the send-to bar (explorer.ui.send)

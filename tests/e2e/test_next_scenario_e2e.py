@@ -2,7 +2,7 @@
 had presets but no way to step through them from the keyboard."""
 import pytest
 
-from explorer.attention import compute as attention
+from explorer.attention.scenarios import SCENARIOS
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow
@@ -29,12 +29,12 @@ def test_next_scenario_in_train_and_attention(open_app):
     page.wait_for_function("() => document.querySelector('#att-status')?.innerText.includes('animal')",
                            timeout=120_000)
     before = page.locator("#att-status").inner_text()
-    nxt = list(attention.PRESETS)[1]
+    nxt = list(SCENARIOS)[1]
     page.click("#att-next-preset")
-    wait_value(page, "#att-text textarea", attention.PRESETS[nxt][0][:40])
+    wait_value(page, "#att-text textarea", SCENARIOS[nxt]["text"][:40])
     page.wait_for_function("(b) => { const s = document.querySelector('#att-status')?.innerText;"
                            " return s && s !== b && !s.includes('…'); }", arg=before, timeout=60_000)
-    assert attention.PRESETS[nxt][0] == page.locator("#att-text textarea").input_value()
+    assert SCENARIOS[nxt]["text"] == page.locator("#att-text textarea").input_value()
     # the views are the new sentence's ("wide", where the first example says "tired")
     page.wait_for_function("() => document.querySelector('#att-head-view')?.textContent.includes('wide')",
                            timeout=60_000)

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from explorer.attention import compute as attention
+from explorer.attention.scenarios import SCENARIOS
 
 ANIMAL = attention.EXAMPLES["en"][0]
 
@@ -127,9 +128,9 @@ PRESET_TARGETS = {"pronoun_en": "animal", "pronoun_es": "niños", "pronoun_es_ne
                   "previous_word": "that"}
 
 
-@pytest.mark.parametrize("key", list(attention.PRESETS))
+@pytest.mark.parametrize("key", list(SCENARIOS))
 def test_presets_show_what_their_labels_say(key):
-    text, layer, head, word = attention.PRESETS[key]
+    text, layer, head, word = (SCENARIOS[key][k] for k in ("text", "layer", "head", "word"))
     for unit in attention.UNITS:
         v = attention.view(text, unit)
         i = attention.find_word(v.attention, unit, word)
@@ -143,12 +144,12 @@ def test_presets_show_what_their_labels_say(key):
 
 
 def test_the_pronoun_heads_figures():
-    v = attention.view(attention.PRESETS["pronoun_en"][0])
+    v = attention.view(SCENARIOS["pronoun_en"]["text"])
     row = v.matrices[3, 1, v.labels.index("it")]
     assert v.labels[int(np.argmax(row))] == "animal" and row.max() > 0.6
-    wide = attention.view(attention.PRESETS["pronoun_en_wide"][0]).matrices[3, 1]
+    wide = attention.view(SCENARIOS["pronoun_en_wide"]["text"]).matrices[3, 1]
     assert wide[10, 2] < row.max() - 0.3  # less sure when the street is wide
-    v = attention.view(attention.PRESETS["previous_word"][0])
+    v = attention.view(SCENARIOS["previous_word"]["text"])
     assert v.patterns[0][2]["kind"] == "previous" and v.patterns[0][2]["score"]["previous"] > 0.95
 
 
