@@ -45,8 +45,9 @@ class Scenarios(Mapping[str, Scenario]):
     """A tab's scenarios, in the order the "next" button walks them."""
 
     def __init__(self, tab: str, settings: Mapping[str, Mapping[str, Any]],
-                 validate: Callable[[Mapping[str, Any]], Any] | None = None):
+                 validate: Callable[[Mapping[str, Any]], Any] | None = None, lessons: bool = True):
         self.tab = tab
+        self.lessons = lessons  # whether each scenario has a lesson to show (the Attention tab's do not)
         self._all = {name: Scenario(tab, name, dict(s)) for name, s in settings.items()}
         if validate is not None:
             for sc in self._all.values():
@@ -83,11 +84,12 @@ class Scenarios(Mapping[str, Scenario]):
 
     def lesson(self, name: Any, lang: str) -> str:
         """The lesson of scenario ``name`` in ``lang``, or "" when no (known) scenario is chosen."""
-        return t(lang, self._all[name].lesson_key) if name in self else ""
+        return t(lang, self._all[name].lesson_key) if name in self and self.lessons else ""
 
     def title(self, name: str, lang: str) -> str:
         return t(lang, self._all[name].title_key)
 
     def keys_used(self) -> set[str]:
         """Every translation key these scenarios need (for the i18n test)."""
-        return {self.error_key} | {k for sc in self._all.values() for k in (sc.title_key, sc.lesson_key)}
+        keys = {self.error_key} | {sc.title_key for sc in self._all.values()}
+        return keys | ({sc.lesson_key for sc in self._all.values()} if self.lessons else set())

@@ -36,7 +36,7 @@ SCENARIOS = Scenarios("attention", {
     "pronoun_es_neighbours": dict(text=EXAMPLES["es"][1], layer=6, head=5, word="ellos"),
     "previous_word": dict(text=EXAMPLES["en"][2], layer=1, head=3, word="researchers"),
     "archive_es": dict(text=EXAMPLES["es"][2], layer=6, head=1, word="archivo"),
-}, validate=check)
+}, validate=check, lessons=False)  # the scenario sets a sentence, a layer and a head: no lesson text
 DEFAULT = "pronoun_en"
 
 

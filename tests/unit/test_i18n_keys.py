@@ -46,7 +46,7 @@ def key_arguments() -> tuple[set[str], set[str]]:
                 arg = node.args[i] if len(node.args) > i else next(
                     (k.value for k in node.keywords if k.arg in ("key", "field")), None)
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    literal.add(arg.value)
+                    (families if "{}" in arg.value else literal).add(arg.value)  # "x_{}_lesson".format
                 elif isinstance(arg, ast.JoinedStr):
                     families.add(_pattern(arg))
     return literal, families
