@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,15 @@ def bind(fn: Callable, *deps: Any) -> Callable:
             return fn(*deps, *args, **kwargs)
     bound.__signature__ = sig.replace(parameters=rest)
     del bound.__wrapped__  # Gradio must read __signature__, not the unbound function's
+    # Gradio finds `request: gr.Request` (and gr.Progress...) through typing.get_type_hints, which
+    # would resolve string annotations in this module: resolve them in fn's own, and leave out the
+    # bound parameters (an unresolvable one there made Gradio see `request` as an input).
+    fixed = {p.name for p in list(sig.parameters.values())[:len(deps)]}
+    try:
+        hints = typing.get_type_hints(fn)
+    except (NameError, TypeError):
+        hints = dict(getattr(fn, "__annotations__", {}))
+    bound.__annotations__ = {k: v for k, v in hints.items() if k not in fixed}
     return bound
 
 
