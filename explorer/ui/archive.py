@@ -223,7 +223,8 @@ def _photos_layout() -> PhotosUI:
             gr.Markdown(L("archive_pick_heading"))
             with gr.Row():
                 pick = Number(0, precision=0, label=L("archive_pick"), elem_id="arch-map-pick", scale=2)
-                k = Slider(1, 20, value=6, step=1, label=L("embeddings_k_label"), scale=2)
+                # elem_id: the key shared links and /share_link name it by (its label's key before issue 16)
+                k = Slider(1, 20, value=6, step=1, label=L("embeddings_k_label"), scale=2, elem_id="emb_k_label")
             go = gr.Button(L("archive_similar"), elem_id="arch-map-go")
             csv = gr.File(label=L("archive_csv"), interactive=False, elem_id="arch-csv")
         with gr.Column(scale=3):

@@ -691,10 +691,12 @@ def _map_settings() -> tuple:
     dims = Radio([("2-D", 2), ("3-D", 3)], value=DEFAULT["dims"], label=L("embeddings_dims_label"),
                  elem_id="emb-dims")
     with gr.Accordion(L("embeddings_umap_params"), open=False):
-        n_neighbors = Slider(2, 200, value=DEFAULT["n_neighbors"], step=1,
-                             label=L("embeddings_n_neighbors"), info=L("embeddings_n_neighbors_info"))
+        # elem_id: the key a shared link (and /share_link's parameter) names them by, which was their
+        # label's translation key before issue 16; it stays so that links and scripts keep working
+        n_neighbors = Slider(2, 200, value=DEFAULT["n_neighbors"], step=1, label=L("embeddings_n_neighbors"),
+                             info=L("embeddings_n_neighbors_info"), elem_id="emb_n_neighbors")
         min_dist = Slider(0.0, 1.0, value=DEFAULT["min_dist"], step=0.01, label=L("embeddings_min_dist"),
-                          info=L("embeddings_min_dist_info"))
+                          info=L("embeddings_min_dist_info"), elem_id="emb_min_dist")
     errors = gr.Checkbox(False, label=L("embeddings_errors_label"), elem_id="emb-errors")
     with gr.Row():
         draw = gr.Button(L("embeddings_draw"), variant="primary", elem_id="emb-draw")
