@@ -1,7 +1,7 @@
 """"Mi archivo", the last section of the Embeddings tab: the user's own photos (a zip and/or images)
 embedded by EfficientNet-Lite0, tagged, mapped with UMAP and grouped into near-duplicates, with a
 CSV to take away; and sentences mapped by a small text model and searched. The work is in
-``explorer.archive.compute``; the figures in ``explorer.embeddings.views``.
+``explorer.archive.compute``; the figures in ``explorer.archive.views``.
 
 The Embeddings tab's ``build()`` calls ``build_section(store, lang)`` where the section belongs.
 
@@ -17,6 +17,7 @@ import gradio as gr
 import numpy as np
 
 from explorer.archive import compute as archive
+from explorer.archive import views as av
 from explorer.embeddings import views as ev
 from explorer.i18n import num, t
 from explorer.session import SessionStore
@@ -64,7 +65,7 @@ def _archive_outputs(st: dict, lang: str, selected=None, neighbours=()):
     names = [it.name for it in st["items"]]
     top = [tg[0]["label"] if tg else "?" for tg in st["tags"]]
     title = t(lang, "archive_title", n=num(lang, len(names)))
-    return ev.archive_figure(st["coords"], names, top, lang, title, st["thumbs"], selected, neighbours, st["groups"])
+    return av.archive_figure(st["coords"], names, top, lang, title, st["thumbs"], selected, neighbours, st["groups"])
 
 
 def _duplicates_text(ext, groups: list, thr: float, lang: str) -> str:
@@ -104,7 +105,7 @@ def analyse_archive(store, files_v, threshold_v, lang, request: gr.Request, prog
     nb = archive.all_neighbors(F, 5)[0] if len(ext) > 1 else None
     csv_path = workdir / "mi_archivo.csv"
     csv_path.write_text(archive.to_csv(ext, tags, coords, nb), encoding="utf-8-sig")  # Excel reads the accents
-    thumbs = [ev.thumb_uri(it.thumb) for it in ext]
+    thumbs = [av.thumb_uri(it.thumb) for it in ext]
     sess.archive = {"items": list(ext), "F": F, "tags": tags, "coords": coords, "thumbs": thumbs,
                     "groups": groups}
     counts = ext.counts()
@@ -168,7 +169,7 @@ def archive_text(store, lines_v, query_v, lang, request: gr.Request):
     summary = {"sentences": kept, "coords": np.round(coords.astype(np.float64), 4).tolist(),
                "query": str(query_v)[:1000], "hits": [int(j) for j in hits],
                "cosine": [round(float(s), 6) for s in sims]}
-    return (msg, ev.text_map_figure(coords, kept, lang, t(lang, "archive_text_title", n=len(kept)), hits, sims),
+    return (msg, av.text_map_figure(coords, kept, lang, t(lang, "archive_text_title", n=len(kept)), hits, sims),
             rows, summary)
 
 
