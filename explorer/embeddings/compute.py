@@ -61,19 +61,6 @@ TSNE_SAMPLE = 2000  # what the tab should subsample to (sample_indices) for an i
 UNTRAINED_SEED = 0
 MIN_POINTS = 5
 
-# Teaching scenarios for the Embeddings tab: map settings that each show one idea, all on the
-# shipped precomputed maps (UMAP seed 0, n_neighbors 15, min_dist 0.1), so they draw at once. The
-# lessons (explorer.i18n, emb_preset_<name>_lesson) quote numbers measured in the original space
-# (5-NN label agreement, cosine) and on the maps (trustworthiness, k 10, 2,000 points, seed 0);
-# tests/unit/test_embeddings.py re-measures every one.
-PRESETS: dict[str, dict] = {
-    "pixels": dict(source="pixels", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=False),
-    "trained": dict(source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=False),
-    "untrained": dict(source="untrained", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=False),
-    "pca": dict(source="cnn", method="pca", dims=2, n_neighbors=15, min_dist=0.1, errors=False),
-    "shirts": dict(source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=True),
-}
-
 ProgressFn = Callable[[float, str], None]  # (fraction done in [0, 1], phase key)
 
 

@@ -67,7 +67,7 @@ def map_figure(coords: np.ndarray, labels: np.ndarray, names: Sequence[str], lan
     index = (np.arange(n) if indices is None else np.asarray(indices)).astype(np.float32)
     custom_all = np.stack([index, pred.astype(np.float32), conf], axis=1)
     fig = go.Figure()
-    hover = t(lang, "emb_hover") + "<extra></extra>"
+    hover = t(lang, "embeddings_hover") + "<extra></extra>"
     for c, name in enumerate(names):
         m = labels == c
         if not m.any():
@@ -82,28 +82,29 @@ def map_figure(coords: np.ndarray, labels: np.ndarray, names: Sequence[str], lan
                                        marker=dict(size=4, color=PALETTE[c % 10], opacity=0.75), **kw))
     wrong = np.flatnonzero(pred != labels)
     if errors and len(wrong):
-        _add_marks(fig, coords, wrong, custom_all, dims, t(lang, "emb_errors", n=num(lang, len(wrong))),
+        _add_marks(fig, coords, wrong, custom_all, dims, t(lang, "embeddings_errors", n=num(lang, len(wrong))),
                    dict(symbol="circle-open", size=9 if dims == 2 else 4, color="#111", line=dict(width=1.2)), hover)
     if neighbours:
-        _add_marks(fig, coords, np.asarray(neighbours), custom_all, dims, t(lang, "emb_neighbours_mark"),
+        _add_marks(fig, coords, np.asarray(neighbours), custom_all, dims, t(lang, "embeddings_neighbours_mark"),
                    dict(symbol="circle-open", size=14 if dims == 2 else 6, color="#d62728", line=dict(width=2.5)),
                    hover)
     if selected is not None and 0 <= selected < n:
-        _add_marks(fig, coords, np.array([selected]), custom_all, dims, t(lang, "emb_selected_mark"),
+        _add_marks(fig, coords, np.array([selected]), custom_all, dims, t(lang, "embeddings_selected_mark"),
                    dict(symbol="x" if dims == 2 else "diamond", size=16 if dims == 2 else 8, color="#d62728",
                         line=dict(width=2)), hover)
-    meta: dict[str, Any] = {"names": list(names), "pred_label": t(lang, "emb_pred"),
-                            "index_label": t(lang, "emb_index")}
+    meta: dict[str, Any] = {"names": list(names), "pred_label": t(lang, "embeddings_pred"),
+                            "index_label": t(lang, "embeddings_index")}
     if sprite_url:
         meta.update(sprite=sprite_url, tile=TILE, cols=SPRITE_COLS)
     fig.update_layout(meta=meta, title=dict(text=title, font=dict(size=14)), hovermode="closest",
                       legend=dict(orientation="v", x=1.01, y=1, xanchor="left", yanchor="top",
-                                  itemsizing="constant", title=dict(text=t(lang, "emb_legend"))),
+                                  itemsizing="constant", title=dict(text=t(lang, "embeddings_legend"))),
                       uirevision=title)
     if dims == 2:
-        fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False, title_text=t(lang, "emb_axis", n=1))
-        fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False, title_text=t(lang, "emb_axis", n=2),
-                         scaleanchor="x")
+        fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False,
+                         title_text=t(lang, "embeddings_axis", n=1))
+        fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False,
+                         title_text=t(lang, "embeddings_axis", n=2), scaleanchor="x")
     else:
         axis = dict(showticklabels=False, title="")
         fig.update_layout(scene=dict(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data"))
@@ -132,7 +133,7 @@ def neighbours_strip(query: Image.Image, query_caption: str, tiles: Sequence[tup
     d = ImageDraw.Draw(canvas)
     y0 = BADGE_MARGIN
     x0 = 8
-    d.text((x0, y0 + 2), fit_text(d, t(lang, "emb_query"), fnt, tile), fill=(20, 20, 20), font=fnt)
+    d.text((x0, y0 + 2), fit_text(d, t(lang, "embeddings_query"), fnt, tile), fill=(20, 20, 20), font=fnt)
     canvas.paste(_tile(query, tile), (x0, y0 + head))
     d.rectangle([x0 - 2, y0 + head - 2, x0 + tile + 1, y0 + head + tile + 1], outline=(214, 39, 40), width=2)
     d.text((x0, y0 + head + tile + 4), fit_text(d, query_caption, small, tile), fill=(40, 40, 40), font=small)
@@ -177,8 +178,8 @@ def progress_figure(steps: Sequence[int], coords: np.ndarray, labels: np.ndarray
 
     def caption(f: int) -> str:
         acc = accuracy[f]
-        acc_txt = "" if not np.isfinite(acc) else " · " + t(lang, "emb_prog_acc", acc=num(lang, 100 * acc, 1))
-        return t(lang, "emb_prog_frame", step=num(lang, int(steps[f])),
+        acc_txt = "" if not np.isfinite(acc) else " · " + t(lang, "embeddings_prog_acc", acc=num(lang, 100 * acc, 1))
+        return t(lang, "embeddings_prog_frame", step=num(lang, int(steps[f])),
                  agree=num(lang, 100 * float(agreement[f]), 1)) + acc_txt
 
     frames = [go.Frame(data=traces(f), name=str(f), layout=dict(title=dict(text=caption(f)))) for f in range(T)]
@@ -193,7 +194,8 @@ def progress_figure(steps: Sequence[int], coords: np.ndarray, labels: np.ndarray
         title=dict(text=caption(0), font=dict(size=14)),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.06, xanchor="left", yanchor="top",
                           showactive=False, buttons=[play, pause])],
-        sliders=[dict(active=0, x=0.12, y=-0.02, len=0.88, currentvalue=dict(prefix=t(lang, "emb_prog_step") + ": "),
+        sliders=[dict(active=0, x=0.12, y=-0.02, len=0.88,
+                      currentvalue=dict(prefix=t(lang, "embeddings_prog_step") + ": "),
                       steps=[dict(label=num(lang, int(s)), method="animate",
                                   args=[[str(f)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                                        transition=dict(duration=300))])
@@ -211,106 +213,21 @@ def agreement_figure(steps: Sequence[int], agreement: Sequence[float], accuracy:
     """5-NN label agreement in the embedding space (and accuracy) at each checkpoint: the numbers
     behind the animation."""
     x = [max(int(s), 1) for s in steps]  # a log axis: step 0 drawn at 1
+    step_hover = t(lang, "embeddings_prog_step") + " %{customdata}: %{y:.1f} %<extra></extra>"
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=100 * np.asarray(agreement, float), mode="lines+markers",
-                             name=t(lang, "emb_prog_agree"), customdata=list(steps),
-                             hovertemplate=t(lang, "emb_prog_step") + " %{customdata}: %{y:.1f} %<extra></extra>"))
+                             name=t(lang, "embeddings_prog_agree"), customdata=list(steps),
+                             hovertemplate=step_hover))
     acc = np.asarray(accuracy, float)
     if np.isfinite(acc).any():
-        fig.add_trace(go.Scatter(x=x, y=100 * acc, mode="lines+markers", name=t(lang, "emb_prog_accuracy"),
+        fig.add_trace(go.Scatter(x=x, y=100 * acc, mode="lines+markers", name=t(lang, "embeddings_prog_accuracy"),
                                  line=dict(dash="dot"), customdata=list(steps),
-                                 hovertemplate=t(lang, "emb_prog_step") + " %{customdata}: %{y:.1f} %<extra></extra>"))
-    fig.update_xaxes(type="log", title_text=t(lang, "emb_prog_step_axis"))
+                                 hovertemplate=step_hover))
+    fig.update_xaxes(type="log", title_text=t(lang, "embeddings_prog_step_axis"))
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
     layout(fig, 320, lang)
     return fig.update_layout(margin=dict(l=50, r=10, t=40, b=50),
                              legend=dict(orientation="h", x=0, y=1.15, xanchor="left"))
-
-
-def thumb_uri(img: Image.Image, side: int = 96) -> str:
-    """A small JPEG data URI of ``img`` for the hover tooltip (a few kB)."""
-    import base64
-    import io
-
-    im = img.convert("RGB")
-    im.thumbnail((side, side), Image.BILINEAR)
-    buf = io.BytesIO()
-    im.save(buf, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def archive_figure(coords: np.ndarray, names: Sequence[str], top_tags: Sequence[str], lang: str, title: str,
-                   thumbs: Sequence[str] = (), selected: int | None = None, neighbours: Sequence[int] = (),
-                   groups: Sequence[Sequence[int]] = (), max_legend: int = 9) -> go.Figure:
-    """The user's collection on the map, coloured by each item's top tag (the most frequent tags
-    in the legend, the rest as "other"); near-duplicate groups linked by a line; hovering shows
-    the thumbnail (``thumbs``: data URIs in ``layout.meta``), a click finds similar items."""
-    coords = np.asarray(coords, dtype=np.float32)
-    n = len(coords)
-    tags = list(top_tags)
-    counts: dict[str, int] = {}
-    for tg in tags:
-        counts[tg] = counts.get(tg, 0) + 1
-    legend = [tg for tg, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:max_legend]]
-    other = t(lang, "emb_arch_other")
-    cls = np.array([legend.index(tg) if tg in legend else len(legend) for tg in tags])
-    custom = np.stack([np.arange(n, dtype=np.float32), np.zeros(n, np.float32), np.ones(n, np.float32)], 1)
-    fig = go.Figure()
-    for g in groups:  # near-duplicates: a grey line through each group
-        g = list(g)
-        fig.add_trace(go.Scatter(x=coords[g, 0], y=coords[g, 1], mode="lines", line=dict(color="#888", width=1),
-                                 hoverinfo="skip", showlegend=False))
-    hover = "%{text}<extra></extra>"
-    for c, name in enumerate(legend + [other]):
-        m = cls == c
-        if not m.any():
-            continue
-        fig.add_trace(go.Scattergl(
-            x=coords[m, 0], y=coords[m, 1], mode="markers", name=f"{name} ({num(lang, int(m.sum()))})",
-            marker=dict(size=9, color=PALETTE[c % 10] if c < len(legend) else "#bbbbbb", opacity=0.85,
-                        line=dict(width=0.5, color="#fff")),
-            customdata=custom[m], text=[f"{names[i]}<br>{tags[i]}" for i in np.flatnonzero(m)], hovertemplate=hover))
-    if neighbours:
-        idx = np.asarray(neighbours)
-        fig.add_trace(go.Scattergl(x=coords[idx, 0], y=coords[idx, 1], mode="markers", customdata=custom[idx],
-                                   name=t(lang, "emb_neighbours_mark"), text=[names[i] for i in idx],
-                                   hovertemplate=hover,
-                                   marker=dict(symbol="circle-open", size=16, color="#d62728", line=dict(width=2.5))))
-    if selected is not None and 0 <= selected < n:
-        fig.add_trace(go.Scattergl(x=coords[[selected], 0], y=coords[[selected], 1], mode="markers",
-                                   customdata=custom[[selected]], name=t(lang, "emb_selected_mark"),
-                                   text=[names[selected]], hovertemplate=hover,
-                                   marker=dict(symbol="x", size=16, color="#d62728", line=dict(width=2))))
-    fig.update_layout(meta={"thumbs": list(thumbs), "index_label": t(lang, "emb_index")},
-                      title=dict(text=title, font=dict(size=14)), hovermode="closest", uirevision=title)
-    fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False)
-    fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False, scaleanchor="x")
-    layout(fig, 560, lang)
-    return fig.update_layout(legend=dict(orientation="v", x=1.01, y=1, xanchor="left", yanchor="top",
-                                         title=dict(text=t(lang, "emb_arch_legend"))),
-                             margin=dict(l=20, r=10, t=50, b=20))
-
-
-def text_map_figure(coords: np.ndarray, sentences: Sequence[str], lang: str, title: str,
-                    hits: Sequence[int] = (), sims: Sequence[float] = ()) -> go.Figure:
-    """Sentences on the map (hover shows the sentence); the search's hits ringed, numbered."""
-    coords = np.asarray(coords, dtype=np.float32)
-    short = [s if len(s) <= 120 else s[:117] + "…" for s in sentences]
-    fig = go.Figure(go.Scattergl(x=coords[:, 0], y=coords[:, 1], mode="markers", text=short,
-                                 marker=dict(size=8, color="#4e79a7", opacity=0.8), name=t(lang, "emb_text_points"),
-                                 hovertemplate="%{text}<extra></extra>"))
-    if len(hits):
-        h = np.asarray(hits)
-        fig.add_trace(go.Scatter(x=coords[h, 0], y=coords[h, 1], mode="markers+text",
-                                 text=[str(r + 1) for r in range(len(h))], textposition="top center",
-                                 customdata=[f"{short[i]} (cos {num(lang, float(s), 3)})" for i, s in zip(h, sims)],
-                                 hovertemplate="%{customdata}<extra></extra>", name=t(lang, "emb_text_hits"),
-                                 marker=dict(symbol="circle-open", size=16, color="#d62728", line=dict(width=2.5))))
-    fig.update_layout(title=dict(text=title, font=dict(size=14)), hovermode="closest")
-    fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False)
-    fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False, scaleanchor="x")
-    layout(fig, 480, lang)
-    return fig.update_layout(margin=dict(l=20, r=10, t=50, b=20))
 
 
 # The images placed on the map (explorer.embeddings.compute.land): the current one a gold star, the one it
@@ -331,7 +248,7 @@ def add_landings(fig: go.Figure, coords: np.ndarray, landings: Sequence[tuple[st
         st = PLACED_STYLES[role]
         nb = np.asarray(ld.neighbors)
         ring = dict(symbol="circle-open", size=15 if dims == 2 else 7, color=st["ring"], line=dict(width=2.5))
-        kw = dict(name=t(lang, "emb_place_nb_mark", caption=caption), mode="markers", marker=ring,
+        kw = dict(name=t(lang, "embeddings_place_nb_mark", caption=caption), mode="markers", marker=ring,
                   hoverinfo="skip", legendgroup=f"placed-{role}")
         if dims == 3:
             fig.add_trace(go.Scatter3d(x=coords[nb, 0], y=coords[nb, 1], z=coords[nb, 2], **kw))
@@ -339,7 +256,7 @@ def add_landings(fig: go.Figure, coords: np.ndarray, landings: Sequence[tuple[st
             fig.add_trace(go.Scattergl(x=coords[nb, 0], y=coords[nb, 1], **kw))
     for role, caption, ld in order:
         st = PLACED_STYLES[role]
-        hover = t(lang, "emb_place_hover", caption=caption, pred=names[ld.pred],
+        hover = t(lang, "embeddings_place_hover", caption=caption, pred=names[ld.pred],
                   prob=num(lang, 100 * float(ld.probs[ld.pred]), 1), near=names[ld.majority],
                   count=ld.majority_count, k=len(ld.neighbors)) + "<extra></extra>"
         xy = np.asarray(ld.xy, dtype=np.float64)

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from explorer.embeddings import compute as emb
+from explorer.embeddings.scenarios import SCENARIOS
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())["artifacts"]
@@ -454,7 +455,7 @@ def test_an_attacked_sneaker_lands_where_the_network_now_says_it_belongs(cnn):
     assert moved[~flipped].mean() == pytest.approx(1.00, abs=0.01)
 
 
-# ---- the teaching scenarios (emb.PRESETS): every number their lessons quote, re-measured ----------
+# ---- the teaching scenarios (SCENARIOS): every number their lessons quote, re-measured ----------
 
 
 def _knn5(X, labels):
@@ -467,7 +468,7 @@ def test_scenario_lessons_quote_what_their_maps_measure(fashion, cnn):
 
     dm = emb.default_map()
     labels = dm.labels
-    for name, p in emb.PRESETS.items():  # every scenario draws a shipped map: instant
+    for name, p in SCENARIOS.items():  # every scenario draws a shipped map: instant
         assert dm.get(p["source"], p["method"], p["dims"]) is not None, name
         assert (p["n_neighbors"], p["min_dist"]) == (dm.params["umap"]["n_neighbors"], dm.params["umap"]["min_dist"])
     nb = {s: _knn5(X, labels) for s, X in (("cnn", cnn), ("pixels", emb.features("pixels")),
@@ -481,9 +482,10 @@ def test_scenario_lessons_quote_what_their_maps_measure(fashion, cnn):
     wrong = dm.pred != labels
     pct = lambda lang, x: num(lang, 100 * x, 1)  # noqa: E731
     for lang in ("es", "en"):
-        lesson = {k: t(lang, f"emb_preset_{k}_lesson") for k in emb.PRESETS}
+        lesson = {k: t(lang, sc.lesson_key) for k, sc in SCENARIOS.items()}
         quotes = {
-            "pixels": [pct(lang, agree["pixels"]), pct(lang, per_class["pixels"][1]), pct(lang, per_class["pixels"][6])],
+            "pixels": [pct(lang, agree["pixels"]), pct(lang, per_class["pixels"][1]),
+                       pct(lang, per_class["pixels"][6])],
             "trained": [pct(lang, agree["cnn"]), pct(lang, agree["pixels"]), pct(lang, per_class["pixels"][6]),
                         pct(lang, per_class["cnn"][6]), num(lang, trust["umap", 2], 3)],
             "untrained": [pct(lang, agree["untrained"]), pct(lang, agree["pixels"]), pct(lang, agree["cnn"])],

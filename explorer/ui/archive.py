@@ -1,0 +1,292 @@
+""""Mi archivo", the last section of the Embeddings tab: the user's own photos (a zip and/or images)
+embedded by EfficientNet-Lite0, tagged, mapped with UMAP and grouped into near-duplicates, with a
+CSV to take away; and sentences mapped by a small text model and searched. The work is in
+``explorer.archive.compute``; the figures in ``explorer.archive.views``.
+
+The Embeddings tab's ``build()`` calls ``build_section(store, lang)`` where the section belongs.
+
+API (gradio_client): ``/archive``, ``/archive_similar``, ``/stop_archive``, ``/archive_text``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from explorer.archive import compute as archive
+from explorer.archive import views as av
+from explorer.embeddings import views as ev
+from explorer.i18n import num, t
+from explorer.session import SessionStore
+from explorer.ui.common import L, float_in, friendly, int_in, session_key, user_error
+from explorer.ui.components import Number, OutputImage, Slider
+from explorer.ui.wiring import HIDDEN, bind, end_chain, json_panel
+
+ARCHIVE_CONCURRENCY = int(os.environ.get("DLE_ARCHIVE_CONCURRENCY", "1"))
+ARCHIVE_QUEUE = dict(concurrency_limit=ARCHIVE_CONCURRENCY, concurrency_id="archive")
+# A small archive's catalogue, in both languages, for the text map and search.
+TEXT_EXAMPLE = [
+    "Carta de un emigrante a su familia desde Buenos Aires, 1912.",
+    "Letter from an emigrant to his family in Galicia, written in Buenos Aires.",
+    "Fotografía de la inauguración del puerto, con autoridades y público.",
+    "Photograph of the harbour opening ceremony with officials and a crowd.",
+    "Plano de la ciudad con el ensanche proyectado.",
+    "Map of the town showing the planned extension of the streets.",
+    "Libro de cuentas de una tienda de ultramarinos.",
+    "Account book of a grocery shop, 1920-1935.",
+    "Cartel de las fiestas patronales con programa de actos.",
+    "Poster announcing the summer festival and its programme.",
+]
+TEXT_QUERY = "emigration letters"
+
+
+# ---- handlers -----------------------------------------------------------------------------------
+
+# Handlers wired with ``wiring.bind`` leave their leading dependencies (store, cache) unannotated:
+# Gradio reads a bound handler's annotations in explorer.ui.wiring's namespace, where only ``gr`` is
+# known, and one it cannot resolve hides ``request: gr.Request`` from it (the request then arrives
+# as an ordinary input).
+
+def _archive_state(store: SessionStore, lang: str, request) -> dict:
+    sess = store.get(session_key(request))
+    if not sess.archive:
+        raise user_error(lang, "err_arch_nothing")
+    return sess.archive
+
+
+def _tags_text(tags: list[dict], lang: str) -> str:
+    return ", ".join(f"{tg['label']} {num(lang, 100 * tg['probability'], 0)} %" for tg in tags)
+
+
+def _archive_outputs(st: dict, lang: str, selected=None, neighbours=()):
+    names = [it.name for it in st["items"]]
+    top = [tg[0]["label"] if tg else "?" for tg in st["tags"]]
+    title = t(lang, "archive_title", n=num(lang, len(names)))
+    return av.archive_figure(st["coords"], names, top, lang, title, st["thumbs"], selected, neighbours, st["groups"])
+
+
+def _duplicates_text(ext, groups: list, thr: float, lang: str) -> str:
+    """The near-duplicate groups (the first 30) as a Markdown list, or the text saying there are none."""
+    if not groups:
+        return t(lang, "archive_no_dups")
+    dups = "\n".join("- " + " · ".join("`" + ext[i].name.replace("`", "'") + "`" for i in g) for g in groups[:30])
+    return t(lang, "archive_dups_heading", thr=num(lang, thr, 2)) + "\n\n" + dups
+
+
+@friendly
+def analyse_archive(store, files_v, threshold_v, lang, request: gr.Request, progress=gr.Progress()):
+    """"Mi archivo": a zip and/or images (up to 500 images, 200 MB) → EfficientNet-Lite0
+    embeddings through ONNX Runtime, top-3 ImageNet tags, a UMAP map, near-duplicate groups
+    (cosine ≥ threshold: 0.8-0.99 on the page, 0.5-1 through the API) and a CSV (file, tags,
+    x, y, nearest neighbours). Files are written only to this session's temporary folder. JSON: per-file tags and duplicate groups."""  # noqa: E501
+    thr = float_in(threshold_v, *archive.THRESHOLD_RANGE, lang, "archive_threshold")
+    sess = store.get(session_key(request))
+    stop = sess.new_run("archive")
+    sess.archive = None
+    workdir = archive.fresh_workdir(sess.workdir())
+    paths = files_v if isinstance(files_v, list) else ([files_v] if files_v else None)
+    paths = [p if isinstance(p, str) else getattr(p, "name", p) for p in paths] if paths else None
+    ext = archive.extract(paths, workdir, progress=lambda d, n: progress(0.3 * d / max(n, 1),
+                                                                        desc=t(lang, "archive_reading")),
+                          stop=stop)
+    for it in ext:  # decoded into thumbnails and model inputs: the copies are not needed any more
+        Path(it.path).unlink(missing_ok=True)
+    F, tags = archive.embed_images(ext, progress=lambda d, n: progress(0.3 + 0.6 * d / max(n, 1),
+                                                                      desc=t(lang, "archive_embedding")),
+                                   stop=stop)
+    for it in ext:
+        it.pixels = None  # 150 kB each; the vectors are what is kept
+    progress(0.92, desc=t(lang, "embeddings_phase_layout"))
+    coords = archive.layout(F)
+    groups = archive.duplicate_groups(F, thr)
+    nb = archive.all_neighbors(F, 5)[0] if len(ext) > 1 else None
+    csv_path = workdir / "mi_archivo.csv"
+    csv_path.write_text(archive.to_csv(ext, tags, coords, nb), encoding="utf-8-sig")  # Excel reads the accents
+    thumbs = [av.thumb_uri(it.thumb) for it in ext]
+    sess.archive = {"items": list(ext), "F": F, "tags": tags, "coords": coords, "thumbs": thumbs,
+                    "groups": groups}
+    counts = ext.counts()
+    msg = t(lang, "archive_status", n=num(lang, len(ext)), groups=len(groups),
+            skipped=len(ext.skipped))
+    table = [[it.name, _tags_text(tg, lang)] for it, tg in zip(ext, tags)]
+    summary = archive.summary(ext, tags, groups, ext.skipped)
+    summary.update(threshold=thr, coords=np.round(coords.astype(np.float64), 4).tolist(), counts=counts)
+    return (msg, _archive_outputs(sess.archive, lang), _duplicates_text(ext, groups, thr, lang), table,
+            str(csv_path), summary)
+
+
+@friendly
+def archive_similar(store, index_v, k_v, lang, request: gr.Request):
+    """"Find similar" in the analysed collection: the ``k`` (1-20) items most similar to item
+    ``index`` (0-based, in upload order) by cosine similarity of their EfficientNet vectors."""
+    st = _archive_state(store, lang, request)
+    n = len(st["items"])
+    if n < 2:
+        raise user_error(lang, "err_arch_one_item")
+    i = int_in(index_v, 0, n - 1, lang, "archive_pick")
+    kk = int_in(k_v, 1, 20, lang, "embeddings_k_label")
+    idx, sims = archive.neighbors(st["F"], i, kk)
+    items, tags = st["items"], st["tags"]
+
+    def cap(j):
+        return tags[j][0]["label"] if tags[j] else "?"
+
+    top_i = cap(i)
+    tiles = [(items[j].thumb, items[j].name, float(s), cap(j) == top_i) for j, s in zip(idx, sims)]
+    summary = {"index": i, "file": items[i].name, "similar": [
+        {"index": int(j), "file": items[j].name, "cosine": round(float(s), 6)} for j, s in zip(idx, sims)]}
+    return (ev.neighbours_strip(items[i].thumb, items[i].name, tiles, lang),
+            _archive_outputs(st, lang, i, [int(j) for j in idx]), summary)
+
+
+def first_item(store, request: gr.Request):
+    """After an analysis: item 0, when there is anything to compare it with."""
+    st = store.get(session_key(request)).archive
+    if not st or len(st["items"]) < 2:
+        end_chain()
+    return 0
+
+
+def stop_archive(store, request: gr.Request) -> None:
+    """Stop this session's running analysis."""
+    store.get(session_key(request)).cancel("archive")
+
+
+@friendly
+def archive_text(store, lines_v, query_v, lang, request: gr.Request):
+    """Sentences (one per line, up to 500) → all-MiniLM-L6-v2 embeddings, their map, and the
+    five closest to ``query`` by cosine similarity. JSON: the sentences, coordinates and hits."""
+    kept, E = archive.embed_texts(lines_v if isinstance(lines_v, str) else "")
+    coords = archive.layout(E)
+    hits, sims = archive.search(query_v, E, min(5, len(kept)))
+    store.get(session_key(request)).archive_text = {"lines": kept, "E": E}
+    msg = t(lang, "archive_text_status", n=num(lang, len(kept)), best=kept[int(hits[0])][:120],
+            cos=num(lang, float(sims[0]), 3))
+    rows = [[r + 1, round(float(s), 3), kept[int(j)]] for r, (j, s) in enumerate(zip(hits, sims))]
+    summary = {"sentences": kept, "coords": np.round(coords.astype(np.float64), 4).tolist(),
+               "query": str(query_v)[:1000], "hits": [int(j) for j in hits],
+               "cosine": [round(float(s), 6) for s in sims]}
+    return (msg, av.text_map_figure(coords, kept, lang, t(lang, "archive_text_title", n=len(kept)), hits, sims),
+            rows, summary)
+
+
+# ---- layout -------------------------------------------------------------------------------------
+
+@dataclass
+class PhotosUI:
+    """The photo archive's components the events read and write."""
+
+    files: gr.File
+    threshold: gr.Slider
+    run: gr.Button
+    stop: gr.Button
+    pick: gr.Number
+    k: gr.Slider
+    go: gr.Button
+    csv: gr.File
+    status: gr.Markdown
+    plot: gr.Plot
+    strip: gr.Image
+    dups: gr.Markdown
+    table: gr.Dataframe
+    json: gr.JSON
+    sim_json: gr.JSON
+
+
+@dataclass
+class TextUI:
+    """The sentence map's components."""
+
+    lines: gr.Textbox
+    query: gr.Textbox
+    run: gr.Button
+    status: gr.Markdown
+    plot: gr.Plot
+    hits: gr.Dataframe
+    json: gr.JSON
+
+
+def _photos_layout() -> PhotosUI:
+    gr.Markdown(L("archive_heading"))
+    gr.Markdown(L("archive_intro"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            files = gr.File(file_count="multiple", file_types=[".zip", "image"], type="filepath",
+                            label=L("archive_files"), elem_id="arch-files", height=140)
+            threshold = Slider(0.8, 0.99, value=0.95, step=0.01, label=L("archive_threshold"),
+                               info=L("archive_threshold_info"), elem_id="arch-threshold")
+            with gr.Row():
+                run = gr.Button(L("archive_run"), variant="primary", elem_id="arch-run")
+                stop = gr.Button(L("stop_button"), variant="stop", elem_id="arch-stop")
+            gr.Markdown(L("archive_pick_heading"))
+            with gr.Row():
+                pick = Number(0, precision=0, label=L("archive_pick"), elem_id="arch-map-pick", scale=2)
+                # elem_id: the key shared links and /share_link name it by (its label's key before issue 16)
+                k = Slider(1, 20, value=6, step=1, label=L("embeddings_k_label"), scale=2, elem_id="emb_k_label")
+            go = gr.Button(L("archive_similar"), elem_id="arch-map-go")
+            csv = gr.File(label=L("archive_csv"), interactive=False, elem_id="arch-csv")
+        with gr.Column(scale=3):
+            status = gr.Markdown(elem_id="arch-status")
+            plot = gr.Plot(label=L("archive_map_label"), elem_id="arch-map", elem_classes=["dle-map"])
+            strip = OutputImage(label=L("archive_strip_label"), interactive=False, elem_id="arch-strip",
+                                buttons=["download"], format="png")
+            dups = gr.Markdown(elem_id="arch-dups")
+            table = gr.Dataframe(headers=["file", "tags"], interactive=False, elem_id="arch-tags",
+                                 label=L("archive_tags_label"), max_height=320, wrap=True)
+            with gr.Accordion(L("json_label"), open=False):
+                json = gr.JSON(label="/archive", elem_id="arch-json")
+                sim_json = gr.JSON(label="/archive_similar", elem_id="arch-sim-json")
+    return PhotosUI(files, threshold, run, stop, pick, k, go, csv, status, plot, strip, dups, table, json, sim_json)
+
+
+def _text_layout() -> TextUI:
+    gr.Markdown(L("archive_text_heading"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            lines = gr.Textbox("\n".join(TEXT_EXAMPLE), lines=10, max_lines=20, label=L("archive_text_lines"),
+                               info=L("archive_text_lines_info"), elem_id="arch-lines")
+            query = gr.Textbox(TEXT_QUERY, label=L("archive_text_query"), elem_id="arch-query")
+            run = gr.Button(L("archive_text_run"), variant="primary", elem_id="arch-text-run")
+        with gr.Column(scale=3):
+            status = gr.Markdown(elem_id="arch-text-status")
+            plot = gr.Plot(label=L("archive_text_map_label"), elem_id="arch-text-map")
+            hits = gr.Dataframe(headers=["#", "cos", "text"], interactive=False, elem_id="arch-text-hits",
+                                label=L("archive_text_hits_label"), wrap=True)
+            json = json_panel("/archive_text", "arch-text-json")
+    return TextUI(lines, query, run, status, plot, hits, json)
+
+
+# ---- wiring -------------------------------------------------------------------------------------
+
+def _wire_photos(ui: PhotosUI, store: SessionStore, lang: gr.Radio) -> None:
+    similar = bind(archive_similar, store)
+    sim_in, sim_out = [ui.pick, ui.k, lang], [ui.strip, ui.plot, ui.sim_json]
+    # before the chain below: its unnamed use of the same function would otherwise take the name
+    # "archive_similar" and leave this endpoint "/archive_similar_1"
+    ui.go.click(similar, sim_in, sim_out, api_name="archive_similar", show_progress="minimal")
+    ui.run.click(bind(analyse_archive, store), [ui.files, ui.threshold, lang],
+                 [ui.status, ui.plot, ui.dups, ui.table, ui.csv, ui.json], api_name="archive", show_progress="full",
+                 show_progress_on=[ui.plot], **ARCHIVE_QUEUE).success(
+        bind(first_item, store), None, [ui.pick], **HIDDEN, queue=False).success(  # the first item's look-alikes
+        similar, sim_in, sim_out, **HIDDEN)
+    ui.stop.click(bind(stop_archive, store), None, None, api_name="stop_archive", queue=False)
+    ui.pick.submit(similar, sim_in, sim_out, **HIDDEN)
+
+
+def _wire_text(ui: TextUI, store: SessionStore, lang: gr.Radio) -> None:
+    handler = bind(archive_text, store)
+    text_in, text_out = [ui.lines, ui.query, lang], [ui.status, ui.plot, ui.hits, ui.json]
+    ui.run.click(handler, text_in, text_out, api_name="archive_text", show_progress="minimal",
+                 show_progress_on=[ui.status])
+    ui.query.submit(handler, text_in, text_out, **HIDDEN)
+
+
+def build_section(store: SessionStore, lang: gr.Radio) -> tuple[PhotosUI, TextUI]:
+    """Lay out "Mi archivo" (inside the Embeddings tab) and wire its events."""
+    photos, text = _photos_layout(), _text_layout()
+    _wire_photos(photos, store, lang)
+    _wire_text(text, store, lang)
+    return photos, text
