@@ -115,16 +115,17 @@ def test_choices_are_kept_as_label_value_pairs(kind):
 
 
 def test_a_template_component_is_drawn_as_its_base_class():
-    class Tpl(gr.Slider):
-        is_template = True
+    """On the app's own subclasses: a component class defined here would make Gradio write a stub
+    (.pyi) beside this file."""
+    from explorer.ui import components
 
-    class Own(gr.Slider):
-        pass
-
-    assert Tpl(render=False).get_block_name() == Tpl(render=False).get_block_class() == "slider", changed(
-        "`is_template = True` no longer makes a subclass draw as its base class (Block.get_block_name)",
-        "the module docstring; explorer/ui/components.py")
-    assert Own(render=False).get_block_name() == "own"
+    for cls in (components.Slider, components.Number, components.Dropdown, components.Radio, components.OpenDropdown):
+        assert cls.is_template is True
+        base = cls.__base__(render=False).get_block_name()
+        comp = cls(render=False)
+        assert comp.get_block_name() == comp.get_block_class() == base, changed(
+            f"`is_template = True` no longer makes {cls.__name__} draw as {cls.__base__.__name__} "
+            "(Block.get_block_name / get_block_class)", "the module docstring; explorer/ui/components.py")
 
 
 # ------------------------------------------------------------------------------------ sessions and queue
