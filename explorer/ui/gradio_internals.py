@@ -174,6 +174,37 @@ def with_request(fn: Callable, n_inputs: int) -> Callable:
     return handler
 
 
+def show_as_partial(wrapper: Callable, fn: Callable, n_fixed: int) -> Callable:
+    """Make ``wrapper`` (a ``functools.wraps`` wrapper calling ``fn`` with its first ``n_fixed``
+    arguments supplied: a session store, a tab's settings) look to Gradio like ``fn`` without them:
+    their names are the API's parameter names, and a ``request: gr.Request`` among them still
+    receives the request. Returns ``wrapper``.
+
+    Gradio takes the parameters from ``inspect.signature`` (so ``__signature__``, and not the
+    ``__wrapped__`` function's, which ``inspect`` would follow) but their types from
+    ``typing.get_type_hints(wrapper)``, which evaluates every string annotation (``from __future__
+    import annotations``) in the namespace of the module that defined the wrapper, not ``fn``'s,
+    and answers {} if one name is missing there: then no parameter is recognised as the request,
+    and the handler silently gets None (every caller sharing the "anonymous" session). So the
+    annotations are resolved here, where ``fn`` was written.
+
+    helpers.py:1072 (``special_args``: ``inspect.signature(fn)``), helpers.py:1077 and utils.py:1193-1203
+    (``get_type_hints`` -> ``typing.get_type_hints``, NameError -> {}), helpers.py:1095-1097."""
+    import typing
+
+    sig = inspect.signature(fn)
+    rest = list(sig.parameters.values())[n_fixed:]
+    try:
+        hints = typing.get_type_hints(fn)
+    except (NameError, TypeError):  # a name ``fn``'s own module cannot resolve: left as written
+        hints = {}
+    wrapper.__signature__ = sig.replace(parameters=rest)
+    wrapper.__annotations__ = {p.name: hints.get(p.name, p.annotation) for p in rest
+                               if p.annotation is not inspect.Parameter.empty}
+    wrapper.__dict__.pop("__wrapped__", None)
+    return wrapper
+
+
 # ---------------------------------------------------------------------------------------- images
 
 

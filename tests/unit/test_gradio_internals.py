@@ -6,6 +6,7 @@ says which Gradio source it was read from); the app's own tests would fail later
 Gradio's labels behind)."""
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -221,6 +222,42 @@ def test_with_request_gets_the_request_and_shows_only_its_inputs():
     assert [p["parameter_name"] for p in params] == ["input_0", "input_1"], changed(
         "the API no longer names a handler's parameters from its `__signature__`, without the request",
         "with_request")
+
+
+def test_show_as_partial_keeps_the_request_whatever_the_fixed_arguments_are_annotated_with(tmp_path, monkeypatch):
+    """A tab handler ``h(store: SessionStore, x, lang, request: gr.Request)`` wrapped in another
+    module (explorer.ui.wiring.bind) with its string annotations (``from __future__ import
+    annotations``): Gradio resolves them in the wrapper's module, where SessionStore is unknown, and
+    then recognises no parameter at all."""
+    import functools
+    import sys
+
+    from gradio.helpers import special_args
+
+    (tmp_path / "dle_tab_handlers.py").write_text(
+        "from __future__ import annotations\nimport gradio as gr\nfrom explorer.session import SessionStore\n\n"
+        "def h(store: SessionStore, x: int, lang: str, request: gr.Request):\n"
+        "    '''Its doc.'''\n    return store, x, lang, request\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import dle_tab_handlers as mod
+
+    store = object()
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def bound(*args, **kwargs):
+            return fn(store, *args, **kwargs)
+        return bound
+
+    request = gr.Request()
+    shown = gi.show_as_partial(wrap(mod.h), mod.h, 1)
+    assert list(inspect.signature(shown).parameters) == ["x", "lang", "request"]
+    inputs = special_args(shown, inputs=[1, "es"], request=request)[0]
+    assert inputs == [1, "es", request], changed(
+        "Gradio no longer passes the request to the wrapper's `request: gr.Request` (helpers.special_args)",
+        "show_as_partial")
+    assert shown(*inputs) == (store, 1, "es", request) and shown.__doc__ == "Its doc."
+    sys.modules.pop("dle_tab_handlers", None)
 
 
 # ---------------------------------------------------------------------------------------------- images
