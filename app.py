@@ -32,7 +32,7 @@ from explorer.session import SessionStore
 from explorer.tabs import TABS
 from explorer.train import compute as training
 from explorer.train import views as train_view
-from explorer.ui import classroom, common, send
+from explorer.ui import classroom, common, gradio_internals, send
 from explorer.ui import embeddings as embeddings_tab
 from explorer.warm import WarmUp
 
@@ -85,7 +85,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         # a call that does nothing, through the queue as every other: health checks, the load bench's floor
         ping, pong = gr.Button(visible=False, elem_id="dle-ping"), gr.Textbox(visible=False, elem_id="dle-pong")
         ping.click(common.ping, None, pong, api_name="ping", show_progress="hidden")
-        lang.change(None, [lang], None, js=common.SET_LOCALE_JS)
+        lang.change(None, [lang], None, js=gradio_internals.SET_LOCALE_JS)
         classroom.wire(demo, header, tabs, lang, listening_on_all=_listening_on_all())
         send.wire(send_bar, tabs, header.current_tab, lang, images, store)
 
@@ -95,10 +95,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
             # Gradio keeps its own record of a closed session (a copy of every component's
             # configuration: 0.8 MB for this app) until 10,000 newer sessions push it out: 100
             # visits held 90 MB. Ours is gone, so that goes too.
-            holder = demo.state_holder
-            with holder.lock:
-                holder.session_data.pop(key, None)
-                holder.time_last_used.pop(key, None)
+            gradio_internals.forget_session(demo, key)
 
         demo.unload(drop_session)
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=MAX_QUEUE)

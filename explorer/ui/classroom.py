@@ -28,6 +28,7 @@ from explorer.tabs import TAB_IDS
 from explorer.ui import share as share_ui
 from explorer.ui.common import L, lang_of
 from explorer.ui.components import OutputImage
+from explorer.ui.gradio_internals import children, component_id
 
 LANGS = ("es", "en")
 MAX_URL = 2000  # longer "page addresses" sent to /qr are refused
@@ -316,7 +317,7 @@ def _signature(names: list[str], required: int) -> inspect.Signature:
 def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on_all: bool) -> None:
     """Connect the header to the page: restore from the link on load, keep track of the open tab,
     and answer the share, QR and help buttons."""
-    for tab_block in tabs.children:
+    for tab_block in children(tabs):
         tab_id = getattr(tab_block, "id", None)
         if tab_id in TAB_IDS:
             tab_block.select(lambda tid=tab_id: tid, None, h.current_tab, api_visibility="private", queue=False,
@@ -326,8 +327,8 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
     # handlers have run, then the tab is opened (its first view is drawn with the restored values).
     settings = share_ui.registry(demo, tabs, TAB_IDS)
     first_ids = share_ui.drivers(demo, settings)
-    first = [s for s in settings if s.comp._id in first_ids]
-    rest = [s for s in settings if s.comp._id not in first_ids]
+    first = [s for s in settings if component_id(s.comp) in first_ids]
+    rest = [s for s in settings if component_id(s.comp) not in first_ids]
     first_keys = {(s.tab, s.field.key) for s in first}
     plan = gr.State(None)  # (tab, the other settings' values, whether a driver was set)
     drove_flag = gr.Checkbox(False, visible=False, elem_id="dle-restore-drove")  # read by SETTLE_JS
@@ -390,8 +391,8 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
         except ValueError:
             raise gr.Error(t(lang_v, "err_cls_url"), print_exception=False) from None
         url = urlunsplit(urlsplit(url)._replace(query=""))
-        return (gr.Column(visible=True), gr.Textbox(value=url, visible=True), gr.Image(value=qr_image(url), visible=True),
-                gr.Markdown(visible=False), gr.File(visible=False))
+        return (gr.Column(visible=True), gr.Textbox(value=url, visible=True),
+                gr.Image(value=qr_image(url), visible=True), gr.Markdown(visible=False), gr.File(visible=False))
 
     def keys_help_toggle(shown_v):
         return (gr.Column(visible=True), gr.skip(), gr.Image(visible=False), gr.Markdown(visible=not shown_v),

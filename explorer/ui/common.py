@@ -24,25 +24,6 @@ def L(key: str):
     return I18N(key)
 
 
-# Switch Gradio's own front-end locale (static labels) along with ours. Gradio keeps the locale in
-# its core module, which exports ``changeLocale``; importing the already-loaded module by URL gives
-# the same instance. If that ever fails, labels still follow the browser and our text follows the
-# radio.
-SET_LOCALE_JS = """
-async (lang) => {
-  try {
-    const url = performance.getEntriesByType("resource").map((e) => e.name)
-      .find((n) => /\\/assets\\/core-[^/]+\\.js$/.test(n));
-    if (url && lang) {
-      const core = await import(url);
-      if (core.changeLocale) { core.changeLocale(lang); }
-    }
-  } catch (err) { console.warn("locale switch failed", err); }
-  document.documentElement.setAttribute("data-dle-lang", lang || "");
-  return lang;
-}
-"""
-
 # On page load: the browser's language decides (as it does for Gradio's own labels).
 DETECT_LANG_JS = """
 (current) => {

@@ -20,7 +20,9 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import PIL.Image
-from gradio import processing_utils
+
+# What reaches into Gradio's internals is in explorer.ui.gradio_internals, imported where used: this
+# module's stub is made from it alone (tests/unit/test_components.py), where explorer is not importable.
 
 
 def _finite_number(payload: Any) -> bool:
@@ -77,13 +79,13 @@ class Sketchpad(gr.Sketchpad):
         return "imageeditor"
 
     def preprocess(self, payload: Any) -> Any:
+        from explorer.ui.gradio_internals import editor_files
+
         if payload is None:
             return None
-        src = payload
-        if payload.id is not None:  # sent in pieces through the component's accept_blobs
-            src = self.blob_storage.pop(payload.id, None)
-            if src is None:
-                return None
+        src = editor_files(self, payload)  # or the pieces sent through the component's accept_blobs
+        if src is None:
+            return None
 
         def raw(f):
             return None if f is None else (bytes(f) if isinstance(f, (bytes, bytearray, memoryview)) else f.path)
@@ -117,8 +119,10 @@ class OutputImage(gr.Image):
         return "image"
 
     def postprocess(self, value: Any) -> Any:
-        if isinstance(value, (np.ndarray, PIL.Image.Image)) and self.watermark.watermark is None:
-            value = str(write_image(value, self.GRADIO_CACHE, self.format))
+        from explorer.ui.gradio_internals import cache_dir, watermark_image
+
+        if isinstance(value, (np.ndarray, PIL.Image.Image)) and watermark_image(self) is None:
+            value = str(write_image(value, cache_dir(self), self.format))
         return super().postprocess(value)
     from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
     from gradio.blocks import Block
@@ -131,6 +135,7 @@ def write_image(value: np.ndarray | PIL.Image.Image, root: str, fmt: str = "webp
     """The image encoded as ``gr.Image`` encodes it (an array converted to 8 bits as it does; a
     format Pillow cannot write falls back to PNG), written atomically under ``root``."""
     from explorer.files import write_by_content  # (here: this module's stub is made from it alone)
+    from explorer.ui.gradio_internals import encode_image, image_to_uint8
 
     done = getattr(value, "_dle_file", None)  # a frozen image written before: its file as it is
     if done is not None and done[0] == (root, fmt):
@@ -139,12 +144,11 @@ def write_image(value: np.ndarray | PIL.Image.Image, root: str, fmt: str = "webp
             return done[1]
         except OSError:  # deleted by Gradio's cache clean-up meanwhile: written again
             pass
-    img = value if isinstance(value, PIL.Image.Image) else PIL.Image.fromarray(
-        processing_utils._convert(value, np.uint8, force_copy=False))
+    img = value if isinstance(value, PIL.Image.Image) else PIL.Image.fromarray(image_to_uint8(value))
     try:
-        data = processing_utils.encode_pil_to_bytes(img, fmt)
+        data = encode_image(img, fmt)
     except (KeyError, ValueError):
-        fmt, data = "png", processing_utils.encode_pil_to_bytes(img, "png")
+        fmt, data = "png", encode_image(img, "png")
     path = write_by_content(data, root, f"image.{fmt}")
     if getattr(value, "dle_frozen", False):
         value._dle_file = ((root, fmt), path)
@@ -260,7 +264,9 @@ class OpenDropdown(gr.Dropdown):
     is_template = True
 
     def preprocess(self, payload: Any) -> Any:
-        values = [c[1] for c in self.choices]
+        from explorer.ui.gradio_internals import choice_values
+
+        values = choice_values(self)
         if payload is None or isinstance(payload, list) or payload in values:
             return super().preprocess(payload)
         return payload

@@ -18,6 +18,7 @@ from explorer.session import SessionStore
 from explorer.tabs import IMAGE_TABS
 from explorer.ui.common import L, friendly, lang_of, session_key, user_error
 from explorer.ui.components import OpenDropdown
+from explorer.ui.gradio_internals import children, with_request
 from explorer.ui.inputs import ImageInputs
 
 # the tabs with an image input, in page order
@@ -59,7 +60,7 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
                 gr.Radio(visible=tab_id == "adversarial"))
 
     bar_out = [bar["row"], bar["target"], bar["which"]]
-    for tab_block in tabs.children:  # each tab's own select event (a State's change does not fire here)
+    for tab_block in children(tabs):  # each tab's own select event (a State's change does not fire here)
         tid = getattr(tab_block, "id", None)
         tab_block.select(lambda target_v, lang_v, tid=tid: show(tid, target_v, lang_v), [bar["target"], lang],
                          bar_out, api_visibility="private", queue=False, show_progress="hidden")
@@ -117,28 +118,9 @@ def wire(bar: dict, tabs: gr.Tabs, current_tab: gr.State, lang: gr.Radio, tabs_i
         outputs += [i.source, i.sample, i.ds_index, i.upload]
         if i.companion is not None:
             outputs.append(i.companion)
-    fn = friendly(_with_request(send_image, len(inputs)))
+    fn = friendly(with_request(send_image, len(inputs)))
     bar["go"].click(fn, inputs, outputs, api_name="send_image", show_progress="hidden").success(
         None, [bar["target"]], None, js=OPEN_TAB_JS)
-
-
-def _with_request(fn, n_inputs: int):
-    """``fn(*inputs, request)`` as a Gradio handler of ``n_inputs`` inputs: Gradio passes the request
-    to a parameter annotated ``gr.Request``, which a ``*args`` function cannot have, so the handler
-    declares its signature explicitly."""
-    import inspect
-
-    def handler(*args):
-        return fn(*args)
-
-    P = inspect.Parameter
-    handler.__signature__ = inspect.Signature(
-        [P(f"input_{i}", P.POSITIONAL_OR_KEYWORD) for i in range(n_inputs)]
-        + [P("request", P.POSITIONAL_OR_KEYWORD, annotation=gr.Request)])
-    handler.__annotations__ = {"request": gr.Request}  # what Gradio reads to recognise it
-    handler.__doc__ = fn.__doc__
-    handler.__name__ = fn.__name__
-    return handler
 
 
 def _save(img: Image.Image, store: SessionStore, request: gr.Request | None) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 import gradio as gr
 
 from explorer import share
+from explorer.ui.gradio_internals import children, component_id, descendants, event_functions, event_triggers
 
 KINDS = (gr.Slider, gr.Number, gr.Dropdown, gr.Radio, gr.Checkbox, gr.CheckboxGroup, gr.Textbox)
 
@@ -71,26 +72,18 @@ def field_of(comp, key: str) -> share.Field | None:
     return None
 
 
-def descendants(block) -> list:
-    out = []
-    for child in getattr(block, "children", None) or []:
-        out.append(child)
-        out.extend(descendants(child))
-    return out
-
-
 def registry(demo: gr.Blocks, tabs: gr.Tabs, tab_ids: tuple[str, ...]) -> list[Setting]:
     """Every tab's settings, in page order. Call after every tab is built and wired (only the
     components some handler reads count)."""
-    read = {c._id for fn in demo.fns.values() for c in fn.inputs}
+    read = {component_id(c) for fn in event_functions(demo) for c in fn.inputs}
     out: list[Setting] = []
-    for tab in tabs.children:
+    for tab in children(tabs):
         tid = getattr(tab, "id", None)
         if tid not in tab_ids:
             continue
         found: list[tuple[str, Any]] = []
         for comp in descendants(tab):
-            if not isinstance(comp, KINDS) or comp._id not in read:
+            if not isinstance(comp, KINDS) or component_id(comp) not in read:
                 continue
             key = comp.elem_id or label_key(comp)
             if key:
@@ -111,18 +104,16 @@ def drivers(demo: gr.Blocks, settings: list[Setting]) -> set[int]:
     """The settings whose change event sets other controls (a preset fills in the parameters, a
     source radio shows its input, a network radio its classes): a link restores them first, and
     the rest once their handlers have run, so what the link says is what the page ends up with."""
-    ids = {s.comp._id for s in settings}
+    ids = {component_id(s.comp) for s in settings}
     controls = tuple(KINDS)
     out = set()
-    for fn in demo.fns.values():
+    for fn in event_functions(demo):
         writes_controls = any(isinstance(o, controls) for o in fn.outputs)
         if not writes_controls:
             continue
-        for target in fn.targets:
-            block_id, event = target[0], target[1]
-            if event == "change" and block_id in ids:
-                if any(o._id != block_id for o in fn.outputs):
-                    out.add(block_id)
+        for block_id, event in event_triggers(fn):
+            if event == "change" and block_id in ids and any(component_id(o) != block_id for o in fn.outputs):
+                out.add(block_id)
     return out
 
 
@@ -144,5 +135,5 @@ def values_for(settings: list[Setting], tab: str | None, values: dict[str, Any],
 
 def plots(tabs: gr.Tabs, tab_ids: tuple[str, ...]) -> list[tuple[str, gr.Plot]]:
     """Every tab's figures (gr.Plot), in page order, with the tab they are in."""
-    return [(tab.id, comp) for tab in tabs.children if getattr(tab, "id", None) in tab_ids
+    return [(tab.id, comp) for tab in children(tabs) if getattr(tab, "id", None) in tab_ids
             for comp in descendants(tab) if isinstance(comp, gr.Plot)]

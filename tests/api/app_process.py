@@ -51,13 +51,14 @@ def _trim() -> None:
 
 
 def stats(demo) -> dict:
-    holder = getattr(demo, "state_holder", None)
+    from explorer.ui.gradio_internals import gradio_session_count
+
     warming = any(isinstance(t, threading.Timer) and t.is_alive() for t in threading.enumerate())
     return {
         "sessions": len(demo.dle_store),
         "releases": demo.dle_store.releases,
         "release_pending": demo.dle_store.release_pending,
-        "gradio_sessions": len(holder.session_data) if holder is not None else None,
+        "gradio_sessions": gradio_session_count(demo),
         "threads": threading.active_count(),
         "rss": _rss(),
         "warming_up": warming,

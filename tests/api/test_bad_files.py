@@ -270,15 +270,15 @@ def test_the_app_serves_no_folder_of_its_own(served, app_url):
     file in a private (0700) folder of its own, never a folder: anything else asked for by path is
     refused."""
     import gradio as gr
-    from gradio.data_classes import _StaticFiles
 
     import app
+    from explorer.ui.gradio_internals import static_paths
 
     kwargs = app.launch_kwargs()
     assert "allowed_paths" not in kwargs and not served.allowed_paths
     assert "GRADIO_ALLOWED_PATHS" not in os.environ
     gradio_dir = Path(gr.__file__).resolve().parent  # Gradio marks its own button icons static
-    statics = [Path(p) for p in _StaticFiles.all_paths if gradio_dir not in Path(p).resolve().parents]
+    statics = [p for p in static_paths() if gradio_dir not in p.resolve().parents]
     assert len(statics) == 1 and statics[0].name == "fashion_test_sprite.png", statics
     assert not statics[0].is_dir()  # a file: no folder is served whole
     for p in statics:

@@ -30,6 +30,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from explorer.ui.gradio_internals import event_functions
+
 pytestmark = pytest.mark.slow
 
 CALL_TIMEOUT_S = 180  # a hang is a failure, but the machine is shared and slow: generous
@@ -240,7 +242,7 @@ def endpoint_params(served) -> dict[str, list[Param]]:
     the order the API takes them, kinds, ranges and choices from the components."""
     client_info = {}
     info = served.get_api_info()["named_endpoints"]
-    for fn in served.fns.values():
+    for fn in event_functions(served):
         if fn.fn is None or fn.api_visibility != "public" or not fn.api_name:
             continue
         names = [p["parameter_name"] for p in info[f"/{fn.api_name}"]["parameters"]]

@@ -23,6 +23,7 @@ from gradio_client import Client
 from PIL import Image
 
 from explorer.ui.components import OutputImage, Sketchpad
+from explorer.ui.gradio_internals import all_blocks, component_id, event_functions
 
 pytestmark = pytest.mark.slow
 
@@ -96,14 +97,14 @@ def test_every_output_image_of_the_app_is_written_whole(served):
     Gradio writes in place (a plain gr.Image, a gallery, audio, video...) is left: a new tab
     cannot bring the bug back. gr.File is fine (Gradio copies a file into its cache atomically);
     the drawing inputs are outputs only to be shown or hidden (explorer.ui.inputs)."""
-    outputs = {o._id for fn in served.fns.values() for o in fn.outputs}
+    outputs = {component_id(o) for fn in event_functions(served) for o in fn.outputs}
     allowed = (OutputImage, gr.File, Sketchpad)
     in_place = (gr.Image, gr.Gallery, gr.AnnotatedImage, gr.ImageSlider, gr.ImageEditor, gr.Audio, gr.Video,
                 gr.Model3D)
-    left = sorted((type(b).__name__, b.elem_id) for b in served.blocks.values()
-                  if b._id in outputs and isinstance(b, in_place) and not isinstance(b, allowed))
+    left = sorted((type(b).__name__, b.elem_id) for b in all_blocks(served)
+                  if component_id(b) in outputs and isinstance(b, in_place) and not isinstance(b, allowed))
     assert not left, f"outputs whose files Gradio writes in place: {left}"
-    assert sum(isinstance(b, OutputImage) for b in served.blocks.values()) >= 20
+    assert sum(isinstance(b, OutputImage) for b in all_blocks(served)) >= 20
 
 
 def test_shared_answers_follow_the_language_the_network_and_the_image(clients):

@@ -6,16 +6,11 @@ import time
 
 import pytest
 
+from explorer.ui.gradio_internals import queue_busy
+
 pytestmark = pytest.mark.slow
 
 TABS = ("train", "filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
-
-
-def queue_busy(demo) -> bool:
-    """Whether the app's queue holds an event, waiting or running (the in-process server's own
-    record: the page's event stream stays open and says nothing to the network)."""
-    q = demo._queue
-    return any(q.active_jobs) or any(eq.queue for eq in q.event_queue_per_concurrency_id.values())
 
 
 def settle(page, demo, inflight: set, quiet_s: float = 1.5, timeout_s: float = 240) -> None:

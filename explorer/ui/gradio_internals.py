@@ -1,0 +1,287 @@
+"""Everything the app takes from Gradio's internals, in one place: attributes, helpers and front-end
+files that Gradio does not document and may change in any release. Each function names the Gradio
+source it relies on; tests/unit/test_gradio_internals.py checks every one of these assumptions on a
+small real ``gr.Blocks`` and on the installed front end, and its failure messages say which
+internal changed. After upgrading Gradio, run that test first.
+
+Source references are to Gradio 6.31.0 (``GRADIO_VERSION_READ``), paths relative to the installed
+package (``.venv/lib/python3.11/site-packages/gradio/``).
+
+Relied on but not wrapped here, because a class must declare it: ``is_template = True`` on the
+component subclasses of ``explorer.ui.components`` (blocks.py:248-271, ``Block.get_block_name`` and
+``get_block_class``: a class with that attribute is drawn as its first base class); checked by
+tests/unit/test_gradio_internals.py and tests/unit/test_components.py.
+"""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+from gradio import processing_utils
+
+GRADIO_VERSION_READ = "6.31.0"  # the version whose source the references below are to
+
+# ------------------------------------------------------------------------------ the page's blocks
+
+
+def component_id(block: Any) -> int:
+    """The id Gradio gives a block (component or layout) within its ``gr.Blocks``: the key of
+    ``demo.blocks`` and the first item of an event's targets.
+
+    blocks.py:133-140 (``Block.__init__``: ``self._id = Context.id``, one counter for the process),
+    blocks.py:222 (``root_context.blocks[self._id] = self`` when rendered)."""
+    return block._id
+
+
+def children(block: Any) -> list:
+    """The blocks directly inside a layout block (a ``gr.Tabs``' ``gr.Tab``s, a tab's rows and
+    columns...), in page order; [] for a component.
+
+    blocks.py:485 (``BlockContext.children``), blocks.py:503-514 (``add_child``, ``add``: each block
+    created inside the ``with`` is appended), blocks.py:516-546 (``fill_expected_parents``, at ``__exit__``: form
+    components are regrouped under a pseudo-parent ``gr.Form`` that becomes the child instead)."""
+    return list(getattr(block, "children", None) or [])
+
+
+def descendants(block: Any) -> list:
+    """Every block inside ``block`` (children first, then theirs: page order), at any depth."""
+    out = []
+    for child in children(block):
+        out.append(child)
+        out.extend(descendants(child))
+    return out
+
+
+def all_blocks(demo: gr.Blocks) -> list:
+    """Every block of the page (components and layouts), rendered or pseudo-parent.
+
+    blocks.py:1480-1482 (``Blocks.blocks``: a property over ``default_config.blocks``, a dict id ->
+    block, filled at blocks.py:222)."""
+    return list(demo.blocks.values())
+
+
+def event_functions(demo: gr.Blocks) -> list:
+    """Every event listener of the page, in the order registered: Gradio's ``BlockFunction``s. The
+    app reads their ``fn``, ``inputs`` and ``outputs`` (lists of components), ``api_name`` and
+    ``api_visibility``; see ``event_triggers`` for what fires them.
+
+    blocks.py:1488-1490 (``Blocks.fns``: a property over ``default_config.fns``, a dict index ->
+    BlockFunction, filled at blocks.py:1156), block_function.py:69-97 (the attributes)."""
+    return list(demo.fns.values())
+
+
+def event_triggers(fn: Any) -> list[tuple[int | None, str]]:
+    """What fires the listener ``fn`` (one of ``event_functions``): (component_id, event name)
+    pairs, e.g. (12, "change"); ``demo.load`` is the Blocks' own id with "load", ``demo.unload``
+    None with "unload".
+
+    block_function.py:31 and :83 (``BlockFunction.targets: list[tuple[int | None, str]]``)."""
+    return [(target[0], target[1]) for target in fn.targets]
+
+
+def choice_values(comp: gr.Dropdown | gr.Radio | gr.CheckboxGroup) -> list:
+    """The values of a choice component's choices, however they were given (plain values or
+    (label, value) pairs).
+
+    components/dropdown.py:109-115 (the constructor stores ``choices`` as (label, value) tuples;
+    components/radio.py:79 and components/checkboxgroup.py:78 likewise)."""
+    return [c[1] for c in comp.choices]
+
+
+# ------------------------------------------------------------------------------ sessions and queue
+
+
+def forget_session(demo: gr.Blocks, session_hash: str) -> None:
+    """Drop Gradio's own record of a closed browser session: a copy of every component's
+    configuration (0.8 MB for this app) that Gradio otherwise keeps until 10,000 newer sessions
+    push it out. Call once the session has ended (``demo.unload``), while serving.
+
+    state_holder.py:16-21 (``StateHolder``: ``session_data`` (an OrderedDict session hash ->
+    SessionState), ``time_last_used``, ``lock``), state_holder.py:28-33 (a session's entries are
+    made on first use), state_holder.py:38-44 (evicted only past ``capacity``),
+    routes.py:1521-1523 (a closed page only marks its session ``is_closed``). Which holder:
+    ``App.create_app`` (routes.py:253, routes.py:298 -> state_holder.py:23-25) makes the app's own
+    and sets it as ``demo.state_holder``; ``queue()`` (blocks.py:2978, also called by
+    ``Blocks.__init__``, blocks.py:1478), the Blocks' ``__exit__`` (blocks.py:2924) and ``launch()``
+    (blocks.py:3395) each make an app, so at call time, while serving, ``demo.state_holder`` is the
+    served app's."""
+    holder = demo.state_holder
+    with holder.lock:
+        holder.session_data.pop(session_hash, None)
+        holder.time_last_used.pop(session_hash, None)
+
+
+def gradio_session_count(demo: gr.Blocks) -> int | None:
+    """How many sessions Gradio holds a record of (see ``forget_session``); None for a Blocks
+    without a holder (Gradio gives one to every Blocks it makes).
+
+    blocks.py:1388 (``Blocks.state_holder`` only declared), blocks.py:1478 -> blocks.py:2978 ->
+    routes.py:298 (set as the Blocks is made), state_holder.py:19."""
+    holder = getattr(demo, "state_holder", None)
+    return len(holder.session_data) if holder is not None else None
+
+
+def queue_busy(demo: gr.Blocks) -> bool:
+    """Whether the served app's queue holds an event, waiting or running (the in-process server's
+    own record: a page's event stream stays open and says nothing to the network).
+
+    blocks.py:2970 (``Blocks._queue``, set by ``demo.queue()``), queueing.py:138
+    (``Queue.event_queue_per_concurrency_id``: concurrency id -> EventQueue, whose ``queue`` is the
+    list of waiting events, queueing.py:99-101), queueing.py:142 and :220 (``Queue.active_jobs``: one
+    slot per worker, None when idle)."""
+    q = demo._queue
+    return any(q.active_jobs) or any(eq.queue for eq in q.event_queue_per_concurrency_id.values())
+
+
+def static_paths() -> list[Path]:
+    """Every path ``gr.set_static_paths`` has marked as served without checks, in this process
+    (Gradio's own included).
+
+    data_classes.py:355-368 (``_StaticFiles.all_paths``, a class attribute), utils.py:1477
+    (``set_static_paths``)."""
+    from gradio.data_classes import _StaticFiles
+
+    return [Path(p) for p in _StaticFiles.all_paths]
+
+
+# ------------------------------------------------------------------------------------- handlers
+
+
+def with_request(fn: Callable, n_inputs: int) -> Callable:
+    """``fn(*inputs, request)`` as a Gradio handler of ``n_inputs`` inputs: Gradio passes the request
+    to a parameter annotated ``gr.Request``, which a ``*args`` function cannot have, so the handler
+    declares its signature explicitly. The annotation must be in ``__annotations__`` too: Gradio
+    takes the parameters from ``inspect.signature`` but their types from ``typing.get_type_hints``,
+    which reads ``__annotations__`` and not the signature.
+
+    helpers.py:1072 (``special_args``: ``inspect.signature(fn)``), helpers.py:1077 and utils.py:1193-1203
+    (``get_type_hints`` -> ``typing.get_type_hints``), helpers.py:1095-1097 (a parameter hinted
+    ``gr.Request`` receives the request)."""
+    def handler(*args):
+        return fn(*args)
+
+    P = inspect.Parameter
+    handler.__signature__ = inspect.Signature(
+        [P(f"input_{i}", P.POSITIONAL_OR_KEYWORD) for i in range(n_inputs)]
+        + [P("request", P.POSITIONAL_OR_KEYWORD, annotation=gr.Request)])
+    handler.__annotations__ = {"request": gr.Request}  # what Gradio reads to recognise it
+    handler.__doc__ = fn.__doc__
+    handler.__name__ = fn.__name__
+    return handler
+
+
+def show_as_partial(wrapper: Callable, fn: Callable, n_fixed: int) -> Callable:
+    """Make ``wrapper`` (a ``functools.wraps`` wrapper calling ``fn`` with its first ``n_fixed``
+    arguments supplied: a session store, a tab's settings) look to Gradio like ``fn`` without them:
+    their names are the API's parameter names, and a ``request: gr.Request`` among them still
+    receives the request. Returns ``wrapper``.
+
+    Gradio takes the parameters from ``inspect.signature`` (so ``__signature__``, and not the
+    ``__wrapped__`` function's, which ``inspect`` would follow) but their types from
+    ``typing.get_type_hints(wrapper)``, which evaluates every string annotation (``from __future__
+    import annotations``) in the namespace of the module that defined the wrapper, not ``fn``'s,
+    and answers {} if one name is missing there: then no parameter is recognised as the request,
+    and the handler silently gets None (every caller sharing the "anonymous" session). So the
+    annotations are resolved here, where ``fn`` was written.
+
+    helpers.py:1072 (``special_args``: ``inspect.signature(fn)``), helpers.py:1077 and utils.py:1193-1203
+    (``get_type_hints`` -> ``typing.get_type_hints``, NameError -> {}), helpers.py:1095-1097."""
+    import typing
+
+    sig = inspect.signature(fn)
+    rest = list(sig.parameters.values())[n_fixed:]
+    try:
+        hints = typing.get_type_hints(fn)
+    except (NameError, TypeError):  # a name ``fn``'s own module cannot resolve: left as written
+        hints = {}
+    wrapper.__signature__ = sig.replace(parameters=rest)
+    wrapper.__annotations__ = {p.name: hints.get(p.name, p.annotation) for p in rest
+                               if p.annotation is not inspect.Parameter.empty}
+    wrapper.__dict__.pop("__wrapped__", None)
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------- images
+
+
+def image_to_uint8(arr: np.ndarray) -> np.ndarray:
+    """An image array as 8 bits, converted as ``gr.Image`` converts an array it is given (floats in
+    [0, 1] scaled to 0-255, other integer types rescaled).
+
+    processing_utils.py:866 (``_convert``, private), used by processing_utils.py:206-210
+    (``save_img_array_to_cache``, what ``gr.Image.postprocess`` calls for an array through
+    image_utils.py:84-90)."""
+    return processing_utils._convert(arr, np.uint8, force_copy=False)
+
+
+def encode_image(img: Any, fmt: str) -> bytes:
+    """A PIL image encoded as ``gr.Image`` encodes it before writing it to its cache (PNG with its
+    text metadata, other formats with their EXIF). Raises KeyError or ValueError for a format Pillow
+    cannot write (``gr.Image`` then falls back to PNG: image_utils.py:91-100).
+
+    processing_utils.py:134-152 (``encode_pil_to_bytes``), called by processing_utils.py:191-203
+    (``save_pil_to_cache``). Looked up on the module at each call (a test counts the calls)."""
+    return processing_utils.encode_pil_to_bytes(img, fmt)
+
+
+def cache_dir(comp: Any) -> str:
+    """The folder a component writes its output files to (Gradio's file cache,
+    ``GRADIO_TEMP_DIR``), which Gradio serves files from and cleans up (``delete_cache``).
+
+    blocks.py:155 (``Block.GRADIO_CACHE = get_upload_folder()``), components/image.py:223-227
+    (``gr.Image.postprocess`` writes there)."""
+    return comp.GRADIO_CACHE
+
+
+def watermark_image(comp: gr.Image) -> Any:
+    """The watermark a ``gr.Image`` stamps on its output images, or None.
+
+    components/image.py:131-137 (``self.watermark`` is always a ``WatermarkOptions``; the image is
+    its ``watermark`` attribute)."""
+    return comp.watermark.watermark
+
+
+def editor_files(comp: gr.ImageEditor, payload: Any) -> Any:
+    """The files of a drawing a ``gr.ImageEditor`` (``gr.Sketchpad``) was sent: the payload itself
+    (an ``EditorData`` of ``FileData``), or, when the page sent the drawing in pieces through the
+    component's ``accept_blobs`` (``payload.id`` set), the pieces it gathered (an
+    ``EditorDataBlobs`` of bytes), taken out as Gradio's own ``preprocess`` takes them; None when
+    they are gone. Either has ``background``, ``layers`` and ``composite``.
+
+    components/image_editor.py:326 (``blob_storage``: id -> EditorDataBlobs),
+    components/image_editor.py:419-431 and :450-451 (``preprocess`` reads and pops it),
+    components/image_editor.py:541-569 (``accept_blobs`` fills it)."""
+    if payload.id is None:
+        return payload
+    return comp.blob_storage.pop(payload.id, None)
+
+
+# -------------------------------------------------------------------------------- the front end
+
+# Switch Gradio's own front-end locale (static labels) along with ours. Gradio keeps the locale in
+# its core module, which exports ``changeLocale``; importing the already-loaded module by URL gives
+# the same instance. If that ever fails, labels still follow the browser and our text follows the
+# radio.
+#
+# templates/frontend/index.html loads assets/index-<hash>.js, which imports assets/core-<hash>.js
+# (its ``core`` entry); core-Bdx9080F.js: ``function bt(e){N.set(e)}`` exported ``as changeLocale``
+# (N: the svelte-i18n locale store its ``setupi18n`` initialises). routes.py:1293-1295 serves
+# ``/assets/`` from route_utils.py:1380 (``BUILD_PATH_LIB``, templates/frontend/assets).
+SET_LOCALE_JS = """
+async (lang) => {
+  try {
+    const url = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((n) => /\\/assets\\/core-[^/]+\\.js$/.test(n));
+    if (url && lang) {
+      const core = await import(url);
+      if (core.changeLocale) { core.changeLocale(lang); }
+    }
+  } catch (err) { console.warn("locale switch failed", err); }
+  document.documentElement.setAttribute("data-dle-lang", lang || "");
+  return lang;
+}
+"""
