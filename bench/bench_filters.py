@@ -154,6 +154,7 @@ def handlers(names: tuple[str, ...] = ("classify", "feature_maps", "convolve")) 
     """Handlers and their output components, as registered in the app, by api_name (default: the
     Filters tab's)."""
     import app
+    from explorer.ui.gradio_internals import event_functions
 
     saved = os.environ.get("DLE_WARMUP_DELAY")
     os.environ["DLE_WARMUP_DELAY"] = "1e9"  # no background warm-up competing with the timing
@@ -164,7 +165,7 @@ def handlers(names: tuple[str, ...] = ("classify", "feature_maps", "convolve")) 
             os.environ.pop("DLE_WARMUP_DELAY")
         else:
             os.environ["DLE_WARMUP_DELAY"] = saved
-    return {bf.api_name: (bf.fn, bf.outputs) for bf in demo.fns.values() if bf.api_name in names}
+    return {bf.api_name: (bf.fn, bf.outputs) for bf in event_functions(demo) if bf.api_name in names}
 
 
 def postprocess(outputs, values, only: tuple[str, ...] | None = None) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-import typing
 from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
 from explorer.scenario import Scenarios
+from explorer.ui import gradio_internals
 from explorer.ui.common import NEXT_SCENARIO, L, friendly, lang_of
 
 # Event options. Each is a fresh dict per use (``**HIDDEN``) so no event shares another's.
@@ -28,8 +28,6 @@ def bind(fn: Callable, *deps: Any) -> Callable:
 
     Handlers are module-level ``def handler(store, a, b, lang, request)``; the tab wires
     ``bind(handler, store)``; a unit test calls ``handler(store, ...)`` directly."""
-    sig = inspect.signature(fn)
-    rest = list(sig.parameters.values())[len(deps):]
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def bound(*args, **kwargs):
@@ -38,18 +36,7 @@ def bind(fn: Callable, *deps: Any) -> Callable:
         @functools.wraps(fn)
         def bound(*args, **kwargs):
             return fn(*deps, *args, **kwargs)
-    bound.__signature__ = sig.replace(parameters=rest)
-    del bound.__wrapped__  # Gradio must read __signature__, not the unbound function's
-    # Gradio finds `request: gr.Request` (and gr.Progress...) through typing.get_type_hints, which
-    # would resolve string annotations in this module: resolve them in fn's own, and leave out the
-    # bound parameters (an unresolvable one there made Gradio see `request` as an input).
-    fixed = {p.name for p in list(sig.parameters.values())[:len(deps)]}
-    try:
-        hints = typing.get_type_hints(fn)
-    except (NameError, TypeError):
-        hints = dict(getattr(fn, "__annotations__", {}))
-    bound.__annotations__ = {k: v for k, v in hints.items() if k not in fixed}
-    return bound
+    return gradio_internals.show_as_partial(bound, fn, len(deps))
 
 
 def end_chain() -> None:

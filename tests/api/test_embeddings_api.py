@@ -11,6 +11,7 @@ from PIL import Image
 
 from explorer.embeddings import compute as emb
 from explorer.train.scenarios import PRESETS
+from explorer.ui.gradio_internals import event_functions
 
 pytestmark = pytest.mark.slow
 
@@ -247,7 +248,7 @@ def _call(demo, api_name, *args, session="emb-send-test"):
     open tab, which over the API is unknown (a session state the page sets)."""
     import gradio as gr
 
-    fn = next(f for f in demo.fns.values() if f.api_name == api_name).fn
+    fn = next(f for f in event_functions(demo) if f.api_name == api_name).fn
     return fn(*args, gr.Request(session_hash=session))
 
 
