@@ -55,6 +55,11 @@ DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
 # never hold them up and they never hold up training.
 MAXIMIZE_CONCURRENCY = int(os.environ.get("DLE_MAXIMIZE_CONCURRENCY", "1"))
 
+# _LINK_KEYS: a shared link (explorer.ui.share) names a control by its elem_id or, without one, by
+# its label's translation key. Six controls had no elem_id and were linked as mx_steps, mx_lr,
+# mx_jitter, mx_blur, pg_size_label and pool_label; their labels' keys now start with "filters_", so
+# those link keys (and the /share_link parameters filters_mx_steps...) are pinned as their elem_ids.
+
 # The handlers' first parameter ``store`` is the app's SessionStore. It carries no annotation on
 # purpose: Gradio resolves a bound handler's annotations (to find ``request: gr.Request``) in
 # explorer.ui.wiring's namespace, where a name it cannot resolve would hide the request from it.
@@ -549,12 +554,14 @@ def _maximize_tab() -> Maximize:
         gr.Markdown(L("filters_maximize_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=280):
-                steps = Slider(*filters.MAXIMIZE_STEPS, value=96, step=1, label=L("filters_mx_steps"))
-                lr = Slider(*filters.MAXIMIZE_LR, value=0.05, step=0.005, label=L("filters_mx_lr"))
+                # elem_ids = the keys shared links have always given these sliders (see _LINK_KEYS)
+                steps = Slider(*filters.MAXIMIZE_STEPS, value=96, step=1, label=L("filters_mx_steps"),
+                               elem_id="mx_steps")
+                lr = Slider(*filters.MAXIMIZE_LR, value=0.05, step=0.005, label=L("filters_mx_lr"), elem_id="mx_lr")
                 jitter = Slider(*filters.MAXIMIZE_JITTER, value=4, step=1, label=L("filters_mx_jitter"),
-                                info=L("filters_mx_jitter_info"))
+                                info=L("filters_mx_jitter_info"), elem_id="mx_jitter")
                 blur = Slider(*filters.MAXIMIZE_BLUR, value=0.5, step=0.1, label=L("filters_mx_blur"),
-                              info=L("filters_mx_blur_info"))
+                              info=L("filters_mx_blur_info"), elem_id="mx_blur")
                 seed = Number(0, precision=0, label=L("seed_label"), elem_id="filters-mx-seed")
                 with gr.Row():
                     start = gr.Button(L("filters_mx_start"), variant="primary", elem_id="filters-mx-start")
@@ -585,10 +592,10 @@ def _kernel_controls() -> tuple:
     with gr.Row():
         row = Number(None, precision=0, label=L("filters_row_label"), elem_id="filters-row")
         col = Number(None, precision=0, label=L("filters_col_label"), elem_id="filters-col")
-    pg_size = Slider(*fv.PLAYGROUND_SIDES, value=fv.PLAYGROUND_SIDE, step=8,
-                     label=L("filters_pg_size_label"), info=L("filters_pg_size_info"))
+    pg_size = Slider(*fv.PLAYGROUND_SIDES, value=fv.PLAYGROUND_SIDE, step=8, label=L("filters_pg_size_label"),
+                     info=L("filters_pg_size_info"), elem_id="pg_size_label")  # its link key (see _LINK_KEYS)
     pool_mode = gr.Radio([(L(f"filters_poolm_{m}"), m) for m in convolution.POOL_MODES], value="max",
-                         label=L("filters_pool_label"))
+                         label=L("filters_pool_label"), elem_id="pool_label")  # its link key
     apply = gr.Button(L("filters_apply_button"), variant="primary", elem_id="filters-apply")
     return k_preset, k_size, kernel, stride, padding, row, col, pg_size, pool_mode, apply
 
