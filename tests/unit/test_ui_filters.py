@@ -114,3 +114,20 @@ def test_stop_maximize_cancels_this_sessions_run(store, request_):
     stop = store.get("test-ui-filters").new_run("maximize")
     ui.stop_maximize(store, request_)
     assert stop.is_set()
+
+
+def test_the_tab_builds_and_keeps_its_shared_link_keys(store):
+    """A shared link names a control by its elem_id or its label's key: the keys stay those links
+    have always used, whatever the translation keys are called."""
+    from explorer.ui import share
+
+    with gr.Blocks() as demo:
+        lang = gr.Radio(["es", "en"], value="en")
+        with gr.Tabs() as tabs:
+            inp = ui.build(store, lang)
+    assert inp.components[0].elem_id == "filters-source"
+    keys = [s.field.key for s in share.registry(demo, tabs, ("filters",))]
+    assert keys == ["filters-source", "filters-sample", "filters-ds-index", "filters-net", "filters-channel",
+                    "mx_steps", "mx_lr", "mx_jitter", "mx_blur", "filters-mx-seed", "filters-kernel-preset",
+                    "filters-ksize", "filters-stride", "filters-padding", "filters-row", "filters-col",
+                    "pg_size_label", "pool_label"]
