@@ -60,7 +60,7 @@ MAXIMIZE_CONCURRENCY = int(os.environ.get("DLE_MAXIMIZE_CONCURRENCY", "1"))
 MAXIMIZE_SCENARIO_JS = ("(name) => { if (!" + json.dumps([n for n, sc in SCENARIOS.items() if sc["view"] == "maximize"])
                         + ".includes(name)) { throw new Error(\"no maximisation\"); } return []; }")
 
-# _LINK_KEYS: a shared link (explorer.ui.share) names a control by its elem_id or, without one, by
+# Link keys: a shared link (explorer.ui.share) names a control by its elem_id or, without one, by
 # its label's translation key. Six controls had no elem_id and were linked as mx_steps, mx_lr,
 # mx_jitter, mx_blur, pg_size_label and pool_label; their labels' keys now start with "filters_", so
 # those link keys (and the /share_link parameters filters_mx_steps...) are pinned as their elem_ids.
@@ -553,7 +553,7 @@ def _maximize_tab() -> Maximize:
         gr.Markdown(L("filters_maximize_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=280):
-                # elem_ids = the keys shared links have always given these sliders (see _LINK_KEYS)
+                # elem_ids: the keys shared links have always given these sliders (see "Link keys")
                 steps = Slider(*filters.MAXIMIZE_STEPS, value=96, step=1, label=L("filters_mx_steps"),
                                elem_id="mx_steps")
                 lr = Slider(*filters.MAXIMIZE_LR, value=0.05, step=0.005, label=L("filters_mx_lr"), elem_id="mx_lr")
@@ -592,7 +592,7 @@ def _kernel_controls() -> tuple:
         row = Number(None, precision=0, label=L("filters_row_label"), elem_id="filters-row")
         col = Number(None, precision=0, label=L("filters_col_label"), elem_id="filters-col")
     pg_size = Slider(*fv.PLAYGROUND_SIDES, value=fv.PLAYGROUND_SIDE, step=8, label=L("filters_pg_size_label"),
-                     info=L("filters_pg_size_info"), elem_id="pg_size_label")  # its link key (see _LINK_KEYS)
+                     info=L("filters_pg_size_info"), elem_id="pg_size_label")  # its link key (see "Link keys")
     pool_mode = gr.Radio([(L(f"filters_poolm_{m}"), m) for m in convolution.POOL_MODES], value="max",
                          label=L("filters_pool_label"), elem_id="pool_label")  # its link key
     apply = gr.Button(L("filters_apply_button"), variant="primary", elem_id="filters-apply")
