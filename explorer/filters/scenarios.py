@@ -1,13 +1,14 @@
 """Teaching scenarios for the Filters tab: every control of the tab fixed (the image, the network,
 the layer, the playground's kernel, the activation maximisation's seed), so a class sees the same
-thing every time. The lessons, in ``explorer.i18n`` as ``fpre_<name>_lesson``, quote what
-:func:`measure` gives with these exact settings (``tests/unit/test_filters_presets.py`` re-measures
-them).
+thing every time. The lessons, in ``explorer/locales/<lang>/filters.json`` as
+``filters_scn_<name>_lesson``, quote what :func:`measure` gives with these exact settings
+(``tests/unit/test_filters_presets.py`` re-measures them).
 
 ``view`` names the sub-tab the scenario opens: maps, weights, maximize or playground.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from explorer import images, nets
 from explorer.filters import compute as filters
 from explorer.filters import convolution
 from explorer.filters import views as fv
+from explorer.scenario import Scenarios
 
 VIEWS = ("maps", "weights", "maximize", "playground")  # the sub-tabs, as ids "filters-<view>"
 
@@ -25,7 +27,20 @@ _BASE: dict[str, Any] = dict(
     kernel="laplacian", ksize=3, stride=1, padding="valid", row=None, col=None, pg_size=fv.PLAYGROUND_SIDE,
     pool="max", mx_steps=96, mx_lr=0.05, mx_jitter=4, mx_blur=0.5, mx_seed=0)
 
-PRESETS: dict[str, dict[str, Any]] = {
+
+def check_settings(p: Mapping[str, Any]) -> None:
+    """A scenario sets every control of the tab, each to a value the tab offers (checked at import)."""
+    if set(p) != set(_BASE):
+        raise ValueError(f"a Filters scenario sets exactly {sorted(_BASE)}, not {sorted(p)}")
+    if p["view"] not in VIEWS or p["net"] not in nets.NETS or p["net"] == "session":
+        raise ValueError(f"unknown view or network: {p['view']!r}, {p['net']!r}")
+    if (p["kernel"] not in convolution.KERNEL_PRESETS or p["ksize"] not in (3, 5)
+            or p["padding"] not in convolution.PADDINGS or p["pool"] not in convolution.POOL_MODES):
+        raise ValueError(f"unknown kernel, size, padding or pooling: {p['kernel']!r}, {p['ksize']!r}, "
+                         f"{p['padding']!r}, {p['pool']!r}")
+
+
+SCENARIOS = Scenarios("filters", {
     # Sobel x by hand on the cameraman: where his dark coat meets the bright grass (output row 47,
     # column 51 of 94 × 94) the output is +1.90; two thirds of the output is near 0 (|v| < 0.1).
     "sobel_x": dict(_BASE, sample="camera", view="playground", kernel="sobel_x", padding="valid", row=47,
@@ -49,7 +64,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "maximize": dict(_BASE, source="dataset", index=0, net="fashion", layer="features.act2", channel=32,
                      conv="features.conv2", view="maximize", mx_steps=96, mx_lr=0.2, mx_jitter=1, mx_blur=0.0,
                      mx_seed=0),
-}
+}, validate=check_settings)
 
 
 def measure(name: str) -> dict[str, Any]:
@@ -57,7 +72,7 @@ def measure(name: str) -> dict[str, Any]:
     calls: the top prediction (label in English, probability), the layer's (C, H, W) shape and
     receptive field, the playground's output and pooled shapes and marked pixel, the maximised
     activation at its first and last report."""
-    p = PRESETS[name]
+    p = SCENARIOS[name].settings
     img = images.load_input(p["source"], p["sample"], p["index"])
     out: dict[str, Any] = {}
     net = nets.get_net(p["net"])

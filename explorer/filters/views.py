@@ -42,14 +42,14 @@ def preprocess_strip(pre: images.Preprocessed, lang: str, height: int = 168,
         scale = height / pil.height
         shown = pil.resize((max(1, round(pil.width * scale)), height),
                            Image.NEAREST if pil.height <= 64 or step in ("resized", "dataset") else Image.LANCZOS)
-        tiles.append((shown, t(lang, f"prep_{step}"), size))
+        tiles.append((shown, t(lang, f"filters_prep_{step}"), size))
     gap, arrow = 12, 26
     cap_h = 58 if norm else 40
     width = sum(tl.width for tl, _, _ in tiles) + (len(tiles) - 1) * (arrow + gap) + 2 * gap
     norm_line = ""
     if norm:
         mean, std = norm
-        norm_line = t(lang, "prep_norm", mean=_short(lang, mean), std=_short(lang, std),
+        norm_line = t(lang, "filters_prep_norm", mean=_short(lang, mean), std=_short(lang, std),
                       lo=_short(lang, (0 - mean) / std), hi=_short(lang, (1 - mean) / std))
         last_x = width - gap - tiles[-1][0].width
         width = max(width, int(last_x + small.getlength(norm_line) + gap))
@@ -59,7 +59,8 @@ def preprocess_strip(pre: images.Preprocessed, lang: str, height: int = 168,
     for i, (tl, caption, size) in enumerate(tiles):
         canvas.paste(tl, (x, BADGE_MARGIN))
         d.rectangle([x - 1, BADGE_MARGIN - 1, x + tl.width, BADGE_MARGIN + height], outline=(200, 200, 200))
-        d.text((x, BADGE_MARGIN + height + 6), fit_text(d, caption, fnt, max(tl.width, 90)), fill=(30, 30, 30), font=fnt)
+        d.text((x, BADGE_MARGIN + height + 6), fit_text(d, caption, fnt, max(tl.width, 90)), fill=(30, 30, 30),
+               font=fnt)
         d.text((x, BADGE_MARGIN + height + 23), size, fill=(110, 110, 110), font=small)
         if norm_line and i == len(tiles) - 1:
             d.text((x, BADGE_MARGIN + height + 39), norm_line, fill=(40, 90, 160), font=small)
@@ -133,17 +134,17 @@ def feature_map_figure(acts: np.ndarray, channels: np.ndarray, stage: nets.Stage
     fig = go.Figure(go.Heatmap(
         z=z, customdata=np.dstack([chan, raw]), colorscale="Viridis", zmin=-1 if (acts < 0).any() else 0,
         zmax=1, hoverongaps=False,
-        hovertemplate=t(lang, "fm_hover") + "<extra></extra>",
-        colorbar=dict(title=dict(text=t(lang, "fm_colorbar"), side="right"), thickness=12)))
+        hovertemplate=t(lang, "filters_fm_hover") + "<extra></extra>",
+        colorbar=dict(title=dict(text=t(lang, "filters_fm_colorbar"), side="right"), thickness=12)))
     if selected in channels:
         i = int(np.where(channels == selected)[0][0])
         r, c = divmod(i, cols)
         fig.add_shape(type="rect", x0=c * (tile_w + 1) - 0.5, x1=c * (tile_w + 1) + tile_w - 0.5,
                       y0=r * (tile_h + 1) - 0.5, y1=r * (tile_h + 1) + tile_h - 0.5,
                       line=dict(color="#e4572e", width=3))
-    shown = (t(lang, "fm_all", n=len(channels)) if len(channels) == acts.shape[0]
-             else t(lang, "fm_strongest", n=len(channels), total=acts.shape[0]))
-    fig.update_layout(title=dict(text=t(lang, "fm_title", layer=stage.label,
+    shown = (t(lang, "filters_fm_all", n=len(channels)) if len(channels) == acts.shape[0]
+             else t(lang, "filters_fm_strongest", n=len(channels), total=acts.shape[0]))
+    fig.update_layout(title=dict(text=t(lang, "filters_fm_title", layer=stage.label,
                                         shape=shape_text(stage.shape, lang), shown=shown), font_size=14))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
@@ -154,13 +155,13 @@ def feature_map_figure(acts: np.ndarray, channels: np.ndarray, stage: nets.Stage
 
 def channel_figure(act: np.ndarray, stage: nets.Stage, channel: int, lang: str) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=act, colorscale="Viridis",
-                               hovertemplate=t(lang, "ch_hover") + "<extra></extra>",
-                               colorbar=dict(title=dict(text=t(lang, "fm_activation"), side="right"),
+                               hovertemplate=t(lang, "filters_ch_hover") + "<extra></extra>",
+                               colorbar=dict(title=dict(text=t(lang, "filters_fm_activation"), side="right"),
                                              thickness=12)))
-    fig.update_layout(title=dict(text=t(lang, "ch_title", channel=channel, layer=stage.label,
+    fig.update_layout(title=dict(text=t(lang, "filters_ch_title", channel=channel, layer=stage.label,
                                         h=act.shape[0], w=act.shape[1]), font_size=14))
-    fig.update_xaxes(title_text=t(lang, "axis_col"), constrain="domain")
-    fig.update_yaxes(title_text=t(lang, "axis_row"), autorange="reversed", scaleanchor="x")
+    fig.update_xaxes(title_text=t(lang, "filters_axis_col"), constrain="domain")
+    fig.update_yaxes(title_text=t(lang, "filters_axis_row"), autorange="reversed", scaleanchor="x")
     layout(fig, 420, lang)
     return fig
 
@@ -207,13 +208,13 @@ def stretch(img: np.ndarray, lo: float = 1.0, hi: float = 99.0) -> np.ndarray:
 
 
 def stages_markdown(stages: list[nets.Stage], selected: str, lang: str, input_size: int | None = None) -> str:
-    head = (f"| {t(lang, 'st_layer')} | {t(lang, 'st_kind')} | {t(lang, 'st_shape')} | "
-            f"{t(lang, 'st_rf')} | {t(lang, 'st_jump')} |\n|---|---|---|---|---|\n")
+    head = (f"| {t(lang, 'filters_st_layer')} | {t(lang, 'filters_st_kind')} | {t(lang, 'filters_st_shape')} | "
+            f"{t(lang, 'filters_st_rf')} | {t(lang, 'filters_st_jump')} |\n|---|---|---|---|---|\n")
     rows = []
     for s in stages:
         mark = "▶ " if s.name == selected else ""
         bold = "**" if s.name == selected else ""
-        whole = (" " + t(lang, "st_whole")) if input_size and s.receptive_field >= input_size else ""
+        whole = (" " + t(lang, "filters_st_whole")) if input_size and s.receptive_field >= input_size else ""
         rows.append(f"| {mark}{bold}{s.label}{bold} | {t(lang, 'kind_' + s.kind)} | {shape_text(s.shape, lang)} | "
                     f"{s.receptive_field} × {s.receptive_field} px{whole} | {s.jump} px |")
     return head + "\n".join(rows)
@@ -256,10 +257,11 @@ def filters_figure(w: np.ndarray, info: nets.ConvInfo, lang: str, limit: int = 6
     if k == 1:
         m = w[:, :, 0, 0]
         fig = go.Figure(go.Heatmap(z=m, colorscale="RdBu", zmid=0,
-                                   hovertemplate=t(lang, "pw_hover") + "<extra></extra>",
-                                   colorbar=dict(title=dict(text=t(lang, "weight"), side="right"), thickness=12)))
-        fig.update_xaxes(title_text=t(lang, "in_channel"))
-        fig.update_yaxes(title_text=t(lang, "out_channel"), autorange="reversed")
+                                   hovertemplate=t(lang, "filters_pw_hover") + "<extra></extra>",
+                                   colorbar=dict(title=dict(text=t(lang, "filters_weight"), side="right"),
+                                                 thickness=12)))
+        fig.update_xaxes(title_text=t(lang, "filters_in_channel"))
+        fig.update_yaxes(title_text=t(lang, "filters_out_channel"), autorange="reversed")
         title = t(lang, "filters_pw_title", o=o, i=i)
     elif i == 3 and not info.depthwise:
         n = min(o, limit)
@@ -272,7 +274,7 @@ def filters_figure(w: np.ndarray, info: nets.ConvInfo, lang: str, limit: int = 6
         for j, tl in enumerate(tiles):
             r, c = divmod(j, cols)
             canvas[r * (k + 1):r * (k + 1) + k, c * (k + 1):c * (k + 1) + k] = (tl * 255).round()
-        fig = go.Figure(go.Image(z=canvas, hovertemplate=t(lang, "rgb_hover") + "<extra></extra>"))
+        fig = go.Figure(go.Image(z=canvas, hovertemplate=t(lang, "filters_rgb_hover") + "<extra></extra>"))
         title = t(lang, "filters_rgb_title", n=n, o=o, k=k)
     else:
         if info.depthwise or i == 1:
@@ -287,8 +289,9 @@ def filters_figure(w: np.ndarray, info: nets.ConvInfo, lang: str, limit: int = 6
             title = t(lang, "filters_multi_title", n_o=n_o, o=o, n_i=n_i, i=i, k=k)
         m = float(np.nanmax(np.abs(z))) or 1.0
         fig = go.Figure(go.Heatmap(z=z, colorscale="RdBu", zmin=-m, zmax=m, hoverongaps=False,
-                                   hovertemplate=t(lang, "w_hover") + "<extra></extra>",
-                                   colorbar=dict(title=dict(text=t(lang, "weight"), side="right"), thickness=12)))
+                                   hovertemplate=t(lang, "filters_w_hover") + "<extra></extra>",
+                                   colorbar=dict(title=dict(text=t(lang, "filters_weight"), side="right"),
+                                                 thickness=12)))
     if k > 1:
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
@@ -442,7 +445,7 @@ def products_figure(pp: convolution.PixelProducts, lang: str) -> go.Figure:
     digits = 2 if k == 3 else 1
     step = k + 1.2  # grid width plus the gap holding the operator
     traces, notes = [], []
-    titles = (t(lang, "pp_patch"), t(lang, "pp_kernel"), t(lang, "pp_products"))
+    titles = (t(lang, "filters_pp_patch"), t(lang, "filters_pp_kernel"), t(lang, "filters_pp_products"))
     for c, (m, scale) in enumerate(((pp.patch, "Greys_r"), (pp.kernel, "RdBu"), (pp.products, "RdBu"))):
         mm = float(np.abs(m).max()) or 1.0
         text = [[num(lang, v, digits) for v in row] for row in m]
@@ -457,7 +460,8 @@ def products_figure(pp: convolution.PixelProducts, lang: str) -> go.Figure:
     fig = go.Figure(traces)
     layout(fig, 300, lang)
     fig.update_layout(
-        title=dict(text=t(lang, "pp_title", row=pp.row, col=pp.col, value=num(lang, pp.value, 4)), font_size=14),
+        title=dict(text=t(lang, "filters_pp_title", row=pp.row, col=pp.col, value=num(lang, pp.value, 4)),
+                   font_size=14),
         annotations=notes, margin=dict(l=10, r=10, t=50, b=10),
         xaxis=dict(visible=False, range=[-0.6, 2 * step + k - 0.4]),
         yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"))

@@ -26,7 +26,7 @@ def val(x):
 def test_filters_preset_returns_every_setting_and_the_lesson(app_url, lang):
     c = client(app_url)
     for name in ("sobel_x", "cnn_deep"):
-        p = fp.PRESETS[name]
+        p = fp.SCENARIOS[name]
         out = [val(v) for v in c.predict(name, lang, api_name="/filters_preset")]
         (src, smp, idx, net, layer, channel, conv, k_preset, k_size, kernel, stride, padding, row, col, pg_size,
          pool, mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed, lesson) = out
@@ -39,7 +39,7 @@ def test_filters_preset_returns_every_setting_and_the_lesson(app_url, lang):
         assert k == convolution.preset_kernel(p["kernel"], p["ksize"]).tolist()
         assert (mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed) == (
             p["mx_steps"], p["mx_lr"], p["mx_jitter"], p["mx_blur"], p["mx_seed"])
-        assert lesson == TEXT[lang][f"fpre_{name}_lesson"]
+        assert lesson == TEXT[lang][f"filters_scn_{name}_lesson"]
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
@@ -57,8 +57,9 @@ def test_saliency_preset_returns_every_setting_and_the_lesson(app_url, lang):
         assert lesson == TEXT[lang][f"spre_{name}_lesson"]
 
 
-@pytest.mark.parametrize("api, lang, word", [("/filters_preset", "es", "Escenario"), ("/filters_preset", "en", "scenario"),
-                                             ("/saliency_preset", "es", "Escenario"), ("/saliency_preset", "en", "scenario")])
+@pytest.mark.parametrize("api, lang, word", [
+    ("/filters_preset", "es", "Escenario"), ("/filters_preset", "en", "scenario"),
+    ("/saliency_preset", "es", "Escenario"), ("/saliency_preset", "en", "scenario")])
 def test_unknown_scenario_is_refused_in_the_language_asked(app_url, api, lang, word):
     with pytest.raises(AppError) as e:
         client(app_url).predict("no_such_scenario", lang, api_name=api)

@@ -11,11 +11,11 @@ from explorer.filters import convolution
 from explorer.filters import scenarios as fp
 from explorer.i18n import TEXT, num
 
-NAMES = list(fp.PRESETS)
+NAMES = list(fp.SCENARIOS)
 
 
 def lesson(lang, name):
-    return TEXT[lang][f"fpre_{name}_lesson"]
+    return TEXT[lang][f"filters_scn_{name}_lesson"]
 
 
 def quoted(lang, name, text):
@@ -35,7 +35,8 @@ def m(measured, name):
 
 def test_every_scenario_is_a_full_valid_setting_with_both_lessons():
     keys = set(fp._BASE)
-    for name, p in fp.PRESETS.items():
+    for name, sc in fp.SCENARIOS.items():
+        p = sc.settings
         assert set(p) == keys, name
         assert p["view"] in fp.VIEWS and p["net"] in nets.NETS and p["net"] != "session"
         assert p["kernel"] in convolution.KERNEL_PRESETS and p["padding"] in convolution.PADDINGS
@@ -45,7 +46,7 @@ def test_every_scenario_is_a_full_valid_setting_with_both_lessons():
         if p["conv"] is not None:
             assert p["conv"] in [c.name for c in net.convs()]
         for lang in ("es", "en"):
-            assert TEXT[lang][f"fpre_{name}"] and lesson(lang, name)
+            assert TEXT[lang][f"filters_scn_{name}"] and lesson(lang, name)
 
 
 def test_sobel_x_marked_pixel_and_flat_share(measured):
@@ -98,7 +99,7 @@ def test_maximize_raises_the_channel(measured):
     net = nets.shipped_cnn()
     acts = filters.feature_maps(net, nets.to_tensor(net.prepare(images.load_input("dataset", None, 0),
                                                                    from_dataset=True)), "features.act2")
-    assert fp.PRESETS["maximize"]["channel"] == int(np.argmax(acts.mean((1, 2))))  # "the boot excites most"
+    assert fp.SCENARIOS["maximize"]["channel"] == int(np.argmax(acts.mean((1, 2))))  # "the boot excites most"
     for lang in ("es", "en"):
         quoted(lang, "maximize", f"**{num(lang, first, 2)}")
         quoted(lang, "maximize", f"{num(lang, last, 2)}**")
