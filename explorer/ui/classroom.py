@@ -58,7 +58,7 @@ KEYS_JS = r"""
   const click = (sel) => { const b = visible(sel); if (b && !b.disabled) { b.click(); return true; } return false; };
   const keys = {
     "t": () => click("#train-start"),
-    "Escape": () => ["#train-stop", "#dif-pause", "#adv-stop", "#sweep-stop", "#filters-max-stop",
+    "Escape": () => ["#train-stop", "#dif-pause", "#adv-stop", "#sweep-stop", "#filters-mx-stop",
                      "#sal-stop", "#emb-stop", "#arch-stop"].map(click).some(Boolean),
     "p": () => click("#dif-play"),
     "n": () => click("#dif-step"),

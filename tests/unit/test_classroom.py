@@ -78,3 +78,27 @@ def test_share_url_carries_the_tabs_settings_and_stays_short():
     url = cl.share_url("http://h:7860/", "attention", "es", False, settings={"att-layer": "2", "att-text": "x" * 3000})
     assert len(url) <= cl.MAX_URL and dict(parse_qsl(urlsplit(url).query))["att-layer"] == "2"
     assert "att-text" not in url
+
+
+def test_every_button_the_presenters_keys_press_is_on_the_page():
+    """The presenter's keys (KEYS_JS) click buttons by elem_id: each must exist on the page built from
+    the header and the tab registry (Escape pressed "#filters-max-stop" while the button was
+    "filters-mx-stop", so it never stopped a maximisation)."""
+    import importlib
+    import re
+
+    import gradio as gr
+
+    from explorer.session import SessionStore
+    from explorer.tabs import TABS
+    from explorer.ui import gradio_internals
+
+    with gr.Blocks() as demo:
+        lang = gr.Radio(["es", "en"], value="en")
+        cl.build_panel(cl.build_controls())  # the header: the keys' help toggle is there
+        with gr.Tabs():
+            for tab in TABS:
+                importlib.import_module(f"explorer.ui.{tab.id}").build(SessionStore(), lang)
+    ids = {getattr(b, "elem_id", None) for b in gradio_internals.all_blocks(demo)}
+    wanted = set(re.findall(r'"#([a-z0-9-]+)"', cl.KEYS_JS))
+    assert wanted and not wanted - ids, sorted(wanted - ids)
