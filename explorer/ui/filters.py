@@ -344,16 +344,18 @@ def apply_preset(store, name, lang, request: gr.Request):
             p["kernel"], p["ksize"], _kernel_update(k),
             p["stride"], p["padding"], p["row"], p["col"], p["pg_size"], p["pool"],
             p["mx_steps"], p["mx_lr"], p["mx_jitter"], p["mx_blur"], p["mx_seed"],
-            SCENARIOS.lesson(name, lang), [p["source"], p["sample"], float(p["index"])])
+            SCENARIOS.lesson(name, lang), [p["source"], p["sample"], float(p["index"]), p["net"]])
 
 
 lesson_text = lesson_handler(SCENARIOS)
 
 
-def not_the_preset(sig, src, smp, idx):
-    """End a new-image chain quietly when the image is the one a scenario has just set (the
-    scenario's own chain draws it, with its marked pixel); any other image clears the mark."""
-    unless_scenario_set(sig, src, smp, idx)
+def not_the_preset(sig, src, smp, idx, net_key):
+    """End a new-image or new-network chain quietly when the image and network are the ones a
+    scenario has just set (the scenario's own chain draws them, with its layer, channel and marked
+    pixel: redrawing the network's layers meanwhile put the maximisation on another layer); any other
+    image or network clears the mark."""
+    unless_scenario_set(sig, src, smp, idx, net_key)
 
 
 def pick_pixel(summary, evt: gr.SelectData):
@@ -383,7 +385,7 @@ class Top:
     preset: gr.Dropdown
     next_preset: gr.Button
     lesson: gr.Markdown
-    preset_sig: gr.State  # the image a scenario just set (see `not_the_preset`)
+    preset_sig: gr.State  # the image and network a scenario just set (see `not_the_preset`)
     inp: inputs.ImageInputs
     net: gr.Radio
     analyse: gr.Button
@@ -686,13 +688,14 @@ def _wire_views(page: Page, h: _Handlers) -> None:
 
     # A new image (sample, dataset number, upload, drawing, or switching the source) → prediction,
     # feature maps and playground; an empty upload or drawing ends the chain quietly.
-    checked = inputs.wire(top.inp).success(not_the_preset, [top.preset_sig] + page.image[:3], [top.preset_sig],
-                                           **GATE)
+    gate = dict(fn=not_the_preset, inputs=[top.preset_sig, *page.image[:3], top.net], outputs=[top.preset_sig],
+                **GATE)
+    checked = inputs.wire(top.inp).success(**gate)
     _network_views(checked, page, h)
     _playground_view(checked, page)
 
     # Another network (or this session's retrained one): its layers, keeping what still applies.
-    net_ev = top.net.change(h.layers, *page.layers_io, **HIDDEN)
+    net_ev = top.net.change(**gate).success(h.layers, *page.layers_io, **HIDDEN)
     _network_views(net_ev, page, h).success(h.weights_view, *page.weights_io, **HIDDEN)
     m.layer.input(h.layer_changed, [top.net, m.layer, page.lang], [m.channel], api_visibility="private",
                   show_progress="hidden").success(h.feature_maps, *page.maps_io, api_visibility="undocumented",
