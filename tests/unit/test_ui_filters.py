@@ -46,7 +46,7 @@ def test_scenario_handler_returns_the_scenarios_settings_and_lesson(store, reque
     assert val(kernel) == fv.kernel_rows(convolution.preset_kernel("sobel_x", 3))
     assert (mx_steps, mx_lr, mx_jitter, mx_blur, mx_seed) == (96, 0.05, 4, 0.5, 0)
     assert lesson == t(lang, "filters_scn_sobel_x_lesson") == ui.lesson_text("sobel_x", lang)
-    assert sig == ["sample", "camera", 0.0]
+    assert sig == ["sample", "camera", 0.0, p["net"]]  # the image and network the scenario set
 
 
 @pytest.mark.parametrize("lang, word", [("es", "Escenario"), ("en", "scenario")])
