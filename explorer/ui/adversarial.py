@@ -52,12 +52,12 @@ def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_adversarial"), id="adversarial", elem_id="tab-adversarial") as tab:
         shown = shown_flag()
-        gr.Markdown(L("adv_intro"))
+        gr.Markdown(L("adversarial_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 with gr.Row(equal_height=True):
-                    preset = gr.Dropdown([(L(f"adv_preset_{k}"), k) for k in adv.PRESETS], value=None,
-                                         label=L("adv_preset_label"), info=L("adv_preset_info"),
+                    preset = gr.Dropdown([(L(f"adversarial_scn_{k}"), k) for k in adv.PRESETS], value=None,
+                                         label=L("adversarial_scn_label"), info=L("adversarial_scn_info"),
                                          elem_id="adv-preset", scale=4,
                                          allow_custom_value=True)  # an unknown name: our translated error
                     next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="adv-next-preset", scale=0, min_width=40,
@@ -67,54 +67,54 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 inp = inputs.build("adv", "cat", "sample")
                 net = gr.Radio([(L(f"net_{k}"), k) for k in NETS], value="imagenet", label=L("net_label"),
                                elem_id="adv-net")
-                method = gr.Radio([(L(f"adv_method_{m}"), m) for m in adv.METHODS], value="pgd",
-                                  label=L("adv_method_label"), elem_id="adv-method")
-                eps = Slider(0, EPS_MAX_255, value=2, step=0.5, label=L("adv_eps_label"),
-                                info=L("adv_eps_info"), elem_id="adv-eps")
-                with gr.Accordion(L("adv_pgd_section"), open=False):
-                    steps = Slider(*adv.PGD_STEPS, value=adv.DEFAULT_STEPS, step=1, label=L("adv_steps_label"))
-                    step_size = Slider(0, 16, value=0, step=0.25, label=L("adv_step_label"),
-                                          info=L("adv_step_info"))
-                    random_start = gr.Checkbox(True, label=L("adv_random_start"))
+                method = gr.Radio([(L(f"adversarial_method_{m}"), m) for m in adv.METHODS], value="pgd",
+                                  label=L("adversarial_method_label"), elem_id="adv-method")
+                eps = Slider(0, EPS_MAX_255, value=2, step=0.5, label=L("adversarial_eps_label"),
+                                info=L("adversarial_eps_info"), elem_id="adv-eps")
+                with gr.Accordion(L("adversarial_pgd_section"), open=False):
+                    steps = Slider(*adv.PGD_STEPS, value=adv.DEFAULT_STEPS, step=1, label=L("adversarial_steps_label"))
+                    step_size = Slider(0, 16, value=0, step=0.25, label=L("adversarial_step_label"),
+                                          info=L("adversarial_step_info"))
+                    random_start = gr.Checkbox(True, label=L("adversarial_random_start"))
                     seed = Number(0, precision=0, label=L("seed_label"))
-                targeted = gr.Checkbox(False, label=L("adv_targeted"), elem_id="adv-targeted")
-                target = gr.Dropdown([], label=L("adv_target_label"), allow_custom_value=True,
+                targeted = gr.Checkbox(False, label=L("adversarial_targeted"), elem_id="adv-targeted")
+                target = gr.Dropdown([], label=L("adversarial_target_label"), allow_custom_value=True,
                                      elem_id="adv-target", visible=False)
                 with gr.Row():
-                    run = gr.Button(L("adv_run"), variant="primary", elem_id="adv-run")
+                    run = gr.Button(L("adversarial_run"), variant="primary", elem_id="adv-run")
                     stop = gr.Button(L("stop_button"), variant="stop", elem_id="adv-stop")
             with gr.Column(scale=2):
                 status = gr.Markdown(elem_id="adv-status")
                 with gr.Row():
-                    img_orig = OutputImage(label=L("adv_original"), interactive=False, elem_id="adv-original",
+                    img_orig = OutputImage(label=L("adversarial_original"), interactive=False, elem_id="adv-original",
                                            height=260, format="png")
-                    img_delta = OutputImage(label=L("adv_perturbation"), interactive=False, elem_id="adv-delta",
+                    img_delta = OutputImage(label=L("adversarial_perturbation"), interactive=False, elem_id="adv-delta",
                                             height=260, format="png")
                     # an input of /send_image too: its file is read by explorer.images, not decoded by Gradio
-                    img_adv = ImagePath(label=L("adv_adversarial"), interactive=False, elem_id="adv-image",
+                    img_adv = ImagePath(label=L("adversarial_adversarial"), interactive=False, elem_id="adv-image",
                                         height=260, format="png", buttons=["download"])
                 delta_note = gr.Markdown(elem_id="adv-delta-note")
-                preds = gr.Plot(label=L("adv_predictions"), elem_id="adv-predictions")
+                preds = gr.Plot(label=L("adversarial_predictions"), elem_id="adv-predictions")
                 with gr.Accordion(L("json_label"), open=False):
                     attack_json = gr.JSON(label="/attack", elem_id="adv-json")
-        gr.Markdown(L("sweep_heading"))
-        gr.Markdown(L("sweep_intro"))
+        gr.Markdown(L("adversarial_sweep_heading"))
+        gr.Markdown(L("adversarial_sweep_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 sweep_nets = gr.CheckboxGroup([(L(f"net_{k}"), k) for k in SWEEP_NETS],
-                                              value=["fashion", "fashion_adv"], label=L("sweep_nets"),
+                                              value=["fashion", "fashion_adv"], label=L("adversarial_sweep_nets"),
                                               elem_id="sweep-nets")
-                sweep_method = gr.Radio([(L(f"adv_method_{m}"), m) for m in adv.METHODS], value="fgsm",
-                                        label=L("adv_method_label"))
-                sweep_n = Slider(100, 2000, value=500, step=100, label=L("sweep_n"))
-                sweep_max = Slider(2, EPS_MAX_255, value=32, step=1, label=L("sweep_max"))
-                sweep_steps = Slider(1, 40, value=10, step=1, label=L("adv_steps_label"))
+                sweep_method = gr.Radio([(L(f"adversarial_method_{m}"), m) for m in adv.METHODS], value="fgsm",
+                                        label=L("adversarial_method_label"))
+                sweep_n = Slider(100, 2000, value=500, step=100, label=L("adversarial_sweep_n"))
+                sweep_max = Slider(2, EPS_MAX_255, value=32, step=1, label=L("adversarial_sweep_max"))
+                sweep_steps = Slider(1, 40, value=10, step=1, label=L("adversarial_steps_label"))
                 with gr.Row():
-                    sweep_run = gr.Button(L("sweep_run"), variant="primary", elem_id="sweep-run")
+                    sweep_run = gr.Button(L("adversarial_sweep_run"), variant="primary", elem_id="sweep-run")
                     sweep_stop = gr.Button(L("stop_button"), variant="stop", elem_id="sweep-stop")
             with gr.Column(scale=2):
                 sweep_status = gr.Markdown(elem_id="sweep-status")
-                sweep_plot = gr.Plot(label=L("sweep_label"), elem_id="sweep-plot")
+                sweep_plot = gr.Plot(label=L("adversarial_sweep_label"), elem_id="sweep-plot")
                 with gr.Accordion(L("json_label"), open=False):
                     sweep_json = gr.JSON(label="/epsilon_sweep", elem_id="sweep-json")
 
@@ -130,20 +130,20 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         lang = lang_of(lang)
         net_obj = _net(net_key, lang, request, store)
         if method_v not in adv.METHODS:
-            raise user_error(lang, "err_bad_attack", value=str(method_v)[:20])
-        eps = float_in(eps_v, 0, EPS_MAX_255, lang, "adv_eps_label") / 255
-        n_steps = int_in(steps_v, *adv.PGD_STEPS, lang, "adv_steps_label")
-        alpha = float_in(step_v, 0, 16, lang, "adv_step_label") / 255
+            raise user_error(lang, "err_adversarial_bad_attack", value=str(method_v)[:20])
+        eps = float_in(eps_v, 0, EPS_MAX_255, lang, "adversarial_eps_label") / 255
+        n_steps = int_in(steps_v, *adv.PGD_STEPS, lang, "adversarial_steps_label")
+        alpha = float_in(step_v, 0, 16, lang, "adversarial_step_label") / 255
         seed = int_in(seed_v, 0, 2**31 - 1, lang, "seed_label")
         names = net_obj.class_names(lang)
         target_idx = None
         if targeted_v:
-            target_idx = int_in(target_v, 0, len(names) - 1, lang, "adv_target_label")
+            target_idx = int_in(target_v, 0, len(names) - 1, lang, "adversarial_target_label")
         img = images.load_input(src, smp, idx, up, sk)
         stop_ev = store.get(session_key(request)).new_run("attack")
 
         def on_step(st):
-            progress(st.step / st.steps, desc=t(lang, "adv_progress", step=st.step, steps=st.steps))
+            progress(st.step / st.steps, desc=t(lang, "adversarial_progress", step=st.step, steps=st.steps))
 
         x, x_adv, summary = adv.attack_image(
             net_obj, img, src == "dataset", method_v, eps, steps=n_steps, step_size=alpha or None,
@@ -152,7 +152,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         delta_img, factor = adv.perturbation_image(x_adv - x, eps)
         summary = {**summary, "network": net_key, "amplification": factor}
         target_label = names[target_idx] if target_idx is not None else None
-        note = t(lang, "adv_delta_note", factor=num(lang, factor, 1), eps=av.eps_text(lang, eps),
+        note = t(lang, "adversarial_delta_note", factor=num(lang, factor, 1), eps=av.eps_text(lang, eps),
                  linf=av.eps_text(lang, summary["linf"]))
         return (av.status_markdown(summary, method_v, eps, lang, bool(targeted_v), target_label),
                 av.to_picture(x[0].numpy()), av.to_picture(delta_img), av.to_picture(x_adv[0].numpy()), note,
@@ -181,12 +181,12 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         each network finishes; the JSON has the accuracy at every ε."""
         lang = lang_of(lang)
         if not isinstance(nets_v, list) or not nets_v or any(k not in SWEEP_NETS for k in nets_v):
-            raise user_error(lang, "err_sweep_nets", choices=", ".join(SWEEP_NETS))
+            raise user_error(lang, "err_adversarial_sweep_nets", choices=", ".join(SWEEP_NETS))
         if method_v not in adv.METHODS:
-            raise user_error(lang, "err_bad_attack", value=str(method_v)[:20])
-        n = int_in(n_v, 100, 2000, lang, "sweep_n")
-        max_255 = float_in(max_v, 2, EPS_MAX_255, lang, "sweep_max")
-        n_steps = int_in(steps_v, 1, 40, lang, "adv_steps_label")
+            raise user_error(lang, "err_adversarial_bad_attack", value=str(method_v)[:20])
+        n = int_in(n_v, 100, 2000, lang, "adversarial_sweep_n")
+        max_255 = float_in(max_v, 2, EPS_MAX_255, lang, "adversarial_sweep_max")
+        n_steps = int_in(steps_v, 1, 40, lang, "adversarial_steps_label")
         nets = {k: _net(k, lang, request, store) for k in nets_v}
         sess = store.get(session_key(request))
         stop_ev = sess.new_run("sweep")
@@ -197,16 +197,16 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
             ds_name = sess.params.get("dataset", "fashion") if key == "session" else "fashion"
             x, y = adv.sample_batch(data.load(ds_name).test, n, seed=0)
             curves[key] = []
-            yield (t(lang, "sweep_running", net=names[key], i=i + 1, n=len(nets)),
+            yield (t(lang, "adversarial_sweep_running", net=names[key], i=i + 1, n=len(nets)),
                    av.sweep_figure(curves, names, method_v, lang), gr.skip())
 
             rows = adv.epsilon_sweep(net_obj.module, x, y, grid, method_v, pgd_steps=n_steps, stop=stop_ev)
             curves[key] = rows
             if stop_ev.is_set():
-                yield (t(lang, "sweep_stopped"), av.sweep_figure(curves, names, method_v, lang),
+                yield (t(lang, "adversarial_sweep_stopped"), av.sweep_figure(curves, names, method_v, lang),
                        av.sweep_summary(curves, method_v, n, n_steps))
                 return
-        yield (t(lang, "sweep_done", n=n), av.sweep_figure(curves, names, method_v, lang),
+        yield (t(lang, "adversarial_sweep_done", n=n), av.sweep_figure(curves, names, method_v, lang),
                av.sweep_summary(curves, method_v, n, n_steps))
 
     @friendly
@@ -215,16 +215,16 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         the network, attack, ε (grey levels), PGD steps, step (0 = automatic), random start, seed,
         targeted and target class; the sweep's networks, attack, images, largest ε and steps."""
         lang = lang_of(lang)
-        p = scenario_settings(adv.PRESETS, name, lang, "err_adv_preset")
+        p = scenario_settings(adv.PRESETS, name, lang, "err_adversarial_scenario")
         sw = p["sweep"]
         # the target as a plain class index: /attack_classes (on the network's or the checkbox's
         # change) gives the dropdown its choices and keeps this value
         return (p["source"], p["sample"], p["index"], p["net"], p["method"], p["eps_255"], p["steps"],
                 p["step_255"], p["random_start"], p["seed"], p["targeted"], p["target"], list(sw["nets"]), sw["method"], sw["images"], sw["max_255"], sw["steps"],
-                t(lang, f"adv_preset_{name}_lesson"))
+                t(lang, f"adversarial_scn_{name}_lesson"))
 
     def lesson_text(name, lang):
-        return scenario_lesson(adv.PRESETS, "adv_preset_{}_lesson", name, lang)
+        return scenario_lesson(adv.PRESETS, "adversarial_scn_{}_lesson", name, lang)
 
     def following_preset(name):
         return next_scenario(adv.PRESETS, name)

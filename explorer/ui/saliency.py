@@ -52,19 +52,19 @@ def _net(key: str, lang: str, request: gr.Request | None, store: SessionStore) -
 
 def _methods(value, lang: str, allowed=saliency.METHODS) -> list[str]:
     if not isinstance(value, list) or not value or any(m not in allowed for m in value):
-        raise user_error(lang, "err_sal_methods", choices=", ".join(allowed))
+        raise user_error(lang, "err_saliency_methods", choices=", ".join(allowed))
     return [m for m in allowed if m in value]  # a fixed order
 
 
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     with gr.Tab(L("tab_saliency"), id="saliency", elem_id="tab-saliency") as tab:
         shown = shown_flag()
-        gr.Markdown(L("sal_intro"))
+        gr.Markdown(L("saliency_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 with gr.Row(equal_height=True):
-                    preset = gr.Dropdown([(L(f"spre_{k}"), k) for k in saliency_presets.PRESETS], value=None,
-                                         label=L("spre_label"), info=L("spre_info"), elem_id="sal-preset", scale=4,
+                    preset = gr.Dropdown([(L(f"saliency_scn_{k}"), k) for k in saliency_presets.PRESETS], value=None,
+                                         label=L("saliency_scn_label"), info=L("saliency_scn_info"), elem_id="sal-preset", scale=4,
                                          allow_custom_value=True)  # an unknown name: our translated error
                     next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="sal-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
@@ -73,43 +73,43 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
                 inp = inputs.build("sal", "cat", "sample")
                 net = gr.Radio([(L(f"net_{k}"), k) for k in NETS], value="imagenet", label=L("net_label"),
                                elem_id="sal-net")
-                target = gr.Dropdown([], label=L("sal_target_label"), info=L("sal_target_info"),
+                target = gr.Dropdown([], label=L("saliency_target_label"), info=L("saliency_target_info"),
                                      allow_custom_value=True, elem_id="sal-target")
-                methods = gr.CheckboxGroup([(L(f"sal_m_{m}"), m) for m in saliency.METHODS], value=DEFAULT_METHODS,
-                                           label=L("sal_methods_label"), elem_id="sal-methods")
-                with gr.Accordion(L("sal_params"), open=False):
+                methods = gr.CheckboxGroup([(L(f"saliency_m_{m}"), m) for m in saliency.METHODS], value=DEFAULT_METHODS,
+                                           label=L("saliency_methods_label"), elem_id="sal-methods")
+                with gr.Accordion(L("saliency_params"), open=False):
                     lo, hi = saliency.RANGES["n_samples"]
-                    sg_n = Slider(lo, hi, value=16, step=1, label=L("sal_sg_n"))
+                    sg_n = Slider(lo, hi, value=16, step=1, label=L("saliency_sg_n"))
                     lo, hi = saliency.RANGES["stdev"]
-                    sg_std = Slider(lo, hi, value=0.15, step=0.01, label=L("sal_sg_std"))
-                    ig_base = gr.Radio([(L(f"sal_base_{b}"), b) for b in saliency.IG_BASELINES], value="black",
-                                       label=L("sal_ig_base"), elem_id="sal-ig-base")
+                    sg_std = Slider(lo, hi, value=0.15, step=0.01, label=L("saliency_sg_std"))
+                    ig_base = gr.Radio([(L(f"saliency_base_{b}"), b) for b in saliency.IG_BASELINES], value="black",
+                                       label=L("saliency_ig_base"), elem_id="sal-ig-base")
                     lo, hi = saliency.RANGES["n_steps"]
-                    ig_steps = Slider(lo, 128, value=32, step=4, label=L("sal_ig_steps"), info=L("sal_ig_steps_info"))
-                    cam_layer = gr.Dropdown([], label=L("sal_cam_layer"), allow_custom_value=True,
+                    ig_steps = Slider(lo, 128, value=32, step=4, label=L("saliency_ig_steps"), info=L("saliency_ig_steps_info"))
+                    cam_layer = gr.Dropdown([], label=L("saliency_cam_layer"), allow_custom_value=True,
                                             elem_id="sal-cam-layer")
-                    occ_window = Slider(1, 112, value=32, step=1, label=L("sal_occ_window"))
-                    occ_stride = Slider(1, 112, value=16, step=1, label=L("sal_occ_stride"))
+                    occ_window = Slider(1, 112, value=32, step=1, label=L("saliency_occ_window"))
+                    occ_stride = Slider(1, 112, value=16, step=1, label=L("saliency_occ_stride"))
                 with gr.Row():
-                    run = gr.Button(L("sal_run"), variant="primary", elem_id="sal-run")
-                    sanity = gr.Button(L("sal_sanity_run"), elem_id="sal-sanity-run")
+                    run = gr.Button(L("saliency_run"), variant="primary", elem_id="sal-run")
+                    sanity = gr.Button(L("saliency_sanity_run"), elem_id="sal-sanity-run")
                     stop = gr.Button(L("stop_button"), variant="stop", elem_id="sal-stop")
             with gr.Column(scale=2):
                 status = gr.Markdown(elem_id="sal-status")
-                grid = OutputImage(label=L("sal_grid_label"), interactive=False, elem_id="sal-grid",
+                grid = OutputImage(label=L("saliency_grid_label"), interactive=False, elem_id="sal-grid",
                                    buttons=["download"], format="png")
                 completeness = gr.Markdown(elem_id="sal-completeness")
                 with gr.Accordion(L("json_label"), open=False):
                     sal_json = gr.JSON(label="/saliency", elem_id="sal-json")
-        gr.Markdown(L("sal_sanity_heading"))
-        gr.Markdown(L("sal_sanity_intro"))
+        gr.Markdown(L("saliency_sanity_heading"))
+        gr.Markdown(L("saliency_sanity_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 sanity_status = gr.Markdown(elem_id="sal-sanity-status")
-                sanity_grid = OutputImage(label=L("sal_sanity_grid"), interactive=False, elem_id="sal-sanity-grid",
+                sanity_grid = OutputImage(label=L("saliency_sanity_grid"), interactive=False, elem_id="sal-sanity-grid",
                                           buttons=["download"], format="png")
             with gr.Column(scale=2):
-                corr = gr.Plot(label=L("sal_corr_label"), elem_id="sal-corr")
+                corr = gr.Plot(label=L("saliency_corr_label"), elem_id="sal-corr")
                 with gr.Accordion(L("json_label"), open=False):
                     sanity_json = gr.JSON(label="/sanity_check", elem_id="sal-sanity-json")
 
@@ -125,25 +125,25 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         n = len(net_obj.class_names("en"))
         if value in (None, "", TOP):
             return saliency.top_class(net_obj, x)
-        return int_in(value, 0, n - 1, lang, "sal_target_label")
+        return int_in(value, 0, n - 1, lang, "saliency_target_label")
 
     def _params(net_obj, sg_n_v, sg_std_v, ig_base_v, ig_steps_v, layer_v, win_v, stride_v, lang):
         if ig_base_v not in saliency.IG_BASELINES:
-            raise user_error(lang, "err_sal_baseline", value=str(ig_base_v)[:20])
+            raise user_error(lang, "err_saliency_baseline", value=str(ig_base_v)[:20])
         stages = [s.name for s in net_obj.stages()]  # a list: `in` must not hash an API caller's dict
         if layer_v not in (None, "") and layer_v not in stages:
             raise user_error(lang, "err_bad_layer", value=str(layer_v)[:40])
         side = net_obj.input_size
         cam = {} if layer_v in (None, "") else {"layer": layer_v}
-        ig_n = int_in(ig_steps_v, *saliency.RANGES["n_steps"], lang, "sal_ig_steps")
+        ig_n = int_in(ig_steps_v, *saliency.RANGES["n_steps"], lang, "saliency_ig_steps")
         return {
-            "smoothgrad": {"n_samples": int_in(sg_n_v, *saliency.RANGES["n_samples"], lang, "sal_sg_n"),
-                           "stdev": float_in(sg_std_v, *saliency.RANGES["stdev"], lang, "sal_sg_std")},
+            "smoothgrad": {"n_samples": int_in(sg_n_v, *saliency.RANGES["n_samples"], lang, "saliency_sg_n"),
+                           "stdev": float_in(sg_std_v, *saliency.RANGES["stdev"], lang, "saliency_sg_std")},
             # refined (up to 256 points) until the sum is within 5 %: 1.5-4.5 s on EfficientNet
             "integrated_gradients": {"baseline": ig_base_v, "n_steps": ig_n},
             "gradcam": cam, "guided_gradcam": cam,
-            "occlusion": {"window": min(int_in(win_v, 1, 224, lang, "sal_occ_window"), side),
-                          "stride": min(int_in(stride_v, 1, 224, lang, "sal_occ_stride"), side)},
+            "occlusion": {"window": min(int_in(win_v, 1, 224, lang, "saliency_occ_window"), side),
+                          "stride": min(int_in(stride_v, 1, 224, lang, "saliency_occ_stride"), side)},
         }
 
     @friendly
@@ -163,7 +163,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         top = nets.top_k(nets.probabilities(net_obj, x)[0], names)
         atts = {}
         for i, m in enumerate(ms):
-            progress(i / len(ms), desc=t(lang, f"sal_m_{m}"))
+            progress(i / len(ms), desc=t(lang, f"saliency_m_{m}"))
             atts.update(saliency.attribute_all(net_obj, x, target_idx, [m], {m: params.get(m, {})}))
         tiles = []
         for m, a in atts.items():
@@ -172,10 +172,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
             tiles.append((sv.method_title(m, a, lang), a.map, a.signed, sv.method_note(m, a, lang)))
         base = fv.network_input_image(pre)
         prob = next((r["probability"] for r in top if r["index"] == target_idx), None)
-        status_text = t(lang, "sal_status", target=names[target_idx], top=top[0]["label"],
+        status_text = t(lang, "saliency_status", target=names[target_idx], top=top[0]["label"],
                         p=f"{100 * top[0]['probability']:.1f}".replace(".", "," if lang == "es" else "."))
         if prob is None:
-            status_text += " " + t(lang, "sal_target_not_top5")
+            status_text += " " + t(lang, "saliency_target_not_top5")
         return (status_text, sv.maps_grid(base, tiles, lang),
                 sv.completeness_markdown(atts.get("integrated_gradients"), lang),
                 sv.summary_of(atts, target_idx, names[target_idx], top))
@@ -197,16 +197,16 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         records = []
         for rec in saliency.sanity_steps(net_obj, x, target_idx, ms, stop=stop_ev):
             records.append(rec)
-            text = t(lang, "sal_sanity_step", step=rec["step"], steps=rec["steps"], layer=rec["layer"])
+            text = t(lang, "saliency_sanity_step", step=rec["step"], steps=rec["steps"], layer=rec["layer"])
             yield (text, sv.sanity_grid(base, records, ms, lang), sv.correlation_figure(records, ms, lang),
                    sv.sanity_summary(records, ms))
         if stop_ev.is_set():
-            yield (t(lang, "sal_sanity_stopped"), gr.skip(), gr.skip(), gr.skip())
+            yield (t(lang, "saliency_sanity_stopped"), gr.skip(), gr.skip(), gr.skip())
             return
         final = records[-1]["correlation"] if records else {}
-        low = [t(lang, f"sal_m_{m}") for m in ms if final.get(m) is not None and final[m] < 0.5]
-        high = [t(lang, f"sal_m_{m}") for m in ms if final.get(m) is not None and final[m] >= 0.5]
-        yield (t(lang, "sal_sanity_done", passed=", ".join(low) or "—", failed=", ".join(high) or "—"),
+        low = [t(lang, f"saliency_m_{m}") for m in ms if final.get(m) is not None and final[m] < 0.5]
+        high = [t(lang, f"saliency_m_{m}") for m in ms if final.get(m) is not None and final[m] >= 0.5]
+        yield (t(lang, "saliency_sanity_done", passed=", ".join(low) or "—", failed=", ".join(high) or "—"),
                gr.skip(), gr.skip(), gr.skip())
 
     def stop_saliency(request: gr.Request) -> None:
@@ -219,7 +219,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         lang = lang_of(lang)
         net_obj = _net(net_key, lang, request, store)
         names = net_obj.class_names(lang)
-        choices = [(t(lang, "sal_target_top"), TOP)] + [(f"{i} · {n}", i) for i, n in enumerate(names)]
+        choices = [(t(lang, "saliency_target_top"), TOP)] + [(f"{i} · {n}", i) for i, n in enumerate(names)]
         keep = target_v if isinstance(target_v, int) and -1 <= target_v < len(names) else TOP
         stages = [(s.label, s.name) for s in net_obj.stages() if s.kind != "pool"]
         layer_names = [n for _, n in stages]
@@ -236,18 +236,18 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         integrated gradients' baseline and steps, Grad-CAM's layer, occlusion's window and stride —
         and the lesson (Markdown)."""
         lang = lang_of(lang)
-        p = scenario_settings(saliency_presets.PRESETS, name, lang, "err_spre")
+        p = scenario_settings(saliency_presets.PRESETS, name, lang, "err_saliency_scenario")
         net_obj = _net(p["net"], lang, request, store)
         target_u, layer_u, _, _ = options(p["net"], p["target"], p["cam_layer"], lang, request)
         occ = saliency_presets.method_params(p, net_obj)["occlusion"]
         side = net_obj.input_size
         return (p["source"], p["sample"], p["index"], p["net"], target_u, list(p["methods"]), p["sg_n"], p["sg_std"],
                 p["ig_base"], p["ig_steps"], layer_u, gr.update(maximum=side // 2, value=occ["window"]),
-                gr.update(maximum=side // 2, value=occ["stride"]), t(lang, f"spre_{name}_lesson"),
+                gr.update(maximum=side // 2, value=occ["stride"]), t(lang, f"saliency_scn_{name}_lesson"),
                 [p["source"], p["sample"], float(p["index"]), p["net"]])
 
     def lesson_text(name, lang):
-        return scenario_lesson(saliency_presets.PRESETS, "spre_{}_lesson", name, lang)
+        return scenario_lesson(saliency_presets.PRESETS, "saliency_scn_{}_lesson", name, lang)
 
     def following_preset(name):
         return next_scenario(saliency_presets.PRESETS, name)

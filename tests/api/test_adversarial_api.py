@@ -117,7 +117,7 @@ def test_scenario_returns_its_settings_and_lesson_in_the_requested_language(app_
                                   p["steps"], p["step_255"], p["random_start"], p["seed"], p["targeted"]]
         assert out[11] == 1  # the target class: goldfish
         assert list(out[12]) == ["fashion", "fashion_adv"] and list(out[13:17]) == ["fgsm", 500, 32, 10]
-        assert out[-1] == t(lang, "adv_preset_photo_target_lesson") and "99" in out[-1]
+        assert out[-1] == t(lang, "adversarial_scn_photo_target_lesson") and "99" in out[-1]
     assert "pez de colores" in preset(c, "photo_target", "es")[-1]
 
 

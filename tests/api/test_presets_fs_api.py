@@ -54,7 +54,7 @@ def test_saliency_preset_returns_every_setting_and_the_lesson(app_url, lang):
             p["sg_n"], p["sg_std"], p["ig_base"], p["ig_steps"])
         assert layer == (p["cam_layer"] or {"fashion": "features.act2"}[p["net"]])
         assert (win, stride) == ((32, 16) if p["net"] == "imagenet" else (4, 2))
-        assert lesson == TEXT[lang][f"spre_{name}_lesson"]
+        assert lesson == TEXT[lang][f"saliency_scn_{name}_lesson"]
 
 
 @pytest.mark.parametrize("api, lang, word", [("/filters_preset", "es", "Escenario"), ("/filters_preset", "en", "scenario"),

@@ -383,7 +383,7 @@ def _pct(lang: str, p: float) -> str:
 
 def _lessons(name: str) -> dict[str, str]:
     from explorer.i18n import TEXT
-    return {lang: TEXT[lang][f"adv_preset_{name}_lesson"] for lang in ("es", "en")}
+    return {lang: TEXT[lang][f"adversarial_scn_{name}_lesson"] for lang in ("es", "en")}
 
 
 def _assert_quoted(name: str, measured: float, quoted: float) -> None:
@@ -416,7 +416,7 @@ def test_every_scenario_is_complete_and_valid():
         assert p["targeted"] == (p["target"] is not None) and isinstance(p["seed"], int)
         assert set(p["sweep"]["nets"]) <= {"fashion", "fashion_adv"} and p["sweep"]["method"] in adv.METHODS
         for lang in ("es", "en"):
-            assert TEXT[lang][f"adv_preset_{name}"] and TEXT[lang][f"adv_preset_{name}_lesson"]
+            assert TEXT[lang][f"adversarial_scn_{name}"] and TEXT[lang][f"adversarial_scn_{name}_lesson"]
     assert [n for n, p in adv.PRESETS.items() if p["run_sweep"]] == ["sweep"]
 
 

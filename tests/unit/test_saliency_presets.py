@@ -15,7 +15,7 @@ torch.set_num_threads(2)
 def quoted(name, text_of):
     for lang in ("es", "en"):
         text = text_of(lang)
-        assert text in TEXT[lang][f"spre_{name}_lesson"], f"{lang} lesson of {name!r} should quote {text!r}"
+        assert text in TEXT[lang][f"saliency_scn_{name}_lesson"], f"{lang} lesson of {name!r} should quote {text!r}"
 
 
 def pct(lang, x):
@@ -32,7 +32,7 @@ def test_every_scenario_is_a_full_valid_setting_with_both_lessons():
         if p["sanity"]:
             assert all(m in saliency.SANITY_METHODS for m in p["methods"])
         for lang in ("es", "en"):
-            assert TEXT[lang][f"spre_{name}"] and TEXT[lang][f"spre_{name}_lesson"]
+            assert TEXT[lang][f"saliency_scn_{name}"] and TEXT[lang][f"saliency_scn_{name}_lesson"]
 
 
 @pytest.mark.slow  # Grad-CAM on EfficientNet twice: a few seconds
