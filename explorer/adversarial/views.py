@@ -64,7 +64,8 @@ def status_markdown(summary: dict[str, Any], method: str, eps: float, lang: str,
              linf=eps_text(lang, summary["linf"]))
     if targeted and target_label is not None:
         reached = a["label"] == target_label
-        text += " " + t(lang, "adversarial_target_reached" if reached else "adversarial_target_missed", target=target_label)
+        key = "adversarial_target_reached" if reached else "adversarial_target_missed"
+        text += " " + t(lang, key, target=target_label)
     return text
 
 
@@ -80,7 +81,8 @@ def sweep_figure(curves: dict[str, list[dict]], names: dict[str, str], method: s
             hovertemplate=t(lang, "adversarial_sweep_hover") + "<extra>%{fullData.name}</extra>"))
     fig.update_xaxes(title_text=t(lang, "adversarial_sweep_x"))
     fig.update_yaxes(title_text=t(lang, "adversarial_sweep_y"), range=[0, 100])
-    fig.update_layout(title=dict(text=t(lang, "adversarial_sweep_title", method=t(lang, f"adversarial_method_{method}")), font_size=14))
+    title = t(lang, "adversarial_sweep_title", method=t(lang, f"adversarial_method_{method}"))
+    fig.update_layout(title=dict(text=title, font_size=14))
     layout(fig, 380, lang)
     return fig
 

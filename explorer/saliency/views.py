@@ -112,8 +112,8 @@ def sanity_grid(base: Image.Image, records: list[dict], methods: Sequence[str], 
     canvas = Image.new("RGB", (left + len(methods) * (side + 6) + 6, head + len(records) * (side + 6) + 6), "white")
     d = ImageDraw.Draw(canvas)
     for j, m in enumerate(methods):
-        d.text((left + j * (side + 6), head - 18), fit_text(d, t(lang, f"saliency_m_{m}"), small, side), fill=(20, 20, 20),
-               font=small)
+        d.text((left + j * (side + 6), head - 18), fit_text(d, t(lang, f"saliency_m_{m}"), small, side),
+               fill=(20, 20, 20), font=small)
     for i, rec in enumerate(records):
         y = head + i * (side + 6)
         label = t(lang, "saliency_trained") if rec["step"] == 0 else t(lang, "saliency_randomised", layer=rec["layer"])
@@ -127,7 +127,8 @@ def sanity_grid(base: Image.Image, records: list[dict], methods: Sequence[str], 
             r = rec["correlation"].get(m)
             if rec["step"] > 0 and r is not None:
                 d.rectangle([left + j * (side + 6), y + side - 16, left + j * (side + 6) + 52, y + side], fill="white")
-                d.text((left + j * (side + 6) + 3, y + side - 15), f"ρ {num(lang, r, 2)}", fill=(20, 20, 20), font=small)
+                d.text((left + j * (side + 6) + 3, y + side - 15), f"ρ {num(lang, r, 2)}", fill=(20, 20, 20),
+                       font=small)
     return canvas
 
 

@@ -106,13 +106,13 @@ def preset(c, name, lang):
 
 
 def test_scenario_returns_its_settings_and_lesson_in_the_requested_language(app_url):
-    from explorer.adversarial import compute as adv
+    from explorer.adversarial import scenarios as scn
     from explorer.i18n import t
 
     c = client(app_url)
     for lang in ("es", "en"):
         out = preset(c, "photo_target", lang)
-        p = adv.PRESETS["photo_target"]
+        p = scn.SCENARIOS["photo_target"]
         assert list(out[:11]) == [p["source"], p["sample"], p["index"], p["net"], p["method"], p["eps_255"],
                                   p["steps"], p["step_255"], p["random_start"], p["seed"], p["targeted"]]
         assert out[11] == 1  # the target class: goldfish

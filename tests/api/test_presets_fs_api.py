@@ -46,7 +46,7 @@ def test_filters_preset_returns_every_setting_and_the_lesson(app_url, lang):
 def test_saliency_preset_returns_every_setting_and_the_lesson(app_url, lang):
     c = client(app_url)
     for name in ("gradcam_early", "fashion_shirt"):
-        p = sp.PRESETS[name]
+        p = sp.SCENARIOS[name]
         out = [val(v) for v in c.predict(name, lang, api_name="/saliency_preset")]
         src, smp, idx, net, target, methods, sg_n, sg_std, ig_base, ig_steps, layer, win, stride, lesson = out
         assert (src, smp, idx, net, target) == (p["source"], p["sample"], p["index"], p["net"], p["target"])

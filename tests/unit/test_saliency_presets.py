@@ -23,8 +23,8 @@ def pct(lang, x):
 
 
 def test_every_scenario_is_a_full_valid_setting_with_both_lessons():
-    for name, p in sp.PRESETS.items():
-        assert set(p) == set(sp._BASE), name
+    for name, p in sp.SCENARIOS.items():
+        assert set(p.settings) == set(sp._BASE), name
         assert p["methods"] and all(m in saliency.METHODS for m in p["methods"])
         assert p["ig_base"] in saliency.IG_BASELINES and p["net"] != "session"
         if p["cam_layer"] is not None:
@@ -65,7 +65,7 @@ def test_fashion_shirt_prediction_and_completeness():
     assert r["top"][0] == "Shirt" and r["top"][1] == pytest.approx(0.97, abs=0.005)
     c = r["completeness"]
     assert c["sum"] == pytest.approx(8.43, abs=0.005) and c["difference"] == pytest.approx(8.34, abs=0.005)
-    assert set(r["maps"]) == set(sp.PRESETS["fashion_shirt"]["methods"]) and len(r["maps"]) == 5
+    assert set(r["maps"]) == set(sp.SCENARIOS["fashion_shirt"]["methods"]) and len(r["maps"]) == 5
     quoted("fashion_shirt", lambda lang: pct(lang, r["top"][1]))
     quoted("fashion_shirt", lambda lang: f"**{num(lang, c['sum'], 2)}**")
     quoted("fashion_shirt", lambda lang: f"**{num(lang, c['difference'], 2)}**")

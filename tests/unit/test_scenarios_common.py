@@ -2,7 +2,7 @@
 import gradio as gr
 import pytest
 
-from explorer.adversarial.compute import PRESETS as ADVERSARIAL
+from explorer.adversarial.scenarios import SCENARIOS as ADVERSARIAL
 from explorer.diffusion.denoiser import PRESETS as DIFFUSION
 from explorer.ui.common import next_scenario, scenario_lesson, unless_scenario_set
 
