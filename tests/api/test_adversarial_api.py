@@ -89,7 +89,7 @@ def test_bad_values_get_clear_messages(app_url):
         attack(c, source="dataset", net="fashion", targeted=True, target=50)
     with pytest.raises(AppError, match="al menos una red"):
         c.predict([], "fgsm", 300, 32, 10, "es", api_name="/epsilon_sweep")
-    with pytest.raises(AppError, match="not an image|No image|Upload"):
+    with pytest.raises(AppError, match=r"not an image|No image|Upload"):
         c.predict("upload", "cat", 0, None, None, "fashion", "fgsm", 8, 10, 0, True, 0, False, None, "en",
                   api_name="/attack")
     with pytest.raises(AppError, match="64"):  # ε beyond the slider: refused (by Gradio's own check)

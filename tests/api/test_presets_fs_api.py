@@ -57,8 +57,10 @@ def test_saliency_preset_returns_every_setting_and_the_lesson(app_url, lang):
         assert lesson == TEXT[lang][f"saliency_scn_{name}_lesson"]
 
 
-@pytest.mark.parametrize("api, lang, word", [("/filters_preset", "es", "Escenario"), ("/filters_preset", "en", "scenario"),
-                                             ("/saliency_preset", "es", "Escenario"), ("/saliency_preset", "en", "scenario")])
+@pytest.mark.parametrize("api, lang, word", [("/filters_preset", "es", "Escenario"),
+                                             ("/filters_preset", "en", "scenario"),
+                                             ("/saliency_preset", "es", "Escenario"),
+                                             ("/saliency_preset", "en", "scenario")])
 def test_unknown_scenario_is_refused_in_the_language_asked(app_url, api, lang, word):
     with pytest.raises(AppError) as e:
         client(app_url).predict("no_such_scenario", lang, api_name=api)

@@ -4,6 +4,7 @@ no side effects on a shared module, and the shipped adversarially trained CNN (D
 against a reference; tiny models with hand-computed answers)."""
 import copy
 import hashlib
+import itertools
 import json
 import threading
 from pathlib import Path
@@ -195,7 +196,7 @@ def test_sweep_accuracy_falls_with_eps_from_the_clean_accuracy(cnn, batch, stren
     acc = [r["accuracy"] for r in rows]
     assert [r["eps"] for r in rows] == eps and all(r["n"] == 100 for r in rows)
     assert acc[0] == adv.accuracy(cnn, x, y)
-    assert all(a >= b for a, b in zip(acc, acc[1:])), acc
+    assert all(a >= b for a, b in itertools.pairwise(acc)), acc
     assert acc[-1] < acc[0] - 0.4, acc
     assert calls[-1] == (12, 12) and len(calls) == 12  # 4 ε × 3 batches
 
