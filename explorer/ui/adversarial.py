@@ -227,6 +227,10 @@ class Sweep:
         return [self.status, self.plot, self.json]
 
 
+# Some controls' elem_ids (``adv_step_label``, ``adv_random_start``, ``adv_method_label``, ``sweep_n``,
+# ``sweep_max``) are their keys in a shared link and in /share_link (explorer/ui/share.py): the
+# translation keys of their labels before the keys took the tab's name, so shared links still work.
+
 def _controls_column() -> Controls:
     scenario, following, lesson = wiring.scenario_picker(SCENARIOS, "adv")
     snapshot = gr.State(None)
@@ -239,8 +243,8 @@ def _controls_column() -> Controls:
     with gr.Accordion(L("adversarial_pgd_section"), open=False):
         steps = Slider(*adv.PGD_STEPS, value=adv.DEFAULT_STEPS, step=1, label=L("adversarial_steps_label"))
         step_size = Slider(0, 16, value=0, step=0.25, label=L("adversarial_step_label"),
-                           info=L("adversarial_step_info"))
-        random_start = gr.Checkbox(True, label=L("adversarial_random_start"))
+                           info=L("adversarial_step_info"), elem_id="adv_step_label")
+        random_start = gr.Checkbox(True, label=L("adversarial_random_start"), elem_id="adv_random_start")
         seed = Number(0, precision=0, label=L("seed_label"))
     targeted = gr.Checkbox(False, label=L("adversarial_targeted"), elem_id="adv-targeted")
     target = gr.Dropdown([], label=L("adversarial_target_label"), allow_custom_value=True, elem_id="adv-target",
@@ -276,9 +280,9 @@ def _sweep_section() -> Sweep:
             nets_v = gr.CheckboxGroup([(L(f"net_{k}"), k) for k in SWEEP_NETS], value=["fashion", "fashion_adv"],
                                       label=L("adversarial_sweep_nets"), elem_id="sweep-nets")
             method = gr.Radio([(L(f"adversarial_method_{m}"), m) for m in adv.METHODS], value="fgsm",
-                              label=L("adversarial_method_label"))
-            n = Slider(100, 2000, value=500, step=100, label=L("adversarial_sweep_n"))
-            max_255 = Slider(2, EPS_MAX_255, value=32, step=1, label=L("adversarial_sweep_max"))
+                              label=L("adversarial_method_label"), elem_id="adv_method_label")
+            n = Slider(100, 2000, value=500, step=100, label=L("adversarial_sweep_n"), elem_id="sweep_n")
+            max_255 = Slider(2, EPS_MAX_255, value=32, step=1, label=L("adversarial_sweep_max"), elem_id="sweep_max")
             steps = Slider(1, 40, value=10, step=1, label=L("adversarial_steps_label"))
             with gr.Row():
                 run = gr.Button(L("adversarial_sweep_run"), variant="primary", elem_id="sweep-run")

@@ -265,19 +265,22 @@ class Views:
 
 
 def _method_params_section() -> list:
-    """The closed accordion of every method's parameters."""
+    """The closed accordion of every method's parameters. The sliders' elem_ids (``sal_sg_n``...)
+    are their keys in a shared link and in /share_link (explorer/ui/share.py): the translation keys
+    of their labels before the keys took the tab's name, so links already shared still work."""
     with gr.Accordion(L("saliency_params"), open=False):
         lo, hi = saliency.RANGES["n_samples"]
-        sg_n = Slider(lo, hi, value=16, step=1, label=L("saliency_sg_n"))
+        sg_n = Slider(lo, hi, value=16, step=1, label=L("saliency_sg_n"), elem_id="sal_sg_n")
         lo, hi = saliency.RANGES["stdev"]
-        sg_std = Slider(lo, hi, value=0.15, step=0.01, label=L("saliency_sg_std"))
+        sg_std = Slider(lo, hi, value=0.15, step=0.01, label=L("saliency_sg_std"), elem_id="sal_sg_std")
         ig_base = gr.Radio([(L(f"saliency_base_{b}"), b) for b in saliency.IG_BASELINES], value="black",
                            label=L("saliency_ig_base"), elem_id="sal-ig-base")
         lo, hi = saliency.RANGES["n_steps"]
-        ig_steps = Slider(lo, 128, value=32, step=4, label=L("saliency_ig_steps"), info=L("saliency_ig_steps_info"))
+        ig_steps = Slider(lo, 128, value=32, step=4, label=L("saliency_ig_steps"), info=L("saliency_ig_steps_info"),
+                          elem_id="sal_ig_steps")
         cam_layer = gr.Dropdown([], label=L("saliency_cam_layer"), allow_custom_value=True, elem_id="sal-cam-layer")
-        occ_window = Slider(1, 112, value=32, step=1, label=L("saliency_occ_window"))
-        occ_stride = Slider(1, 112, value=16, step=1, label=L("saliency_occ_stride"))
+        occ_window = Slider(1, 112, value=32, step=1, label=L("saliency_occ_window"), elem_id="sal_occ_window")
+        occ_stride = Slider(1, 112, value=16, step=1, label=L("saliency_occ_stride"), elem_id="sal_occ_stride")
     return [sg_n, sg_std, ig_base, ig_steps, cam_layer, occ_window, occ_stride]
 
 
