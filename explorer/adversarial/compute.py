@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from explorer import images, nets
+from explorer import nets
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 ROBUST_CHECKPOINT = ASSETS / "cnn_fashion_adv.pt"
@@ -407,64 +407,3 @@ def attack_image(net: nets.Net, img, from_dataset: bool, method: str, eps: float
                     "step_size": (step_size or default_step(eps, steps)) if method == "pgd" else float(eps),
                     "targeted": bool(targeted), "target": int(target) if targeted else None})
     return x, x_adv, summary
-
-
-# -------------------------------------------------------------------------- teaching scenarios
-
-# The sweep's settings in the tab by default; the "sweep" scenario runs exactly these.
-SWEEP_DEFAULTS = dict(nets=["fashion", "fashion_adv"], method="fgsm", images=SWEEP_DEFAULT_IMAGES, max_255=32.0,
-                      steps=DEFAULT_STEPS)
-
-
-def _scenario(source: str, net: str, method: str, eps_255: float, *, sample: str = "coffee", index: int = 61,
-              steps: int = DEFAULT_STEPS, targeted: bool = False, target: int | None = None,
-              sweep: bool = False) -> dict[str, Any]:
-    return dict(source=source, sample=sample, index=index, net=net, method=method, eps_255=float(eps_255),
-                steps=steps, step_255=0.0, random_start=True, seed=0, targeted=targeted, target=target,
-                sweep=dict(SWEEP_DEFAULTS, nets=list(SWEEP_DEFAULTS["nets"])), run_sweep=sweep)
-
-
-# Scenarios for a class, each the tab's full settings (PGD: random start, seed 0, α = 2.5 ε/steps):
-# what each shows is in its lesson (explorer.i18n ``adv_preset_<name>_lesson``), measured with
-# exactly these settings and re-measured by tests/unit/test_adversarial.py. Fashion-MNIST test
-# image 61 is a sneaker both CNNs recognise; the sweep scenario keeps the robust one's settings
-# above and runs the accuracy-versus-ε sweep.
-PRESETS: dict[str, dict[str, Any]] = {
-    "photo_flip": _scenario("sample", "imagenet", "pgd", 2, sample="coffee"),
-    "photo_target": _scenario("sample", "imagenet", "pgd", 2, sample="coffee", targeted=True, target=1),
-    "fgsm_holds": _scenario("dataset", "fashion", "fgsm", 8),
-    "pgd_flips": _scenario("dataset", "fashion", "pgd", 8),
-    "robust_holds": _scenario("dataset", "fashion_adv", "pgd", 8),
-    "sweep": _scenario("dataset", "fashion_adv", "pgd", 8, sweep=True),
-}
-
-
-def preset_net(key: str) -> nets.Net:
-    """A shipped network by the tab's key (the scenarios never use a session's own model)."""
-    return robust_cnn() if key == "fashion_adv" else nets.get_net(key)
-
-
-def run_preset(name: str, lang: str = "en", **overrides) -> dict[str, Any]:
-    """The attack of scenario ``name`` (settings optionally overridden, e.g. another ε or network),
-    exactly as the tab runs it; returns the summary of :func:`attack_image`."""
-
-    p = {**PRESETS[name], **overrides}
-    net = preset_net(p["net"])
-    img = images.load_input(p["source"], p["sample"], p["index"])
-    _, _, summary = attack_image(net, img, p["source"] == "dataset", p["method"], p["eps_255"] / 255,
-                                 steps=p["steps"], step_size=p["step_255"] / 255, random_start=p["random_start"],
-                                 targeted=p["targeted"], target=p["target"], seed=p["seed"],
-                                 names=net.class_names(lang))
-    return summary
-
-
-def run_preset_sweep(name: str) -> dict[str, list[dict[str, Any]]]:
-    """The accuracy-versus-ε sweep of scenario ``name`` as the tab runs it: network key → rows of
-    :func:`epsilon_sweep` on the seeded batch of Fashion-MNIST test images."""
-    from explorer import data
-    from explorer.adversarial import views as adversarial_view
-
-    s = PRESETS[name]["sweep"]
-    x, y = sample_batch(data.load("fashion").test, s["images"], seed=0)
-    grid = adversarial_view.eps_grid(s["max_255"])
-    return {k: epsilon_sweep(preset_net(k).module, x, y, grid, s["method"], pgd_steps=s["steps"]) for k in s["nets"]}

@@ -34,7 +34,7 @@ def to_picture(x: np.ndarray) -> Image.Image:
 def predictions_figure(before: list[dict], after: list[dict], lang: str) -> go.Figure:
     """Top predictions before and after the attack, side by side, probabilities in %."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.28,
-                        subplot_titles=(t(lang, "adv_before"), t(lang, "adv_after")))
+                        subplot_titles=(t(lang, "adversarial_before"), t(lang, "adversarial_after")))
     for c, rows in enumerate((before, after), 1):
         labels = [r["label"] for r in rows][::-1]
         probs = [100 * r["probability"] for r in rows][::-1]
@@ -58,13 +58,14 @@ def status_markdown(summary: dict[str, Any], method: str, eps: float, lang: str,
                     target_label: str | None) -> str:
     b, a = summary["before"][0], summary["after"][0]
     pb, pa = num(lang, 100 * b["probability"], 1), num(lang, 100 * a["probability"], 1)
-    key = "adv_flipped" if summary["flipped"] else "adv_held"
+    key = "adversarial_flipped" if summary["flipped"] else "adversarial_held"
     text = t(lang, key, before=b["label"], pb=pb, after=a["label"], pa=pa,
-             method=t(lang, f"adv_method_{method}"), eps=eps_text(lang, eps),
+             method=t(lang, f"adversarial_method_{method}"), eps=eps_text(lang, eps),
              linf=eps_text(lang, summary["linf"]))
     if targeted and target_label is not None:
         reached = a["label"] == target_label
-        text += " " + t(lang, "adv_target_reached" if reached else "adv_target_missed", target=target_label)
+        key = "adversarial_target_reached" if reached else "adversarial_target_missed"
+        text += " " + t(lang, key, target=target_label)
     return text
 
 
@@ -77,10 +78,11 @@ def sweep_figure(curves: dict[str, list[dict]], names: dict[str, str], method: s
         fig.add_trace(go.Scatter(
             x=[r["eps_255"] for r in rows], y=[100 * r["accuracy"] for r in rows], mode="lines+markers",
             name=names.get(key, key), line=dict(color=NET_COLORS.get(key)),
-            hovertemplate=t(lang, "sweep_hover") + "<extra>%{fullData.name}</extra>"))
-    fig.update_xaxes(title_text=t(lang, "sweep_x"))
-    fig.update_yaxes(title_text=t(lang, "sweep_y"), range=[0, 100])
-    fig.update_layout(title=dict(text=t(lang, "sweep_title", method=t(lang, f"adv_method_{method}")), font_size=14))
+            hovertemplate=t(lang, "adversarial_sweep_hover") + "<extra>%{fullData.name}</extra>"))
+    fig.update_xaxes(title_text=t(lang, "adversarial_sweep_x"))
+    fig.update_yaxes(title_text=t(lang, "adversarial_sweep_y"), range=[0, 100])
+    title = t(lang, "adversarial_sweep_title", method=t(lang, f"adversarial_method_{method}"))
+    fig.update_layout(title=dict(text=title, font_size=14))
     layout(fig, 380, lang)
     return fig
 

@@ -20,6 +20,7 @@ training in the same process) draws from that one, and the same image must give 
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import threading
 import time
@@ -371,7 +372,7 @@ def _integrated_gradients(module, x, target, p):
     f_x, f_b = float(f[0]), float(f[1])
     diff = f_x - f_b
     cuts = [i / n_pieces for i in range(n_pieces + 1)]
-    pieces = integrate(list(zip(cuts[:-1], cuts[1:])))
+    pieces = integrate(list(itertools.pairwise(cuts)))
     used = k * n_pieces
 
     def error() -> float:

@@ -28,7 +28,7 @@ def maps_grid(base: Image.Image, maps: Sequence[tuple[str, np.ndarray, bool, str
     """The input and each (title, map, signed, note) as an overlay tile with a colour bar under it
     stating what its ends mean: 0 to the map's 99th percentile, or ± it for signed maps."""
     fnt, small = font(13), font(11)
-    tiles = [(t(lang, "sal_input"), None, False, "")] + list(maps)
+    tiles = [(t(lang, "saliency_input"), None, False, "")] + list(maps)
     rows = -(-len(tiles) // cols)
     head, foot = 22, 44
     cell_w, cell_h = TILE + 16, head + TILE + foot
@@ -65,20 +65,20 @@ def _short(lang: str, x: float) -> str:
 
 
 def method_title(method: str, att: saliency.Attribution, lang: str) -> str:
-    return f"{t(lang, f'sal_m_{method}')} · {num(lang, att.seconds * 1000, 0)} ms"
+    return f"{t(lang, f'saliency_m_{method}')} · {num(lang, att.seconds * 1000, 0)} ms"
 
 
 def method_note(method: str, att: saliency.Attribution, lang: str) -> str:
     if method == "integrated_gradients":
         c = att.extras.get("completeness", {})
         if c:
-            return t(lang, "sal_ig_note", total=_short(lang, c["sum"]), diff=_short(lang, c["difference"]))
+            return t(lang, "saliency_ig_note", total=_short(lang, c["sum"]), diff=_short(lang, c["difference"]))
     if method in ("gradcam", "guided_gradcam"):
-        return t(lang, "sal_layer_note", layer=att.extras.get("layer_label", att.params.get("layer", "")))
+        return t(lang, "saliency_layer_note", layer=att.extras.get("layer_label", att.params.get("layer", "")))
     if method == "occlusion":
-        return t(lang, "sal_occ_note", w=att.params.get("window"), s=att.params.get("stride"),
+        return t(lang, "saliency_occ_note", w=att.params.get("window"), s=att.params.get("stride"),
                  n=att.extras.get("forwards", "?"))
-    return t(lang, "sal_signed_note") if att.signed else t(lang, "sal_magnitude_note")
+    return t(lang, "saliency_signed_note") if att.signed else t(lang, "saliency_magnitude_note")
 
 
 def completeness_markdown(att: saliency.Attribution | None, lang: str) -> str:
@@ -86,9 +86,9 @@ def completeness_markdown(att: saliency.Attribution | None, lang: str) -> str:
         return ""
     c = att.extras["completeness"]
     rel = abs(c["delta"]) / abs(c["difference"]) if c.get("difference") else 0.0
-    return t(lang, "sal_completeness", total=_short(lang, c["sum"]), fx=_short(lang, c["f_x"]),
+    return t(lang, "saliency_completeness", total=_short(lang, c["sum"]), fx=_short(lang, c["f_x"]),
              fb=_short(lang, c["f_baseline"]), diff=_short(lang, c["difference"]), delta=_short(lang, c["delta"]),
-             rel=num(lang, 100 * rel, 2), baseline=t(lang, f"sal_base_{att.params.get('baseline', 'black')}"))
+             rel=num(lang, 100 * rel, 2), baseline=t(lang, f"saliency_base_{att.params.get('baseline', 'black')}"))
 
 
 def summary_of(atts: dict[str, saliency.Attribution], target: int, label: str, top: list[dict]) -> dict[str, Any]:
@@ -112,11 +112,11 @@ def sanity_grid(base: Image.Image, records: list[dict], methods: Sequence[str], 
     canvas = Image.new("RGB", (left + len(methods) * (side + 6) + 6, head + len(records) * (side + 6) + 6), "white")
     d = ImageDraw.Draw(canvas)
     for j, m in enumerate(methods):
-        d.text((left + j * (side + 6), head - 18), fit_text(d, t(lang, f"sal_m_{m}"), small, side), fill=(20, 20, 20),
-               font=small)
+        d.text((left + j * (side + 6), head - 18), fit_text(d, t(lang, f"saliency_m_{m}"), small, side),
+               fill=(20, 20, 20), font=small)
     for i, rec in enumerate(records):
         y = head + i * (side + 6)
-        label = t(lang, "sal_trained") if rec["step"] == 0 else t(lang, "sal_randomised", layer=rec["layer"])
+        label = t(lang, "saliency_trained") if rec["step"] == 0 else t(lang, "saliency_randomised", layer=rec["layer"])
         for k, line in enumerate(_wrap(d, label, fnt, left - 8)[:4]):
             d.text((4, y + 4 + 15 * k), line, fill=(20, 20, 20), font=fnt)
         for j, m in enumerate(methods):
@@ -127,7 +127,8 @@ def sanity_grid(base: Image.Image, records: list[dict], methods: Sequence[str], 
             r = rec["correlation"].get(m)
             if rec["step"] > 0 and r is not None:
                 d.rectangle([left + j * (side + 6), y + side - 16, left + j * (side + 6) + 52, y + side], fill="white")
-                d.text((left + j * (side + 6) + 3, y + side - 15), f"ρ {num(lang, r, 2)}", fill=(20, 20, 20), font=small)
+                d.text((left + j * (side + 6) + 3, y + side - 15), f"ρ {num(lang, r, 2)}", fill=(20, 20, 20),
+                       font=small)
     return canvas
 
 
@@ -151,12 +152,12 @@ def correlation_figure(records: list[dict], methods: Sequence[str], lang: str) -
     fig = go.Figure()
     for m in methods:
         ys = [r["correlation"].get(m) for r in steps]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=t(lang, f"sal_m_{m}"),
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=t(lang, f"saliency_m_{m}"),
                                  hovertemplate="%{x}: ρ = %{y:.2f}<extra>%{fullData.name}</extra>"))
     fig.add_hline(y=0.5, line_dash="dot", line_color="#999")
-    fig.update_xaxes(title_text=t(lang, "sal_corr_x"))
-    fig.update_yaxes(title_text=t(lang, "sal_corr_y"), range=[-0.2, 1.05])
-    fig.update_layout(title=dict(text=t(lang, "sal_corr_title"), font_size=14))
+    fig.update_xaxes(title_text=t(lang, "saliency_corr_x"))
+    fig.update_yaxes(title_text=t(lang, "saliency_corr_y"), range=[-0.2, 1.05])
+    fig.update_layout(title=dict(text=t(lang, "saliency_corr_title"), font_size=14))
     layout(fig, 420, lang)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0),
                       margin=dict(b=120))

@@ -89,7 +89,7 @@ def test_bad_values_get_clear_messages(app_url):
         attack(c, source="dataset", net="fashion", targeted=True, target=50)
     with pytest.raises(AppError, match="al menos una red"):
         c.predict([], "fgsm", 300, 32, 10, "es", api_name="/epsilon_sweep")
-    with pytest.raises(AppError, match="not an image|No image|Upload"):
+    with pytest.raises(AppError, match=r"not an image|No image|Upload"):
         c.predict("upload", "cat", 0, None, None, "fashion", "fgsm", 8, 10, 0, True, 0, False, None, "en",
                   api_name="/attack")
     with pytest.raises(AppError, match="64"):  # ε beyond the slider: refused (by Gradio's own check)
@@ -106,18 +106,18 @@ def preset(c, name, lang):
 
 
 def test_scenario_returns_its_settings_and_lesson_in_the_requested_language(app_url):
-    from explorer.adversarial import compute as adv
+    from explorer.adversarial import scenarios as scn
     from explorer.i18n import t
 
     c = client(app_url)
     for lang in ("es", "en"):
         out = preset(c, "photo_target", lang)
-        p = adv.PRESETS["photo_target"]
+        p = scn.SCENARIOS["photo_target"]
         assert list(out[:11]) == [p["source"], p["sample"], p["index"], p["net"], p["method"], p["eps_255"],
                                   p["steps"], p["step_255"], p["random_start"], p["seed"], p["targeted"]]
         assert out[11] == 1  # the target class: goldfish
         assert list(out[12]) == ["fashion", "fashion_adv"] and list(out[13:17]) == ["fgsm", 500, 32, 10]
-        assert out[-1] == t(lang, "adv_preset_photo_target_lesson") and "99" in out[-1]
+        assert out[-1] == t(lang, "adversarial_scn_photo_target_lesson") and "99" in out[-1]
     assert "pez de colores" in preset(c, "photo_target", "es")[-1]
 
 

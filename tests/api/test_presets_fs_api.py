@@ -46,7 +46,7 @@ def test_filters_preset_returns_every_setting_and_the_lesson(app_url, lang):
 def test_saliency_preset_returns_every_setting_and_the_lesson(app_url, lang):
     c = client(app_url)
     for name in ("gradcam_early", "fashion_shirt"):
-        p = sp.PRESETS[name]
+        p = sp.SCENARIOS[name]
         out = [val(v) for v in c.predict(name, lang, api_name="/saliency_preset")]
         src, smp, idx, net, target, methods, sg_n, sg_std, ig_base, ig_steps, layer, win, stride, lesson = out
         assert (src, smp, idx, net, target) == (p["source"], p["sample"], p["index"], p["net"], p["target"])
@@ -54,7 +54,7 @@ def test_saliency_preset_returns_every_setting_and_the_lesson(app_url, lang):
             p["sg_n"], p["sg_std"], p["ig_base"], p["ig_steps"])
         assert layer == (p["cam_layer"] or {"fashion": "features.act2"}[p["net"]])
         assert (win, stride) == ((32, 16) if p["net"] == "imagenet" else (4, 2))
-        assert lesson == TEXT[lang][f"spre_{name}_lesson"]
+        assert lesson == TEXT[lang][f"saliency_scn_{name}_lesson"]
 
 
 @pytest.mark.parametrize("api, lang, word", [

@@ -4,6 +4,7 @@ no side effects on a shared module, and the shipped adversarially trained CNN (D
 against a reference; tiny models with hand-computed answers)."""
 import copy
 import hashlib
+import itertools
 import json
 import threading
 from pathlib import Path
@@ -16,6 +17,7 @@ from torch import nn
 
 from explorer import nets
 from explorer.adversarial import compute as adv
+from explorer.adversarial import scenarios as scn
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
@@ -194,7 +196,7 @@ def test_sweep_accuracy_falls_with_eps_from_the_clean_accuracy(cnn, batch, stren
     acc = [r["accuracy"] for r in rows]
     assert [r["eps"] for r in rows] == eps and all(r["n"] == 100 for r in rows)
     assert acc[0] == adv.accuracy(cnn, x, y)
-    assert all(a >= b for a, b in zip(acc, acc[1:])), acc
+    assert all(a >= b for a, b in itertools.pairwise(acc)), acc
     assert acc[-1] < acc[0] - 0.4, acc
     assert calls[-1] == (12, 12) and len(calls) == 12  # 4 ε × 3 batches
 
@@ -372,7 +374,7 @@ def test_inputs_made_under_inference_mode_are_accepted(cnn, batch):
 
 
 # --------------------------------------------------------------------------- teaching scenarios
-# Each scenario's lesson (explorer.i18n adv_preset_<name>_lesson) quotes what its exact settings
+# Each scenario's lesson (adversarial_scn_<name>_lesson in explorer/locales/) quotes what its exact settings
 # give; these re-measure every quoted number. A probability may drift by ±3 points (another BLAS,
 # another thread count); a different class, or a flip that does not happen, fails.
 
@@ -383,7 +385,7 @@ def _pct(lang: str, p: float) -> str:
 
 def _lessons(name: str) -> dict[str, str]:
     from explorer.i18n import TEXT
-    return {lang: TEXT[lang][f"adv_preset_{name}_lesson"] for lang in ("es", "en")}
+    return {lang: TEXT[lang][f"adversarial_scn_{name}_lesson"] for lang in ("es", "en")}
 
 
 def _assert_quoted(name: str, measured: float, quoted: float) -> None:
@@ -408,24 +410,24 @@ SCENARIO_FACTS = {
 def test_every_scenario_is_complete_and_valid():
     from explorer import images
     from explorer.i18n import TEXT
-    assert 4 <= len(adv.PRESETS) <= 6 and set(SCENARIO_FACTS) | {"sweep"} == set(adv.PRESETS)
-    for name, p in adv.PRESETS.items():
+    assert 4 <= len(scn.SCENARIOS) <= 6 and set(SCENARIO_FACTS) | {"sweep"} == set(scn.SCENARIOS)
+    for name, p in scn.SCENARIOS.items():
         assert p["source"] in ("sample", "dataset") and p["sample"] in images.SAMPLES and 0 <= p["index"] < 10000
         assert p["net"] in ("fashion", "fashion_adv", "imagenet") and p["method"] in adv.METHODS
         assert adv.EPS_255[0] <= p["eps_255"] <= adv.EPS_255[1] and adv.PGD_STEPS[0] <= p["steps"] <= adv.PGD_STEPS[1]
         assert p["targeted"] == (p["target"] is not None) and isinstance(p["seed"], int)
         assert set(p["sweep"]["nets"]) <= {"fashion", "fashion_adv"} and p["sweep"]["method"] in adv.METHODS
         for lang in ("es", "en"):
-            assert TEXT[lang][f"adv_preset_{name}"] and TEXT[lang][f"adv_preset_{name}_lesson"]
-    assert [n for n, p in adv.PRESETS.items() if p["run_sweep"]] == ["sweep"]
+            assert TEXT[lang][f"adversarial_scn_{name}"] and TEXT[lang][f"adversarial_scn_{name}_lesson"]
+    assert [n for n, p in scn.SCENARIOS.items() if p["run_sweep"]] == ["sweep"]
 
 
 @pytest.mark.slow  # ~10-40 s: two PGD attacks on EfficientNet-Lite0, three on the 28×28 CNNs
 @pytest.mark.parametrize("name", list(SCENARIO_FACTS))
 def test_scenario_lessons_quote_what_the_attack_does(name):
     first, p_first, answer, p_answer, p_first_after = SCENARIO_FACTS[name]
-    p = adv.PRESETS[name]
-    s = adv.run_preset(name, "en")
+    p = scn.SCENARIOS[name]
+    s = scn.run_scenario(name, "en")
     assert s["before"][0]["label"] == first and s["after"][0]["label"] == answer
     assert s["flipped"] == (first != answer)
     assert s["linf_255"] <= p["eps_255"] + 1e-3
@@ -437,14 +439,14 @@ def test_scenario_lessons_quote_what_the_attack_does(name):
     if p["targeted"]:
         assert s["after"][0]["index"] == p["target"]
     # the lesson names the classes the class will read in the status line, in its language
-    es = adv.run_preset(name, "es")
+    es = scn.run_scenario(name, "es")
     assert f"«{es['after'][0]['label']}»" in _lessons(name)["es"]
     assert f"“{answer}”" in _lessons(name)["en"]
 
 
 def test_photo_flip_lesson_quotes_the_budget_and_the_amplification():
     from explorer.i18n import num
-    p = adv.PRESETS["photo_flip"]
+    p = scn.SCENARIOS["photo_flip"]
     _, factor = adv.perturbation_image(torch.zeros(3, 2, 2), p["eps_255"] / 255)
     for lang, text in _lessons("photo_flip").items():
         assert f"ε = {num(lang, p['eps_255'])}/255" in text and f"×{num(lang, factor, 1)}" in text
@@ -452,18 +454,18 @@ def test_photo_flip_lesson_quotes_the_budget_and_the_amplification():
 
 @pytest.mark.slow  # ~20 s: PGD at ε = 16/255 on both CNNs
 def test_robust_scenario_holds_at_twice_the_budget_where_the_standard_cnn_falls():
-    robust = adv.run_preset("robust_holds", eps_255=16.0)
+    robust = scn.run_scenario("robust_holds", eps_255=16.0)
     assert not robust["flipped"] and robust["after"][0]["label"] == "Sneaker"
     _assert_quoted("robust_holds", robust["after"][0]["probability"], 71.6)
-    plain = adv.run_preset("robust_holds", eps_255=16.0, net="fashion")
+    plain = scn.run_scenario("robust_holds", eps_255=16.0, net="fashion")
     assert plain["flipped"] and plain["after"][0]["label"] == "Ankle boot"
     _assert_quoted("robust_holds", plain["after"][0]["probability"], 100.0)
-    _assert_quoted("robust_holds", adv.run_preset("pgd_flips")["before"][0]["probability"], 100.0)
+    _assert_quoted("robust_holds", scn.run_scenario("pgd_flips")["before"][0]["probability"], 100.0)
 
 
 @pytest.mark.slow  # ~15-30 s: FGSM at 8 values of ε on 500 images, two CNNs
 def test_sweep_scenario_lesson_quotes_the_accuracy_curves():
-    curves = adv.run_preset_sweep("sweep")
+    curves = scn.run_scenario_sweep("sweep")
     acc = {k: {round(r["eps_255"], 1): r["accuracy"] for r in rows} for k, rows in curves.items()}
     assert all(r["n"] == 500 for rows in curves.values() for r in rows)
     for (net, eps), quoted in {("fashion", 0): 93.0, ("fashion_adv", 0): 86.2, ("fashion", 8): 62.8,

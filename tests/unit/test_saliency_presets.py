@@ -15,7 +15,7 @@ torch.set_num_threads(2)
 def quoted(name, text_of):
     for lang in ("es", "en"):
         text = text_of(lang)
-        assert text in TEXT[lang][f"spre_{name}_lesson"], f"{lang} lesson of {name!r} should quote {text!r}"
+        assert text in TEXT[lang][f"saliency_scn_{name}_lesson"], f"{lang} lesson of {name!r} should quote {text!r}"
 
 
 def pct(lang, x):
@@ -23,8 +23,8 @@ def pct(lang, x):
 
 
 def test_every_scenario_is_a_full_valid_setting_with_both_lessons():
-    for name, p in sp.PRESETS.items():
-        assert set(p) == set(sp._BASE), name
+    for name, p in sp.SCENARIOS.items():
+        assert set(p.settings) == set(sp._BASE), name
         assert p["methods"] and all(m in saliency.METHODS for m in p["methods"])
         assert p["ig_base"] in saliency.IG_BASELINES and p["net"] != "session"
         if p["cam_layer"] is not None:
@@ -32,7 +32,7 @@ def test_every_scenario_is_a_full_valid_setting_with_both_lessons():
         if p["sanity"]:
             assert all(m in saliency.SANITY_METHODS for m in p["methods"])
         for lang in ("es", "en"):
-            assert TEXT[lang][f"spre_{name}"] and TEXT[lang][f"spre_{name}_lesson"]
+            assert TEXT[lang][f"saliency_scn_{name}"] and TEXT[lang][f"saliency_scn_{name}_lesson"]
 
 
 @pytest.mark.slow  # Grad-CAM on EfficientNet twice: a few seconds
@@ -65,7 +65,7 @@ def test_fashion_shirt_prediction_and_completeness():
     assert r["top"][0] == "Shirt" and r["top"][1] == pytest.approx(0.97, abs=0.005)
     c = r["completeness"]
     assert c["sum"] == pytest.approx(8.43, abs=0.005) and c["difference"] == pytest.approx(8.34, abs=0.005)
-    assert set(r["maps"]) == set(sp.PRESETS["fashion_shirt"]["methods"]) and len(r["maps"]) == 5
+    assert set(r["maps"]) == set(sp.SCENARIOS["fashion_shirt"]["methods"]) and len(r["maps"]) == 5
     quoted("fashion_shirt", lambda lang: pct(lang, r["top"][1]))
     quoted("fashion_shirt", lambda lang: f"**{num(lang, c['sum'], 2)}**")
     quoted("fashion_shirt", lambda lang: f"**{num(lang, c['difference'], 2)}**")

@@ -2,7 +2,7 @@
 import gradio as gr
 import pytest
 
-from explorer.adversarial.compute import PRESETS as ADVERSARIAL
+from explorer.adversarial.scenarios import SCENARIOS as ADVERSARIAL
 from explorer.diffusion.denoiser import PRESETS as DIFFUSION
 from explorer.ui.common import next_scenario, scenario_lesson, unless_scenario_set
 
@@ -16,10 +16,10 @@ def test_next_scenario_cycles_and_starts_at_the_first():
 
 def test_scenario_lesson_in_both_languages_and_empty_without_one():
     name = next(iter(ADVERSARIAL))
-    es, en = (scenario_lesson(ADVERSARIAL, "adv_preset_{}_lesson", name, lang) for lang in ("es", "en"))
+    es, en = (scenario_lesson(ADVERSARIAL, "adversarial_scn_{}_lesson", name, lang) for lang in ("es", "en"))
     assert es and en and es != en
-    assert scenario_lesson(ADVERSARIAL, "adv_preset_{}_lesson", None, "en") == ""
-    assert scenario_lesson(ADVERSARIAL, "adv_preset_{}_lesson", ["x"], "en") == ""
+    assert scenario_lesson(ADVERSARIAL, "adversarial_scn_{}_lesson", None, "en") == ""
+    assert scenario_lesson(ADVERSARIAL, "adversarial_scn_{}_lesson", ["x"], "en") == ""
 
 
 def test_unless_scenario_set_stops_only_the_same_settings():
