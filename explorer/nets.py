@@ -24,7 +24,7 @@ from torch import nn
 from explorer import data, images, runtime
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-NETS = ("fashion", "session", "imagenet")
+NETS = ("fashion", "session", "imagenet")  # what get_net builds, besides the robust CNN ("fashion_adv")
 TOP_K = 5
 
 
@@ -202,11 +202,25 @@ def imagenet() -> Net:
     return net
 
 
+@once
+def robust_cnn() -> Net:
+    """The adversarially trained Fashion-MNIST CNN (assets/cnn_fashion_adv.pt, PGD training, built
+    by ``make assets``): loaded once per process, frozen, shared."""
+    from models.cnn import load_checkpoint
+
+    model, _ = load_checkpoint(ASSETS / "cnn_fashion_adv.pt")
+    model.requires_grad_(False)
+    return Net("fashion_adv", model, "gray28", ASSETS / "cnn_fashion_adv.onnx", _cnn_stage_points(model),
+                       fashion_names)
+
+
 def get_net(key: str, session_model: nn.Module | None = None, dataset: str = "fashion") -> Net:
     if key == "fashion":
         return shipped_cnn()
     if key == "imagenet":
         return imagenet()
+    if key == "fashion_adv":
+        return robust_cnn()
     if key == "session":
         if session_model is None:
             raise LookupError("no model has been trained in this session")

@@ -3,8 +3,9 @@ once, compiled code), paid before a user does, without getting in a training's w
 
 First what a training needs (``first``: a teacher may click Train as soon as the page opens),
 started at once; then, ``delay`` s later, the other tabs' ``steps``, one at a time, each waiting
-while ``busy()`` says a training runs (app.py passes the Train tab's ``active_runs``), up to ``yield_s``: on 2 cores a warm-up
-running beside the first training takes half the CPU and much of the GIL from it.
+while ``busy()`` says a training runs (app.py passes the Train tab's ``active_runs``), up to
+``yield_s``: on 2 cores a warm-up running beside the first training takes half the CPU and much of
+the GIL from it.
 """
 from __future__ import annotations
 

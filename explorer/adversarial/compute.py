@@ -33,8 +33,6 @@ import torch.nn.functional as F
 from explorer import nets
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-ROBUST_CHECKPOINT = ASSETS / "cnn_fashion_adv.pt"
-ROBUST_ONNX = ASSETS / "cnn_fashion_adv.onnx"
 
 METHODS = ("fgsm", "pgd")
 # Bounds the API enforces (a 2-core CPU serves a class). ε and the PGD step are in grey levels (/255).
@@ -353,20 +351,6 @@ def epsilon_sweep(model: Callable, x: torch.Tensor, y: torch.Tensor, eps_list: S
         rows.append({"eps": eps, "eps_255": eps * 255.0, "accuracy": correct / len(y),
                      "correct": correct, "n": len(y)})
     return rows
-
-
-# -------------------------------------------------------------------------- the robust network
-
-@nets.once
-def robust_cnn() -> nets.Net:
-    """The adversarially trained Fashion-MNIST CNN (assets/cnn_fashion_adv.pt, PGD training, built
-    by ``make assets``) as an ``explorer.filters.compute.Net``: loaded once per process, frozen, shared."""
-    from models.cnn import load_checkpoint
-
-    model, _ = load_checkpoint(ROBUST_CHECKPOINT)
-    model.requires_grad_(False)
-    return nets.Net("fashion_adv", model, "gray28", ROBUST_ONNX, nets._cnn_stage_points(model),
-                       nets.fashion_names)
 
 
 # ------------------------------------------------------------------------ one image, end to end

@@ -20,7 +20,6 @@ from explorer.adversarial.compute import (
     SWEEP_DEFAULT_IMAGES,
     attack_image,
     epsilon_sweep,
-    robust_cnn,
     sample_batch,
 )
 from explorer.scenario import Scenarios
@@ -61,7 +60,7 @@ SCENARIOS = Scenarios("adversarial", {
 
 def scenario_net(key: str) -> nets.Net:
     """A shipped network by the tab's key (the scenarios never use a session's own model)."""
-    return robust_cnn() if key == "fashion_adv" else nets.get_net(key)
+    return nets.get_net(key)
 
 
 def run_scenario(name: str, lang: str = "en", **overrides) -> dict[str, Any]:

@@ -98,9 +98,7 @@ def network(key: str, allowed: tuple[str, ...], lang: str, request: gr.Request |
     if key not in allowed:
         raise user_error(lang, "err_bad_net", value=str(key)[:30])
     if key == "fashion_adv":
-        from explorer.adversarial import compute as adversarial
-
-        return adversarial.robust_cnn()
+        return nets.robust_cnn()
     sess = store.get(session_key(request))
     if key == "session" and sess.model is None:
         raise user_error(lang, "err_no_session_model")

@@ -339,8 +339,8 @@ def test_robust_cnn_is_clearly_more_robust_at_eps_01(robust, cnn, batch, strengt
 
 
 def test_robust_cnn_loads_as_a_net():
-    net = adv.robust_cnn()
-    assert net is adv.robust_cnn()
+    net = nets.robust_cnn()
+    assert net is nets.robust_cnn()
     assert net.input_kind == "gray28" and net.onnx.is_file()
     assert not any(p.requires_grad for p in net.module.parameters()) and not net.module.training
 
