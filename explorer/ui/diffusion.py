@@ -56,7 +56,7 @@ ANIMATION_PAUSE_S = 0.08
 
 def _class_choices(lang: str) -> list[tuple[str, str]]:
     names = data.FASHION_CLASSES.get(lang, data.FASHION_CLASSES["en"])
-    return ([(t(lang, "dif_class_none"), CLASS_NONE), (t(lang, "dif_class_each"), CLASS_EACH)]
+    return ([(t(lang, "diffusion_class_none"), CLASS_NONE), (t(lang, "diffusion_class_each"), CLASS_EACH)]
             + [(f"{i} · {n}", str(i)) for i, n in enumerate(names)])
 
 
@@ -66,7 +66,7 @@ def _class_value(value, lang: str) -> int | None:
         return None
     if value == CLASS_EACH:
         return denoiser.EACH
-    return int_in(value, 0, dif.NUM_CLASSES - 1, lang, "dif_class_label")
+    return int_in(value, 0, dif.NUM_CLASSES - 1, lang, "diffusion_class_label")
 
 
 def _ab(lang: str, ab: float) -> str:
@@ -85,69 +85,69 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     T = denoiser.shipped_schedule().T
     with gr.Tab(L("tab_diffusion"), id="diffusion", elem_id="tab-diffusion") as tab:
         shown = shown_flag()
-        gr.Markdown(L("dif_intro"))
-        gr.Markdown(L("dif_forward_heading"))
+        gr.Markdown(L("diffusion_intro"))
+        gr.Markdown(L("diffusion_forward_heading"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 inp = inputs.build("dif", "cat", "dataset")
-                fwd_t = Slider(0, T, value=300, step=1, label=L("dif_t_label"), info=L("dif_t_info"),
+                fwd_t = Slider(0, T, value=300, step=1, label=L("diffusion_t_label"), info=L("diffusion_t_info"),
                                   elem_id="dif-t")
-                fwd_sched = gr.Radio([(L("dif_sched_cosine"), "cosine"), (L("dif_sched_linear"), "linear")],
-                                     value=denoiser.shipped_schedule().name, label=L("dif_sched_label"),
-                                     info=L("dif_sched_info"), elem_id="dif-schedule")
-                fwd_seed = Number(0, precision=0, label=L("dif_noise_seed"), elem_id="dif-noise-seed")
-                animate = gr.Button(L("dif_animate"), elem_id="dif-animate")
+                fwd_sched = gr.Radio([(L("diffusion_sched_cosine"), "cosine"), (L("diffusion_sched_linear"), "linear")],
+                                     value=denoiser.shipped_schedule().name, label=L("diffusion_sched_label"),
+                                     info=L("diffusion_sched_info"), elem_id="dif-schedule")
+                fwd_seed = Number(0, precision=0, label=L("diffusion_noise_seed"), elem_id="dif-noise-seed")
+                animate = gr.Button(L("diffusion_animate"), elem_id="dif-animate")
             with gr.Column(scale=2):
                 fwd_status = gr.Markdown(elem_id="dif-noise-status")
-                fwd_img = OutputImage(label=L("dif_forward_label"), interactive=False, elem_id="dif-forward",
+                fwd_img = OutputImage(label=L("diffusion_forward_label"), interactive=False, elem_id="dif-forward",
                                       format="png", height=230, buttons=["download"])
-                fwd_strip = OutputImage(label=L("dif_strip_label"), interactive=False, elem_id="dif-strip",
+                fwd_strip = OutputImage(label=L("diffusion_strip_label"), interactive=False, elem_id="dif-strip",
                                         format="png", height=170, buttons=["download"])
-        sched_plot = gr.Plot(label=L("dif_schedule_label"), elem_id="dif-schedule-plot")
+        sched_plot = gr.Plot(label=L("diffusion_schedule_label"), elem_id="dif-schedule-plot")
         with gr.Accordion(L("json_label"), open=False):
             fwd_json = gr.JSON(label="/noise", elem_id="dif-noise-json")
 
-        gr.Markdown(L("dif_reverse_heading"))
-        gr.Markdown(L("dif_reverse_intro"))
+        gr.Markdown(L("diffusion_reverse_heading"))
+        gr.Markdown(L("diffusion_reverse_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 with gr.Row(equal_height=True):
                     preset = gr.Dropdown([(L(f"dif_preset_{k}"), k) for k in denoiser.PRESETS], value=None,
-                                         label=L("dif_preset_label"), info=L("dif_preset_info"),
+                                         label=L("diffusion_scn_label"), info=L("diffusion_scn_info"),
                                          elem_id="dif-preset", scale=4)
                     next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="dif-next-preset", scale=0, min_width=40,
                                             elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="dif-lesson")
-                cls = gr.Dropdown(_class_choices("es"), value="8", label=L("dif_class_label"),
-                                  info=L("dif_class_info"), elem_id="dif-class")
-                scale = Slider(0, dif.MAX_SCALE, value=3, step=0.5, label=L("dif_scale_label"),
-                                  info=L("dif_scale_info"), elem_id="dif-scale")
-                sampler = gr.Radio([(L("dif_sampler_ddim"), "ddim"), (L("dif_sampler_ddpm"), "ddpm")], value="ddim",
-                                   label=L("dif_sampler_label"), info=L("dif_sampler_info"), elem_id="dif-sampler")
-                steps = Slider(1, T, value=50, step=1, label=L("dif_steps_label"), elem_id="dif-steps")
-                eta = Slider(0, 1, value=0, step=0.05, label=L("dif_eta_label"), info=L("dif_eta_info"),
+                cls = gr.Dropdown(_class_choices("es"), value="8", label=L("diffusion_class_label"),
+                                  info=L("diffusion_class_info"), elem_id="dif-class")
+                scale = Slider(0, dif.MAX_SCALE, value=3, step=0.5, label=L("diffusion_scale_label"),
+                                  info=L("diffusion_scale_info"), elem_id="dif-scale")
+                sampler = gr.Radio([(L("diffusion_sampler_ddim"), "ddim"), (L("diffusion_sampler_ddpm"), "ddpm")], value="ddim",
+                                   label=L("diffusion_sampler_label"), info=L("diffusion_sampler_info"), elem_id="dif-sampler")
+                steps = Slider(1, T, value=50, step=1, label=L("diffusion_steps_label"), elem_id="dif-steps")
+                eta = Slider(0, 1, value=0, step=0.05, label=L("diffusion_eta_label"), info=L("diffusion_eta_info"),
                                 elem_id="dif-eta")
                 seed = Number(0, precision=0, label=L("seed_label"), elem_id="dif-seed")
-                play = gr.Button(L("dif_play"), variant="primary", elem_id="dif-play")
+                play = gr.Button(L("diffusion_play"), variant="primary", elem_id="dif-play")
                 with gr.Row():
-                    pause = gr.Button(L("dif_pause"), variant="stop", elem_id="dif-pause", min_width=100)
-                    step_btn = gr.Button(L("dif_step"), elem_id="dif-step", min_width=100)
-                restart = gr.Button(L("dif_restart"), size="sm", elem_id="dif-restart")
+                    pause = gr.Button(L("diffusion_pause"), variant="stop", elem_id="dif-pause", min_width=100)
+                    step_btn = gr.Button(L("diffusion_step"), elem_id="dif-step", min_width=100)
+                restart = gr.Button(L("diffusion_restart"), size="sm", elem_id="dif-restart")
             with gr.Column(scale=2):
                 rev_status = gr.Markdown(elem_id="dif-status")
-                trio = OutputImage(label=L("dif_trio_label"), interactive=False, elem_id="dif-trio", format="png",
+                trio = OutputImage(label=L("diffusion_trio_label"), interactive=False, elem_id="dif-trio", format="png",
                                    height=250, buttons=["download"])
                 with gr.Row(equal_height=True):
                     back = gr.Button("◀", size="sm", elem_id="dif-back-frame", min_width=40, scale=0)
-                    frame = Slider(0, 1, value=0, step=1, label=L("dif_frame_label"), info=L("dif_frame_info"),
+                    frame = Slider(0, 1, value=0, step=1, label=L("diffusion_frame_label"), info=L("diffusion_frame_info"),
                                       elem_id="dif-frame", scale=3)
                     fwd = gr.Button("▶", size="sm", elem_id="dif-forward-frame", min_width=40, scale=0)
-                    pick = Slider(1, N_SAMPLES, value=1, step=1, label=L("dif_pick_label"), elem_id="dif-pick",
+                    pick = Slider(1, N_SAMPLES, value=1, step=1, label=L("diffusion_pick_label"), elem_id="dif-pick",
                                      scale=2)
                 with gr.Row(equal_height=False):
-                    grid_xt = OutputImage(label=L("dif_grid_xt_label"), interactive=False, elem_id="dif-grid-xt",
+                    grid_xt = OutputImage(label=L("diffusion_grid_xt_label"), interactive=False, elem_id="dif-grid-xt",
                                           format="png", height=190, buttons=["download"])
-                    grid_x0 = OutputImage(label=L("dif_grid_x0_label"), interactive=False, elem_id="dif-grid-x0",
+                    grid_x0 = OutputImage(label=L("diffusion_grid_x0_label"), interactive=False, elem_id="dif-grid-x0",
                                           format="png", height=190, buttons=["download"])
                 with gr.Accordion(L("json_label"), open=False):
                     rev_json = gr.JSON(label="/denoise", elem_id="dif-json")
@@ -161,10 +161,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         shipped denoiser predicts from x_t in one pass (ε̂ and x̂0; with the model's own schedule).
         JSON: t, ᾱ_t, √ᾱ_t, √(1 − ᾱ_t), SNR in dB, the RMS error of ε̂."""
         lang = lang_of(lang)
-        tt = int_in(t_v, 0, T, lang, "dif_t_label")
+        tt = int_in(t_v, 0, T, lang, "diffusion_t_label")
         if sched_v not in ("cosine", "linear"):
-            raise user_error(lang, "err_dif_schedule", value=str(sched_v)[:20])
-        seed_n = int_in(seed_v, 0, 2 ** 31 - 1, lang, "dif_noise_seed")
+            raise user_error(lang, "err_diffusion_schedule", value=str(sched_v)[:20])
+        seed_n = int_in(seed_v, 0, 2 ** 31 - 1, lang, "diffusion_noise_seed")
         img = images.load_input(src, smp, idx, up, sk)
         pre = nets.shipped_cnn().prepare(img, from_dataset=src == "dataset")
         sched = denoiser.schedule(sched_v)
@@ -173,13 +173,13 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         lv = fw.level
         strip, records = dv.forward_strip(pre.array, sched, STRIP_TS, seed_n, lang, tile=80) if views else (None, [])
         snr = "∞" if not np.isfinite(lv.snr_db) else num(lang, lv.snr_db, 1)
-        status = t(lang, "dif_noise_status", t=num(lang, tt), T=num(lang, T), ab=_ab(lang, lv.alpha_bar),
+        status = t(lang, "diffusion_noise_status", t=num(lang, tt), T=num(lang, T), ab=_ab(lang, lv.alpha_bar),
                    sig=num(lang, lv.signal_coef, 3), noise=num(lang, lv.noise_std, 3), snr=snr,
                    share=num(lang, 100 * lv.signal_share, 1))
         if not model_sched:
-            status += "\n\n" + t(lang, "dif_noise_other_schedule")
+            status += "\n\n" + t(lang, "diffusion_noise_other_schedule")
         elif fw.noise_error is not None:
-            status += "\n\n" + t(lang, "dif_noise_pred", err=num(lang, fw.noise_error, 3))
+            status += "\n\n" + t(lang, "diffusion_noise_pred", err=num(lang, fw.noise_error, 3))
         summary = {"t": tt, "T": T, "schedule": sched.name, "alpha_bar": round(lv.alpha_bar, 6),
                    "sqrt_alpha_bar": round(lv.signal_coef, 6), "sqrt_one_minus_alpha_bar": round(lv.noise_std, 6),
                    "snr_db": None if not np.isfinite(lv.snr_db) else round(lv.snr_db, 3),
@@ -228,29 +228,29 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         if final:
             share = summary.get("recognised_share")
             if share is None:
-                status = t(lang, "dif_done_uncond", names=", ".join(sorted({names[int(r)] for r in run.recognised})))
+                status = t(lang, "diffusion_done_uncond", names=", ".join(sorted({names[int(r)] for r in run.recognised})))
             else:
-                status = t(lang, "dif_done", ok=sum(bool(r["match"]) for r in summary["samples"]),
+                status = t(lang, "diffusion_done", ok=sum(bool(r["match"]) for r in summary["samples"]),
                            n=len(summary["samples"]), pct=num(lang, 100 * share), s=num(lang, run.forward_s, 1))
         else:
             ab = run.sched.alpha_bars[fr.t]
-            status = t(lang, "dif_step_status", i=num(lang, fr.index + 1), n=num(lang, run.total),
+            status = t(lang, "diffusion_step_status", i=num(lang, fr.index + 1), n=num(lang, run.total),
                        t=num(lang, fr.t), t_prev=num(lang, fr.t_prev), ab=_ab(lang, float(ab)),
                        sig=num(lang, 100 * float(np.sqrt(ab)), 1 if ab < 0.01 else 0))
             if fi < len(run.frames) - 1:  # the user went back
-                status += " · " + (t(lang, "dif_scrubbed_done") if run.finished
-                                   else t(lang, "dif_scrubbed", done=num(lang, run.steps_done)))
+                status += " · " + (t(lang, "diffusion_scrubbed_done") if run.finished
+                                   else t(lang, "diffusion_scrubbed", done=num(lang, run.steps_done)))
         slider = gr.update(maximum=max(1, len(run.frames) - 1), value=fi)
         return status, trio_img, g_xt, g_x0, slider, summary
 
     def _settings(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, lang):
         c = _class_value(cls_v, lang)
-        s = float_in(scale_v, 0, dif.MAX_SCALE, lang, "dif_scale_label")
+        s = float_in(scale_v, 0, dif.MAX_SCALE, lang, "diffusion_scale_label")
         sd = int_in(seed_v, 0, 2 ** 31 - 1, lang, "seed_label")
         if sampler_v not in dif.SAMPLERS:
-            raise user_error(lang, "err_dif_sampler", value=str(sampler_v)[:20])
-        n_steps = int_in(steps_v, 1, T, lang, "dif_steps_label") if sampler_v == "ddim" else T
-        e = float_in(eta_v, 0, 1, lang, "dif_eta_label") if sampler_v == "ddim" else 0.0
+            raise user_error(lang, "err_diffusion_sampler", value=str(sampler_v)[:20])
+        n_steps = int_in(steps_v, 1, T, lang, "diffusion_steps_label") if sampler_v == "ddim" else T
+        e = float_in(eta_v, 0, 1, lang, "diffusion_eta_label") if sampler_v == "ddim" else 0.0
         return dict(cls=c, scale=s, seed=sd, sampler=sampler_v, steps=n_steps, eta=e)
 
     def _start(settings: dict, request) -> denoiser.ReverseRun:
@@ -274,7 +274,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
 
     def _play(run: denoiser.ReverseRun, lang: str, sample: int, max_steps: int | None = None):
         if not run.lock.acquire(timeout=5):
-            raise user_error(lang, "err_dif_busy")
+            raise user_error(lang, "err_diffusion_busy")
         try:
             run.pause.clear()
             every = STREAM_EVERY_S.get(run.config["sampler"], 0.2) if max_steps is None else 0
@@ -293,7 +293,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         class of every sample). Always starts a new run; ``/denoise_pause`` pauses it."""
         lang = lang_of(lang)
         settings = _settings(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, lang)
-        sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
+        sample = int_in(pick_v, 1, N_SAMPLES, lang, "diffusion_pick_label") - 1
         run = _start(settings, request)
         yield from _play(run, lang, sample)
 
@@ -303,7 +303,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         new run (as ``/denoise``). A finished run with the same settings plays again from noise."""
         lang = lang_of(lang)
         settings = _settings(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, lang)
-        sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
+        sample = int_in(pick_v, 1, N_SAMPLES, lang, "diffusion_pick_label") - 1
         run = store.get(session_key(request)).diffusion
         if run is None or run.finished or not _same(run, settings):
             run = _start(settings, request)
@@ -315,7 +315,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         or if it has finished)."""
         lang = lang_of(lang)
         settings = _settings(cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, lang)
-        sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
+        sample = int_in(pick_v, 1, N_SAMPLES, lang, "diffusion_pick_label") - 1
         sess = store.get(session_key(request))
         run = sess.diffusion
         if run is None or run.finished or not _same(run, settings):
@@ -340,16 +340,16 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         lang = lang_of(lang)
         run = store.get(session_key(request)).diffusion
         if run is None or not run.frames:
-            raise user_error(lang, "err_dif_no_run")
-        fi = int_in(frame_v, 0, len(run.frames) - 1, lang, "dif_frame_label")
-        sample = int_in(pick_v, 1, N_SAMPLES, lang, "dif_pick_label") - 1
+            raise user_error(lang, "err_diffusion_no_run")
+        fi = int_in(frame_v, 0, len(run.frames) - 1, lang, "diffusion_frame_label")
+        sample = int_in(pick_v, 1, N_SAMPLES, lang, "diffusion_pick_label") - 1
         return _run_view(run, lang, fi, sample)
 
     @friendly
     def apply_preset(name, lang):
         """A teaching scenario's settings (class, guidance, seed, sampler, steps, η) and its lesson."""
         lang = lang_of(lang)
-        p = scenario_settings(denoiser.PRESETS, name, lang, "err_dif_preset")
+        p = scenario_settings(denoiser.PRESETS, name, lang, "err_diffusion_scenario")
         return (p["cls"], p["scale"], p["seed"], p["sampler"], p["steps"], p["eta"],
                 t(lang, f"dif_preset_{name}_lesson"))
 
@@ -380,7 +380,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         run = store.get(session_key(request)).diffusion
         if run is not None and run.frames:
             return _run_view(run, lang_of(lang))
-        return (t(lang_of(lang), "dif_press_play"), None, None, None, gr.update(maximum=1, value=0), None)
+        return (t(lang_of(lang), "diffusion_press_play"), None, None, None, gr.update(maximum=1, value=0), None)
 
     # ---- wiring ---------------------------------------------------------------------------------
     fwd_in = inp.components + [fwd_t, fwd_sched, fwd_seed, lang]

@@ -61,76 +61,76 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input
             with gr.Column(scale=2, min_width=330):
                 with gr.Row(equal_height=True):
                     preset = gr.Dropdown([(L(f"preset_{k}"), k) for k in PRESETS], value="quick",
-                                         label=L("preset_label"), elem_id="train-preset", scale=4)
+                                         label=L("train_scn_label"), elem_id="train-preset", scale=4)
                     next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="train-next-preset", scale=0,
                                             min_width=40, elem_classes=["dle-next-preset"])
                 lesson = gr.Markdown(elem_id="train-lesson")
                 with gr.Row():
-                    start = gr.Button(L("start_button"), variant="primary", elem_id="train-start")
+                    start = gr.Button(L("train_start_button"), variant="primary", elem_id="train-start")
                     stop = gr.Button(L("stop_button"), variant="stop", elem_id="train-stop")
-                with gr.Accordion(L("data_section"), open=False):
+                with gr.Accordion(L("train_data_section"), open=False):
                     dataset = gr.Radio([(L(f"ds_{d}"), d) for d in training.DATASET_NAMES],
-                                       value=q["dataset"], label=L("dataset_label"))
+                                       value=q["dataset"], label=L("train_dataset_label"))
                     train_size = Slider(P["train_size"].lo, P["train_size"].hi, value=q["train_size"],
                                            step=100, label=L("train_size_label"), info=L("train_size_info"))
                     augment = gr.CheckboxGroup([(L(f"aug_{a}"), a) for a in AUGMENTATIONS],
-                                               value=list(q["augment"]), label=L("augment_label"))
+                                               value=list(q["augment"]), label=L("train_augment_label"))
                 with gr.Accordion(L("arch_section"), open=True):
                     with gr.Row():
                         blocks = Slider(P["blocks"].lo, P["blocks"].hi, value=q["blocks"], step=1,
-                                           label=L("blocks_label"))
+                                           label=L("train_blocks_label"))
                         filters = Slider(P["filters"].lo, P["filters"].hi, value=q["filters"], step=1,
-                                            label=L("filters_label"), info=L("filters_info"))
+                                            label=L("train_filters_label"), info=L("train_filters_info"))
                     with gr.Row():
                         kernel_size = Radio(list(KERNEL_SIZES), value=q["kernel_size"],
-                                               label=L("kernel_label"))
+                                               label=L("train_kernel_label"))
                         activation = gr.Radio([(L(f"act_{a}"), a) for a in ACTIVATIONS],
-                                              value=q["activation"], label=L("activation_label"))
-                    batch_norm = gr.Checkbox(value=q["batch_norm"], label=L("batch_norm_label"))
+                                              value=q["activation"], label=L("train_activation_label"))
+                    batch_norm = gr.Checkbox(value=q["batch_norm"], label=L("train_batch_norm_label"))
                     with gr.Row():
                         dropout = Slider(P["dropout"].lo, P["dropout"].hi, value=q["dropout"], step=0.05,
-                                            label=L("dropout_label"))
-                        dense = Slider(P["dense"].lo, P["dense"].hi, value=q["dense"], step=8, label=L("dense_label"))
+                                            label=L("train_dropout_label"))
+                        dense = Slider(P["dense"].lo, P["dense"].hi, value=q["dense"], step=8, label=L("train_dense_label"))
                     arch_md = gr.Markdown(elem_id="train-architecture")
-                with gr.Accordion(L("optim_section"), open=False):
+                with gr.Accordion(L("train_optim_section"), open=False):
                     optimizer = gr.Radio([(L(f"opt_{o}"), o) for o in training.OPTIMIZERS],
-                                         value=q["optimizer"], label=L("optimizer_label"))
+                                         value=q["optimizer"], label=L("train_optimizer_label"))
                     with gr.Row():
-                        lr = Number(value=q["lr"], label=L("lr_label"), minimum=P["lr"].lo,
+                        lr = Number(value=q["lr"], label=L("train_lr_label"), minimum=P["lr"].lo,
                                        maximum=P["lr"].hi, step=0.0005)
                         batch_size = Slider(P["batch_size"].lo, P["batch_size"].hi, value=q["batch_size"], step=1,
-                                               label=L("batch_size_label"))
+                                               label=L("train_batch_size_label"))
                     with gr.Row():
                         epochs = Slider(P["epochs"].lo, P["epochs"].hi, value=q["epochs"], step=1,
-                                           label=L("epochs_label"))
+                                           label=L("train_epochs_label"))
                         schedule = gr.Radio([(L(f"sched_{s}"), s) for s in training.SCHEDULES],
-                                            value=q["schedule"], label=L("schedule_label"))
+                                            value=q["schedule"], label=L("train_schedule_label"))
                     with gr.Row():
-                        weight_decay = Number(value=q["weight_decay"], label=L("weight_decay_label"),
+                        weight_decay = Number(value=q["weight_decay"], label=L("train_weight_decay_label"),
                                                  minimum=P["weight_decay"].lo, maximum=P["weight_decay"].hi, step=0.0001)
-                        l1 = Number(value=q["l1"], label=L("l1_label"), minimum=P["l1"].lo, maximum=P["l1"].hi,
+                        l1 = Number(value=q["l1"], label=L("train_l1_label"), minimum=P["l1"].lo, maximum=P["l1"].hi,
                                        step=0.00001)
                         seed = Number(value=q["seed"], label=L("seed_label"), precision=0,
                                          minimum=P["seed"].lo, maximum=P["seed"].hi)
             with gr.Column(scale=3, min_width=420):
                 status = gr.Markdown(elem_id="train-status")
-                curves = gr.Plot(label=L("curves_label"), elem_id="train-curves")
+                curves = gr.Plot(label=L("train_curves_label"), elem_id="train-curves")
                 with gr.Row(equal_height=False):
-                    filters_img = OutputImage(label=L("filters_image_label"), type="pil", interactive=False,
+                    filters_img = OutputImage(label=L("train_filters_image_label"), type="pil", interactive=False,
                                               elem_id="train-filters", scale=2,
                                               buttons=["download"])
-                    grid_img = OutputImage(label=L("grid_image_label"), type="pil", interactive=False,
+                    grid_img = OutputImage(label=L("train_grid_image_label"), type="pil", interactive=False,
                                            elem_id="train-grid", scale=3,
                                            buttons=["download", "fullscreen"])
-                with gr.Accordion(L("results_section"), open=True):
-                    confusion = gr.Plot(label=L("confusion_label"), elem_id="train-confusion")
-                    mistakes = OutputImage(label=L("mistakes_label"), type="pil", interactive=False,
+                with gr.Accordion(L("train_results_section"), open=True):
+                    confusion = gr.Plot(label=L("train_confusion_label"), elem_id="train-confusion")
+                    mistakes = OutputImage(label=L("train_mistakes_label"), type="pil", interactive=False,
                                            elem_id="train-mistakes", buttons=["download", "fullscreen"])
-                with gr.Accordion(L("export_section"), open=False):
+                with gr.Accordion(L("train_export_section"), open=False):
                     with gr.Row():
-                        ckpt_btn = gr.Button(L("download_ckpt"), elem_id="train-download-ckpt")
-                        onnx_btn = gr.Button(L("download_onnx"), elem_id="train-export-onnx")
-                    model_file = gr.File(label=L("download_file"), interactive=False,
+                        ckpt_btn = gr.Button(L("train_download_ckpt"), elem_id="train-download-ckpt")
+                        onnx_btn = gr.Button(L("train_download_onnx"), elem_id="train-export-onnx")
+                    model_file = gr.File(label=L("train_download_file"), interactive=False,
                                          elem_id="train-model-file")
                 with gr.Accordion(L("json_label"), open=False):
                     summary_json = gr.JSON(label=L("json_label"), elem_id="train-json", open=False)
@@ -146,7 +146,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input
     def apply_preset(name: str, lang: str):
         lang = lang_of(lang)
         if not isinstance(name, str) or name not in PRESETS:  # a dropdown passes a list of choices on
-            raise user_error(lang, "err_preset", value=str(name)[:40])
+            raise user_error(lang, "err_train_scenario", value=str(name)[:40])
         p = PRESETS[name]
         return [p[k] if k != "augment" else list(p[k]) for k in PARAM_ORDER] + [
             t(lang, f"preset_{name}_lesson")]
@@ -192,7 +192,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input
         if frame is not None:
             return [lesson_text] + _frame_outputs(frame)
         try:  # before any training: the showcase images with their labels
-            status, grid = t(lang, "status_idle"), train_view.grid_of(data.load("fashion"), lang)
+            status, grid = t(lang, "train_status_idle"), train_view.grid_of(data.load("fashion"), lang)
         except data.DatasetMissing as err:  # say how to get the data, where the status goes
             status, grid = "⚠ " + t(lang, "err_dataset_missing", name=err.name, how=err.how), None
         return [lesson_text, status, train_view.curves(sess, lang), gr.skip(), grid, gr.skip(),
@@ -201,7 +201,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input
     def session_model(lang: str, request: gr.Request):
         sess = store.get(session_key(request))
         if sess.model is None:
-            raise user_error(lang, "err_no_model")
+            raise user_error(lang, "err_train_no_model")
         return sess
 
     @friendly
@@ -217,7 +217,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input
         try:
             return str(train_view.export_onnx(sess))
         except Exception as err:
-            raise user_error(lang, "err_export", detail=type(err).__name__) from None
+            raise user_error(lang, "err_train_export", detail=type(err).__name__) from None
 
     # ---- wiring --------------------------------------------------------------------------------
     preset.change(apply_preset, [preset, lang], params + [lesson], api_name="preset",
