@@ -28,7 +28,7 @@ from PIL import Image
 from bench.common import LaunchedApp, LoadMonitor, measurement, median, report, target, wait_for_quiet
 from explorer import data
 from explorer.train import compute as training
-from explorer.train.scenarios import PRESETS
+from explorer.train.scenarios import SCENARIOS
 
 # Throughput against a plain DataLoader loop is a measurement, not a target (issue 15 retired the
 # old "≥ 2×": time to accuracy is what a class feels). Below this ratio --diagnose auto profiles.
@@ -118,7 +118,7 @@ def ours_rate(cnn_cfg, tc, ds: data.Dataset, n_images: int, warmup_steps: int = 
 
 
 def throughput(preset: str, ds: data.Dataset, reps: int, n_images: int) -> dict[str, Any]:
-    cnn_cfg, tc = training.validate(PRESETS[preset])
+    cnn_cfg, tc = training.validate(SCENARIOS[preset].settings)
     tc.epochs = max(tc.epochs, 1 + n_images // tc.train_size + 1)  # never run out of steps
     base, ours, background, discarded = [], [], [], []
     r = attempts = 0
@@ -166,7 +166,7 @@ def throughput(preset: str, ds: data.Dataset, reps: int, n_images: int) -> dict[
 
 def factor_rates(preset: str, ds: data.Dataset, n_images: int, reps: int = 3) -> dict[str, float]:
     """Median images/s of the loop variants between the baseline and ours, one change at a time."""
-    cnn_cfg, tc = training.validate(PRESETS[preset])
+    cnn_cfg, tc = training.validate(SCENARIOS[preset].settings)
     tc.epochs = max(tc.epochs, 1 + n_images // tc.train_size + 1)
     variants = {
         "DataLoader, batch 64, NCHW (baseline)": lambda: baseline_rate(cnn_cfg, tc, ds, n_images),
@@ -289,7 +289,7 @@ def top_ops(fn, cnn_cfg, tc, ds, steps: int = 30, rows: int = 8) -> list[dict[st
 
 
 def diagnose(preset: str, ds: data.Dataset, n_images: int) -> dict[str, Any]:
-    cnn_cfg, tc = training.validate(PRESETS[preset])
+    cnn_cfg, tc = training.validate(SCENARIOS[preset].settings)
     wait_for_quiet()
     steps = 100
     phases = {"baseline": _phases_baseline(cnn_cfg, tc, ds, 2 * steps),  # batch 64: twice the steps
@@ -322,7 +322,7 @@ def print_diagnosis(preset: str, d: dict[str, Any]) -> None:
 
 
 def api_params(preset: str) -> dict[str, Any]:
-    p = dict(PRESETS[preset])
+    p = dict(SCENARIOS[preset].settings)
     p["augment"] = list(p["augment"])  # gradio_client sends JSON: a list, not a tuple
     return p
 

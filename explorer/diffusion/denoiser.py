@@ -32,19 +32,6 @@ MAX_FRAMES = 250  # steps a run keeps as pictures for the scrub slider (DDPM-100
 EPS_RANGE = 3.0  # ε̂ is shown with −3..3 mapped to black..white (N(0, 1) is within ±3 99.7 % of the time)
 
 
-# Teaching scenarios for the reverse process (16 samples each; the lessons, in explorer.i18n as
-# dif_preset_<name>_lesson, quote what the shipped CNN recognises with these exact settings, measured
-# with the shipped int8 denoiser: 16, 9, 1, 2, 16 and 16 of 16).
-PRESETS: dict[str, dict] = {
-    "guided": dict(cls="each", scale=3.0, seed=0, sampler="ddim", steps=50, eta=0.0),
-    "weak_guidance": dict(cls="each", scale=1.0, seed=0, sampler="ddim", steps=50, eta=0.0),
-    "no_guidance": dict(cls="each", scale=0.0, seed=0, sampler="ddim", steps=50, eta=0.0),
-    "one_step": dict(cls="each", scale=3.0, seed=0, sampler="ddim", steps=1, eta=0.0),
-    "five_steps": dict(cls="each", scale=3.0, seed=0, sampler="ddim", steps=5, eta=0.0),
-    "ddpm": dict(cls="7", scale=3.0, seed=0, sampler="ddpm", steps=1000, eta=0.0),
-}
-
-
 @lru_cache(maxsize=2)
 def manifest_entry(name: str = "diffusion_fashion") -> dict:
     """The manifest's record of the shipped denoiser (how it was made and what it scores), or of
@@ -234,7 +221,8 @@ class ReverseRun:
             req = [None if c == dif.NULL_CLASS else int(c) for c in self.y]
             rows = []
             for i, (r, p) in enumerate(zip(self.recognised, self.confidence)):
-                rows.append({"sample": i, "requested": req[i], "requested_name": None if req[i] is None else names[req[i]],
+                rows.append({"sample": i, "requested": req[i],
+                             "requested_name": None if req[i] is None else names[req[i]],
                              "recognised": int(r), "recognised_name": names[int(r)],
                              "probability": round(float(p), 4),
                              "match": None if req[i] is None else bool(req[i] == int(r))})

@@ -22,12 +22,13 @@ def schedule_figure(schedules: Sequence[dif.Schedule], lang: str, mark_t: int | 
     """β_t, ᾱ_t and the SNR (in dB) against t for each schedule, one panel each; ``mark_t`` draws a
     vertical line at the step the page is showing."""
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09,
-                        subplot_titles=(t(lang, "dif_beta"), t(lang, "dif_alpha_bar"), t(lang, "dif_snr")))
+                        subplot_titles=(t(lang, "diffusion_beta"), t(lang, "diffusion_alpha_bar"),
+                                        t(lang, "diffusion_snr")))
     colors = ("#1f77b4", "#ff7f0e", "#2ca02c")
     for k, s in enumerate(schedules):
         T = len(s.betas) - 1
         ts = np.arange(1, T + 1)
-        name = t(lang, f"dif_sched_{s.name}") if s.name in ("linear", "cosine") else s.name
+        name = t(lang, f"diffusion_sched_{s.name}") if s.name in ("linear", "cosine") else s.name
         with np.errstate(divide="ignore"):
             snr_db = 10 * np.log10(s.snr[1:])
         for col, y, fmt in ((1, s.betas[1:], ".5f"), (2, s.alpha_bars[1:], ".4f"), (3, snr_db, ".1f")):
@@ -38,7 +39,7 @@ def schedule_figure(schedules: Sequence[dif.Schedule], lang: str, mark_t: int | 
     fig.update_xaxes(title_text="t")
     fig.update_yaxes(title_text="β_t", type="log", exponentformat="power", row=1, col=1)  # 10⁻⁴ .. 1
     fig.update_yaxes(title_text="ᾱ_t", range=[0, 1.02], row=1, col=2)
-    fig.update_yaxes(title_text=t(lang, "dif_snr_axis"), row=1, col=3)
+    fig.update_yaxes(title_text=t(lang, "diffusion_snr_axis"), row=1, col=3)
     if mark_t is not None:
         for col in (1, 2, 3):
             fig.add_vline(x=mark_t, line=dict(color="#d62728", dash="dot", width=1.5), row=1, col=col)
@@ -71,7 +72,8 @@ def forward_strip(x0_01: np.ndarray, schedule: dif.Schedule, ts: Sequence[int], 
         snr = "∞" if not np.isfinite(lv.snr_db) else num(lang, lv.snr_db, 1)
         d.text((x, BADGE_MARGIN + head + tile + 2), fit_text(d, f"ᾱ {num(lang, lv.alpha_bar, 3)}", small, tile),
                fill=(40, 90, 160), font=small)
-        d.text((x, BADGE_MARGIN + head + tile + 16), fit_text(d, f"{snr} dB", small, tile), fill=(40, 90, 160), font=small)
+        d.text((x, BADGE_MARGIN + head + tile + 16), fit_text(d, f"{snr} dB", small, tile), fill=(40, 90, 160),
+               font=small)
         records.append({"t": int(tt), "alpha_bar": round(float(lv.alpha_bar), 6),
                         "snr_db": None if not np.isfinite(lv.snr_db) else round(float(lv.snr_db), 3),
                         "signal_share": round(float(lv.signal_share), 6)})
@@ -130,15 +132,17 @@ def forward_panel(fw, lang: str, tile: int = 140) -> Image.Image:
     from explorer.diffusion import denoiser
 
     lv = fw.level
-    tiles = [(_tile(fw.x0, tile), "x₀", t(lang, "dif_tile_x0")),
+    tiles = [(_tile(fw.x0, tile), "x₀", t(lang, "diffusion_tile_x0")),
              (u8_tile(denoiser.to_u8(fw.noise, -denoiser.EPS_RANGE, denoiser.EPS_RANGE), tile), "ε ~ N(0, I)",
-              t(lang, "dif_tile_noise")),
+              t(lang, "diffusion_tile_noise")),
              (_tile(dif.from_model(fw.x_t), tile), f"x_t · t = {num(lang, fw.t)}",
               f"{num(lang, lv.signal_coef, 2)}·x₀ + {num(lang, lv.noise_std, 2)}·ε")]
     if fw.eps_hat is not None:
         tiles += [(u8_tile(denoiser.to_u8(fw.eps_hat, -denoiser.EPS_RANGE, denoiser.EPS_RANGE), tile),
-                   t(lang, "dif_tile_eps_hat"), t(lang, "dif_tile_eps_err", err=num(lang, fw.noise_error, 2))),
-                  (_tile(dif.from_model(fw.x0_hat), tile), t(lang, "dif_tile_x0_hat"), t(lang, "dif_tile_one_pass"))]
+                   t(lang, "diffusion_tile_eps_hat"),
+                   t(lang, "diffusion_tile_eps_err", err=num(lang, fw.noise_error, 2))),
+                  (_tile(dif.from_model(fw.x0_hat), tile), t(lang, "diffusion_tile_x0_hat"),
+                   t(lang, "diffusion_tile_one_pass"))]
     return _panel(tiles, tile)
 
 
@@ -150,10 +154,12 @@ def step_panel(frame, sample: int, lang: str, names: Sequence[str], requested: i
     if frame.eps is None:  # the end: x_0
         verdict = ""
         if recognised is not None:
-            verdict = t(lang, "dif_tile_seen", name=names[recognised[0]], p=num(lang, 100 * recognised[1]))
-        want = t(lang, "dif_tile_asked", name=names[requested]) if requested is not None else t(lang, "dif_no_class")
+            verdict = t(lang, "diffusion_tile_seen", name=names[recognised[0]], p=num(lang, 100 * recognised[1]))
+        want = (t(lang, "diffusion_tile_asked", name=names[requested]) if requested is not None
+                else t(lang, "diffusion_no_class"))
         return _panel([(u8_tile(frame.x_t[i], tile), f"x₀ · {want}", verdict)], tile)
-    return _panel([(u8_tile(frame.x_t[i], tile), f"x_t · t = {num(lang, frame.t)}", t(lang, "dif_tile_input")),
-                   (u8_tile(frame.eps[i], tile), t(lang, "dif_tile_eps_hat"), t(lang, "dif_tile_eps_scale")),
-                   (u8_tile(frame.x0[i], tile), t(lang, "dif_tile_x0_hat"),
-                    t(lang, "dif_tile_next", t_prev=num(lang, frame.t_prev)))], tile)
+    return _panel([(u8_tile(frame.x_t[i], tile), f"x_t · t = {num(lang, frame.t)}", t(lang, "diffusion_tile_input")),
+                   (u8_tile(frame.eps[i], tile), t(lang, "diffusion_tile_eps_hat"),
+                    t(lang, "diffusion_tile_eps_scale")),
+                   (u8_tile(frame.x0[i], tile), t(lang, "diffusion_tile_x0_hat"),
+                    t(lang, "diffusion_tile_next", t_prev=num(lang, frame.t_prev)))], tile)

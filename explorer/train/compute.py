@@ -244,6 +244,42 @@ def l1_penalty(model: torch.nn.Module) -> torch.Tensor:
                if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)))
 
 
+def _training_data(tc: TrainConfig, ds: Dataset, val_size: int
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, int]:
+    """The run's training pool (images, labels) and what each evaluation scores: the showcase
+    images first, then ``val_size`` validation images; and how many showcase images lead."""
+    train_idx, val_idx = split_indices(tc)
+    x_pool, y_pool = ds.train.images[train_idx], ds.train.labels[train_idx]
+    val_idx = val_idx[:val_size]
+    show_idx = showcase_indices(ds)
+    x_val = torch.cat([ds.train.images[show_idx], ds.train.images[val_idx]])
+    y_val = torch.cat([ds.train.labels[show_idx], ds.train.labels[val_idx]])
+    return x_pool, y_pool, x_val, y_val, len(show_idx)
+
+
+def _one_cycle(opt: torch.optim.Optimizer, tc: TrainConfig, total_steps: int):
+    """The learning-rate schedule, or None for a constant rate. One-cycle (Smith & Topin 2018) also
+    cycles momentum, but only where the optimizer has one: plain SGD and RMSProp (momentum 0) must
+    stay as they are, Adagrad has none."""
+    if tc.schedule != "onecycle":
+        return None
+    return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tc.lr, total_steps=total_steps,
+                                               cycle_momentum=tc.optimizer in ("sgd_momentum", "adam"))
+
+
+def _test_results(model: SmallCNN, ds: Dataset, n_test: int):
+    """The first ``n_test`` test images scored: the scores, the confusion matrix and the 16 most
+    confident mistakes as (index, label, prediction, confidence)."""
+    test = evaluate(model, ds.test.images[:n_test], ds.test.labels[:n_test])
+    y_test = test.labels
+    conf = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(conf, (y_test, test.pred), 1)
+    wrong = np.flatnonzero(test.pred != y_test)
+    order = wrong[np.argsort(-test.conf[wrong])][:16]
+    mistakes = [(int(i), int(y_test[i]), int(test.pred[i]), float(test.conf[i])) for i in order]
+    return test, conf, mistakes
+
+
 def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Event | None = None,
           val_size: int = 2000, min_eval_interval: float = 0.7,
           eval_overhead: float = 0.1, channels_last: bool = True
@@ -264,25 +300,14 @@ def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Even
         :class:`Step` every step, :class:`Eval` at evaluations, then :class:`Halted` and :class:`Done`.
     """
     gen = torch.Generator().manual_seed(tc.seed)
-    train_idx, val_idx = split_indices(tc)
-    x_pool, y_pool = ds.train.images[train_idx], ds.train.labels[train_idx]
-    val_idx = val_idx[:val_size]
-    show_idx = showcase_indices(ds)
-    x_val = torch.cat([ds.train.images[show_idx], ds.train.images[val_idx]])
-    y_val = torch.cat([ds.train.labels[show_idx], ds.train.labels[val_idx]])
-    n_show = len(show_idx)
+    x_pool, y_pool, x_val, y_val, n_show = _training_data(tc, ds, val_size)
 
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(memory_format=fmt)
     opt = make_optimizer(tc.optimizer, model.parameters(), tc.lr, tc.weight_decay)
     spe = tc.steps_per_epoch()
     total_steps = spe * tc.epochs
-    # One-cycle (Smith & Topin 2018) also cycles momentum, but only where the optimizer has one:
-    # plain SGD and RMSProp (momentum 0) must stay as they are, Adagrad has none.
-    sched = (torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=tc.lr, total_steps=total_steps,
-        cycle_momentum=tc.optimizer in ("sgd_momentum", "adam"))
-        if tc.schedule == "onecycle" else None)
+    sched = _one_cycle(opt, tc, total_steps)
 
     t0 = time.perf_counter()
     step, seen, reason = 0, 0, "completed"
@@ -359,13 +384,7 @@ def train(model: SmallCNN, tc: TrainConfig, ds: Dataset, *, stop: threading.Even
     yield Halted(reason, step, step / spe, now - t0, n_test)
     if reason == "completed" and run_count:  # a stopped run answers at once: no extra pass
         yield do_eval(now)
-    test = evaluate(model, ds.test.images[:n_test], ds.test.labels[:n_test])
-    y_test = test.labels
-    conf = np.zeros((10, 10), dtype=np.int64)
-    np.add.at(conf, (y_test, test.pred), 1)
-    wrong = np.flatnonzero(test.pred != y_test)
-    order = wrong[np.argsort(-test.conf[wrong])][:16]
-    mistakes = [(int(i), int(y_test[i]), int(test.pred[i]), float(test.conf[i])) for i in order]
+    test, conf, mistakes = _test_results(model, ds, n_test)
     model.to(memory_format=torch.contiguous_format)  # plain layout for export and the other tabs
     yield Done(reason, step, step / spe, time.perf_counter() - t0, seen, test.loss, test.acc, conf,
                mistakes, n_test)

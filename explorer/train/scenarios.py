@@ -1,17 +1,19 @@
 """Teaching scenarios for the Train tab: fixed seeds, so a class sees the same run every time.
 
-Each preset is a full parameter set for ``explorer.train.compute.validate``; its title and the lesson it
-shows are translated in ``explorer.i18n`` under ``preset.<name>`` and ``preset.<name>.lesson``.
+Each scenario is a full parameter set for ``explorer.train.compute.validate`` (checked when this
+module is imported); its title and lesson are ``train_scn_<name>`` and ``train_scn_<name>_lesson``
+in explorer/locales/<lang>/train.json (``explorer.scenario``).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from explorer.train.compute import PARAMS
+from explorer.scenario import Scenarios
+from explorer.train.compute import PARAMS, validate
 
 _BASE: dict[str, Any] = {name: p.default for name, p in PARAMS.items()}
 
-PRESETS: dict[str, dict[str, Any]] = {
+SCENARIOS = Scenarios("train", {
     # ≥ 85 % test accuracy in a few seconds: a narrow network, one epoch, one-cycle schedule.
     "quick": dict(_BASE, blocks=2, filters=8, kernel_size=3, activation="relu", batch_norm=True,
                   dropout=0.0, dense=32, optimizer="adam", lr=4e-3, batch_size=128, epochs=1,
@@ -35,4 +37,4 @@ PRESETS: dict[str, dict[str, Any]] = {
     "sigmoid": dict(_BASE, blocks=4, filters=16, activation="sigmoid", batch_norm=False,
                     dropout=0.0, dense=64, optimizer="sgd", lr=0.05, batch_size=128, epochs=1,
                     seed=0),
-}
+}, validate=validate)

@@ -49,13 +49,13 @@ def architecture_markdown(raw: dict[str, Any], lang: str) -> str:
     course notes) for the architecture in ``raw``. Raises ``training.ConfigError``."""
     cnn_cfg, _ = training.validate(raw)
     model = SmallCNN(cnn_cfg)
-    lines = [f"| {t(lang, 'col_layer')} | {t(lang, 'col_type')} | {t(lang, 'col_shape')} | "
-             f"{t(lang, 'col_params')} |", "|---|---|---|---:|"]
+    lines = [f"| {t(lang, 'train_col_layer')} | {t(lang, 'train_col_type')} | {t(lang, 'train_col_shape')} | "
+             f"{t(lang, 'train_col_params')} |", "|---|---|---|---:|"]
     for row in layer_summary(model):
         shape = " × ".join(str(s) for s in row["output_shape"])
         lines.append(f"| {row['layer']} | {row['type']} | {shape} | {num(lang, row['params'])} |")
     lines.append("")
-    lines.append(t(lang, "total_params", n=num(lang, count_parameters(model))))
+    lines.append(t(lang, "train_total_params", n=num(lang, count_parameters(model))))
     return "\n".join(lines)
 
 
@@ -80,7 +80,7 @@ def curves_of(history: list[dict], batch_losses: list[tuple[float, float]], prev
         pts = _thin(batch_losses, MAX_BATCH_POINTS)
         fig.add_trace(go.Scatter(
             x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines",
-            name=t(lang, "series_batch"), line=dict(color=plots.TRAIN_COLOR, width=1),
+            name=t(lang, "train_series_batch"), line=dict(color=plots.TRAIN_COLOR, width=1),
             opacity=0.35, hovertemplate="%{x:.2f}: %{y:.3f}<extra></extra>"), row=1, col=1)
     return fig
 
@@ -92,7 +92,7 @@ def curves(sess: SessionData, lang: str, epochs: float | None = None):
 
 def filters_of(model: SmallCNN, lang: str):
     return plots.filters_image(model.first_conv.weight.detach().float().numpy(),
-                               legend=t(lang, "filters_legend"))
+                               legend=t(lang, "train_filters_legend"))
 
 
 def grid_of(ds: data.Dataset, lang: str, pred=None, conf=None):
@@ -113,15 +113,15 @@ def mistakes_of(ds: data.Dataset, done_summary: dict, lang: str):
 
 def status_running(ev: training.Step | training.Eval, epochs: int, lang: str) -> str:
     loss = ev.loss if isinstance(ev, training.Step) else ev.train_loss
-    return t(lang, "status_running", epoch=num(lang, ev.epoch, 2), epochs=epochs,
+    return t(lang, "train_status_running", epoch=num(lang, ev.epoch, 2), epochs=epochs,
              step=num(lang, ev.step), ips=num(lang, ev.images_per_s), elapsed=num(lang, ev.elapsed, 1),
              loss=num(lang, loss, 3))
 
 
 def status_done(summary: dict, lang: str) -> str:
-    reason = t(lang, f"status_done_{summary['reason']}")
+    reason = t(lang, f"train_status_done_{summary['reason']}")
     loss = summary["test_loss"]
-    return t(lang, "status_done", reason=reason, elapsed=num(lang, summary["elapsed_s"], 1),
+    return t(lang, "train_status_done", reason=reason, elapsed=num(lang, summary["elapsed_s"], 1),
              steps=num(lang, summary["step"]), acc=num(lang, summary["test_acc"] * 100, 2),
              loss="—" if loss is None else num(lang, loss, 3), n=num(lang, summary.get("test_images") or 0))
 
@@ -207,7 +207,7 @@ def _run(sess: SessionData, raw: dict[str, Any], lang: str,
     ema, last_frame = None, 0.0
     summary: dict[str, Any] = {"done": False, "step": 0, "epoch": 0.0, "epochs": tc.epochs}
     grid = grid_of(ds, lang)
-    yield Frame(t(lang, "status_starting", n=num(lang, count_parameters(model))),
+    yield Frame(t(lang, "train_status_starting", n=num(lang, count_parameters(model))),
                 draw(), filters_of(model, lang), grid, summary=dict(summary))
     try:
         for ev in training.train(model, tc, ds, stop=stop):
@@ -238,7 +238,7 @@ def _run(sess: SessionData, raw: dict[str, Any], lang: str,
                     snaps.append((ev.step, _weights(model)))  # a stopped run ends on what it learned
                 summary.update(halted=True, reason=ev.reason, step=ev.step, epoch=round(ev.epoch, 4),
                                elapsed_s=round(ev.elapsed, 3))
-                yield Frame(t(lang, "status_halted", reason=t(lang, f"status_done_{ev.reason}"),
+                yield Frame(t(lang, "train_status_halted", reason=t(lang, f"train_status_done_{ev.reason}"),
                               n=num(lang, ev.test_images or len(ds.test))), draw(),
                             filters_of(model, lang), grid, summary=dict(summary))
             else:  # Done
@@ -290,7 +290,7 @@ def final_view(sess: SessionData, lang: str) -> Frame | None:
     epochs = sess.params.get("epochs")
     done = sess.last_done
     if done is None:
-        return Frame(t(lang, "status_idle"), curves(sess, lang, epochs), filters_of(sess.model, lang),
+        return Frame(t(lang, "train_status_idle"), curves(sess, lang, epochs), filters_of(sess.model, lang),
                      grid_of(ds, lang))
     conf = plots.confusion_figure(np.array(done["confusion"]), ds.class_names(lang), lang)
     return Frame(status_done(done, lang), curves(sess, lang, epochs), filters_of(sess.model, lang),

@@ -20,7 +20,7 @@ import zipfile
 import pytest
 from gradio_client import Client, handle_file
 
-from explorer.train.scenarios import PRESETS
+from explorer.train.scenarios import SCENARIOS
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ BUSY = 60.0  # % of one core: at least this before the stop, or the run was not 
 BOUND_S = 1.0  # the bound
 WINDOW_S, SAMPLE_S, TRACE_S = 0.25, 0.05, 2.0
 
-QUICK = {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRESETS["quick"].items()}
+QUICK = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
 RESULTS: dict[str, list[dict]] = {}
 
 

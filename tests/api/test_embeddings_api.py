@@ -10,7 +10,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from explorer.embeddings import compute as emb
-from explorer.train.scenarios import PRESETS
+from explorer.train.scenarios import SCENARIOS
 from explorer.ui.gradio_internals import event_functions
 
 pytestmark = pytest.mark.slow
@@ -160,7 +160,7 @@ def test_training_progress_of_the_session_run(served, app_url):
         c.predict("session", "en", api_name="/embedding_progress")
     with pytest.raises(AppError):  # refused by the Radio itself, before the handler (in English)
         c.predict("mine", "en", api_name="/embedding_progress")
-    quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRESETS["quick"].items()}
+    quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
     for out in c.submit(**dict(quick, train_size=6400), lang="en", api_name="/train"):  # 50 steps
         pass
     assert out[-1]["done"] and out[-1]["step"] == 50

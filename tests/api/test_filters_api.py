@@ -10,7 +10,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 from scipy.signal import correlate2d
 
-from explorer.train.scenarios import PRESETS
+from explorer.train.scenarios import SCENARIOS
 from tests.unit.test_images import png_declaring
 
 pytestmark = pytest.mark.slow
@@ -198,7 +198,7 @@ def test_bad_values_get_clear_messages(app_url):
 
 def test_session_model_after_training(app_url):
     c = client(app_url)
-    quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRESETS["quick"].items()}
+    quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
     list(c.submit(**dict(quick, epochs=1, train_size=3000, filters=8), lang="en", api_name="/train"))
     layers = c.predict("session", None, 0, None, "en", api_name="/layers")
     assert layers[0]["value"] == "features.act1"

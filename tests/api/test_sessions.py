@@ -34,7 +34,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from explorer.session import RELEASE_AFTER_S
-from explorer.train.scenarios import PRESETS
+from explorer.train.scenarios import SCENARIOS
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow
@@ -44,7 +44,7 @@ WARM_SESSIONS = 20  # measured: the resident set stops growing after the first f
 AT_ONCE = 4  # sessions alive at the same time
 TOLERANCE = 0.10
 
-TINY_TRAIN = {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRESETS["quick"].items()}
+TINY_TRAIN = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
 TINY_TRAIN.update(train_size=1000, epochs=1)
 
 

@@ -6,12 +6,12 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from explorer.train.scenarios import PRESETS
+from explorer.train.scenarios import SCENARIOS
 from models.cnn import load_checkpoint
 
 pytestmark = pytest.mark.slow
 
-QUICK = {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRESETS["quick"].items()}
+QUICK = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
 
 
 def client(url: str) -> Client:

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from explorer.data import FASHION_CLASSES
-from explorer.train.scenarios import PRESETS
+from explorer.train.scenarios import SCENARIOS
 from scripts.serve_workers import Served
 from tests.conftest import require
 from tests.e2e.test_train_e2e import wait_text
@@ -182,7 +182,7 @@ def test_two_processes_behind_nginx_keep_each_session_on_its_own(browser, fashio
         c = Client(url, verbose=False, analytics_enabled=False, download_files=str(tmp_path / "downloads"))
         cookie_c = c.cookies.get("dle_worker")
         assert cookie_c
-        quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRESETS["quick"].items()}
+        quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
         final = list(c.submit(**dict(quick, train_size=1000, batch_size=100), lang="en", api_name="/train"))[-1]
         assert final[-1]["done"]
         strip, _fig, summary_c = c.predict("upload", "cat", 0, handle_file(str(tmp_path / "trouser.png")), None,

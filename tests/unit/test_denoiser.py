@@ -10,6 +10,7 @@ import pytest
 
 from explorer.diffusion import compute as dif
 from explorer.diffusion import denoiser
+from explorer.diffusion.scenarios import SCENARIOS
 
 NAMES = [f"class{i}" for i in range(10)]
 
@@ -339,9 +340,9 @@ def test_scenario_lessons_say_what_the_cnn_recognises(name, hits):
     what these exact settings give (the ES and EN lessons both carry the number)."""
     from explorer.i18n import TEXT
 
-    p = denoiser.PRESETS[name]
+    p = SCENARIOS[name]
     cls = denoiser.EACH if p["cls"] == "each" else int(p["cls"])
     run = finish(denoiser.new_run(cls, p["scale"], p["seed"], p["sampler"], p["steps"], p["eta"], n=16))
     assert int((run.recognised == run.y).sum()) == hits
     for lang, word in (("es", "de"), ("en", "of")):
-        assert f"**{hits} {word} 16**" in TEXT[lang][f"dif_preset_{name}_lesson"]
+        assert f"**{hits} {word} 16**" in TEXT[lang][f"diffusion_scn_{name}_lesson"]

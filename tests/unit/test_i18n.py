@@ -26,7 +26,7 @@ def test_keys_have_no_dots():  # the front end's i18n library reads dots as nest
 
 
 def test_spanish_is_spanish():
-    assert t("es", "start_button") == "▶ Entrenar" and t("en", "start_button") == "▶ Train"
+    assert t("es", "train_start_button") == "▶ Entrenar" and t("en", "train_start_button") == "▶ Train"
     assert t("es", "axis_epoch") == "Época"
 
 

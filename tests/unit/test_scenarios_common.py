@@ -3,7 +3,7 @@ import gradio as gr
 import pytest
 
 from explorer.adversarial.scenarios import SCENARIOS as ADVERSARIAL
-from explorer.diffusion.denoiser import PRESETS as DIFFUSION
+from explorer.diffusion.scenarios import SCENARIOS as DIFFUSION
 from explorer.ui.common import next_scenario, scenario_lesson, unless_scenario_set
 
 

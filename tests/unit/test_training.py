@@ -7,7 +7,7 @@ import torch
 
 from explorer.i18n import config_error_message
 from explorer.train import compute as training
-from explorer.train.scenarios import PRESETS
+from explorer.train.scenarios import SCENARIOS
 
 TINY = dict(blocks=2, filters=8, dense=32, dropout=0.0, batch_size=64, lr=3e-3, epochs=1)
 
@@ -59,9 +59,9 @@ def test_validate_builds_configs_and_coerces_ui_values():
     assert tc.batch_size == 100  # never larger than the data
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.parametrize("name", list(SCENARIOS))
 def test_presets_validate(name):
-    training.validate(PRESETS[name])
+    training.validate(SCENARIOS[name].settings)
 
 
 def test_split_is_disjoint_and_seeded():
@@ -152,7 +152,7 @@ def test_closing_the_generator_leaves_a_usable_model(fashion):
 
 
 def test_quick_preset_reaches_85_percent(fashion):
-    cnn, tc = training.validate(PRESETS["quick"])
+    cnn, tc = training.validate(SCENARIOS["quick"].settings)
     _, done = training.run_to_end(training.build_model(cnn, tc.seed), tc, fashion)
     assert done.test_acc >= 0.85
 
@@ -210,6 +210,6 @@ def test_only_fashion_runs_of_a_reasonable_size_keep_snapshots():
     assert steps(train_size=3200) == [0, 10, 15, 22, 33, 50]
     assert steps(train_size=3200, dataset="mnist") == []  # the map is of Fashion-MNIST test images
     assert steps(blocks=1, filters=128, dense=1024) == []  # 103 MB a copy
-    for name, p in PRESETS.items():
-        cnn, tc = training.validate(p)
+    for name, sc in SCENARIOS.items():
+        cnn, tc = training.validate(sc.settings)
         assert len(train_view.snapshot_steps(training.build_model(cnn, 0), tc)) == 6, name
