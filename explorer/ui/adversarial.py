@@ -49,9 +49,6 @@ def _net(store: SessionStore, key: str, lang: str, request: gr.Request | None) -
     return inputs.network(key, NETS, lang, request, store)
 
 
-# `store` (the explorer.session.SessionStore) is left unannotated: Gradio reads a bound handler's
-# annotations in explorer.ui.wiring, where that name is unknown, and would then miss `request`.
-
 # ---- handlers --------------------------------------------------------------------------------------
 
 @friendly

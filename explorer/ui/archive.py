@@ -45,11 +45,6 @@ TEXT_QUERY = "emigration letters"
 
 # ---- handlers -----------------------------------------------------------------------------------
 
-# Handlers wired with ``wiring.bind`` leave their leading dependencies (store, cache) unannotated:
-# Gradio reads a bound handler's annotations in explorer.ui.wiring's namespace, where only ``gr`` is
-# known, and one it cannot resolve hides ``request: gr.Request`` from it (the request then arrives
-# as an ordinary input).
-
 def _archive_state(store: SessionStore, lang: str, request) -> dict:
     sess = store.get(session_key(request))
     if not sess.archive:

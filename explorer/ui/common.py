@@ -61,7 +61,7 @@ def user_error(lang: str, key: str, **kw) -> gr.Error:
 
 
 # Errors of the pure modules that carry a ``kind`` and ``details``: their messages are err_<prefix><kind>.
-_ERROR_PREFIXES = {"EmbeddingError": "err_emb_", "ArchiveError": "err_arch_", "DiffusionError": "err_dif_"}
+_ERROR_PREFIXES = {"EmbeddingError": "err_emb_", "ArchiveError": "err_arch_", "DiffusionError": "err_diffusion_"}
 
 
 class _Missing(dict):
@@ -199,30 +199,11 @@ def float_in(value: Any, lo: float, hi: float, lang: str, field: str) -> float:
 
 
 # ------------------------------------------------------------------------------ teaching scenarios
-# Each tab's scenarios are a dict name -> settings (in explorer/), a dropdown, a "next" button with
-# the class dle-next-preset (the presenter's "]" key presses it) and a lesson whose text is
-# ``key.format(name)`` in explorer.i18n.
+# Each tab's scenarios are one explorer.scenario.Scenarios; the UI side is in explorer.ui.wiring
+# (scenario_picker, next_scenario_event, lesson_handler). The "next" button has the class
+# dle-next-preset: the presenter's "]" key presses it.
 
 NEXT_SCENARIO = "»"  # the "next scenario" button's label (⟩ fell back to a font that drew ")")
-
-
-def scenario_settings(presets: dict, name: Any, lang: str, err_key: str) -> dict:
-    """Scenario ``name``'s settings, or a translated error naming the choices (a raw API call can
-    send anything: a list, a number, an unknown name)."""
-    if not isinstance(name, str) or name not in presets:
-        raise user_error(lang, err_key, value=str(name)[:40], choices=", ".join(presets))
-    return presets[name]
-
-
-def scenario_lesson(presets: dict, key: str, name: Any, lang: Any) -> str:
-    """The lesson of scenario ``name`` in ``lang``, or "" when no (known) scenario is chosen."""
-    return t(lang_of(lang), key.format(name)) if isinstance(name, str) and name in presets else ""
-
-
-def next_scenario(presets: dict, name: Any) -> str:
-    """The scenario after ``name`` (after the last, or none: the first)."""
-    names = list(presets)
-    return names[(names.index(name) + 1) % len(names)] if isinstance(name, str) and name in names else names[0]
 
 
 def unless_scenario_set(sig: Any, *current: Any) -> None:

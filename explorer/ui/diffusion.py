@@ -15,12 +15,8 @@ API (gradio_client): ``/noise``, ``/noise_animation`` (streams), ``/denoise`` (s
 """
 from __future__ import annotations
 
-import functools
-import inspect
 import os
 import time
-import typing
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import gradio as gr
@@ -37,7 +33,6 @@ from explorer.ui import inputs, wiring
 from explorer.ui.common import (
     NEXT_SCENARIO,
     L,
-    detail_message,
     draw_events,
     float_in,
     friendly,
@@ -95,51 +90,9 @@ def _names(lang: str) -> list[str]:
     return nets.fashion_names(lang)
 
 
-def _diffusion_errors(fn: Callable) -> Callable:
-    """Under ``@friendly``: a ``DiffusionError`` of the sampler as its translated message
-    ``err_diffusion_<kind>``. (``common.friendly`` still looks these up as ``err_dif_<kind>``, the
-    keys' names before issue 16, in ``explorer.ui.common._ERROR_PREFIXES``, a shared module this
-    tab does not edit; once that table says ``err_diffusion_`` this decorator can go.)"""
-    sig = inspect.signature(fn)
-
-    def message(err: dif.DiffusionError, args, kwargs) -> gr.Error:
-        lang = lang_of(sig.bind_partial(*args, **kwargs).arguments.get("lang"))
-        return gr.Error(detail_message(lang, f"err_diffusion_{err.kind}", err.details), print_exception=False)
-
-    if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
-        def gen_wrapper(*args, **kwargs):
-            try:
-                yield from fn(*args, **kwargs)
-            except dif.DiffusionError as err:
-                raise message(err, args, kwargs) from None
-        return gen_wrapper
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except dif.DiffusionError as err:
-            raise message(err, args, kwargs) from None
-    return wrapper
-
-
-def _bind(fn, *deps):
-    """``wiring.bind(fn, *deps)`` with its annotations resolved here. Gradio finds the ``gr.Request``
-    parameter with ``typing.get_type_hints``, which evaluates the bound function's (string)
-    annotations in explorer/ui/wiring.py's globals, where this module's names (``SessionStore``) do
-    not exist: the lookup fails, and the request would be taken for an input. (A fix for
-    ``wiring.bind`` itself, shared, is for the lead.)"""
-    bound = wiring.bind(fn, *deps)
-    hints = typing.get_type_hints(fn)
-    bound.__annotations__ = {k: v for k, v in hints.items() if k in bound.__signature__.parameters or k == "return"}
-    return bound
-
-
 # ------------------------------------------------------------------------ handlers: forward process
 
 @friendly
-@_diffusion_errors
 def noise(src, smp, idx, up, sk, t_v, sched_v, seed_v, lang, views: bool = True):
     """The forward process on one image: x_t from q(x_t | x_0) in closed form at step t, the noise
     level (ᾱ_t, SNR), the strip of x_t at several t, the schedule plot with t marked, and what the
@@ -177,7 +130,6 @@ def noise(src, smp, idx, up, sk, t_v, sched_v, seed_v, lang, views: bool = True)
 
 
 @friendly
-@_diffusion_errors
 def animate_noise(src, smp, idx, up, sk, sched_v, seed_v, lang):
     """The forward process as an animation: t from 0 to T in steps of T/50, one picture each
     (the same image and noise, only t changes), the t slider following; ends with the full view
@@ -280,7 +232,6 @@ def _play(run: denoiser.ReverseRun, lang: str, sample: int, max_steps: int | Non
 
 
 @friendly
-@_diffusion_errors
 def denoise(store: SessionStore, cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, pick_v, lang,
             request: gr.Request):
     """Generate 16 images from noise with the shipped denoiser: a class (0..9, "each" = one of every
@@ -295,7 +246,6 @@ def denoise(store: SessionStore, cls_v, scale_v, seed_v, sampler_v, steps_v, eta
 
 
 @friendly
-@_diffusion_errors
 def resume(store: SessionStore, cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, pick_v, lang,
            request: gr.Request):
     """Play: continue this session's paused run if its settings are the ones given, else start a
@@ -309,7 +259,6 @@ def resume(store: SessionStore, cls_v, scale_v, seed_v, sampler_v, steps_v, eta_
 
 
 @friendly
-@_diffusion_errors
 def step_once(store: SessionStore, cls_v, scale_v, seed_v, sampler_v, steps_v, eta_v, pick_v, lang,
               request: gr.Request):
     """One denoising step of this session's run (a new run if there is none with these settings,
@@ -553,17 +502,17 @@ def wire_reverse(store: SessionStore, lang: gr.Radio, rc: ReverseControls, rv: R
                     show_progress="hidden")
     wiring.next_scenario_event(rc.next_preset, rc.preset, SCENARIOS).then(
         apply_preset, [rc.preset, lang], rc.scenario_outputs, **wiring.HIDDEN)
-    rc.play.click(_bind(resume, store), rev_in, rev_out, api_name="denoise_resume", **run_kw)
-    rc.restart.click(_bind(denoise, store), rev_in, rev_out, api_name="denoise", **run_kw)
-    rc.step.click(_bind(step_once, store), rev_in, rev_out, api_name="denoise_step", **run_kw)
-    rc.pause.click(_bind(pause_run, store), None, None, api_name="denoise_pause", queue=False)
-    frame_view = _bind(show_frame, store)
+    rc.play.click(wiring.bind(resume, store), rev_in, rev_out, api_name="denoise_resume", **run_kw)
+    rc.restart.click(wiring.bind(denoise, store), rev_in, rev_out, api_name="denoise", **run_kw)
+    rc.step.click(wiring.bind(step_once, store), rev_in, rev_out, api_name="denoise_step", **run_kw)
+    rc.pause.click(wiring.bind(pause_run, store), None, None, api_name="denoise_pause", queue=False)
+    frame_view = wiring.bind(show_frame, store)
     gr.on([rv.frame.release, rv.pick.release], frame_view, [rv.frame, rv.pick, lang], rev_out,
           api_name="denoise_frame", show_progress="hidden", trigger_mode="always_last")
     # ◀ ▶ (and the ← → keys): one recorded step back or forward, the same view as /denoise_frame
     rv.back.click(previous_frame, [rv.frame], [rv.frame], api_visibility="private", queue=False,
                   show_progress="hidden").then(frame_view, [rv.frame, rv.pick, lang], rev_out, **wiring.HIDDEN)
-    rv.forward.click(_bind(next_frame, store), [rv.frame], [rv.frame], api_visibility="private", queue=False,
+    rv.forward.click(wiring.bind(next_frame, store), [rv.frame], [rv.frame], api_visibility="private", queue=False,
                      show_progress="hidden").then(frame_view, [rv.frame, rv.pick, lang], rev_out, **wiring.HIDDEN)
 
 
@@ -581,7 +530,7 @@ def wire_drawing(store: SessionStore, lang: gr.Radio, tab: gr.Tab, shown: gr.Che
                       show_progress="hidden")
     checked = inputs.wire(fw.inp)
     checked.success(noise, fw.inputs(lang), fw.outputs, **wiring.HIDDEN)
-    lesson_text, opening = wiring.lesson_handler(SCENARIOS), _bind(first_view, store)
+    lesson_text, opening = wiring.lesson_handler(SCENARIOS), wiring.bind(first_view, store)
     for ev in draw_events(tab, shown, lang):
         ev.success(class_choices, [rc.cls, lang], [rc.cls], **wiring.HIDDEN).success(
             lesson_text, [rc.preset, lang], [rc.lesson], **wiring.HIDDEN)

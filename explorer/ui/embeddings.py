@@ -163,11 +163,6 @@ def _no_progress(*_args, **_kw) -> None:
 
 # ---- handlers: the map ----------------------------------------------------------------------------
 
-# Handlers wired with ``wiring.bind`` leave their leading dependencies (store, cache) unannotated:
-# Gradio reads a bound handler's annotations in explorer.ui.wiring's namespace, where only ``gr`` is
-# known, and one it cannot resolve hides ``request: gr.Request`` from it (the request then arrives
-# as an ordinary input).
-
 @dataclass
 class MapCache:
     """What the map's handlers keep between calls, for one app: the session model's vectors (the

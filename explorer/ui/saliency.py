@@ -100,9 +100,6 @@ def _params(net_obj, sg_n_v, sg_std_v, ig_base_v, ig_steps_v, layer_v, win_v, st
     }
 
 
-# `store` (the explorer.session.SessionStore) is left unannotated: Gradio reads a bound handler's
-# annotations in explorer.ui.wiring, where that name is unknown, and would then miss `request`.
-
 # ---- handlers --------------------------------------------------------------------------------------
 
 @friendly

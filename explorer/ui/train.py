@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,18 +51,6 @@ def _setting(name: str) -> dict:
     """The label (``train_<key>``) and the elem_id (``<key>``, its key in a shared link) of setting ``name``."""
     key = SHARE_KEYS[name]
     return dict(label=L(f"train_{key}"), elem_id=key)
-
-
-def _bind(fn, *deps):
-    """``wiring.bind(fn, *deps)`` with its annotations resolved here. Gradio finds the ``gr.Request``
-    parameter with ``typing.get_type_hints``, which evaluates the bound function's (string)
-    annotations in explorer/ui/wiring.py's globals, where this module's names (``SessionStore``) do
-    not exist: the lookup fails, and the request would be taken for an input. (A fix for
-    ``wiring.bind`` itself, shared, is for the lead.)"""
-    bound = wiring.bind(fn, *deps)
-    hints = typing.get_type_hints(fn)
-    bound.__annotations__ = {k: v for k, v in hints.items() if k in bound.__signature__.parameters or k == "return"}
-    return bound
 
 
 # ------------------------------------------------------------------------------------- handlers
@@ -236,7 +223,7 @@ def _data_section(q) -> dict:
 
 
 def _architecture_section(q) -> tuple[dict, gr.Markdown]:
-    with gr.Accordion(L("arch_section"), open=True):
+    with gr.Accordion(L("train_arch_section"), open=True):
         with gr.Row():
             blocks = Slider(P["blocks"].lo, P["blocks"].hi, value=q["blocks"], step=1,
                             **_setting("blocks"))
@@ -342,14 +329,14 @@ def wire(store: SessionStore, lang: gr.Radio, scenario: ScenarioControls, settin
     wiring.next_scenario_event(scenario.next_preset, scenario.preset, SCENARIOS)  # the change applies it
     gr.on([c.change for c in arch_inputs], architecture, arch_inputs + [lang], settings.arch_md,
           api_name="architecture", trigger_mode="always_last", show_progress="hidden")
-    scenario.start.click(_bind(train, store), params + [lang], views.outputs, api_name="train",
+    scenario.start.click(wiring.bind(train, store), params + [lang], views.outputs, api_name="train",
                          concurrency_limit=TRAIN_CONCURRENCY, concurrency_id="train", show_progress="minimal",
                          show_progress_on=[views.status])
-    scenario.stop.click(_bind(stop_training, store), None, None, api_name="stop", concurrency_limit=None,
+    scenario.stop.click(wiring.bind(stop_training, store), None, None, api_name="stop", concurrency_limit=None,
                         queue=False)
-    lang.change(_bind(redraw, store), [lang, scenario.preset], [scenario.lesson] + views.outputs,
+    lang.change(wiring.bind(redraw, store), [lang, scenario.preset], [scenario.lesson] + views.outputs,
                 api_name="train_redraw", show_progress="hidden").then(
         architecture, arch_inputs + [lang], settings.arch_md, api_name="architecture_redraw", **wiring.HIDDEN)
-    views.ckpt_btn.click(_bind(download_checkpoint, store), [lang], views.model_file,
+    views.ckpt_btn.click(wiring.bind(download_checkpoint, store), [lang], views.model_file,
                          api_name="download_checkpoint")
-    views.onnx_btn.click(_bind(export_onnx, store), [lang], views.model_file, api_name="export_onnx")
+    views.onnx_btn.click(wiring.bind(export_onnx, store), [lang], views.model_file, api_name="export_onnx")

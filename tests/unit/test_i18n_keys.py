@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "explorer").rglob("*.py")) + [ROOT / "app.py"]
 # the functions whose argument at this position is a translation key
 KEY_ARG = {"t": 1, "L": 0, "I18N": 0, "user_error": 1, "detail_message": 1, "int_in": 4, "float_in": 4,
-           "scenario_lesson": 1}
+           }
 
 
 def _name(func: ast.expr) -> str:

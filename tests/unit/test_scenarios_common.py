@@ -1,25 +1,59 @@
-"""The scenario plumbing every tab shares (explorer/ui/common.py)."""
+"""The one Scenario type every tab uses (explorer/scenario.py), and the gate that keeps a
+scenario's own redraw from being repeated (explorer/ui/common.py)."""
 import gradio as gr
 import pytest
 
 from explorer.adversarial.scenarios import SCENARIOS as ADVERSARIAL
+from explorer.attention.scenarios import SCENARIOS as ATTENTION
 from explorer.diffusion.scenarios import SCENARIOS as DIFFUSION
-from explorer.ui.common import next_scenario, scenario_lesson, unless_scenario_set
+from explorer.errors import InputError
+from explorer.i18n import TEXT, t
+from explorer.scenario import Scenarios
+from explorer.tabs import TAB_IDS
+from explorer.ui.common import unless_scenario_set
 
 
-def test_next_scenario_cycles_and_starts_at_the_first():
+def test_following_cycles_and_starts_at_the_first():
     names = list(DIFFUSION)
-    assert next_scenario(DIFFUSION, None) == names[0]
-    assert next_scenario(DIFFUSION, "no such") == names[0]
-    assert [next_scenario(DIFFUSION, n) for n in names] == names[1:] + names[:1]
+    assert DIFFUSION.following(None) == names[0]
+    assert DIFFUSION.following("no such") == names[0]
+    assert DIFFUSION.following(["a list"]) == names[0]
+    assert [DIFFUSION.following(n) for n in names] == names[1:] + names[:1]
 
 
-def test_scenario_lesson_in_both_languages_and_empty_without_one():
+def test_lesson_in_both_languages_and_empty_without_one():
     name = next(iter(ADVERSARIAL))
-    es, en = (scenario_lesson(ADVERSARIAL, "adversarial_scn_{}_lesson", name, lang) for lang in ("es", "en"))
-    assert es and en and es != en
-    assert scenario_lesson(ADVERSARIAL, "adversarial_scn_{}_lesson", None, "en") == ""
-    assert scenario_lesson(ADVERSARIAL, "adversarial_scn_{}_lesson", ["x"], "en") == ""
+    es, en = (ADVERSARIAL.lesson(name, lang) for lang in ("es", "en"))
+    assert es and en and es != en and en == t("en", f"adversarial_scn_{name}_lesson")
+    assert ADVERSARIAL.lesson(None, "en") == "" and ADVERSARIAL.lesson(["x"], "en") == ""
+    assert ATTENTION.lesson(next(iter(ATTENTION)), "en") == ""  # a tab whose scenarios have no lesson
+
+
+def test_an_unknown_name_is_an_input_error_naming_the_choices():
+    with pytest.raises(InputError) as e:
+        DIFFUSION.get_checked(["not", "a", "name"])
+    assert e.value.kind == "diffusion_scenario" and set(e.value.details["choices"].split(", ")) == set(DIFFUSION)
+    assert f"err_{e.value.kind}" in TEXT["en"]
+
+
+def test_every_tab_declares_its_scenarios_with_the_one_type():
+    import importlib
+
+    for tab in TAB_IDS:
+        found = [v for v in vars(importlib.import_module(f"explorer.{tab}.scenarios")).values()
+                 if isinstance(v, Scenarios)]
+        assert len(found) == 1 and found[0].tab == tab, tab
+        assert found[0].keys_used() <= set(TEXT["en"]), sorted(found[0].keys_used() - set(TEXT["en"]))
+
+
+def test_validate_runs_on_every_scenario_at_once():
+    def check(settings):
+        if settings["n"] < 0:
+            raise ValueError("n must be positive")
+
+    Scenarios("demo", {"a": {"n": 1}}, validate=check)
+    with pytest.raises(ValueError):
+        Scenarios("demo", {"a": {"n": 1}, "b": {"n": -1}}, validate=check)
 
 
 def test_unless_scenario_set_stops_only_the_same_settings():
