@@ -77,7 +77,7 @@ def test_noise_json_follows_the_schedule(shared, sched):
             assert j["snr_db"] is None and j["alpha_bar"] == 1 and j["eps_hat_rms_error"] is None
         else:
             assert j["snr_db"] == pytest.approx(10 * math.log10(ab / (1 - ab)), abs=2e-3)
-        assert [r["t"] for r in j["strip"]][0] == 0 and j["strip"][-1]["t"] == 1000
+        assert j["strip"][0]["t"] == 0 and j["strip"][-1]["t"] == 1000
         assert f"t = {t:,}" in status or f"t = {t}" in status
         assert panel.endswith(".png") and strip.endswith(".png") and plot
     # the denoiser only predicts the noise with its own (cosine) schedule

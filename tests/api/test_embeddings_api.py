@@ -161,8 +161,7 @@ def test_training_progress_of_the_session_run(served, app_url):
     with pytest.raises(AppError):  # refused by the Radio itself, before the handler (in English)
         c.predict("mine", "en", api_name="/embedding_progress")
     quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
-    for out in c.submit(**dict(quick, train_size=6400), lang="en", api_name="/train"):  # 50 steps
-        pass
+    out = list(c.submit(**dict(quick, train_size=6400), lang="en", api_name="/train"))[-1]  # 50 steps
     assert out[-1]["done"] and out[-1]["step"] == 50
     sess = served.dle_store.get(c.session_hash)
     steps = [s for s, _ in sess.snapshots]

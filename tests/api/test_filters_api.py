@@ -93,7 +93,7 @@ def test_feature_maps_and_filters(app_url):
     assert "Campo receptivo" in out[3]
     out = c.predict("dataset", "cat", 5, None, None, "fashion", "features.pool2", 63, "en", api_name="/feature_maps")
     assert out[-1]["layer"]["shape_hwc"] == [7, 7, 64] and out[-1]["layer"]["receptive_field_px"] == 10
-    fig, summary = c.predict("fashion", "features.conv1", "en", api_name="/filters")
+    _fig, summary = c.predict("fashion", "features.conv1", "en", api_name="/filters")
     assert summary["weight_shape"] == [32, 1, 3, 3]
     _fig, summary = c.predict("imagenet", "_conv_stem", "en", api_name="/filters")
     assert summary["weight_shape"] == [32, 3, 3, 3] and summary["stride"] == 2
@@ -172,7 +172,8 @@ def test_bad_values_get_clear_messages(app_url):
     c = client(app_url)
     ident = kernel_payload(np.eye(3))
     cases = [
-        (lambda: c.predict("sample", "cat", 0, None, None, {"headers": ["1", "2", "3"], "data": [["x", 0, 0], [0, 1, 0], [0, 0, 0]]},
+        (lambda: c.predict("sample", "cat", 0, None, None,
+                           {"headers": ["1", "2", "3"], "data": [["x", 0, 0], [0, 1, 0], [0, 0, 0]]},
                            1, "valid", None, None, "max", 96, "es", api_name="/convolve"), "no es un número"),
         (lambda: c.predict("sample", "cat", 0, None, None, {"headers": ["1", "2"], "data": [[1, 0], [0, 1]]},
                            1, "valid", None, None, "max", 96, "en", api_name="/convolve"), "3 × 3 or 5 × 5"),

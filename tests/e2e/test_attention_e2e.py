@@ -1,6 +1,7 @@
 """A person's view of the Attention tab, in Spanish and English: the pronoun example opens with
 "it" → "animal", the Spanish example picks "ellos", a word chosen in the dropdown redraws its row,
-sentence similarity ranks the list; the ViT's pictures, where a click picks a patch. Screenshots go to test-artifacts/."""
+sentence similarity ranks the list; the ViT's pictures, where a click picks a patch. Screenshots go
+to test-artifacts/."""
 import pytest
 
 from tests.conftest import ARTIFACTS

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.slow
 TEXTS = {
     "es-ES": dict(lang="es", sal_tab="Saliencia", adv_tab="Ataques adversarios", explained="Se explica",
                   complete="Completitud", fashion="CNN Fashion-MNIST (incluida)", sanity="Hecho",
-                  changed="cambiado de opinión", sweep_done="Hecho", robust="robusta", tripod="«tripod» (trípode) con un 95 %"),
+                  changed="cambiado de opinión", sweep_done="Hecho", robust="robusta",
+                  tripod="«tripod» (trípode) con un 95 %"),
     "en-US": dict(lang="en", sal_tab="Saliency", adv_tab="Adversarial attacks", explained="Explaining",
                   complete="Completeness", fashion="Fashion-MNIST CNN (shipped)", sanity="Done",
                   changed="changed its mind", sweep_done="Done", robust="Robust", tripod="“tripod” with 95 %"),

@@ -2,6 +2,7 @@
 the step-by-step chain, DDIM(η = 1, all T steps) = DDPM, classifier-free guidance against a hand
 computation, and end-to-end sampling with a denoiser that is exactly optimal for Gaussian data
 (so the samples' mean and spread are known in advance)."""
+import itertools
 import math
 import threading
 
@@ -296,7 +297,7 @@ def test_records_chain_and_shapes():
     recs = list(D.sample(m, LIN, y=None, n=3, steps=10, seed=0))
     assert [r.index for r in recs] == list(range(10)) and all(r.total == 10 for r in recs)
     assert [r.t for r in recs] == list(range(1000, 0, -100)) and recs[-1].t_prev == 0
-    for r, nxt in zip(recs, recs[1:]):
+    for r, nxt in itertools.pairwise(recs):
         assert nxt.x_t is r.x_prev and nxt.t == r.t_prev
     r = recs[0]
     assert r.x_t.shape == r.eps.shape == r.x0.shape == r.x_prev.shape == (3, 1, 28, 28)
@@ -320,7 +321,7 @@ def _predicted_moments(schedule, ts, eta, mean_data, sigma_data):
         a_t, a_p = ab[t], ab[tp]
         sig = eta * math.sqrt((1 - a_p) / (1 - a_t) * (1 - a_t / a_p))
 
-        def step(x):
+        def step(x, a_t=a_t, a_p=a_p, sig=sig):  # this step's values, bound now
             e = math.sqrt(1 - a_t) / (a_t * sigma_data ** 2 + 1 - a_t) * (x - math.sqrt(a_t) * mean_data)
             x0 = (x - math.sqrt(1 - a_t) * e) / math.sqrt(a_t)
             return math.sqrt(a_p) * x0 + math.sqrt(max(0.0, 1 - a_p - sig ** 2)) * e

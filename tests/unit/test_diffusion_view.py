@@ -1,4 +1,6 @@
 """explorer.diffusion.views: the schedule plot, the forward-process strip and the sample grid."""
+import itertools
+
 import numpy as np
 
 from explorer.diffusion import compute as dif
@@ -21,7 +23,7 @@ def test_forward_strip_follows_the_closed_form():
     img, recs = dv.forward_strip(x0, s, [0, 100, 500, 1000], seed=3, lang="en")
     assert img.width > 4 * dv.TILE and [r["t"] for r in recs] == [0, 100, 500, 1000]
     abar = [r["alpha_bar"] for r in recs]
-    assert abar[0] == 1.0 and all(a > b for a, b in zip(abar, abar[1:]))
+    assert abar[0] == 1.0 and all(a > b for a, b in itertools.pairwise(abar))
     assert recs[0]["snr_db"] is None and recs[1]["snr_db"] > recs[2]["snr_db"] > recs[3]["snr_db"]
     # t = 0 is the image itself (drawn dark on white)
     tile = np.asarray(img.crop((8, 30 + 20, 8 + dv.TILE, 30 + 20 + dv.TILE)).convert("L"))

@@ -84,9 +84,8 @@ def test_hooks_are_always_removed_and_memory_stays_flat(cnn, eff):
     for _i in range(100):
         filters.feature_maps(cnn, x_small, "features.act2")
         filters.feature_maps(eff, x_big, layer)
-        with pytest.raises(RuntimeError):  # an exception inside the capture block
-            with nets.capture(eff.module, [layer]):
-                raise RuntimeError("boom")
+        with pytest.raises(RuntimeError), nets.capture(eff.module, [layer]):  # an exception inside the block
+            raise RuntimeError("boom")
     gc.collect()
     grown = _rss_mb() - before
     assert _hooks(cnn.module) == 0 and _hooks(eff.module) == 0
@@ -176,7 +175,7 @@ def test_prepare_shows_each_step(cnn, eff):
     photo = Image.new("RGB", (640, 480), "white")
     pre = cnn.prepare(photo)
     assert pre.array.shape == (1, 28, 28)
-    assert [s for s, _ in pre.steps][0] == "original"
+    assert pre.steps[0][0] == "original"
     pre = eff.prepare(photo)
     assert pre.array.shape == (3, 224, 224) and [s for s, _ in pre.steps] == ["original", "resized_224"]
 
