@@ -399,7 +399,7 @@ class StepRecord:
     x_prev: np.ndarray  # x_{t_prev}, the output
 
 
-def _check_number(kind: str, value, low: float, high: float, integer: bool = False):
+def check_number(kind: str, value, low: float, high: float, integer: bool = False):
     ok_types = (int, np.integer) if integer else (int, float, np.integer, np.floating)
     if isinstance(value, bool) or not isinstance(value, ok_types) or not math.isfinite(float(value)) \
             or not low <= value <= high:
@@ -443,13 +443,13 @@ def sample(eps_model: EpsModel, schedule: Schedule, y=None, n: int = 16, sampler
     if sampler not in SAMPLERS:
         raise DiffusionError("sampler", value=sampler if isinstance(sampler, str) else repr(sampler),
                              allowed=list(SAMPLERS))
-    n = _check_number("n", n, 1, MAX_SAMPLES, integer=True)
+    n = check_number("n", n, 1, MAX_SAMPLES, integer=True)
     y = _classes(y, n)
-    scale = _check_number("scale", scale, 0.0, MAX_SCALE)
+    scale = check_number("scale", scale, 0.0, MAX_SCALE)
     if sampler == "ddim":
-        steps = _check_number("steps", steps, 1, schedule.T, integer=True)
-        eta = _check_number("eta", eta, 0.0, 1.0)
-    seed = _check_number("seed", seed, 0, 2 ** 63 - 1, integer=True)
+        steps = check_number("steps", steps, 1, schedule.T, integer=True)
+        eta = check_number("eta", eta, 0.0, 1.0)
+    seed = check_number("seed", seed, 0, 2 ** 63 - 1, integer=True)
     ts = timesteps_for(sampler, steps, schedule.T)
     rng = np.random.default_rng(seed)
     size = (n,) + tuple(shape)

@@ -236,19 +236,19 @@ def new_run(cls: int | None, scale: float, seed: int, sampler: str, steps: int, 
             sched: dif.Schedule | None = None) -> ReverseRun:
     """A reverse run, not yet started (its settings are validated here, before any model call)."""
     sched = sched or shipped_schedule()
-    n = dif._check_number("n", n, 1, dif.MAX_SAMPLES, integer=True)
+    n = dif.check_number("n", n, 1, dif.MAX_SAMPLES, integer=True)
     if cls is not None and cls != EACH:
-        cls = dif._check_number("class", cls, 0, dif.NUM_CLASSES - 1, integer=True)
+        cls = dif.check_number("class", cls, 0, dif.NUM_CLASSES - 1, integer=True)
     y = requested_classes(cls, n)
     gen = dif.sample(eps_model, sched, y=y, n=n, sampler=sampler, steps=steps, eta=eta, scale=scale, seed=seed)
     # dif.sample validates lazily (it is a generator): check now so errors come before any work.
     if sampler not in dif.SAMPLERS:
         raise dif.DiffusionError("sampler", value=str(sampler)[:20], allowed=list(dif.SAMPLERS))
-    scale = dif._check_number("scale", scale, 0.0, dif.MAX_SCALE)
-    seed = dif._check_number("seed", seed, 0, 2 ** 63 - 1, integer=True)
+    scale = dif.check_number("scale", scale, 0.0, dif.MAX_SCALE)
+    seed = dif.check_number("seed", seed, 0, 2 ** 63 - 1, integer=True)
     if sampler == "ddim":
-        steps = dif._check_number("steps", steps, 1, sched.T, integer=True)
-        eta = dif._check_number("eta", eta, 0.0, 1.0)
+        steps = dif.check_number("steps", steps, 1, sched.T, integer=True)
+        eta = dif.check_number("eta", eta, 0.0, 1.0)
     total = len(dif.timesteps_for(sampler, steps, sched.T))
     config = {"class": None if cls is None else ("each" if cls == EACH else int(cls)), "scale": scale,
               "seed": seed, "sampler": sampler, "steps": total, "eta": eta if sampler == "ddim" else None,

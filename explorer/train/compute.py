@@ -37,6 +37,7 @@ DATASET_NAMES = ("fashion", "mnist")
 VAL_HOLDOUT = 5000  # the last 5,000 training images are the validation set; never trained on
 TRAIN_POOL = 60000 - VAL_HOLDOUT
 SHOWCASE = 24  # validation images whose predictions the tab shows while training
+REASONS = ("completed", "stopped", "diverged", "time_limit")  # why a run ends (Halted, Done)
 MAX_SECONDS_DEFAULT = 900.0  # a run on a shared server ends after 15 minutes
 
 

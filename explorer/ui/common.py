@@ -61,7 +61,7 @@ def user_error(lang: str, key: str, **kw) -> gr.Error:
 
 
 # Errors of the pure modules that carry a ``kind`` and ``details``: their messages are err_<prefix><kind>.
-_ERROR_PREFIXES = {"EmbeddingError": "err_emb_", "ArchiveError": "err_arch_", "DiffusionError": "err_diffusion_"}
+ERROR_KEYS = {"EmbeddingError": "err_emb_", "ArchiveError": "err_arch_", "DiffusionError": "err_diffusion_"}
 
 
 class _Missing(dict):
@@ -91,7 +91,7 @@ def _translate(err: Exception, lang: str) -> gr.Error:
         return gr.Error(image_error_message(lang, err), print_exception=False)
     if isinstance(err, errors.TextError):
         return gr.Error(detail_message(lang, f"err_{err.kind}", err.details), print_exception=False)
-    kind_prefix = _ERROR_PREFIXES.get(type(err).__name__)
+    kind_prefix = ERROR_KEYS.get(type(err).__name__)
     if kind_prefix and hasattr(err, "kind"):
         return gr.Error(detail_message(lang, f"{kind_prefix}{err.kind}", err.details), print_exception=False)
     if isinstance(err, errors.InputError):
