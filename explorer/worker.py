@@ -17,14 +17,16 @@ process, whose threads and locks a fork would copy half-way), talking over a soc
 :data:`KEEP_IDLE` of them are kept between calls, so what a worker loads or compiles once (umap's
 numba code: ~8 s of compilation in each new process) serves the next call; a call that is stopped
 takes its worker with it, and the next call starts a new one. Why not ``multiprocessing``'s own
-processes: its ``spawn`` and ``forkserver`` start methods import the program's main module in the
-child (``app.py``: Gradio, torch and every tab, 8-13 s and 340 MB each time) — measured in
-bench/notes of issue 16 and the module's tests.
+processes: its ``spawn`` and ``forkserver`` start methods import the program's main module in each
+child — for ``python app.py`` that is Gradio, torch and every tab: measured on the 2-core machine
+(busy), a child was ready after 7.4-9.8 s either way, a ``python -m explorer.worker`` after 0.1 s
+(then ~1.5 s to import umap-learn on a quiet machine).
 
 Hygiene: a worker ignores Ctrl-C (the server decides when it ends), exits by itself when the server
-process is gone (it checks its parent every :data:`ORPHAN_CHECK_S` s), and every worker still alive
-when the server exits normally is killed and reaped (``atexit``). Killed workers are always reaped
-(``wait``): no zombies.
+process is gone (it checks its parent every :data:`ORPHAN_CHECK_S` s, in a thread: a call that
+holds the GIL for long delays that check, but UMAP's epochs and t-SNE's iterations are Python
+loops), and every worker still alive when the server exits normally is killed and reaped
+(``atexit``). Killed workers are always reaped (``wait``): no zombies.
 """
 from __future__ import annotations
 
@@ -75,7 +77,6 @@ class _Worker:
         finally:
             there.close()
         self.conn: Connection = here
-        self.calls = 0
 
     @property
     def pid(self) -> int:
@@ -99,7 +100,6 @@ class _Worker:
             answer = pickle.loads(data)
         except Exception as err:  # an answer that does not unpickle here
             raise WorkerError(f"the worker's answer could not be read: {err!r}") from err
-        self.calls += 1
         return answer
 
     def kill(self) -> None:
