@@ -1,7 +1,8 @@
 """The map a network makes: embeddings of images, their 2-D/3-D projections, and similarity search.
 
-Pure logic (numpy + torch; umap-learn and scikit-learn imported inside the functions that need
-them), no UI. Four sources of vectors for the same images:
+Pure logic (numpy + torch), no UI. UMAP's and t-SNE's fits (umap-learn, scikit-learn) run in a
+worker process (:mod:`explorer.embeddings.fit` through :mod:`explorer.worker`), which a stop kills.
+Four sources of vectors for the same images:
 
 * ``cnn`` — the shipped Fashion-MNIST CNN's penultimate layer (``SmallCNN.embed``, 128-d);
 * ``untrained`` — the same architecture with random weights from a fixed seed, for contrast;
@@ -13,7 +14,7 @@ Projections: PCA (Pearson 1901; computed from the eigenvectors of the covariance
 Barnes-Hut, van der Maaten 2014). UMAP is given the *exact* cosine k-nearest-neighbour graph computed
 here with one matrix product per block (``knn_graph``), instead of umap-learn's approximate
 NN-descent: on 10,000 points that is faster, exact, deterministic, and it splits the fit into two
-phases the caller can report and stop between.
+phases the caller can report: the graph here, the layout in the worker.
 
 Neighbour search is by cosine similarity on L2-normalised vectors (a matrix-vector product and
 ``argpartition``). Quality measures: trustworthiness (Venna & Kaski 2001; scikit-learn) and
@@ -26,12 +27,8 @@ hold no global state and may run in several threads at once.
 from __future__ import annotations
 
 import copy
-import os
-import sys
-import tempfile
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +38,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from explorer import worker
+from explorer.embeddings import fit
 from explorer.images import exact_gray28  # noqa: F401  (here first; tests and the tab use emb.exact_gray28)
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -467,11 +466,11 @@ def project(X: np.ndarray, method: str, dims: int = 2, n_neighbors: int = 15, mi
         n_neighbors, min_dist: UMAP's two knobs (local vs global structure; how tightly points
             pack). Ignored by PCA and t-SNE.
         progress: called as ``progress(fraction, phase)`` with phases ``start``, ``neighbors``,
-            ``layout``, ``done``. UMAP's layout and t-SNE run as one uninterruptible native call,
+            ``layout``, ``done``. UMAP's layout and t-SNE run as one call in a worker process,
             so progress is coarse.
         stop: when set, raises ``EmbeddingError("stopped")``. UMAP checks it between blocks of
-            the k-NN graph, between the iterations of its spectral initialisation and between
-            layout epochs (each a few to tens of milliseconds); t-SNE cannot be interrupted.
+            the k-NN graph; during UMAP's layout and t-SNE the worker process computing them is
+            killed (within 50 ms) and the next projection starts a new one.
         init: UMAP only, (N, dims) starting coordinates (e.g. the previous frame of an animation).
         n_epochs: UMAP only; default 200.
     """
@@ -487,9 +486,9 @@ def project(X: np.ndarray, method: str, dims: int = 2, n_neighbors: int = 15, mi
     if method == "pca":
         Y = pca(X, dims)
     elif method == "umap":
-        Y = _umap(X, dims, int(n_neighbors), float(min_dist), seed, report, check_stop, init, n_epochs)
+        Y = _umap(X, dims, int(n_neighbors), float(min_dist), seed, report, check_stop, init, n_epochs, stop)
     else:
-        Y = _tsne(X, dims, seed, report)
+        Y = _tsne(X, dims, seed, report, stop)
     report(1.0, "done")
     return np.ascontiguousarray(Y, dtype=np.float32)
 
@@ -511,161 +510,53 @@ def pca(X: np.ndarray, dims: int = 2) -> np.ndarray:
     return Y.astype(np.float32)
 
 
-def _umap(X, dims, n_neighbors, min_dist, seed, report, check_stop, init, n_epochs) -> np.ndarray:
-    ensure_numba_cache()
+def _umap(X, dims, n_neighbors, min_dist, seed, report, check_stop, init, n_epochs, stop) -> np.ndarray:
     report(0.02, "neighbors")
     idx, dist = knn_graph(X, n_neighbors, check=check_stop)
     check_stop()
     report(0.3, "layout")
-    import umap  # ~20 s the first time in a process (numba); warm_up_umap() pays it at launch
-
     if init is not None:
         init = np.asarray(init, dtype=np.float32)
         if init.shape != (len(X), dims):
             raise EmbeddingError("shape", expected=f"({len(X)}, {dims})", got=tuple(init.shape))
-    with warnings.catch_warnings():
-        # a fixed random_state means single-threaded (umap says so every time), and our k-NN
-        # graph has no NNDescent search index (only .transform() would need one)
-        warnings.simplefilter("ignore", UserWarning)
-        reducer = umap.UMAP(n_components=dims, n_neighbors=n_neighbors, min_dist=min_dist,
-                            metric="cosine", random_state=seed, precomputed_knn=(idx, dist, None),
-                            n_epochs=n_epochs or UMAP_DEFAULTS["n_epochs"],
-                            init="spectral" if init is None else init,
-                            # the epoch loop's progress bar, drawn into a file that checks `stop`
-                            tqdm_kwds=dict(disable=False, file=_StopFile(check_stop), mininterval=0,
-                                           miniters=1, delay=0))
-        with _stoppable_eigsh(check_stop):
-            return reducer.fit_transform(X)
+    return _in_worker(fit.umap_layout, X, idx, dist, dims, n_neighbors, min_dist, seed,
+                      n_epochs or UMAP_DEFAULTS["n_epochs"], init, stop=stop)
 
 
-class _StopFile:
-    """Where umap-learn's layout progress bar (tqdm, refreshed after every epoch) writes: the text
-    is dropped and ``check`` runs, so a stop raises between two epochs (10-30 ms each for 10,000
-    points) instead of after all of them. It raises once; tqdm's closing write then goes through."""
-
-    def __init__(self, check: Callable[[], None]):
-        self.check, self.raised = check, False
-
-    def write(self, _text: str) -> None:
-        if not self.raised:
-            try:
-                self.check()
-            except BaseException:
-                self.raised = True
-                _release_tqdm_lock_held_by_refresh()
-                raise
-
-    def flush(self) -> None:
-        pass
-
-
-def _release_tqdm_lock_held_by_refresh() -> None:
-    """Before raising out of a tqdm write: tqdm's ``refresh`` takes its class-wide write lock with a
-    bare ``acquire()`` and releases it after ``display()`` returns, with no ``finally``, so an
-    exception from the file would leave the lock held and every later tqdm bar in the process (the
-    next UMAP, anyone's) would wait on it forever. When the write comes from ``refresh``, release
-    the lock here; writes from tqdm's ``with lock:`` blocks (``close``) release it themselves."""
-    import sys
-
-    frame = sys._getframe(2)  # write <- this function's caller's caller
-    for _ in range(8):
-        if frame is None:
-            return
-        code = frame.f_code
-        if code.co_name == "refresh" and "tqdm" in code.co_filename:
-            bar = frame.f_locals.get("self")
-            if bar is not None and not frame.f_locals.get("nolock", False):
-                bar._lock.release()
-            return
-        frame = frame.f_back
-
-
-_eigsh_local = threading.local()
-_eigsh_lock = threading.Lock()
-
-
-class _stoppable_eigsh:
-    """``with _stoppable_eigsh(check):`` — in this thread only, ``scipy.sparse.linalg.eigsh`` (which
-    umap-learn's spectral initialisation calls: hundreds of ARPACK iterations, seconds for 10,000
-    points, no callback) runs ``check`` before each matrix-vector product. The product is the same
-    sparse one, so the result is unchanged; other threads and other callers are not affected."""
-
-    def __init__(self, check: Callable[[], None]):
-        self.check = check
-
-    def __enter__(self) -> None:
-        import scipy.sparse.linalg as sla
-
-        with _eigsh_lock:  # install the dispatcher once per process
-            if not getattr(sla.eigsh, "_dle_stoppable", False):
-                original = sla.eigsh
-
-                def eigsh(A, *args, **kwargs):
-                    check = getattr(_eigsh_local, "check", None)
-                    if check is not None:
-                        op = sla.aslinearoperator(A)
-
-                        def matvec(v):
-                            check()
-                            return op.matvec(v)
-
-                        A = sla.LinearOperator(op.shape, matvec=matvec, dtype=op.dtype)
-                    return original(A, *args, **kwargs)
-
-                eigsh._dle_stoppable = True
-                eigsh.__wrapped__ = original
-                sla.eigsh = eigsh
-        self.previous = getattr(_eigsh_local, "check", None)
-        _eigsh_local.check = self.check
-
-    def __exit__(self, *exc) -> None:
-        _eigsh_local.check = self.previous
-
-
-def _tsne(X, dims, seed, report) -> np.ndarray:
-    from sklearn.manifold import TSNE
-
+def _tsne(X, dims, seed, report, stop) -> np.ndarray:
     report(0.05, "layout")
     perplexity = min(TSNE_PERPLEXITY, max(1.0, (len(X) - 1) / 4))
-    tsne = TSNE(n_components=dims, perplexity=perplexity, init="pca", metric="cosine",
-                random_state=seed, learning_rate="auto", method="barnes_hut" if dims <= 3 else "exact")
-    return tsne.fit_transform(X)
+    return _in_worker(fit.tsne_layout, X, dims, perplexity, seed, stop=stop)
 
 
-def ensure_numba_cache() -> str:
-    """Point ``NUMBA_CACHE_DIR`` at a writable directory (a read-only site-packages makes numba
-    fail with "cannot cache function"). Keeps an existing writable setting; returns the path."""
-    d = os.environ.get("NUMBA_CACHE_DIR")
-    if d:
-        try:
-            os.makedirs(d, exist_ok=True)
-            if os.access(d, os.W_OK):
-                return d
-        except OSError:
-            pass
-    d = os.path.join(tempfile.gettempdir(), "numba_cache")
-    os.makedirs(d, exist_ok=True)
-    os.environ["NUMBA_CACHE_DIR"] = d
-    if "numba" in sys.modules:  # numba read the variable at import; its cache locator reads this
-        sys.modules["numba"].config.CACHE_DIR = d
-    return d
+def _in_worker(fn, *args, stop) -> np.ndarray:
+    """``fn(*args)`` in a worker process (:mod:`explorer.worker`): umap-learn's and scikit-learn's
+    fits have no way to be interrupted, so a stop kills the worker instead."""
+    try:
+        return worker.run(fn, *args, stop=stop)
+    except worker.Stopped:
+        raise EmbeddingError("stopped") from None
 
 
 _warm = threading.Event()
 
 
 def warm_up_umap(dims: Sequence[int] = DIMS) -> float:
-    """Import umap-learn and compile its numba code by fitting a small input in each of ``dims``,
-    so the first real UMAP is not several times slower (measured on 2 cores with an empty numba
-    cache: 18 s here, then 4 s per 10k-point map, against 22 s for a first map without it).
-    Meant for a background thread at launch; safe to call more than once. Returns seconds."""
+    """Start the worker process that computes maps (:mod:`explorer.worker`) and have it import
+    umap-learn and compile its numba code by fitting a small input in each of ``dims``, so the first
+    real UMAP is not several times slower (a new process pays ~1.5 s of imports and ~8 s of
+    compilation at its first fit). The same small fits run in this process too: "Mi archivo"
+    (:func:`explorer.archive.compute.layout`) still runs its UMAP here. Meant for a background
+    thread at launch; safe to call more than once. Returns seconds."""
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
     # Ten far-apart blobs, like classes: a k-NN graph with several connected components takes
     # umap-learn's multi-component spectral layout, which a single random cloud would not compile.
     X = (rng.normal(size=(1000, 16)) + 20 * np.repeat(np.eye(16)[:10], 100, axis=0)).astype(np.float32)
+    idx, dist = knn_graph(X, 15)
     for d in dims:
-        project(X, "umap", dims=d, n_neighbors=15, n_epochs=10)
+        project(X, "umap", dims=d, n_neighbors=15, n_epochs=10)  # in the worker
+        fit.umap_layout(X, idx, dist, d, 15, UMAP_DEFAULTS["min_dist"], 0, 10, None)  # here
     _warm.set()
     return time.perf_counter() - t0
 

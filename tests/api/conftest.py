@@ -71,8 +71,17 @@ class AppProcess:
             time.sleep(0.5)
 
     def cpu_seconds(self) -> float:
-        t = self.ps.cpu_times()
-        return t.user + t.system
+        """CPU time of the server and of the processes it started (UMAP and t-SNE run in a worker
+        process, explorer.worker): those alive now, and those that ended (once reaped, a process's
+        time is in its parent's ``children_*``)."""
+        total = 0.0
+        for p in [*self.ps.children(recursive=True), self.ps]:
+            try:
+                t = p.cpu_times()
+            except psutil.NoSuchProcess:  # ended meanwhile: counted in its parent's children_* now
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
 
     def stop(self) -> None:
         if self.proc.poll() is None:

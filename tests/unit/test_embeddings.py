@@ -3,6 +3,7 @@ map's trustworthiness and the CNN space's 5-NN label agreement (as recorded and 
 input validation, and the training-progress frames."""
 import hashlib
 import json
+import time
 import warnings
 from pathlib import Path
 
@@ -203,39 +204,70 @@ def test_umap_stops_between_neighbours_and_layout():
     assert err.value.kind == "stopped" and phases == ["start", "neighbors"]
 
 
-class _StopAfter:
-    """A stop event that reads as set from its ``limit``-th check on, counting the checks."""
-
-    def __init__(self, limit: int):
-        self.n, self.limit = 0, limit
-
-    def is_set(self) -> bool:
-        self.n += 1
-        return self.n > self.limit
-
-
-def test_umap_stops_inside_its_layout_and_is_unchanged_by_the_checks():
-    """UMAP checks ``stop`` between k-NN blocks, ARPACK iterations of the spectral initialisation
-    and layout epochs: a stop is seen at the next check whatever the phase (a cancelled map used
-    to keep a core busy for seconds). The checks do not change the map (same as umap-learn's)."""
+def test_umap_and_tsne_in_their_worker_give_the_libraries_own_maps():
+    """UMAP's layout and t-SNE run in a worker process (explorer.worker): the same map as umap-learn
+    and scikit-learn give in this process, bit for bit (seeded: the same input, the same map)."""
     import umap
+    from sklearn.manifold import TSNE
 
     X = np.random.default_rng(0).normal(size=(600, 16)).astype(np.float32)
-    count = _StopAfter(10**9)
-    Y = emb.project(X, "umap", 2, 10, 0.1, seed=0, stop=count)
+    Y = emb.project(X, "umap", 2, 10, 0.1, seed=0)
     idx, dist = emb.knn_graph(X, 10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = umap.UMAP(n_components=2, n_neighbors=10, min_dist=0.1, metric="cosine", random_state=0,
                         precomputed_knn=(idx, dist, None), n_epochs=200).fit_transform(X)
     assert np.array_equal(Y, ref.astype(np.float32))
-    total = count.n  # 1 + 1 k-NN block + 1 + ARPACK iterations + 200 epochs (+ the last check)
-    assert total > 200 + 10
-    for limit in (5, total // 3, total - 20):  # ARPACK at first, epochs at the end
-        stop = _StopAfter(limit)
-        with pytest.raises(emb.EmbeddingError) as err:
-            emb.project(X, "umap", 2, 10, 0.1, seed=0, stop=stop)
-        assert err.value.kind == "stopped" and stop.n == limit + 1
+    T = emb.project(X[:300], "tsne", 2, seed=0)
+    ref = TSNE(n_components=2, perplexity=30.0, init="pca", metric="cosine", random_state=0,
+               learning_rate="auto").fit_transform(X[:300])
+    assert np.array_equal(T, ref.astype(np.float32))
+
+
+def _stopped_in_layout(method: str, X: np.ndarray, after_s: float = 0.5) -> tuple[float, list[int]]:
+    """Run a projection, set its stop ``after_s`` into the layout phase (the worker's part); returns
+    the seconds from the stop to the caller's EmbeddingError("stopped"), and the workers that ran."""
+    import threading
+
+    from explorer import worker
+
+    stop, when, seen = threading.Event(), [], set()
+
+    def press_stop():
+        seen.update(worker.pids())
+        when.append(time.monotonic())
+        stop.set()
+
+    def progress(f, phase):
+        if phase == "layout":
+            threading.Timer(after_s, press_stop).start()
+
+    with pytest.raises(emb.EmbeddingError) as err:
+        emb.project(X, method, 2, 15, 0.1, seed=0, progress=progress, stop=stop)
+    assert err.value.kind == "stopped" and when
+    return time.monotonic() - when[0], sorted(seen)
+
+
+@pytest.mark.parametrize("method", ["umap", "tsne"])
+def test_a_stop_during_the_layout_kills_its_worker_and_the_next_map_is_the_same(method):
+    """A stop during UMAP's layout or t-SNE (no way in to interrupt either) kills the worker process
+    computing it: the caller hears within a second, no process is left behind, and the next call
+    (a new worker) draws the same map as before the stop (t-SNE could not be stopped before)."""
+    import psutil
+
+    from explorer import worker
+
+    X = np.random.default_rng(1).normal(size=(4000 if method == "tsne" else 20000, 32)).astype(np.float32)
+    small = X[:300]
+    before = emb.project(small, method, 2, 15, 0.1, seed=0)
+    took, ran = _stopped_in_layout(method, X)
+    assert took < 2.0, f"{took:.2f} s from the stop to the caller"
+    children = {p.pid for p in psutil.Process().children(recursive=True)}
+    left = set(worker.pids())
+    assert children <= left, "a process besides the idle workers"
+    killed = set(ran) - left
+    assert killed and not killed & children, "the stopped worker is still there"
+    assert np.array_equal(emb.project(small, method, 2, 15, 0.1, seed=0), before)
 
 
 def test_knn_graph_is_exact_and_self_first():
@@ -351,33 +383,6 @@ def test_place_refuses_mismatched_shapes():
         emb.place(X, np.zeros((5, 2)), np.ones(3))
     with pytest.raises(emb.EmbeddingError):
         emb.place(X, np.zeros((5, 2)), np.full(4, np.nan))
-
-
-def test_a_stopped_umap_leaves_no_lock_behind():
-    """Stopping UMAP raises out of tqdm's progress-bar write; tqdm's refresh holds its class-wide
-    lock there with no ``finally``, so before the fix the next UMAP in the process (anyone's) waited
-    forever on it."""
-    import sys
-    import threading
-
-    X = np.random.default_rng(0).standard_normal((300, 8)).astype(np.float32)
-    writes = {"n": 0}
-
-    def check():
-        if sys._getframe(1).f_code.co_name == "write":  # stop in the layout's epoch loop
-            writes["n"] += 1
-            if writes["n"] > 3:
-                raise emb.EmbeddingError("stopped")
-
-    with pytest.raises(emb.EmbeddingError):
-        emb._umap(X, 2, 15, 0.1, 0, lambda *a: None, check, None, 100)
-    assert writes["n"] == 4
-    done = []
-    th = threading.Thread(target=lambda: done.append(emb._umap(X, 2, 15, 0.1, 0, lambda *a: None, lambda: None,
-                                                                None, 20)), daemon=True)
-    th.start()
-    th.join(60)
-    assert done and done[0].shape == (300, 2), "the next UMAP waited on tqdm's lock"
 
 
 # ---- a new image on the map (explorer.embeddings.compute.land), as the tab's /place_image does -------------
