@@ -249,7 +249,7 @@ def _map_coords(store: SessionStore, cache: MapCache, source_v, method_v, d, nn_
     if not compute:
         return None
     X = _features(store, cache, source_v, lang, request)
-    if method_v == "tsne":  # t-SNE cannot be stopped: a seeded sample keeps it to seconds
+    if method_v == "tsne":  # t-SNE is slow: a seeded sample keeps it to seconds
         idx = emb.sample_indices(len(X), emb.TSNE_SAMPLE)
         X = X[idx]
     stop = store.get(key).new_run("embedding")
@@ -388,7 +388,7 @@ def auto_map(store, cache, source_v, method_v, dims_v, nn_v, md_v, errors_v, pla
 
 
 def stop_map(store, request: gr.Request) -> None:
-    """Stop this session's map being computed (UMAP; t-SNE cannot be stopped)."""
+    """Stop this session's map being computed (UMAP or t-SNE: its worker process is ended)."""
     store.get(session_key(request)).cancel("embedding")
 
 
