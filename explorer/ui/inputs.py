@@ -66,9 +66,23 @@ def _random_index():
     return int(np.random.default_rng().integers(0, 10000))
 
 
+# An image tab's views wait until the selected source has something to analyse. The common case, no
+# upload or no drawing yet (a user who has just switched the source), is decided in the browser: a
+# step that fails there ends the chain and costs no request, where a server gate's quiet error is an
+# HTTP 500 in the browser's console (see common.FIRST_TIME_JS).
+HAS_IMAGE_JS = """
+(src, smp, idx, up, sk) => {
+  const blank = sk == null || (typeof sk === "object" && sk.composite == null && sk.background == null);
+  if ((src === "upload" && !up) || (src === "draw" && blank)) { throw new Error("nothing to analyse yet"); }
+  return [];
+}
+"""
+
+
 def ready(src, smp, idx, up, sk):
-    """Quietly end a UI chain when the selected source has nothing to analyse yet (no upload, a
-    cleared or blank drawing); the API endpoints still say so."""
+    """Quietly end a UI chain when the drawing is blank (a cleared canvas, white on white): only the
+    server can tell. (No upload or no drawing at all ends it in the browser: HAS_IMAGE_JS.) The API
+    endpoints still say so."""
     blank = sk is None or (isinstance(sk, dict) and sk.get("composite") is None and sk.get("background") is None)
     if (src == "upload" and not up) or (src == "draw" and blank):
         raise gr.Error("", visible=False, print_exception=False)
@@ -87,8 +101,9 @@ def wire(inp: ImageInputs) -> gr.events.Dependency:
     inp.ds_random.click(_random_index, None, [inp.ds_index], api_visibility="private", show_progress="hidden",
                         queue=False)
     triggers = [inp.source.change, inp.sample.change, inp.ds_index.change, inp.upload.change, inp.sketch.input]
-    return gr.on(triggers, ready, inp.components, None, api_visibility="private", queue=False,
-                 show_progress="hidden", trigger_mode="always_last")
+    return gr.on(triggers, None, inp.components, None, js=HAS_IMAGE_JS, api_visibility="private", queue=False,
+                 show_progress="hidden", trigger_mode="always_last").success(
+        ready, inp.components, None, api_visibility="private", queue=False, show_progress="hidden")
 
 
 def network(key: str, allowed: tuple[str, ...], lang: str, request: gr.Request | None,

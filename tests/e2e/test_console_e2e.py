@@ -1,7 +1,8 @@
 """The page does not lie: loading it, opening each of the 7 tabs and switching the language, in
 either language, writes no error to the browser's console and gets no failed response (before:
 6 HTTP 500s on every load, from the hidden tabs' "not shown yet" gates, and one for each tab opened
-a second time)."""
+a second time); nor does choosing an image source that holds nothing yet (an upload, a drawing:
+one HTTP 500 each before)."""
 import time
 
 import pytest
@@ -75,6 +76,11 @@ def test_no_console_error_on_load_tabs_and_language_switch(browser, served, app_
         settle(page, served, inflight)
         for tab in after_switch:
             open_tab(tab)
+        if after_switch:  # an image tab's source switched to ones with nothing in them yet: quiet too
+            open_tab("filters")
+            for source in ("upload", "draw", "sample"):
+                page.locator(f"#filters-source input[value='{source}']").check()
+                settle(page, served, inflight)
         assert not problems, f"{locale}: " + "\n".join(problems)
     finally:
         ctx.close()
