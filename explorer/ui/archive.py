@@ -48,7 +48,7 @@ TEXT_QUERY = "emigration letters"
 def _archive_state(store: SessionStore, lang: str, request) -> dict:
     sess = store.get(session_key(request))
     if not sess.archive:
-        raise user_error(lang, "err_arch_nothing")
+        raise user_error(lang, "err_archive_nothing")
     return sess.archive
 
 
@@ -120,7 +120,7 @@ def archive_similar(store, index_v, k_v, lang, request: gr.Request):
     st = _archive_state(store, lang, request)
     n = len(st["items"])
     if n < 2:
-        raise user_error(lang, "err_arch_one_item")
+        raise user_error(lang, "err_archive_one_item")
     i = int_in(index_v, 0, n - 1, lang, "archive_pick")
     kk = int_in(k_v, 1, 20, lang, "embeddings_k_label")
     idx, sims = archive.neighbors(st["F"], i, kk)

@@ -113,7 +113,7 @@ RESTORE_TAB_JS = """
 def relabel_tabs_js() -> str:
     """Page-start JS: mark the JSON summaries as advanced (hidden in presenter mode) and keep every
     tab button's label (tabs and the Filters tab's sub-tabs, keys
-    ``tab_*`` and ``sub_*``) in the page's language. Gradio's ``changeLocale`` relabels only the
+    ``tab_<id>`` and ``<tab>_sub_<name>``) in the page's language. Gradio's ``changeLocale`` relabels only the
     buttons on screen at the switch (seen on 6.31): the others, and sub-tabs drawn later when
     their tab opens, keep the old language. A button is recognised by its text in either language;
     the language is the one SET_LOCALE_JS records on <html data-dle-lang>."""
@@ -121,7 +121,7 @@ def relabel_tabs_js() -> str:
 
     from explorer.i18n import TEXT
 
-    keys = sorted(k for k in TEXT["en"] if k.startswith(("tab_", "sub_")))
+    keys = sorted(k for k in TEXT["en"] if k.startswith("tab_") or "_sub_" in k)
     pairs = [[TEXT["es"][k], TEXT["en"][k]] for k in keys]
     advanced = sorted({TEXT[lang]["json_label"] for lang in LANGS})
     return ("() => { const P = " + json.dumps(pairs, ensure_ascii=False) + ";"

@@ -61,7 +61,7 @@ def user_error(lang: str, key: str, **kw) -> gr.Error:
 
 
 # Errors of the pure modules that carry a ``kind`` and ``details``: their messages are err_<prefix><kind>.
-ERROR_KEYS = {"EmbeddingError": "err_emb_", "ArchiveError": "err_arch_", "DiffusionError": "err_diffusion_"}
+ERROR_KEYS = {"EmbeddingError": "err_embeddings_", "ArchiveError": "err_archive_", "DiffusionError": "err_diffusion_"}
 
 
 class _Missing(dict):

@@ -175,13 +175,13 @@ class MapCache:
 
 def _check_source(source_v, lang: str) -> None:
     if source_v not in SOURCES:
-        raise user_error(lang, "err_emb_source", value=str(source_v)[:40], choices=", ".join(SOURCES))
+        raise user_error(lang, "err_embeddings_source", value=str(source_v)[:40], choices=", ".join(SOURCES))
 
 
 def _params(source_v, method_v, dims_v, nn_v, md_v, lang):
     _check_source(source_v, lang)
     if method_v not in emb.METHODS:
-        raise user_error(lang, "err_emb_method", value=str(method_v)[:40])
+        raise user_error(lang, "err_embeddings_method", value=str(method_v)[:40])
     d = int_in(dims_v, 2, 3, lang, "embeddings_dims_label")
     nn_ = int_in(nn_v, *emb.N_NEIGHBORS, lang, "embeddings_n_neighbors")
     md = float_in(md_v, *emb.MIN_DIST, lang, "embeddings_min_dist")
@@ -196,7 +196,7 @@ def _session_vectors(store: SessionStore, cache: MapCache, lang, request):
     if sess.model is None:
         raise user_error(lang, "err_no_session_model")
     if sess.params.get("dataset", "fashion") != "fashion":
-        raise user_error(lang, "err_emb_session_dataset")
+        raise user_error(lang, "err_embeddings_session_dataset")
     ck = (key, sess.run_id)
     with cache.lock:
         hit = cache.vectors.get(ck)
@@ -538,17 +538,17 @@ def _check_snapshots(sess, snaps, model, run_id, lang) -> None:
     """A translated error unless the session's latest run can be animated: a Fashion-MNIST run,
     finished, with at least two weight snapshots kept."""
     if model is None:
-        raise user_error(lang, "err_emb_prog_no_run")
+        raise user_error(lang, "err_embeddings_prog_no_run")
     if sess.params.get("dataset", "fashion") != "fashion":
-        raise user_error(lang, "err_emb_prog_dataset")
+        raise user_error(lang, "err_embeddings_prog_dataset")
     if sess.running or sess.snapshot_run != run_id:
-        raise user_error(lang, "err_emb_prog_running")
+        raise user_error(lang, "err_embeddings_prog_running")
     if not snaps:
         mb = train_view.state_bytes(model) / 2**20
-        raise user_error(lang, "err_emb_prog_too_large", mb=num(lang, mb, 1),
+        raise user_error(lang, "err_embeddings_prog_too_large", mb=num(lang, mb, 1),
                          limit=num(lang, train_view.SNAPSHOT_MAX_BYTES / 2**20))
     if len(snaps) < 2:
-        raise user_error(lang, "err_emb_prog_short")
+        raise user_error(lang, "err_embeddings_prog_short")
 
 
 def _session_progress(store: SessionStore, lang, request, progress) -> tuple[emb.Frames, float | None]:
@@ -585,7 +585,7 @@ def progress_view(store, run_v, lang, request: gr.Request, progress=gr.Progress(
     precomputed) or "session" (this session's latest Fashion-MNIST run from /train: one UMAP per
     weight snapshot, a few seconds the first time, then cached)."""
     if run_v not in PROGRESS_RUNS:
-        raise user_error(lang, "err_emb_prog_run", value=str(run_v)[:40])
+        raise user_error(lang, "err_embeddings_prog_run", value=str(run_v)[:40])
     names = _names(lang)
     if run_v == "shipped":
         fr, secs = emb.progress_checkpoints(), None

@@ -523,7 +523,7 @@ def _top_section() -> Top:
 
 
 def _maps_tab() -> Maps:
-    with gr.Tab(L("sub_maps"), id="filters-maps", elem_id="tab-filters-maps"):
+    with gr.Tab(L("filters_sub_maps"), id="filters-maps", elem_id="tab-filters-maps"):
         gr.Markdown(L("filters_maps_intro"))
         with gr.Row():
             layer = gr.Dropdown([], label=L("layer_label"), elem_id="filters-layer", scale=2,
@@ -542,7 +542,7 @@ def _maps_tab() -> Maps:
 
 
 def _weights_tab() -> Weights:
-    with gr.Tab(L("sub_filters"), id="filters-weights", elem_id="tab-filters-weights"):
+    with gr.Tab(L("filters_sub_filters"), id="filters-weights", elem_id="tab-filters-weights"):
         gr.Markdown(L("filters_weights_intro"))
         conv = gr.Dropdown([], label=L("filters_conv_label"), elem_id="filters-conv", allow_custom_value=True)
         weights = gr.Plot(label=L("filters_weights_label"), elem_id="filters-weights-plot")
@@ -551,7 +551,7 @@ def _weights_tab() -> Weights:
 
 
 def _maximize_tab() -> Maximize:
-    with gr.Tab(L("sub_maximize"), id="filters-maximize", elem_id="tab-filters-maximize"):
+    with gr.Tab(L("filters_sub_maximize"), id="filters-maximize", elem_id="tab-filters-maximize"):
         gr.Markdown(L("filters_maximize_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=280):
@@ -604,7 +604,7 @@ def _kernel_controls() -> tuple:
 def _playground_tab() -> Playground:
     # The playground's pictures and the overlay go out as JPEG: Gradio's default WebP costs 30-60 ms
     # a view at 512 px (measured), the most expensive step of a click; it is as lossy as JPEG anyway.
-    with gr.Tab(L("sub_playground"), id="filters-playground", elem_id="tab-filters-playground"):
+    with gr.Tab(L("filters_sub_playground"), id="filters-playground", elem_id="tab-filters-playground"):
         gr.Markdown(L("filters_playground_intro"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=280):

@@ -95,17 +95,17 @@ def test_the_progress_view_checks_its_run():
     store = SessionStore()
     with pytest.raises(gr.Error) as err:
         ue.progress_view(store, "mine", "en", request(), progress=no_progress)
-    assert err.value.message == t("en", "err_emb_prog_run", value="mine")
+    assert err.value.message == t("en", "err_embeddings_prog_run", value="mine")
     with pytest.raises(gr.Error) as err:  # nothing trained in this session
         ue.progress_view(store, "session", "es", request(), progress=no_progress)
-    assert err.value.message == t("es", "err_emb_prog_no_run")
+    assert err.value.message == t("es", "err_embeddings_prog_no_run")
 
 
 def test_archive_handlers_before_any_analysis():
     store = SessionStore()
     with pytest.raises(gr.Error) as err:
         ua.archive_similar(store, 0, 3, "es", request())
-    assert err.value.message == t("es", "err_arch_nothing")
+    assert err.value.message == t("es", "err_archive_nothing")
     with pytest.raises(gr.Error):  # the chain ends quietly: nothing to compare
         ua.first_item(store, request())
     ua.stop_archive(store, request())  # nothing running: nothing happens
