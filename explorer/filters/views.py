@@ -215,7 +215,8 @@ def stages_markdown(stages: list[nets.Stage], selected: str, lang: str, input_si
         mark = "▶ " if s.name == selected else ""
         bold = "**" if s.name == selected else ""
         whole = (" " + t(lang, "filters_st_whole")) if input_size and s.receptive_field >= input_size else ""
-        rows.append(f"| {mark}{bold}{s.label}{bold} | {t(lang, 'kind_' + s.kind)} | {shape_text(s.shape, lang)} | "
+        kind = t(lang, f"filters_kind_{s.kind}")
+        rows.append(f"| {mark}{bold}{s.label}{bold} | {kind} | {shape_text(s.shape, lang)} | "
                     f"{s.receptive_field} × {s.receptive_field} px{whole} | {s.jump} px |")
     return head + "\n".join(rows)
 

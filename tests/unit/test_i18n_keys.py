@@ -46,7 +46,9 @@ def key_arguments() -> tuple[set[str], set[str]]:
                 arg = node.args[i] if len(node.args) > i else next(
                     (k.value for k in node.keywords if k.arg in ("key", "field")), None)
                 for a in ([arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]):
-                    if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                    if isinstance(a, ast.BinOp) and isinstance(a.op, ast.Add) and isinstance(a.left, ast.Constant):
+                        families.add(f"{a.left.value}{{}}")  # "kind_" + s.kind: a family too
+                    elif isinstance(a, ast.Constant) and isinstance(a.value, str):
                         (families if "{}" in a.value else literal).add(a.value)  # "x_{}_lesson".format
                     elif isinstance(a, ast.JoinedStr):
                         families.add(_pattern(a))
@@ -143,6 +145,7 @@ def expansions() -> dict[str, tuple]:
         "filters_kp_{}": (*filters_ui.PRESET_ORDER, "custom"),
         "filters_pad_{}": convolution.PADDINGS,
         "filters_poolm_{}": convolution.POOL_MODES,
+        "filters_kind_{}": ("conv", "act", "pool", "stem", "block", "head"),  # nets.Stage.kind
         "filters_gray_{}": ("as_is", "signed", "range"),  # filters.views.to_gray_image: how values map to grey
         # the preprocessing steps' names (images.to_gray28, nets.Net.prepare)
         "filters_prep_{}": ("original", "trimmed", "grayscale", "inverted", "contrast", "resized", "resized_224",

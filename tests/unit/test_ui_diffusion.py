@@ -12,6 +12,7 @@ from explorer.diffusion.scenarios import SCENARIOS
 from explorer.i18n import t
 from explorer.session import SessionStore
 from explorer.ui import diffusion as ui
+from explorer.ui import wiring
 from explorer.ui.common import detail_message, friendly
 
 
@@ -91,7 +92,6 @@ def test_reverse_settings_are_checked_before_any_work(kw, field):
 
 def test_a_sampler_error_is_translated_with_the_tabs_key():
     @friendly
-    @ui._diffusion_errors
     def raises(lang):
         raise dif.DiffusionError("eta", value=2.0, min=0.0, max=1.0)
 
@@ -102,7 +102,7 @@ def test_a_sampler_error_is_translated_with_the_tabs_key():
 
 
 def test_bound_handlers_keep_the_api_names_and_gradio_finds_the_request():
-    bound = ui._bind(ui.denoise, SessionStore())
+    bound = wiring.bind(ui.denoise, SessionStore())
     assert list(inspect.signature(bound).parameters) == ["cls_v", "scale_v", "seed_v", "sampler_v", "steps_v",
                                                          "eta_v", "pick_v", "lang", "request"]
     assert inspect.isgeneratorfunction(bound) and bound.__doc__ == ui.denoise.__doc__

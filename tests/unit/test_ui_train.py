@@ -11,6 +11,7 @@ from explorer.i18n import TEXT, t
 from explorer.session import SessionStore
 from explorer.train.scenarios import SCENARIOS
 from explorer.ui import train as ui
+from explorer.ui import wiring
 
 
 class Request:
@@ -75,13 +76,13 @@ def test_stop_sets_this_sessions_flag_only():
 
 def test_bound_handlers_keep_the_api_names_and_gradio_finds_the_request():
     store = SessionStore()
-    bound = ui._bind(ui.train, store)
+    bound = wiring.bind(ui.train, store)
     params = list(inspect.signature(bound).parameters)
     assert params == [*ui.PARAM_ORDER, "lang", "request"]
     assert inspect.isgeneratorfunction(bound) and bound.__doc__ == ui.train.__doc__
     # Gradio tells the request from an input by its type hint, read with typing.get_type_hints
     assert typing.get_type_hints(bound)["request"] is gr.Request
-    redraw = ui._bind(ui.redraw, store)
+    redraw = wiring.bind(ui.redraw, store)
     assert list(inspect.signature(redraw).parameters) == ["lang", "preset_name", "request"]
     assert redraw("en", "best", Request())[0] == t("en", "train_scn_best_lesson")
 
