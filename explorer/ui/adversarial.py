@@ -14,7 +14,6 @@ API (gradio_client): ``/attack``, ``/epsilon_sweep`` (streams), ``/stop_attack``
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -37,12 +36,8 @@ EPS_MAX_255 = 64  # the ε slider's range, in grey levels
 # Attacks and sweeps are seconds of CPU each: a queue of their own, beside training's.
 ATTACK_CONCURRENCY = int(os.environ.get("DLE_ATTACK_CONCURRENCY", "1"))
 QUEUE = dict(concurrency_limit=ATTACK_CONCURRENCY, concurrency_id="attack")
-# A scenario's chain goes on to the sweep only for the sweep scenario. Decided in the browser (the
-# names are fixed): a gate on the server would be an HTTP 500 in the console for every other one.
-SWEEP_SCENARIOS = json.dumps([name for name, sc in SCENARIOS.items() if sc["run_sweep"]])
-SWEEP_SCENARIO_JS = f"""
-(name) => {{ if (!{SWEEP_SCENARIOS}.includes(name)) {{ throw new Error("not the sweep scenario"); }} return []; }}
-"""
+# A scenario's chain goes on to the sweep only for the sweep scenario.
+SWEEP_SCENARIO_JS = wiring.only_for_scenarios_js(SCENARIOS, lambda sc: sc["run_sweep"])
 
 
 def _net(store: SessionStore, key: str, lang: str, request: gr.Request | None) -> nets.Net:

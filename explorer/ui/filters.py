@@ -11,7 +11,6 @@ events that connect them.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -46,6 +45,7 @@ from explorer.ui.wiring import (
     json_panel,
     lesson_handler,
     next_scenario_event,
+    only_for_scenarios_js,
     scenario_picker,
 )
 
@@ -54,11 +54,8 @@ DEFAULT_SOURCE, DEFAULT_SAMPLE, DEFAULT_NET = "sample", "cat", "imagenet"
 # Activation maximisations at once (seconds of CPU each); a queue of their own, so two trainings
 # never hold them up and they never hold up training.
 MAXIMIZE_CONCURRENCY = int(os.environ.get("DLE_MAXIMIZE_CONCURRENCY", "1"))
-# After a scenario, go on to the activation maximisation only for a scenario that opens it. Decided
-# in the browser from the dropdown's value (a failing step there ends the chain and costs no
-# request; a server gate's invisible gr.Error was an HTTP 500 in the console after every scenario).
-MAXIMIZE_SCENARIO_JS = ("(name) => { if (!" + json.dumps([n for n, sc in SCENARIOS.items() if sc["view"] == "maximize"])
-                        + ".includes(name)) { throw new Error(\"no maximisation\"); } return []; }")
+# After a scenario, go on to the activation maximisation only for a scenario that opens it.
+MAXIMIZE_SCENARIO_JS = only_for_scenarios_js(SCENARIOS, lambda sc: sc["view"] == "maximize")
 
 # Link keys: a shared link (explorer.ui.share) names a control by its elem_id or, without one, by
 # its label's translation key. Six controls had no elem_id and were linked as mx_steps, mx_lr,

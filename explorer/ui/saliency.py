@@ -11,7 +11,6 @@ API (gradio_client): ``/saliency``, ``/sanity_check`` (streams), ``/stop_salienc
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -46,12 +45,8 @@ TOP = -1  # target value meaning "the network's own top prediction"
 # once: with one, a class's quick Grad-CAMs waited behind each other (bench_load: p95 9.0 s; 3.3 s).
 SALIENCY_CONCURRENCY = int(os.environ.get("DLE_SALIENCY_CONCURRENCY", "2"))
 QUEUE = dict(concurrency_limit=SALIENCY_CONCURRENCY, concurrency_id="saliency")
-# The scenario chain goes on to the sanity check only for a scenario about it. Decided in the
-# browser (the names are fixed): a gate on the server would be an HTTP 500 in the console each time.
-SANITY_SCENARIOS = json.dumps([name for name, sc in SCENARIOS.items() if sc["sanity"]])
-SANITY_SCENARIO_JS = f"""
-(name) => {{ if (!{SANITY_SCENARIOS}.includes(name)) {{ throw new Error("not a sanity-check scenario"); }} return []; }}
-"""
+# The scenario chain goes on to the sanity check only for a scenario about it.
+SANITY_SCENARIO_JS = wiring.only_for_scenarios_js(SCENARIOS, lambda sc: sc["sanity"])
 
 
 # ---- checks of a call's values -------------------------------------------------------------------

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
-from explorer.scenario import Scenarios
+from explorer.scenario import Scenario, Scenarios
 from explorer.ui import gradio_internals
 from explorer.ui.common import NEXT_SCENARIO, L, friendly, lang_of
 
@@ -44,6 +45,16 @@ def end_chain() -> None:
     queue=False gates only: an unqueued request that fails is an HTTP 500 in the browser's console,
     so a gate the page runs often belongs in the browser (``common.FIRST_TIME_JS``)."""
     raise gr.Error("", visible=False, print_exception=False)
+
+
+def only_for_scenarios_js(scenarios: Scenarios, wanted: Callable[[Scenario], bool]) -> str:
+    """A gate run in the browser (``js=``, with the scenario dropdown as its input): a scenario's
+    chain goes on only for the scenarios ``wanted`` picks (the one about the sanity check, the
+    sweep, the maximisation). The names are fixed, so the browser can decide: a failing step there
+    ends the chain and costs no request, where a server gate's quiet error is an HTTP 500 in the
+    console for every other scenario."""
+    names = json.dumps([name for name, sc in scenarios.items() if wanted(sc)])
+    return "(name) => { if (!" + names + ".includes(name)) { throw new Error(\"not this scenario\"); } return []; }"
 
 
 def json_panel(api_name: str, elem_id: str) -> gr.JSON:
