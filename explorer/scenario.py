@@ -86,9 +86,6 @@ class Scenarios(Mapping[str, Scenario]):
         """The lesson of scenario ``name`` in ``lang``, or "" when no (known) scenario is chosen."""
         return t(lang, self._all[name].lesson_key) if name in self and self.lessons else ""
 
-    def title(self, name: str, lang: str) -> str:
-        return t(lang, self._all[name].title_key)
-
     def keys_used(self) -> set[str]:
         """Every translation key these scenarios need (for the i18n test)."""
         keys = {self.error_key} | {sc.title_key for sc in self._all.values()}
