@@ -40,6 +40,32 @@ def fashion():
     return data.load("fashion")
 
 
+# One TLS context for every request of the tests' HTTP clients: httpx builds a new one for each
+# request gradio_client makes (httpx.post, httpx.stream: a new connection pool each), loading some
+# 150 CA certificates every time — a third of the test process's CPU in the API tests (py-spy),
+# taken from the app served in the same process, though the app is plain HTTP on loopback.
+_TLS = []
+
+
+def shared_tls():
+    """The tests' one ``ssl.SSLContext`` (for httpx's ``verify``)."""
+    if not _TLS:
+        import ssl
+
+        _TLS.append(ssl.create_default_context())
+    return _TLS[0]
+
+
+def api_client(url: str, **kwargs):
+    """A ``gradio_client.Client`` for the app under test (quiet, no analytics), its requests sharing
+    one TLS context."""
+    from gradio_client import Client
+
+    kwargs.setdefault("verbose", False)
+    kwargs.setdefault("analytics_enabled", False)
+    return Client(url, ssl_verify=shared_tls(), **kwargs)  # passed to httpx as its ``verify``
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -3,16 +3,13 @@ import threading
 import time
 
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
+
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
 
 ATTACK_DEFAULTS = dict(steps=10, step=0, random_start=True, seed=0, targeted=False, target=None)
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def attack(c, source="sample", sample="cat", index=0, net="imagenet", method="pgd", eps=2, lang="en", **kw):

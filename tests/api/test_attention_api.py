@@ -2,18 +2,14 @@
 import numpy as np
 import pytest
 import torch
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from explorer.attention import compute as attention
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
 
 ANIMAL = attention.EXAMPLES["en"][0]
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def text_views(c, text=ANIMAL, unit="words", layer=4, head=1, token=None, lang="en"):

@@ -24,6 +24,7 @@ from PIL import Image
 
 from tests.api import hostile_files as hf
 from tests.api.test_fuzz_api import CALL_TIMEOUT_S, SPECS, endpoint_params, healthy, message_problem, raw_call, run
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +38,6 @@ IMAGE_UPLOADS = {"/classify", "/feature_maps", "/convolve", "/saliency", "/sanit
 COLLECTION_UPLOADS = {"/archive"}
 # The send-to bar: six tabs' image inputs and the Adversarial tab's attacked image.
 SEND = "/send_image"
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def _walk(root: Path, depth: int | None = None, skip: tuple[Path, ...] = ()):

@@ -20,10 +20,10 @@ import time
 import zipfile
 
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 
 from explorer.train.scenarios import SCENARIOS
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, api_client
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def wait_busy(srv, job, streamed: bool, timeout: float = 60.0) -> float:
 
 def measure(srv, name: str, start, stop, streamed: bool = True, after_s: float = 1.0) -> dict:
     wait_quiet(srv)
-    c = Client(srv.url, verbose=False, analytics_enabled=False, download_files=False)
+    c = api_client(srv.url, download_files=False)
     try:
         job = start(c)
         wait_busy(srv, job, streamed)

@@ -10,6 +10,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from explorer.diffusion import denoiser
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
 
@@ -17,10 +18,6 @@ ENDPOINTS = {"/noise", "/denoise", "/denoise_resume", "/denoise_step", "/denoise
 # one of each class, stochastic DDIM (η > 0: the seed decides the noise of every step too)
 STEPS = 48  # long enough (about 1.5-3 s) to stream several updates and to be paused in the middle
 RUN = dict(cls="each", scale=3, seed=5, sampler="ddim", steps=STEPS, eta=0.5, pick=1, lang="en")
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def args(**change) -> list:

@@ -5,19 +5,16 @@ import zipfile
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
 from explorer.embeddings import compute as emb
 from explorer.train.scenarios import SCENARIOS
 from explorer.ui.gradio_internals import event_functions
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def emb_map(c, source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1, errors=False, lang="en"):

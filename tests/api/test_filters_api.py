@@ -5,21 +5,18 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 from scipy.signal import correlate2d
 
 from explorer.train.scenarios import SCENARIOS
+from tests.conftest import api_client as client
 from tests.unit.test_images import png_declaring
 
 pytestmark = pytest.mark.slow
 
 NO_FILE = None
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def kernel_payload(k: np.ndarray) -> dict:

@@ -31,6 +31,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from explorer.ui.gradio_internals import event_functions
+from tests.conftest import api_client as client
+from tests.conftest import shared_tls
 
 pytestmark = pytest.mark.slow
 
@@ -255,10 +257,6 @@ def endpoint_params(served) -> dict[str, list[Param]]:
 # ------------------------------------------------------------------------------------ calling
 
 
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
-
-
 def message_problem(msg: str, generic_ok: bool, hostile: list) -> str | None:
     """Why an error message is not one a user should get, or None."""
     if not msg.strip():
@@ -431,7 +429,7 @@ def raw_call(url: str, api: str, data: list, session_hash: str) -> tuple[str, An
     "error", that event's payload)."""
     payload = json.dumps({"data": data, "session_hash": session_hash})
     name = api.lstrip("/")
-    with httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S) as http:
+    with httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S, verify=shared_tls()) as http:
         r = http.post(f"/gradio_api/call/{name}", content=payload, headers={"content-type": "application/json"})
         assert r.status_code == 200, (api, r.status_code, r.text[:300])
         kind = None
@@ -448,7 +446,7 @@ def raw_call(url: str, api: str, data: list, session_hash: str) -> tuple[str, An
 def raw_prime(url: str, what: str | None, session_hash: str, two_photos) -> None:
     """``prime`` for a raw session: files uploaded through /gradio_api/upload."""
     if what == "archive":
-        with httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S) as http:
+        with httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S, verify=shared_tls()) as http:
             files = [("files", (Path(p).name, Path(p).read_bytes(), "image/png")) for p in two_photos]
             paths = http.post("/gradio_api/upload", files=files).json()
         files_data = [{"path": p, "orig_name": Path(p).name, "meta": {"_type": "gradio.FileData"}} for p in paths]

@@ -24,6 +24,7 @@ from PIL import Image
 
 from explorer.ui.components import OutputImage, Sketchpad
 from explorer.ui.gradio_internals import all_blocks, component_id, event_functions
+from tests.conftest import api_client
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +50,7 @@ def clients(app_url, tmp_path_factory):
     out = tmp_path_factory.mktemp("downloads")
 
     def open_one(i: int) -> Client:
-        return Client(app_url, verbose=False, analytics_enabled=False, download_files=str(out / str(i)),
+        return api_client(app_url, download_files=str(out / str(i)),
                       httpx_kwargs={"timeout": 300})
 
     with ThreadPoolExecutor(8) as pool:

@@ -2,19 +2,15 @@
 ``/saliency_preset``): every setting of the scenario comes back, with its lesson in the language
 asked for; an unknown scenario is refused in that language."""
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from explorer.filters import convolution
 from explorer.filters import scenarios as fp
 from explorer.i18n import TEXT
 from explorer.saliency import scenarios as sp
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def val(x):

@@ -1,16 +1,13 @@
 """The Saliency tab driven as a script would: gradio_client against the launched app."""
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
+
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
 
 ALL = ["saliency", "smoothgrad", "integrated_gradients", "gradcam", "guided_backprop", "guided_gradcam",
        "occlusion"]
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def explain(c, source="dataset", sample="cat", index=0, net="fashion", target=-1, methods=ALL, baseline="black",

@@ -30,12 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from PIL import Image
 
 from explorer.session import RELEASE_AFTER_S
 from explorer.train.scenarios import SCENARIOS
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, api_client
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def photos(tmp_path_factory):
 
 
 def one_session(url: str, i: int, photos) -> None:
-    c = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    c = api_client(url, download_files=False)
     try:
         if i % 2:
             *_, summary = c.predict(str(i % 10), 3, i, "ddim", 20, 0, 1, "en", api_name="/denoise_step")

@@ -8,17 +8,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
+
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
 
 ANIMAL = "The animal didn't cross the street because it was too tired"
 PLOTS = ["att_head_view", "att_matrix", "att_row", "att_heads", "att_token_heads", "att_rollout", "att_rollout_row"]
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def link(out) -> str:

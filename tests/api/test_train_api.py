@@ -3,19 +3,15 @@ import threading
 import time
 
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from explorer.train.scenarios import SCENARIOS
 from models.cnn import load_checkpoint
+from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
 
 QUICK = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
-
-
-def client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def stream(job, until_step: int | None = None, timeout: float = 120.0) -> list[dict]:

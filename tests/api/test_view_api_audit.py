@@ -20,6 +20,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from explorer.i18n import TEXT
+from tests.conftest import api_client
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +48,7 @@ def is_ours(message: str) -> bool:
 
 @pytest.fixture(scope="module")
 def api(app_url):
-    client = Client(app_url, verbose=False)
+    client = api_client(app_url)
     return client, client.view_api(return_format="dict", print_info=False)["named_endpoints"]
 
 

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from gradio_client import Client
+from tests.conftest import api_client
 
 SNAPSHOT = Path(__file__).with_name("view_api_snapshot.json")
 
@@ -26,7 +26,7 @@ def summary(named: dict) -> dict:
 
 
 def test_view_api_matches_the_snapshot(app_url):
-    api = Client(app_url, verbose=False).view_api(return_format="dict", print_info=False)
+    api = api_client(app_url).view_api(return_format="dict", print_info=False)
     assert api["unnamed_endpoints"] == {}, "every user action has an explicit api_name"
     now = summary(api["named_endpoints"])
     if os.environ.get("DLE_UPDATE_API_SNAPSHOT") == "1":

@@ -23,7 +23,7 @@ from PIL import Image
 from explorer.data import FASHION_CLASSES
 from explorer.train.scenarios import SCENARIOS
 from scripts.serve_workers import Served
-from tests.conftest import require
+from tests.conftest import api_client, require
 from tests.e2e.test_train_e2e import wait_text
 
 pytestmark = pytest.mark.slow
@@ -123,7 +123,6 @@ class Session:
         return json.loads(text[text.index("{"):])  # after the component's label
 
 
-
 def test_two_processes_behind_nginx_keep_each_session_on_its_own(browser, fashion, tmp_path):
     require(shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists(),
             "nginx not installed (apt-get install nginx; make test installs it)")
@@ -177,9 +176,9 @@ def test_two_processes_behind_nginx_keep_each_session_on_its_own(browser, fashio
 
         # the API: gradio_client keeps the cookie of its first answer; a tiny training, then its
         # network on an uploaded image, result files downloaded
-        from gradio_client import Client, handle_file
+        from gradio_client import handle_file
 
-        c = Client(url, verbose=False, analytics_enabled=False, download_files=str(tmp_path / "downloads"))
+        c = api_client(url, download_files=str(tmp_path / "downloads"))
         cookie_c = c.cookies.get("dle_worker")
         assert cookie_c
         quick = {k: (list(v) if isinstance(v, tuple) else v) for k, v in SCENARIOS["quick"].settings.items()}
