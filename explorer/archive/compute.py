@@ -1,6 +1,6 @@
 """'Mi archivo': the user's own collection — photos from a zip or loose files, or a list of
 sentences — embedded, mapped, tagged, de-duplicated and searched. Pure logic (numpy, Pillow, ONNX
-Runtime; umap-learn and the MiniLM model imported inside the functions that need them), no UI.
+Runtime; the MiniLM model imported inside the functions that need it; UMAP in a worker process), no UI.
 
 Pipeline for images::
 
@@ -749,16 +749,20 @@ def duplicate_groups(F: np.ndarray, threshold: float = 0.95) -> list[list[int]]:
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
 
 
-def layout(F: np.ndarray, method: str = "umap", seed: int = 0) -> np.ndarray:
+def layout(F: np.ndarray, method: str = "umap", seed: int = 0, stop: threading.Event | None = None) -> np.ndarray:
     """2-D coordinates (N, 2) float32 for the map, scaled so the largest |coordinate| is 1.
 
     ``umap``: cosine metric, ``n_neighbors`` = min(15, N-1), ``min_dist`` 0.1, ``random_state``
     = ``seed`` (same input, same map), spectral initialisation (random below 10 points, where the
     spectral one can fail). Below :data:`MIN_UMAP_POINTS` points it falls back to PCA, as does
     ``method="pca"``: the two principal axes of the centred rows, signs fixed so each axis'
-    largest loading is positive. One point sits at (0, 0). umap-learn's first call in a process
-    pays ~20 s of numba compilation; warm it at launch.
+    largest loading is positive. One point sits at (0, 0). UMAP runs in a worker process
+    (:mod:`explorer.worker`, as the Embeddings tab's maps do): ``stop``, when set, kills it and
+    raises ``ArchiveError("stopped")``, and the server never loads umap-learn's compiled code.
     """
+    from explorer import worker
+    from explorer.embeddings import fit
+
     F = _matrix(F)
     if method not in ("umap", "pca"):
         raise ArchiveError("out_of_range", name="method", value=str(method)[:40], low="umap", high="pca")
@@ -768,16 +772,11 @@ def layout(F: np.ndarray, method: str = "umap", seed: int = 0) -> np.ndarray:
     if method == "pca" or n < MIN_UMAP_POINTS:
         Y = _pca2(F)
     else:
-        import warnings
-
-        import umap
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", small-N notes
-            reducer = umap.UMAP(n_components=2, n_neighbors=min(UMAP_NEIGHBORS, n - 1), min_dist=0.1,
-                                metric="cosine", random_state=int(seed),
-                                init="spectral" if n >= 10 else "random")
-            Y = reducer.fit_transform(F)
+        try:
+            Y = worker.run(fit.umap_own_neighbours, F, min(UMAP_NEIGHBORS, n - 1), 0.1, int(seed),
+                           "spectral" if n >= 10 else "random", stop=stop)
+        except worker.Stopped:
+            raise ArchiveError("stopped", done=n, total=n) from None
     Y = np.asarray(Y, dtype=np.float64)
     Y -= Y.mean(axis=0)
     scale = np.abs(Y).max()

@@ -543,20 +543,20 @@ _warm = threading.Event()
 
 def warm_up_umap(dims: Sequence[int] = DIMS) -> float:
     """Start the worker process that computes maps (:mod:`explorer.worker`) and have it import
-    umap-learn and compile its numba code by fitting a small input in each of ``dims``, so the first
-    real UMAP is not several times slower (a new process pays ~1.5 s of imports and ~8 s of
-    compilation at its first fit). The same small fits run in this process too: "Mi archivo"
-    (:func:`explorer.archive.compute.layout`) still runs its UMAP here. Meant for a background
-    thread at launch; safe to call more than once. Returns seconds."""
+    umap-learn and compile its numba code, so the first real UMAP is not several times slower (a
+    new process pays ~1.5 s of imports and ~8 s of compilation at its first fit): a small input
+    fitted in each of ``dims`` from our k-NN graph (this tab's maps), and once with umap-learn's
+    own neighbour search ("Mi archivo", :func:`explorer.archive.compute.layout`). umap-learn is
+    never loaded in this process. Meant for a background thread at launch; safe to call more than
+    once. Returns seconds."""
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
     # Ten far-apart blobs, like classes: a k-NN graph with several connected components takes
     # umap-learn's multi-component spectral layout, which a single random cloud would not compile.
     X = (rng.normal(size=(1000, 16)) + 20 * np.repeat(np.eye(16)[:10], 100, axis=0)).astype(np.float32)
-    idx, dist = knn_graph(X, 15)
     for d in dims:
-        project(X, "umap", dims=d, n_neighbors=15, n_epochs=10)  # in the worker
-        fit.umap_layout(X, idx, dist, d, 15, UMAP_DEFAULTS["min_dist"], 0, 10, None)  # here
+        project(X, "umap", dims=d, n_neighbors=15, n_epochs=10)
+    worker.run(fit.umap_own_neighbours, X[::10], 15, UMAP_DEFAULTS["min_dist"], 0, "spectral")
     _warm.set()
     return time.perf_counter() - t0
 

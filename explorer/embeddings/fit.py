@@ -29,6 +29,18 @@ def umap_layout(X: np.ndarray, idx: np.ndarray, dist: np.ndarray, dims: int, n_n
         return reducer.fit_transform(X)
 
 
+def umap_own_neighbours(X: np.ndarray, n_neighbors: int, min_dist: float, seed: int, init: str) -> np.ndarray:
+    """umap-learn's 2-D fit of ``X`` (N, D) with its own k-NN search (cosine metric), as "Mi
+    archivo" maps a collection: ``random_state=seed``, ``init`` "spectral" or "random". Returns (N, 2)."""
+    import umap
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", small-N notes
+        reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, min_dist=min_dist, metric="cosine",
+                            random_state=seed, init=init)
+        return reducer.fit_transform(X)
+
+
 def tsne_layout(X: np.ndarray, dims: int, perplexity: float, seed: int) -> np.ndarray:
     """scikit-learn's t-SNE of ``X`` (N, D): Barnes-Hut (exact above 3 dimensions), PCA start,
     cosine metric, ``random_state=seed``. Returns (N, dims)."""

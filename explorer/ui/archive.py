@@ -95,7 +95,7 @@ def analyse_archive(store, files_v, threshold_v, lang, request: gr.Request, prog
     for it in ext:
         it.pixels = None  # 150 kB each; the vectors are what is kept
     progress(0.92, desc=t(lang, "embeddings_phase_layout"))
-    coords = archive.layout(F)
+    coords = archive.layout(F, stop=stop)
     groups = archive.duplicate_groups(F, thr)
     nb = archive.all_neighbors(F, 5)[0] if len(ext) > 1 else None
     csv_path = workdir / "mi_archivo.csv"

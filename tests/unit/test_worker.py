@@ -150,3 +150,16 @@ def test_a_worker_never_outlives_its_server(how):
             time.sleep(0.05)
         assert gone(pid), "the worker outlived a killed server"
     assert time.monotonic() - t0 < 30
+
+
+def test_a_worker_keeps_numbas_compiled_code_on_disk(tmp_path):
+    """In a worker, numba caches what umap-learn compiles (it mostly does not ask to): a new worker,
+    after a stop killed the last one, loads it instead of compiling it again (~12 s of CPU)."""
+    (tmp_path / "jitted.py").write_text("import numba\n\n@numba.njit\ndef add(a, b):\n    return a + b\n")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from explorer.worker import cache_compiled_code; "
+            "cache_compiled_code(); import jitted; print(jitted.add(2, 3), type(jitted.add._cache).__name__)")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env,
+                         cwd=ROOT, timeout=120)
+    assert out.stdout.split() == ["5", "FunctionCache"], out.stderr[-2000:]
+    assert list((tmp_path / "cache").rglob("*.nbi")), "nothing written to numba's cache"
