@@ -34,12 +34,31 @@ class Memo:
                 return self._d[key]
             self.misses += 1
         value = make()  # outside the lock: other keys are not held up
+        self.put(key, value)
+        return value
+
+    def get(self, key: Hashable | None) -> Any:
+        """The cached answer for ``key``, or None (always None for no key). With :meth:`put`, for an
+        answer that may turn out not to be one to keep (a run stopped half-way)."""
+        if key is None:
+            return None
+        with self._lock:
+            if key in self._d:
+                self._d.move_to_end(key)
+                self.hits += 1
+                return self._d[key]
+            self.misses += 1
+        return None
+
+    def put(self, key: Hashable | None, value: Any) -> None:
+        """Keep ``value`` as the answer for ``key`` (nothing for no key)."""
+        if key is None:
+            return
         with self._lock:
             self._d[key] = value
             self._d.move_to_end(key)
             while len(self._d) > self.size:
                 self._d.popitem(last=False)
-        return value
 
     def __len__(self) -> int:
         return len(self._d)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from explorer import data, images, nets
+from explorer import data, images, memo, nets
 from explorer.adversarial import compute as adv
 from explorer.adversarial import views as av
 from explorer.adversarial.scenarios import SCENARIOS
@@ -101,6 +101,9 @@ def attack_classes(store, net_key, targeted_v, target_v, lang, request: gr.Reque
     return gr.update(choices=av.class_choices(names), value=value, visible=bool(targeted_v))
 
 
+_SWEPT = memo.Memo(16)  # accuracy curves of the shipped networks
+
+
 @friendly
 def epsilon_sweep(store, nets_v, method_v, n_v, max_v, steps_v, lang, request: gr.Request):
     """Accuracy against ε on a seeded batch of test images for each chosen network (the shipped
@@ -120,13 +123,20 @@ def epsilon_sweep(store, nets_v, method_v, n_v, max_v, steps_v, lang, request: g
     names = {k: t(lang, f"net_{k}") for k in networks}
     curves: dict[str, list[dict]] = {}
     for i, (key, net_obj) in enumerate(networks.items()):
-        ds_name = sess.params.get("dataset", "fashion") if key == "session" else "fashion"
-        x, y = adv.sample_batch(data.load(ds_name).test, n, seed=0)
         curves[key] = []
         yield (t(lang, "adversarial_sweep_running", net=names[key], i=i + 1, n=len(networks)),
                av.sweep_figure(curves, names, method_v, lang), gr.skip())
 
-        rows = adv.epsilon_sweep(net_obj.module, x, y, grid, method_v, pgd_steps=n_steps, stop=stop_ev)
+        # a shipped network's curve is the same for everyone (explorer.memo): kept once complete
+        shared = (memo.key_of("sweep", key, method_v, n, repr(max_255), n_steps)
+                  if key != "session" else None)
+        rows = _SWEPT.get(shared)
+        if rows is None:
+            ds_name = sess.params.get("dataset", "fashion") if key == "session" else "fashion"
+            x, y = adv.sample_batch(data.load(ds_name).test, n, seed=0)
+            rows = adv.epsilon_sweep(net_obj.module, x, y, grid, method_v, pgd_steps=n_steps, stop=stop_ev)
+            if not stop_ev.is_set():
+                _SWEPT.put(shared, rows)
         curves[key] = rows
         if stop_ev.is_set():
             yield (t(lang, "adversarial_sweep_stopped"), av.sweep_figure(curves, names, method_v, lang),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from explorer import images, nets
+from explorer import images, memo, nets
 from explorer.filters import views as fv
 from explorer.i18n import t
 from explorer.saliency import compute as saliency
@@ -97,6 +97,9 @@ def _params(net_obj, sg_n_v, sg_std_v, ig_base_v, ig_steps_v, layer_v, win_v, st
 
 # ---- handlers --------------------------------------------------------------------------------------
 
+_EXPLAINED = memo.Memo(32)  # shared attributions (read-only once made)
+
+
 @friendly
 def explain(store, src, smp, idx, up, sk, net_key, target_v, methods_v, sg_n_v, sg_std_v, ig_base_v,
             ig_steps_v, layer_v, win_v, stride_v, lang, request: gr.Request, progress=gr.Progress()):
@@ -111,15 +114,23 @@ def explain(store, src, smp, idx, up, sk, net_key, target_v, methods_v, sg_n_v, 
     target_idx = _target(net_obj, target_v, x, lang)
     names = net_obj.class_names(lang)
     top = nets.top_k(nets.probabilities(net_obj, x)[0], names)
+
+    def attribution(m: str) -> saliency.Attribution:
+        a = saliency.attribute_all(net_obj, x, target_idx, [m], {m: params.get(m, {})})[m]
+        if "layer" in a.params:
+            a.extras["layer_label"] = net_obj.stage(a.params["layer"]).label
+        return a
+
+    # a shipped network on a sample or data-set image: each method's map computed once for everyone
+    # and every language (explorer.memo; the methods are deterministic: seeded noise)
+    shared = net_key != "session" and src in ("sample", "dataset")
     atts = {}
     for i, m in enumerate(ms):
         progress(i / len(ms), desc=t(lang, f"saliency_m_{m}"))
-        atts.update(saliency.attribute_all(net_obj, x, target_idx, [m], {m: params.get(m, {})}))
-    tiles = []
-    for m, a in atts.items():
-        if "layer" in a.params:
-            a.extras["layer_label"] = net_obj.stage(a.params["layer"]).label
-        tiles.append((sv.method_title(m, a, lang), a.map, a.signed, sv.method_note(m, a, lang)))
+        key = (memo.key_of("saliency", src, smp if src == "sample" else idx, net_key, target_idx, m,
+                           repr(sorted(params.get(m, {}).items()))) if shared else None)
+        atts[m] = _EXPLAINED.get_or_make(key, lambda m=m: attribution(m))
+    tiles = [(sv.method_title(m, a, lang), a.map, a.signed, sv.method_note(m, a, lang)) for m, a in atts.items()]
     base = fv.network_input_image(pre)
     prob = next((r["probability"] for r in top if r["index"] == target_idx), None)
     status_text = t(lang, "saliency_status", target=names[target_idx], top=top[0]["label"],

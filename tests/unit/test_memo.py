@@ -78,3 +78,16 @@ def test_concurrent_identical_calls_get_one_shared_answer():
     for t in ths:
         t.join()
     assert len(got) == 8 and m.get_or_make(("same",), object) in got
+
+
+def test_get_and_put_for_answers_kept_only_when_complete():
+    m = Memo(2)
+    assert m.get(("k",)) is None and m.get(None) is None
+    m.put(None, "never kept")
+    assert len(m) == 0
+    m.put(("k",), [1])
+    assert m.get(("k",)) == [1] and m.get_or_make(("k",), lambda: [2]) == [1]
+    m.put(("j",), [3])
+    assert m.get(("k",)) == [1]  # "k" used again: "j" is now the least recently used
+    m.put(("i",), [4])  # bounded: "j" goes
+    assert m.get(("j",)) is None and m.get(("k",)) == [1] and m.get(("i",)) == [4]
