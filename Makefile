@@ -51,11 +51,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(APP_STAMP): requirements.txt | $(PY)
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-compile -r requirements.txt
 	@touch $@
 
 $(DEV_STAMP): requirements-dev.txt $(APP_STAMP)
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-compile -r requirements-dev.txt
 	@touch $@
 
 clean:
