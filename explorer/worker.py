@@ -71,7 +71,7 @@ class _Worker:
         here, there = Pipe(duplex=True)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "explorer.worker", str(there.fileno())],
+                [sys.executable, "-m", "explorer.worker", str(there.fileno()), str(os.getpid())],
                 pass_fds=(there.fileno(),), cwd=ROOT, stdin=subprocess.DEVNULL,
                 stdout=2)  # its prints go to stderr: a server's stdout may be a protocol (tests)
         finally:
@@ -211,7 +211,7 @@ def reopen() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The child's side: ``python -m explorer.worker <fd>``
+# The child's side: ``python -m explorer.worker <fd> <server pid>``
 
 
 def numba_cache_dir() -> str:
@@ -278,12 +278,13 @@ def _reply(conn: Connection, ok: bool, value: Any) -> None:
         conn.send((False, WorkerError(f"the result could not be sent back: {err}")))
 
 
-def serve(fd: int) -> None:
-    """Answer calls until the server closes the connection."""
+def serve(fd: int, parent: int) -> None:
+    """Answer calls until the server (process ``parent``) closes the connection. The server's pid
+    comes from the server itself: one killed while this worker was still starting is noticed too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then ends us
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
     numba_cache_dir()
     cache_compiled_code()
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), name="watch-parent", daemon=True).start()
     conn = Connection(fd)
     while True:
         try:
@@ -300,4 +301,4 @@ def serve(fd: int) -> None:
 if __name__ == "__main__":
     from explorer.worker import serve as _serve  # this module by its name: what it sends back unpickles
 
-    _serve(int(sys.argv[1]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]))

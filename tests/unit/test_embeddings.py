@@ -262,9 +262,11 @@ def test_a_stop_during_the_layout_kills_its_worker_and_the_next_map_is_the_same(
     before = emb.project(small, method, 2, 15, 0.1, seed=0)
     took, ran = _stopped_in_layout(method, X)
     assert took < 2.0, f"{took:.2f} s from the stop to the caller"
-    def worker_processes() -> set[int]:  # this process's workers (a browser of the e2e tests may be a child too)
+    def worker_processes() -> set[int]:
+        """This process's workers: its own children (a browser of the e2e tests may be a child too,
+        and the server process of the API tests, with workers of its own, is one)."""
         found = set()
-        for p in psutil.Process().children(recursive=True):
+        for p in psutil.Process().children():
             try:
                 if "explorer.worker" in " ".join(p.cmdline()):
                     found.add(p.pid)
