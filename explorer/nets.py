@@ -236,16 +236,24 @@ def capture(module: nn.Module, names: list[str], stop_after: str | None = None,
     """Record the outputs (or, with ``inputs``, the first inputs) of the named submodules during
     the forwards run inside the block. The hooks are removed on exit, whatever happens inside. With
     ``stop_after``, the forward is cut short once that module has run (the rest of the network is
-    not computed)."""
+    not computed).
+
+    A shipped network's module is shared by every session, and a hook on it sees every thread's
+    forward: the hooks act only on the forwards of the thread that installed them (another
+    student's attack through the same network was cut short by this one's ``stop_after``, and
+    another's image could have been recorded here)."""
     found = dict(module.named_modules())
     missing = [n for n in names if n not in found]
     if missing:
         raise KeyError(f"no such layer: {missing}")
     out: dict[str, torch.Tensor] = {}
     handles = []
+    owner = threading.get_ident()
 
     def hook(name: str):
         def fn(_m, inp, output):
+            if threading.get_ident() != owner:
+                return
             out[name] = inp[0] if inputs else output
             if name == stop_after:
                 raise _Stop
@@ -289,7 +297,11 @@ def _trace_stages(net: Net) -> list[Stage]:
     def first(v) -> int:
         return int(v if isinstance(v, int) else v[0])
 
+    owner = threading.get_ident()  # the module may be shared: only this thread's forward counts
+
     def on_layer(m, inp, _out):
+        if threading.get_ident() != owner:
+            return
         k, s = first(m.kernel_size), first(m.stride)
         pad = first(m.padding)
         if hasattr(m, "same_padding") or type(m).__name__ == "Conv2dSame":  # TF "SAME": asymmetric
@@ -299,6 +311,8 @@ def _trace_stages(net: Net) -> list[Stage]:
 
     def on_stage(name):
         def fn(_m, _inp, out):
+            if threading.get_ident() != owner:
+                return
             shapes[name] = tuple(int(v) for v in out.shape[1:])
             at_stage[name] = len(chain)
         return fn

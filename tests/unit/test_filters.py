@@ -235,3 +235,23 @@ def test_overlay_puts_the_heat_where_the_cell_looks(eff):
     c = int(c)
     assert up[c, c] == pytest.approx(1) and up[c + j, c] == pytest.approx(0)
     assert up[c + j // 2, c] == pytest.approx(0.5)
+
+
+def test_a_capture_on_a_shared_network_leaves_other_threads_forwards_alone():
+    """A shipped network's module serves every session at once. While one request captures a layer
+    and cuts its own forward short there, another thread's forward through the same module runs to
+    its logits, and its activations are not recorded as the first request's (seen on a clean clone:
+    an attack failed with "_Stop" while the warm-up drew feature maps of the same network)."""
+    module = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    mine, theirs = torch.ones(1, 4), -torch.ones(1, 4)
+    with nets.capture(module, ["0"], stop_after="0") as got:
+        box = []
+        other = threading.Thread(target=lambda: box.append(module(theirs)))
+        other.start()
+        other.join(10)
+        assert len(box) == 1 and box[0].shape == (1, 2), "the other thread's forward was cut short"
+        assert got == {}, "the other thread's activations were recorded as this one's"
+        with pytest.raises(Exception) as stopped:  # nets._Stop (private): its name is checked below
+            module(mine)
+        assert type(stopped.value).__name__ == "_Stop"
+    torch.testing.assert_close(got["0"], module[0](mine))
