@@ -25,8 +25,9 @@ else
 	$(PY) -m scripts.serve_workers --workers $(WORKERS) --host $(HOST) --port $(PORT)
 endif
 
-test: sysdeps-test $(DEV_STAMP)  ## lint (ruff, pyproject.toml), then API and browser tests with the unit tests beside them
-	bash scripts/test.sh $(PY)
+test: sysdeps-test $(DEV_STAMP)  ## lint (ruff, pyproject.toml), then unit, API and browser tests
+	$(PY) -m ruff check .
+	$(PY) -m pytest tests
 
 assets: sysdeps $(APP_STAMP)  ## rebuild assets/ (checkpoints, ONNX, manifest.json) from fixed seeds
 	$(PY) -m scripts.build_assets
