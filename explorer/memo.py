@@ -27,12 +27,9 @@ class Memo:
         """The cached answer for ``key``, or ``make()`` (cached); with ``key`` None, just ``make()``."""
         if key is None:
             return make()
-        with self._lock:
-            if key in self._d:
-                self._d.move_to_end(key)
-                self.hits += 1
-                return self._d[key]
-            self.misses += 1
+        found, value = self._lookup(key)
+        if found:
+            return value
         value = make()  # outside the lock: other keys are not held up
         self.put(key, value)
         return value
@@ -40,15 +37,17 @@ class Memo:
     def get(self, key: Hashable | None) -> Any:
         """The cached answer for ``key``, or None (always None for no key). With :meth:`put`, for an
         answer that may turn out not to be one to keep (a run stopped half-way)."""
-        if key is None:
-            return None
+        return None if key is None else self._lookup(key)[1]
+
+    def _lookup(self, key: Hashable) -> tuple[bool, Any]:
+        """(found, value), counting the hit or miss; a found key becomes the most recently used."""
         with self._lock:
             if key in self._d:
                 self._d.move_to_end(key)
                 self.hits += 1
-                return self._d[key]
+                return True, self._d[key]
             self.misses += 1
-        return None
+            return False, None
 
     def put(self, key: Hashable | None, value: Any) -> None:
         """Keep ``value`` as the answer for ``key`` (nothing for no key)."""
