@@ -45,8 +45,11 @@ def test_filters_tab_in_both_languages(open_app, locale, tmp_path):
 
     # activation maximisation streams an image and reports progress
     page.locator("#tab-filters-maximize-button").click()
-    page.locator("#tab-filters-maximize input[type='number']").first.fill("16")
-    page.locator("#tab-filters-maximize input[type='number']").first.press("Enter")
+    steps = page.locator("#tab-filters-maximize input[type='number']").first
+    steps.fill("16")
+    steps.press("Enter")
+    page.wait_for_function("() => document.querySelector(\"#tab-filters-maximize input[type='number']\")"
+                           "?.value === '16'", timeout=10_000)
     page.click("#filters-mx-start")
     wait_text(page, "#filters-mx-status", x["mx"], timeout=60_000)
     page.wait_for_selector("#filters-mx-image img")

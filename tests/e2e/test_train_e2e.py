@@ -18,9 +18,14 @@ TEXTS = {
 
 
 def wait_text(page, selector: str, text: str, timeout: float = 60_000):
-    page.wait_for_function(
-        "([sel, txt]) => { const el = document.querySelector(sel); return el && el.innerText.includes(txt); }",
-        arg=[selector, text], timeout=timeout)
+    """Wait until the element's text contains ``text``; on a timeout, say what it showed instead."""
+    try:
+        page.wait_for_function(
+            "([sel, txt]) => { const el = document.querySelector(sel); return el && el.innerText.includes(txt); }",
+            arg=[selector, text], timeout=timeout)
+    except Exception as e:
+        shown = page.evaluate("(sel) => document.querySelector(sel)?.innerText ?? null", selector)
+        raise AssertionError(f"{selector} never showed {text!r} in {timeout / 1000:.0f} s; it shows {shown!r}") from e
 
 
 @pytest.mark.parametrize("locale", list(TEXTS))
