@@ -226,6 +226,21 @@ class Encoding:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def head(self, max_tokens: int) -> Encoding:
+        """The first ``max_tokens`` tokens, </s> kept last (the text itself is unchanged); the whole
+        encoding when it is no longer."""
+        if len(self.ids) <= max_tokens:
+            return self
+        if max_tokens < 2:
+            raise ValueError("max_tokens must leave room for <s> and </s>")
+        k = max_tokens - 1
+
+        def cut(xs: list) -> list:
+            return xs[:k] + xs[-1:]
+
+        return Encoding(cut(self.ids), cut(self.pieces), self.text, "".join(self.pieces[1:k]),
+                        cut(self.offsets), cut(self.word_ids))
+
     def words(self) -> list[str]:
         """The pieces merged into words at "▁", the mark dropped; <s> and </s> kept as they are."""
         out: list[str] = []
@@ -466,6 +481,18 @@ class E5(nn.Module):
             out.hidden_states.append(x)
         out.last_hidden = x
         return out
+
+    @torch.inference_mode()
+    def attend(self, text: str, prefix: str = "", max_tokens: int | None = None) -> tuple[Encoding, E5Output]:
+        """One text through the model with every layer's attention (and Q, K, the layers' inputs):
+        the :class:`Encoding` (cut to ``max_tokens`` with :meth:`Encoding.head`) and the output for a
+        batch of one. ``prefix`` "" shows the sentence as written; the embedding uses a prefix."""
+        if self.tokenizer is None:
+            raise RuntimeError("this E5 has no tokenizer; build it with models.e5_small.load()")
+        enc = self.tokenizer.encode(text, prefix)
+        enc = enc.head(min(max_tokens or self.cfg.max_positions, self.cfg.max_positions))
+        out = self(torch.tensor([enc.ids]), output_attentions=True, output_hidden_states=True, output_qk=True)
+        return enc, out
 
     def windows(self, enc: Encoding) -> list[list[int]]:
         """The model's inputs for one text: <s> … </s> around consecutive runs of at most

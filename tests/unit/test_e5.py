@@ -352,3 +352,16 @@ def test_spanish_sentences_find_their_english_translation(model):
     print(f"cross-lingual top-1, 50 pairs: multilingual-e5-small {e5_qq:.0%} (query/query), "
           f"{e5_qp:.0%} (query/passage); all-MiniLM-L6-v2 {mini:.0%}")
     assert e5_qq >= 0.9
+
+
+def test_attend_one_text_and_cut_it(model, attended):
+    encs, _, out = attended
+    enc, one = model.attend(ATTENTION_TEXTS[0])
+    assert enc.ids == encs[0].ids and len(one.attentions) == 12 and len(one.queries) == 12
+    n = len(enc)
+    assert (one.attentions[3][0] - out.attentions[3][0, :, :n, :n]).abs().max() < 1e-5
+    cut, short = model.attend(ATTENTION_TEXTS[0], max_tokens=8)
+    assert len(cut) == 8 and cut.ids[-1] == 2 and cut.pieces[-1] == "</s>" and cut.ids[:7] == enc.ids[:7]
+    assert short.attentions[0].shape == (1, 12, 8, 8)
+    assert cut.words() == ["<s>", "Los", "vecinos", "llamaron", "a", "la", "</s>"]  # "▁llamar", "on": 2 pieces
+    assert "".join(cut.pieces[1:-1]) == cut.normalized
