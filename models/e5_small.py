@@ -14,16 +14,18 @@ takes, so the two give the same embeddings (cosine ≥ 0.999, tested):
   L2-normalised.
 
 Positions: XLM-RoBERTa numbers its tokens from padding_idx + 1 = 2, so token i reads row i + 2 of its
-514-row table. The file keeps only rows 2..513 (512 rows), so here token i reads row i: the same
-vectors, the offset already applied.
+514-row table. The file keeps only rows 2..513 (512 rows; none of them is the all-zero padding
+row 1), and the engine numbers tokens from 0, so here too token i reads row i: the same vectors as
+XLM-RoBERTa's, the offset already applied.
 
 **Prefixes.** E5 was trained on pairs whose two sides carry different prefixes: ``"query: "`` before
 a question or search query, ``"passage: "`` before a document that may answer it (the model card,
 intfloat/multilingual-e5-small). A search embeds the query with ``"query: "`` and the catalogue with
 ``"passage: "``; comparing two texts of the same kind (two sentences, a sentence and its
 translation) gives both the same prefix, ``"query: "`` by the model card's advice for symmetric
-tasks. Text without its prefix is out of the training distribution: the scores still rank, but lower
-and less reliably. :meth:`E5.embed` takes ``kind="query"`` or ``kind="passage"``.
+tasks. The model card warns that text without its prefix gives worse results: it is not what the
+model was trained on. :meth:`E5.embed` takes ``kind="query"`` or ``kind="passage"``; the tests'
+50 Spanish-English pairs find their translation with either convention (query/query, query/passage).
 
 **Weights.** The file is Q4_0 (the GGML format): each row is cut into blocks of 32 weights stored as
 an fp16 scale d and 16 bytes of 4-bit codes q (byte j holds weight j in its low nibble and weight
@@ -31,7 +33,8 @@ j + 16 in its high nibble); the weight is (q − 8)·d. The 12 layers are dequan
 (82 MB); the word-embedding table (250,037 × 384, ~370 MB in float32) stays 4-bit in the memory
 map and only the rows of the tokens looked up are dequantised. The engine also rounds the
 activations to 8 bits before each product (Q8_0); this module keeps them in float32, the source of
-the (small) difference between the two.
+the (small) difference between the two. Both are approximations of the float32 original: the
+package reports cosine 0.98-0.99 between its 4-bit copy and it.
 
 Nothing is read at import time: :func:`load` reads the file on first use, once per process.
 """
