@@ -596,3 +596,8 @@ def load() -> E5:
         if _model is None:
             _model = build(read_file())
         return _model
+
+
+def embed(texts: list[str] | str, kind: str = "passage") -> np.ndarray:
+    """``load().embed(texts, kind)``: L2-normalised (N, 384) float32 with the E5 prefix of ``kind``."""
+    return load().embed(texts, kind)

@@ -266,6 +266,7 @@ def test_padding_changes_nothing(model):
     together = model.embed(texts, "query")
     alone = np.concatenate([model.embed([t], "query") for t in texts])
     assert np.abs(together - alone).max() < 1e-5
+    assert np.array_equal(e5_small.embed("Hola.", "query"), alone[:1])  # the module-level shortcut
 
 
 # --- attention ------------------------------------------------------------------------------------
