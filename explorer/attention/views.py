@@ -75,11 +75,13 @@ def matrix_figure(labels: Sequence[str], m: np.ndarray, lang: str, title: str, s
     return layout(fig, side, lang).update_layout(margin=dict(l=90, r=20, t=50, b=90))
 
 
-def pattern_label(p: dict[str, Any], lang: str) -> str:
+def pattern_label(p: dict[str, Any], lang: str, first: str = "[CLS]", last: str = "[SEP]") -> str:
+    """What a head mostly does; ``first`` and ``last`` name the model's special tokens."""
     kind = p["kind"]
     if kind == "broad":
         return t(lang, "attention_pat_broad", bits=num(lang, p["entropy"], 1))
-    return t(lang, f"attention_pat_{kind}", pct=num(lang, 100 * p["score"][kind], 0))
+    return t(lang, f"attention_pat_{kind}", pct=num(lang, 100 * p["score"][kind], 0), first=escape(first),
+             last=escape(last))
 
 
 def heads_figure(labels: Sequence[str], layer_att: np.ndarray, patterns: Sequence[dict], lang: str,
@@ -119,7 +121,7 @@ def heads_figure(labels: Sequence[str], layer_att: np.ndarray, patterns: Sequenc
     for h in range(H):
         r, c = divmod(h, cols)
         chosen = selected_head == h
-        text = f"<b>{h + 1}</b> · {pattern_label(patterns[h], lang)}"
+        text = f"<b>{h + 1}</b> · {pattern_label(patterns[h], lang, labels[0], labels[-1])}"
         notes.append(dict(x=c * size + (T - 1) / 2, y=r * size - 0.5, yshift=2, text=text, showarrow=False,
                           yanchor="bottom", font=dict(size=10, color=SELECT_COLOR if chosen else "#333")))
         if chosen:
@@ -268,16 +270,38 @@ def vectors_figure(names: Sequence[str], vectors: np.ndarray, lang: str) -> go.F
     return layout(fig, 200 + 24 * len(names), lang).update_layout(margin=dict(l=20, r=20, t=50, b=50))
 
 
+def tokens_markdown(compared: attention.Comparison, model: str, lang: str, limit: int = 40) -> str:
+    """How each model cuts the same text into pieces (the one in use first): its name, its
+    tokenizer, how many pieces, and the pieces as its vocabulary writes them (the first ``limit``)."""
+    order = [model] + [m for m in attention.MODELS if m != model]
+    lines = [t(lang, "attention_tokens_heading")]
+    for m in order:
+        tk = compared.tokens[m]
+        shown = " ".join("`" + p.replace("`", "ˋ") + "`" for p in tk.pieces[:limit])
+        more = " …" if len(tk.pieces) > limit else ""
+        lines.append(t(lang, f"attention_tokens_{m}", n=num(lang, tk.total), words=num(lang, _words(tk)),
+                       pieces=shown + more, active=t(lang, "attention_tokens_active") if m == model else ""))
+    return "\n\n".join(lines)
+
+
+def _words(tk) -> int:
+    return len({w for w in tk.word_ids if w is not None})
+
+
 def text_summary(a: attention.Attention, labels: Sequence[str], matrices: np.ndarray, layer: int,
                  head: int | str, token: int, roll: np.ndarray, patterns: list[list[dict]],
-                 units: str) -> dict[str, Any]:
-    """JSON for /attention_text: the tokens, the chosen head's matrix, the token's row in every
+                 units: str, compared: attention.Comparison | None = None) -> dict[str, Any]:
+    """JSON for /attention_text: the model, the tokens (as shown, and ``pieces`` as the model reads
+    them; ``pieces_by_model``: the same text in each model), the chosen head's matrix, the token's row in every
     head, rollout, and each head's pattern (matrices rounded to 6 decimals). ``layer`` is 1-based
     as the call takes it; ``head`` and ``token`` are 0-based as the call takes them (the page shows
     head h as h + 1); ``token_rows`` and ``head_patterns`` are indexed [layer − 1][head]."""
     m = select(matrices, layer, head)
+    info = attention.INFO[a.model]
     return {
-        "units": units, "tokens": list(labels), "word_pieces": list(a.tokens),
+        "model": a.model, "model_name": info.name, "tokenizer": info.tokenizer,
+        "units": units, "tokens": list(labels), "pieces": list(a.tokens), "word_pieces": list(a.tokens),
+        "pieces_by_model": {m: tk.pieces for m, tk in compared.tokens.items()} if compared else None,
         "layers": int(matrices.shape[0]), "heads": int(matrices.shape[1]),
         "layer": layer + 1, "head": head, "token": token, "token_text": labels[token],
         "truncated": a.truncated, "total_tokens": a.total_tokens, "token_limit": attention.MAX_TOKENS,

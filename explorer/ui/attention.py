@@ -1,9 +1,12 @@
-"""The Attention tab: what a transformer looks at. A sentence through all-MiniLM-L6-v2 (6 layers ×
-12 heads): one head's matrix, a head view in the style of bertviz, every head of a layer, one
-word's row in every head, and attention rollout; sentence embeddings and their cosine similarity;
-and a small Vision Transformer's attention over the patches of a Fashion-MNIST image, beside the
-CNN's Grad-CAM. The work is in ``explorer.attention.compute`` and ``explorer.attention.vit``; the
-worked examples in ``explorer.attention.scenarios``; the pictures in ``explorer.attention.views``.
+"""The Attention tab: what a transformer looks at. A sentence through a text model of
+``explorer.text`` — multilingual-e5-small (12 layers × 12 heads, reads Spanish; the default) or
+all-MiniLM-L6-v2 (6 × 12, English only) —, how each of the two cuts it into pieces, one head's
+matrix, a head view in the style of bertviz, every head of a layer, one word's row in every head,
+and attention rollout; sentence embeddings and their cosine similarity (a Spanish sentence beside
+its English translation); and a small Vision Transformer's attention over the patches of a
+Fashion-MNIST image, beside the CNN's Grad-CAM. The work is in ``explorer.attention.compute`` and
+``explorer.attention.vit``; the worked examples in ``explorer.attention.scenarios``; the pictures in
+``explorer.attention.views``.
 
 Read top to bottom: the handlers (module-level, their dependencies as leading parameters), then one
 builder per section (text, similarity, image), then ``build`` that lays them out and wires them.
@@ -22,20 +25,33 @@ from explorer import images, memo, nets
 from explorer.attention import compute as attention
 from explorer.attention import views as av
 from explorer.attention import vit
-from explorer.attention.scenarios import DEFAULT, SCENARIOS, word_of
+from explorer.attention.scenarios import DEFAULT, DEFAULTS, SCENARIOS, word_of
 from explorer.i18n import num, t
 from explorer.saliency import compute as saliency
 from explorer.session import SessionStore
 from explorer.ui import inputs
-from explorer.ui.common import NEXT_SCENARIO, L, draw_events, friendly, int_in, shown_flag, user_error
+from explorer.ui.common import NEXT_SCENARIO, L, draw_events, friendly, int_in, lang_of, shown_flag, user_error
 from explorer.ui.components import Dropdown, Number, OutputImage, Slider
-from explorer.ui.wiring import HIDDEN, bind, end_chain, json_panel, next_scenario_event
+from explorer.ui.wiring import HIDDEN, bind, end_chain, json_panel, lesson_handler, next_scenario_event
 
 HEADS = [(str(h + 1), h) for h in range(attention.HEADS)]
 MAX_SENTENCES = 50  # lines compared at once
-DEFAULT_LIST = ["The animal was too tired to cross the road.", "The street was too wide to cross.",
-                "A dog lay down because it was exhausted.", "El animal estaba demasiado cansado.",
+# What a multilingual space is: a Spanish sentence, its English translation, and a sentence unrelated
+# to it in each language (measured in tests/unit/test_attention_scenarios.py: the translation comes
+# first with the multilingual model, not with MiniLM)
+SIM_QUERY = "El archivo guarda cartas antiguas que los investigadores consultan cada día."
+DEFAULT_LIST = ["The archive keeps old letters that researchers consult every day.",
+                "Los vecinos llamaron a la policía porque oyeron un ruido.",
+                "The neighbours called the police because they heard a noise.",
+                "En la biblioteca se conservan manuscritos del siglo XVI.",
                 "The stock market fell sharply today."]
+
+
+def _model(value, lang: str) -> str:
+    """A text model's key, or a translated error naming the choices."""
+    if value not in attention.MODELS:
+        raise user_error(lang, "err_text_model", choices=", ".join(attention.MODELS), value=str(value)[:40])
+    return value
 
 
 # ---- text: one sentence's attention -------------------------------------------------------------
@@ -59,50 +75,58 @@ def _default_token(v: attention.View, text: str | None = None) -> int:
 
 
 @friendly
-def text_views(viewed: memo.Memo, text_v, unit_v, layer_v, head_v, token_v, lang):
-    """All-MiniLM-L6-v2's attention for a sentence: the head view and the matrix of one layer and
-    head (1-6, 0-11 or "mean"), the chosen token's row (0-based, in words or word pieces), every
-    head of the layer, the token's row in every head, and attention rollout. JSON: the tokens
-    and the matrices as nested lists."""
+def text_views(viewed: memo.Memo, text_v, unit_v, layer_v, head_v, token_v, lang, model_v="multilingual"):
+    """A text model's attention for a sentence (``model``: "multilingual", multilingual-e5-small with
+    12 layers, or "minilm", all-MiniLM-L6-v2 with 6): how both models cut it into pieces, the head
+    view and the matrix of one layer and head (1-12 or 1-6, 0-11 or "mean"), the chosen token's row
+    (0-based, in words or pieces), every head of the layer, the token's row in every head, and
+    attention rollout. JSON: the model, the tokens as it reads them, the matrices as nested lists."""
     # the same sentence and settings give everyone the same views (explorer.memo): a class on
     # one example computes them once; the token dropdown's update is made fresh for each caller
-    key = memo.key_of("attention_text", text_v, unit_v, layer_v, head_v, token_v, lang)
-    views, choices, ti = viewed.get_or_make(key, lambda: _text_views(text_v, unit_v, layer_v, head_v, token_v, lang))
+    key = memo.key_of("attention_text", text_v, unit_v, layer_v, head_v, token_v, lang, model_v)
+    views, choices, ti = viewed.get_or_make(
+        key, lambda: _text_views(text_v, unit_v, layer_v, head_v, token_v, lang, model_v))
     return (*views, gr.update(choices=choices, value=ti))
 
 
-def _text_views(text_v, unit_v, layer_v, head_v, token_v, lang):
-    """The views of ``text_views`` (status, 7 figures, JSON), the token choices and the token."""
+def _text_views(text_v, unit_v, layer_v, head_v, token_v, lang, model_v):
+    """The views of ``text_views`` (status, tokens, 7 figures, JSON), the token choices and the token."""
+    model = _model(model_v, lang)
     if unit_v not in attention.UNITS:
         raise user_error(lang, "err_attention_unit", choices=", ".join(attention.UNITS))
-    li = int_in(layer_v, 1, attention.LAYERS, lang, "attention_layer_label") - 1
+    n_layers = attention.layers_of(model)
+    li = int_in(layer_v, 1, n_layers, lang, "attention_layer_label") - 1
     hi = _head(head_v, lang)
-    v = attention.view(text_v, unit_v)
+    v = attention.view(text_v, model, unit_v)
     n = len(v.labels)
     tok = _default_token(v, text_v) if token_v in (None, "") else token_v
     ti = int_in(tok, 0, n - 1, lang, "attention_token_label")
     m = av.select(v.matrices, li, hi)
     name = t(lang, "attention_layer_head", layer=li + 1, head=av.head_name(hi, lang))
     word = av.escape(v.labels[ti])
+    compared = attention.compare_tokens(v.attention.text, attention.MAX_TOKENS)
     return (
         _text_status(v, m[ti], ti, li, hi, lang),
+        av.tokens_markdown(compared, model, lang),
         av.head_view_figure(v.labels, m, lang, t(lang, "attention_head_view_title", name=name), ti),
         av.matrix_figure(v.labels, m, lang, name, ti),
         av.row_figure(v.labels, m[ti], lang, t(lang, "attention_row_title", token=word, name=name)),
         av.heads_figure(v.labels, v.matrices[li], v.patterns[li], lang, li, hi),
         av.token_heads_figure(v.labels, v.matrices, ti, lang, li, hi),
-        av.matrix_figure(v.labels, v.rollout, lang, t(lang, "attention_rollout_title"), ti,
+        av.matrix_figure(v.labels, v.rollout, lang, t(lang, "attention_rollout_title", n=n_layers), ti,
                          colorbar=t(lang, "attention_share")),
         av.row_figure(v.labels, v.rollout[ti], lang, t(lang, "attention_rollout_row_title", token=word)),
-        av.text_summary(v.attention, v.labels, v.matrices, li, hi, ti, v.rollout, v.patterns, v.unit),
+        av.text_summary(v.attention, v.labels, v.matrices, li, hi, ti, v.rollout, v.patterns, v.unit, compared),
     ), _token_choices(v.labels), ti
 
 
 def _text_status(v: attention.View, row: np.ndarray, ti: int, li: int, hi, lang: str) -> str:
     """How many tokens, whether the text was cut, and whom the chosen token looks at most."""
     n = len(v.labels)
-    msg = t(lang, "attention_status", n=n, unit=t(lang, f"attention_unit_{v.unit}").lower(),
-            pieces=len(v.attention.tokens))
+    info = attention.INFO[v.attention.model]
+    msg = t(lang, "attention_status", model=info.name.split(" ")[0].split("/")[-1], n=n,
+            unit=t(lang, f"attention_unit_{v.unit}").lower(), pieces=len(v.attention.tokens),
+            first=av.escape(info.first), last=av.escape(info.last))
     if v.attention.truncated:
         msg += " " + t(lang, "attention_truncated", limit=attention.MAX_TOKENS,
                        total=num(lang, v.attention.total_tokens))
@@ -113,11 +137,47 @@ def _text_status(v: attention.View, row: np.ndarray, ti: int, li: int, hi, lang:
 
 @friendly
 def apply_preset(key, unit_v, lang):
-    """A worked example: its sentence, and the layer, head and word that show the point."""
+    """A worked example: its sentence, the model that reads it, the units, the layer, head and word
+    that show the point, and its lesson (``unit`` is not used: each example sets its own; kept so
+    calls written before still work)."""
     sc = SCENARIOS.get_checked(key)  # a dropdown passes a list of choices on
-    v = attention.view(sc["text"], unit_v if unit_v in attention.UNITS else "words")
-    ti = _default_token(v, sc["text"])
-    return sc["text"], sc["layer"], sc["head"] - 1, gr.update(choices=_token_choices(v.labels), value=ti)
+    v = attention.view(sc["text"], sc["model"], sc["unit"])
+    ti = attention.find_word(v.attention, sc["unit"], sc["word"])
+    return (sc["text"], sc["model"], sc["unit"], _layer_update(sc["model"], sc["layer"]), sc["head"] - 1,
+            gr.update(choices=_token_choices(v.labels), value=ti), SCENARIOS.lesson(key, lang_of(lang)))
+
+
+lesson_text = lesson_handler(SCENARIOS)
+
+
+def _layer_update(model: str, value=None):
+    """The layer slider for ``model``: up to its number of layers, the value kept when it fits."""
+    n = attention.layers_of(model)
+    if value is None:
+        return gr.update(maximum=n)
+    try:
+        value = min(max(int(value), 1), n)
+    except (TypeError, ValueError):
+        value = n
+    return gr.update(maximum=n, value=value)
+
+
+def change_model(model_v, layer_v):
+    """Another model: the layer slider gets its number of layers (the chosen layer kept if it has it)."""
+    if model_v not in attention.MODELS:
+        end_chain()
+    return _layer_update(model_v, layer_v)
+
+
+def language_default(text_v, lang):
+    """The tab's first drawing: an untouched page opens on its language's example (a Spanish page on
+    a Spanish sentence read by the multilingual model, an English one on MiniLM's "it" → "animal").
+    A text the user or a shared link has set is left as it is."""
+    want = DEFAULTS.get(lang_of(lang), DEFAULT)
+    untouched = isinstance(text_v, str) and text_v.strip() == SCENARIOS[DEFAULT]["text"]
+    if not untouched or want == DEFAULT:
+        return (gr.skip(),) * 8
+    return (want, *apply_preset(want, "words", lang))
 
 
 def forget_token():
@@ -125,11 +185,12 @@ def forget_token():
     return None
 
 
-def convert_token(text_v, unit_v, token_v):
+def convert_token(text_v, unit_v, token_v, model_v):
     """The other unit: the same place in the text (a word ↔ its first piece)."""
-    if unit_v not in attention.UNITS or not isinstance(token_v, int) or attention.is_blank(text_v):
+    if unit_v not in attention.UNITS or not isinstance(token_v, int) or attention.is_blank(text_v) \
+            or model_v not in attention.MODELS:
         return None
-    a = attention.attend(text_v)
+    a = attention.attend(text_v, model_v)
     other = "pieces" if unit_v == "words" else "words"
     n = len(a.tokens) if other == "pieces" else len(attention.word_groups(a)[0])
     return attention.convert_index(a, token_v, other, unit_v) if 0 <= token_v < n else None
@@ -138,9 +199,11 @@ def convert_token(text_v, unit_v, token_v):
 # ---- similarity: sentence embeddings ------------------------------------------------------------
 
 @friendly
-def similarity(query_v, sentences_v, lang):
-    """Sentence embeddings (mean of the token vectors, L2-normalised) and the cosine
-    similarity of each line of ``sentences`` to ``query``, highest first."""
+def similarity(query_v, sentences_v, lang, model_v="multilingual"):
+    """Sentence embeddings (mean of the token vectors, L2-normalised) of a text model (``model``:
+    "multilingual" or "minilm") and the cosine similarity of each line of ``sentences`` to
+    ``query``, highest first. JSON: the model and the query's tokens as it reads them."""
+    model = _model(model_v, lang)
     if not isinstance(sentences_v, str):
         raise user_error(lang, "err_attention_no_sentences")
     lines = [s.strip() for s in sentences_v.splitlines()]
@@ -149,15 +212,19 @@ def similarity(query_v, sentences_v, lang):
         raise user_error(lang, "err_attention_no_sentences")
     if len(lines) > MAX_SENTENCES:
         raise user_error(lang, "err_attention_too_many", n=len(lines), limit=MAX_SENTENCES)
-    vecs = attention.embed([query_v, *lines])
+    vecs = attention.embed([query_v, *lines], model)
     sims = [attention.cosine(vecs[0], v) for v in vecs[1:]]
     best = max(range(len(lines)), key=lambda i: sims[i])
     q = attention.clean(query_v)
     msg = t(lang, "attention_sim_status", best=av.escape(lines[best][:120]), cos=num(lang, sims[best], 3),
             n=len(lines))
     order = sorted(range(len(lines)), key=lambda i: -sims[i])
-    summary = {"query": q[:1000], "sentences": [lines[i][:1000] for i in order],
+    info = attention.INFO[model]
+    summary = {"model": model, "model_name": info.name, "query": q[:1000],
+               "query_tokens": attention.tokenize(q, model, attention.MAX_TOKENS).pieces,
+               "sentences": [lines[i][:1000] for i in order],
                "cosine": [round(sims[i], 6) for i in order], "dimensions": int(vecs.shape[1]),
+               "prefix": "query: " if model == "multilingual" else None,
                "pooling": "mean of the last layer's token vectors (attention-masked), L2-normalised"}
     return (msg, av.similarity_figure(q, lines, sims, lang),
             av.vectors_figure([q] + [lines[order[0]]], vecs[[0, 1 + order[0]]], lang), summary)
@@ -264,17 +331,25 @@ def pick_patch(evt: gr.SelectData):
 class TextSection(NamedTuple):
     preset: gr.Dropdown
     next_preset: gr.Button
+    lesson: gr.Markdown
     text: gr.Textbox
+    model: gr.Radio
     unit: gr.Radio
     layer: gr.Slider
     head: gr.Dropdown
     token: gr.Dropdown
     run: gr.Button
     status: gr.Markdown
-    views: list  # the figures, the JSON, and the token (its choices) that /attention_text returns
+    views: list  # the tokens, the figures, the JSON, and the token (its choices) that /attention_text returns
+
+    @property
+    def preset_out(self) -> list:
+        """What an example sets: the sentence, the model, the units, the layer, head and word, the lesson."""
+        return [self.text, self.model, self.unit, self.layer, self.head, self.token, self.lesson]
 
     def inputs(self, lang: gr.Radio) -> list:
-        return [self.text, self.unit, self.layer, self.head, self.token, lang]
+        # the model last: calls written before it existed still work (it defaults to multilingual)
+        return [self.text, self.unit, self.layer, self.head, self.token, lang, self.model]
 
     @property
     def outputs(self) -> list:
@@ -284,6 +359,7 @@ class TextSection(NamedTuple):
 class SimilaritySection(NamedTuple):
     query: gr.Textbox
     sentences: gr.Textbox
+    model: gr.Radio
     compare: gr.Button
     outputs: list  # status, the two figures, the JSON
 
@@ -314,16 +390,25 @@ def _text_controls() -> tuple:
                              scale=4)
         next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="att-next-preset", scale=0, min_width=40,
                                 elem_classes=["dle-next-preset"])
-    text = gr.Textbox(SCENARIOS[DEFAULT]["text"], lines=3, max_lines=8, label=L("attention_text_label"),
-                      elem_id="att-text")
-    unit = gr.Radio([(L(f"attention_unit_{u}"), u) for u in attention.UNITS], value="words",
+    sc = SCENARIOS[DEFAULT]
+    lesson = gr.Markdown(L(sc.lesson_key), elem_id="att-lesson")
+    text = gr.Textbox(sc["text"], lines=3, max_lines=8, label=L("attention_text_label"), elem_id="att-text")
+    model = _model_radio("att-model")
+    unit = gr.Radio([(L(f"attention_unit_{u}"), u) for u in attention.UNITS], value=sc["unit"],
                     label=L("attention_unit_label"), info=L("attention_unit_info"), elem_id="att-unit")
-    layer = Slider(1, attention.LAYERS, value=4, step=1, label=L("attention_layer_label"), elem_id="att-layer")
-    head = Dropdown([*HEADS, (L("attention_head_mean"), "mean")], value=1, label=L("attention_head_label"),
-                    elem_id="att-head")
+    layer = Slider(1, attention.layers_of(sc["model"]), value=sc["layer"], step=1, label=L("attention_layer_label"),
+                   elem_id="att-layer")
+    head = Dropdown([*HEADS, (L("attention_head_mean"), "mean")], value=sc["head"] - 1,
+                    label=L("attention_head_label"), elem_id="att-head")
     token = gr.Dropdown([], value=None, label=L("attention_token_label"), info=L("attention_token_info"),
                         allow_custom_value=True, elem_id="att-token")
-    return preset, next_preset, text, unit, layer, head, token
+    return preset, next_preset, lesson, text, model, unit, layer, head, token
+
+
+def _model_radio(elem_id: str) -> gr.Radio:
+    """The text model: the multilingual one first (the default), MiniLM to compare."""
+    return gr.Radio([(L(f"attention_model_{m}"), m) for m in attention.MODELS], value=attention.DEFAULT_MODEL,
+                    label=L("attention_model_label"), info=L("attention_model_info"), elem_id=elem_id)
 
 
 def _text_section() -> TextSection:
@@ -335,6 +420,7 @@ def _text_section() -> TextSection:
             controls = _text_controls()
             run = gr.Button(L("attention_run"), variant="primary", elem_id="att-run")
             status = gr.Markdown(elem_id="att-status")
+            tokens = gr.Markdown(elem_id="att-tokens")
         with gr.Column(scale=3):
             with gr.Row(equal_height=False):
                 head_view = gr.Plot(label=L("attention_head_view_label"), elem_id="att-head-view")
@@ -353,7 +439,7 @@ def _text_section() -> TextSection:
     text_json = json_panel("/attention_text", "att-json")
     token = controls[-1]
     return TextSection(*controls, run, status,
-                       [head_view, matrix, row, heads, token_heads, rollout, rollout_row, text_json, token])
+                       [tokens, head_view, matrix, row, heads, token_heads, rollout, rollout_row, text_json, token])
 
 
 def _similarity_section() -> SimilaritySection:
@@ -362,18 +448,18 @@ def _similarity_section() -> SimilaritySection:
     gr.Markdown(L("attention_sim_intro"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            query = gr.Textbox(attention.EXAMPLES["en"][0], lines=2, label=L("attention_query_label"),
-                               elem_id="att-query")
+            query = gr.Textbox(SIM_QUERY, lines=2, label=L("attention_query_label"), elem_id="att-query")
             sentences = gr.Textbox("\n".join(DEFAULT_LIST), lines=7, max_lines=20,
                                    label=L("attention_sentences_label"), info=L("attention_sentences_info"),
                                    elem_id="att-sentences")
+            model = _model_radio("att-sim-model")
             compare = gr.Button(L("attention_compare"), variant="primary", elem_id="att-compare")
         with gr.Column(scale=2):
             status = gr.Markdown(elem_id="att-sim-status")
             plot = gr.Plot(label=L("attention_sim_label"), elem_id="att-sim")
             vectors = gr.Plot(label=L("attention_vectors_label"), elem_id="att-vectors")
             sim_json = json_panel("/similarity", "att-sim-json")
-    return SimilaritySection(query, sentences, compare, [status, plot, vectors, sim_json])
+    return SimilaritySection(query, sentences, model, compare, [status, plot, vectors, sim_json])
 
 
 def _image_section() -> ImageSection:
@@ -410,25 +496,28 @@ def _wire_text(s: TextSection, lang: gr.Radio, show_text) -> None:
     redraw on every change of the sentence, the unit, the layer, the head or the word."""
     s.run.click(show_text, s.inputs(lang), s.outputs, api_name="attention_text", show_progress="minimal",
                 show_progress_on=[s.status])
-    preset_out = [s.text, s.layer, s.head, s.token]
-    s.preset.input(apply_preset, [s.preset, s.unit, lang], preset_out, api_name="attention_preset",
+    s.preset.input(apply_preset, [s.preset, s.unit, lang], s.preset_out, api_name="attention_preset",
                    show_progress="hidden").success(show_text, s.inputs(lang), s.outputs, **HIDDEN)
     next_scenario_event(s.next_preset, s.preset, SCENARIOS).then(
-        apply_preset, [s.preset, s.unit, lang], preset_out, **HIDDEN).success(show_text, s.inputs(lang), s.outputs,
-                                                                              **HIDDEN)
+        apply_preset, [s.preset, s.unit, lang], s.preset_out, **HIDDEN).success(show_text, s.inputs(lang), s.outputs,
+                                                                                **HIDDEN)
     s.text.submit(forget_token, None, [s.token], **HIDDEN, queue=False).then(show_text, s.inputs(lang), s.outputs,
                                                                              **HIDDEN)
-    s.unit.input(convert_token, [s.text, s.unit, s.token], [s.token], **HIDDEN).then(show_text, s.inputs(lang),
-                                                                                     s.outputs, **HIDDEN)
+    s.unit.input(convert_token, [s.text, s.unit, s.token, s.model], [s.token], **HIDDEN).then(
+        show_text, s.inputs(lang), s.outputs, **HIDDEN)
+    # another model: its own pieces, so the word is found again (forget_token), and its own layers
+    s.model.input(change_model, [s.model, s.layer], [s.layer], **HIDDEN).success(
+        forget_token, None, [s.token], **HIDDEN, queue=False).then(show_text, s.inputs(lang), s.outputs, **HIDDEN)
     gr.on([s.layer.release, s.head.input, s.token.input], show_text, s.inputs(lang), s.outputs,
           trigger_mode="always_last", **HIDDEN)
 
 
 def _wire_similarity(s: SimilaritySection, lang: gr.Radio) -> None:
     """The button (``/similarity``) and Enter in the query."""
-    s.compare.click(similarity, [s.query, s.sentences, lang], s.outputs, api_name="similarity",
-                    show_progress="minimal", show_progress_on=[s.outputs[0]])
-    s.query.submit(similarity, [s.query, s.sentences, lang], s.outputs, **HIDDEN)
+    args = [s.query, s.sentences, lang, s.model]  # the model last: calls written before it still work
+    s.compare.click(similarity, args, s.outputs, api_name="similarity", show_progress="minimal",
+                    show_progress_on=[s.outputs[0]])
+    gr.on([s.query.submit, s.model.input], similarity, args, s.outputs, **HIDDEN)
 
 
 def _wire_image(s: ImageSection, lang: gr.Radio) -> None:
@@ -454,8 +543,14 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     _wire_image(img, lang)
     _wire_text(text, lang, show_text)
     _wire_similarity(sim, lang)
-    for ev in draw_events(tab, shown, lang):
+    first, switched = draw_events(tab, shown, lang)
+    # the first drawing opens an untouched page on its language's example; a language switch
+    # later keeps the sentence on screen (a teacher may show a Spanish sentence in English) and
+    # translates its lesson
+    first = first.success(language_default, [text.text, lang], [text.preset, *text.preset_out], **HIDDEN)
+    switched = switched.success(lesson_text, [text.preset, lang], [text.lesson], **HIDDEN)
+    for ev in (first, switched):
         ev.success(show_text, text.inputs(lang), text.outputs, **HIDDEN).success(
-            similarity, [sim.query, sim.sentences, lang], sim.outputs, **HIDDEN).success(
+            similarity, [sim.query, sim.sentences, lang, sim.model], sim.outputs, **HIDDEN).success(
             image_views, img.inputs(lang), img.outputs, **HIDDEN)
     return img.image  # for the send-to bar (explorer.ui.send)

@@ -1,18 +1,19 @@
-"""explorer.attention.compute: MiniLM's attention matrices recomputed by hand from the model's own weights,
-rows that sum to 1, rollout, sentence similarity, and awkward text."""
+"""explorer.attention.compute with all-MiniLM-L6-v2 (the multilingual model: tests/unit/test_e5.py and
+the end of this file): its attention matrices recomputed by hand from the model's own weights, rows
+that sum to 1, rollout, sentence similarity, and awkward text."""
 import numpy as np
 import pytest
 import torch
 
+from explorer import text as textmodels
 from explorer.attention import compute as attention
-from explorer.attention.scenarios import SCENARIOS
 
 ANIMAL = attention.EXAMPLES["en"][0]
 
 
 @pytest.fixture(scope="module")
 def att():
-    return attention.attend(ANIMAL)
+    return attention.attend(ANIMAL, "minilm")
 
 
 def test_shapes_and_rows(att):
@@ -26,7 +27,7 @@ def test_shapes_and_rows(att):
 @pytest.mark.parametrize("layer", [0, 3, 5])
 def test_matrices_equal_softmax_qk_from_the_weights(att, layer):
     """softmax(Q Kᵀ / √d) computed by hand from the layer's input and its query/key weights."""
-    tok, model = attention.load()
+    tok, model = textmodels.minilm()
     enc = tok(ANIMAL, return_tensors="pt")
     with torch.inference_mode():
         hs = model(**enc, output_hidden_states=True).hidden_states[layer][0].double()
@@ -39,7 +40,8 @@ def test_matrices_equal_softmax_qk_from_the_weights(att, layer):
 
 
 def test_similar_sentences_are_closer():
-    e = attention.embed(["A man is playing a guitar.", "Someone plays the guitar.", "The stock market fell today."])
+    e = attention.embed(["A man is playing a guitar.", "Someone plays the guitar.", "The stock market fell today."],
+                        "minilm")
     assert attention.cosine(e[0], e[1]) > attention.cosine(e[0], e[2]) + 0.3
     assert np.allclose(np.linalg.norm(e, axis=1), 1, atol=1e-5)
 
@@ -47,41 +49,41 @@ def test_similar_sentences_are_closer():
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x07\x1b", None, 42])
 def test_empty_text_is_refused(text):
     with pytest.raises(attention.TextError) as err:
-        attention.attend(text)
+        attention.attend(text, "minilm")
     assert err.value.kind == "text_empty"
 
 
 def test_long_emoji_accented_and_control_text():
-    long = attention.attend("palabra " * 2000)
+    long = attention.attend("palabra " * 2000, "minilm")
     assert long.truncated and long.total_tokens > attention.MAX_TOKENS and len(long.tokens) == attention.MAX_TOKENS
-    odd = attention.attend("¿Qué tiene la IA para mi archivo? 📜✨ naïve café\x00\x1b[31m")
+    odd = attention.attend("¿Qué tiene la IA para mi archivo? 📜✨ naïve café\x00\x1b[31m", "minilm")
     assert odd.tokens[0] == "[CLS]" and np.isfinite(odd.attentions).all()
 
 
 def test_embeddings_equal_sentence_transformers():
     from sentence_transformers import SentenceTransformer
 
-    st = SentenceTransformer(str(attention.model_dir()), device="cpu", local_files_only=True)
+    st = SentenceTransformer(str(textmodels.minilm_dir()), device="cpu", local_files_only=True)
     texts = ["The cat sat on the mat.", attention.EXAMPLES["es"][0]]
     ref = st.encode(texts, normalize_embeddings=True)
-    assert np.abs(attention.embed(texts) - ref).max() < 1e-5
+    assert np.abs(attention.embed(texts, "minilm") - ref).max() < 1e-5
 
 
 def test_matrices_equal_a_separately_loaded_transformers_model():
     """The issue's check: transformers' own output_attentions from a model loaded afresh."""
     from transformers import AutoModel, AutoTokenizer
 
-    path = str(attention.model_dir())
+    path = str(textmodels.minilm_dir())
     tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model = AutoModel.from_pretrained(path, local_files_only=True, attn_implementation="eager").eval()
     for text in (ANIMAL, attention.EXAMPLES["es"][0]):
         with torch.inference_mode():
             ref = torch.stack(model(**tok(text, return_tensors="pt"), output_attentions=True).attentions)[:, 0]
-        assert np.abs(attention.attend(text).attentions - ref.double().numpy()).max() < 1e-5
+        assert np.abs(attention.attend(text, "minilm").attentions - ref.double().numpy()).max() < 1e-5
 
 
 def test_words_as_written_and_word_attention():
-    a = attention.attend("Los vecinos llamaron a la policía.")
+    a = attention.attend("Los vecinos llamaron a la policía.", "minilm")
     assert "##icia" in a.tokens and "##icía" not in a.tokens  # the tokenizer strips accents
     assert "##icía" in a.labels  # shown as written
     words, merged = attention.merge_words(a)
@@ -96,7 +98,7 @@ def test_words_as_written_and_word_attention():
 
 @pytest.mark.parametrize("unit", attention.UNITS)
 def test_view_rows_and_rollout_sum_to_one(unit):
-    v = attention.view(ANIMAL, unit)
+    v = attention.view(ANIMAL, "minilm", unit)
     assert v.matrices.shape[:2] == (6, 12) and v.matrices.shape[2] == len(v.labels) == v.rollout.shape[0]
     np.testing.assert_allclose(v.matrices.sum(-1), 1.0, atol=1e-6)  # float32 softmax
     np.testing.assert_allclose(v.rollout.sum(-1), 1.0, atol=1e-6)
@@ -123,38 +125,8 @@ def test_head_patterns_name_a_previous_word_head():
     assert p[0][1]["kind"] == "broad" and p[0][1]["entropy"] == pytest.approx(np.log2(T))
 
 
-# what each worked example's label promises: the word its head sends the selected word to most
-PRESET_TARGETS = {"pronoun_en": "animal", "pronoun_es": "niños", "pronoun_es_neighbours": "vecinos",
-                  "previous_word": "that"}
-
-
-@pytest.mark.parametrize("key", list(SCENARIOS))
-def test_presets_show_what_their_labels_say(key):
-    text, layer, head, word = (SCENARIOS[key][k] for k in ("text", "layer", "head", "word"))
-    for unit in attention.UNITS:
-        v = attention.view(text, unit)
-        i = attention.find_word(v.attention, unit, word)
-        assert i is not None, (key, unit)
-        assert v.labels[i] == word or (unit == "pieces" and word.startswith(v.labels[i])), (key, unit)
-    v = attention.view(text)
-    row = v.matrices[layer - 1, head - 1, v.labels.index(word)]
-    if key in PRESET_TARGETS:
-        others = [j for j in range(len(v.labels)) if v.labels[j] not in ("[CLS]", "[SEP]", word)]
-        assert v.labels[max(others, key=lambda j: row[j])] == PRESET_TARGETS[key], key
-
-
-def test_the_pronoun_heads_figures():
-    v = attention.view(SCENARIOS["pronoun_en"]["text"])
-    row = v.matrices[3, 1, v.labels.index("it")]
-    assert v.labels[int(np.argmax(row))] == "animal" and row.max() > 0.6
-    wide = attention.view(SCENARIOS["pronoun_en_wide"]["text"]).matrices[3, 1]
-    assert wide[10, 2] < row.max() - 0.3  # less sure when the street is wide
-    v = attention.view(SCENARIOS["previous_word"]["text"])
-    assert v.patterns[0][2]["kind"] == "previous" and v.patterns[0][2]["score"]["previous"] > 0.95
-
-
 def test_a_word_and_its_first_piece_convert_both_ways():
-    a = attention.attend("Los vecinos llamaron a la policía porque ellos oyeron un ruido.")
+    a = attention.attend("Los vecinos llamaron a la policía porque ellos oyeron un ruido.", "minilm")
     words = attention.word_groups(a)[0]
     w = words.index("ellos")
     p = attention.convert_index(a, w, "words", "pieces")
@@ -172,8 +144,8 @@ def test_tokenizer_is_safe_from_several_threads():
 
     def one(i):
         if i % 2:
-            return len(attention._tokenize(long, truncation=True, max_length=8)["input_ids"]) == 8
-        ids = attention._tokenize(pair, padding=True, truncation=True, max_length=256)["input_ids"]
+            return len(textmodels._minilm_tokenize(long, truncation=True, max_length=8)["input_ids"]) == 8
+        ids = textmodels._minilm_tokenize(pair, padding=True, truncation=True, max_length=256)["input_ids"]
         return len(ids[0]) == len(ids[1]) == 8
 
     with ThreadPoolExecutor(4) as ex:
@@ -181,10 +153,34 @@ def test_tokenizer_is_safe_from_several_threads():
 
 
 def test_ten_thousand_characters_are_truncated_to_the_limit():
-    v = attention.view("El archivo guarda cartas antiguas. " * 300)  # 10,500 characters
+    v = attention.view("El archivo guarda cartas antiguas. " * 300, "minilm")  # 10,500 characters
     assert v.attention.truncated and len(v.attention.tokens) == attention.MAX_TOKENS
     assert v.attention.total_tokens > 1000 and np.isfinite(v.matrices).all()
 
 
 def test_blank_lines():
     assert attention.is_blank("  \x00\t") and attention.is_blank("") and not attention.is_blank("ñ")
+
+
+@pytest.mark.parametrize("unit", attention.UNITS)
+def test_the_multilingual_model_reads_spanish_words_whole(unit):
+    """12 layers, SentencePiece pieces shown with their "▁", merged into the same words MiniLM's
+    pre-tokenizer makes (punctuation its own word), rows and rollout summing to 1."""
+    text = "Los vecinos llamaron a la policía porque ellos oyeron un ruido."
+    v = attention.view(text, "multilingual", unit)
+    assert v.matrices.shape[:2] == (12, 12) and len(v.patterns) == 12
+    np.testing.assert_allclose(v.matrices.sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(v.rollout.sum(-1), 1.0, atol=1e-5)
+    if unit == "pieces":
+        assert v.labels[:3] == ["<s>", "▁Los", "▁vecinos"] and "▁policía" in v.labels and "eron" in v.labels
+    else:
+        assert v.labels == ["<s>"] + text[:-1].split() + [".", "</s>"]
+        assert v.labels[1:-1] == attention.view(text, "minilm").labels[1:-1]  # the same words in both
+    w = attention.find_word(v.attention, unit, "ellos")
+    assert w is not None and attention.convert_index(v.attention, w, unit, unit) == w
+
+
+def test_an_unknown_model_is_refused():
+    with pytest.raises(attention.TextError) as err:
+        attention.attend("hola", "gpt")
+    assert err.value.kind == "text_model"

@@ -57,7 +57,7 @@ def test_small_multiples_put_every_head_in_its_place():
 def test_token_heads_and_json_summary():
     from explorer.attention import compute as attention
 
-    v = attention.view(attention.EXAMPLES["en"][0])
+    v = attention.view(attention.EXAMPLES["en"][0], "minilm")
     ti = v.labels.index("it")
     fig = av.token_heads_figure(v.labels, v.matrices, ti, "en", 3, 1)
     z = np.asarray(fig.data[0].z)
@@ -66,6 +66,15 @@ def test_token_heads_and_json_summary():
     s = av.text_summary(v.attention, v.labels, v.matrices, 3, 1, ti, v.rollout, v.patterns, "words")
     assert s["tokens"][s["token"]] == "it" and len(s["matrix"]) == len(v.labels)
     assert np.array(s["token_rows"]).shape == (6, 12, len(v.labels))
+    assert s["model"] == "minilm" and s["pieces"] == v.attention.tokens and "##" not in "".join(s["tokens"])
+    # the multilingual model: 12 layers, its pieces as SentencePiece writes them, both models' pieces
+    v = attention.view(attention.EXAMPLES["es"][1], "multilingual")
+    cmp = attention.compare_tokens(v.attention.text)
+    s = av.text_summary(v.attention, v.labels, v.matrices, 8, 8, 1, v.rollout, v.patterns, "words", cmp)
+    assert s["model"] == "multilingual" and s["layers"] == 12 and np.array(s["token_rows"]).shape[:2] == (12, 12)
+    assert "▁policía" in s["pieces"] and s["pieces_by_model"]["minilm"][:3] == ["[CLS]", "los", "ve"]
+    md = av.tokens_markdown(cmp, "multilingual", "es")
+    assert md.index("multilingual-e5-small") < md.index("all-MiniLM-L6-v2") and "`▁policía`" in md
 
 
 @pytest.mark.parametrize("token", [1, 7, 25, 49])
