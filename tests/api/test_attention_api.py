@@ -4,6 +4,7 @@ import pytest
 import torch
 from gradio_client.exceptions import AppError
 
+from explorer import text as textmodels
 from explorer.attention import compute as attention
 from tests.conftest import api_client as client
 
@@ -12,8 +13,8 @@ pytestmark = pytest.mark.slow
 ANIMAL = attention.EXAMPLES["en"][0]
 
 
-def text_views(c, text=ANIMAL, unit="words", layer=4, head=1, token=None, lang="en"):
-    return c.predict(text, unit, layer, head, token, lang, api_name="/attention_text")
+def text_views(c, text=ANIMAL, unit="words", layer=4, head=1, token=None, lang="en", model="minilm"):
+    return c.predict(text, unit, layer, head, token, lang, model, api_name="/attention_text")
 
 
 def test_endpoints_are_named(app_url):
@@ -24,8 +25,8 @@ def test_endpoints_are_named(app_url):
 def test_json_matrices_equal_transformers_output_attentions(app_url):
     c = client(app_url)
     out = text_views(c, unit="pieces", layer=2, head=7, token=3)
-    s = out[8]
-    tok, model = attention.load()
+    s = out[9]
+    tok, model = textmodels.minilm()
     enc = tok(ANIMAL, return_tensors="pt")
     with torch.inference_mode():
         ref = torch.stack(model(**enc, output_attentions=True).attentions)[:, 0].numpy()  # (L, H, T, T)
@@ -37,7 +38,32 @@ def test_json_matrices_equal_transformers_output_attentions(app_url):
     assert np.abs(rows - ref[:, :, 3, :]).max() < 1e-5
     np.testing.assert_allclose(np.array(s["rollout"]).sum(1), 1.0, atol=1e-5)
     assert (s["layer"], s["head"], s["token"], s["token_text"]) == (2, 7, 3, "didn")  # layer 1-based, head 0-based
-    assert out[9]["value"] == 3 and len(out[9]["choices"]) == len(s["tokens"])
+    assert out[10]["value"] == 3 and len(out[10]["choices"]) == len(s["tokens"])
+    assert s["model"] == "minilm" and s["pieces"] == s["word_pieces"] and "pol" not in s["pieces"]
+
+
+def test_the_multilingual_model_over_the_api(app_url):
+    """The default model: its JSON names it, gives its pieces, and its matrices are the torch
+    module's own (12 layers); a call written before the model parameter existed still works."""
+    from models import e5_small
+
+    c = client(app_url)
+    text = attention.EXAMPLES["es"][1]
+    status, tokens, *_, s, _tok = c.predict(text, "pieces", 9, 8, None, "es", "multilingual",
+                                            api_name="/attention_text")
+    assert s["model"] == "multilingual" and "e5" in s["model_name"] and s["layers"] == 12
+    assert "▁policía" in s["pieces"] and s["pieces_by_model"]["minilm"][10:12] == ["pol", "##icia"]
+    assert "multilingual-e5-small" in status and "`▁policía`" in tokens and "`##icia`" in tokens
+    enc, out = e5_small.load().attend(text)
+    assert s["pieces"] == enc.pieces
+    ref = out.attentions[8][0, 8].numpy()
+    assert np.abs(np.array(s["matrix"]) - ref).max() < 1e-5
+    old = c.predict(text, "words", 9, 8, None, "es", api_name="/attention_text")  # no model: multilingual
+    assert old[9]["model"] == "multilingual" and old[9]["token_text"] == "ellos"
+    with pytest.raises(AppError, match="1 a 6"):
+        c.predict(text, "words", 9, 8, None, "es", "minilm", api_name="/attention_text")
+    with pytest.raises(AppError, match="multilingual, minilm"):
+        c.predict(text, "words", 9, 8, None, "en", "gpt-2", api_name="/attention_text")
 
 
 def test_the_pronoun_in_both_languages(app_url):
@@ -45,19 +71,21 @@ def test_the_pronoun_in_both_languages(app_url):
     status, *_, s, _tok = text_views(c, token=None, lang="es")  # the example's word: "it"
     assert s["token_text"] == "it" and "«animal»" in status and "mira sobre todo" in status
     assert len(s["head_patterns"]) == 6 and len(s["head_patterns"][0]) == 12
-    text, layer, head, tok = c.predict("pronoun_es", "words", "es", api_name="/attention_preset")
-    assert (layer, head) == (6, 4) and "niños" in text
-    status, *_, s, _tok = text_views(c, text=text, layer=layer, head=head, token=tok["value"], lang="es")
+    text, model, unit, layer, head, tok, lesson = c.predict("pronoun_es", "words", "es", api_name="/attention_preset")
+    assert (model, unit, layer, head) == ("multilingual", "words", 9, 8) and "niños" in text and "0,62" in lesson
+    status, *_, s, _tok = text_views(c, text=text, layer=layer, head=head, token=tok, lang="es", model=model)
     assert s["token_text"] == "ellos" and "«niños»" in status
-    assert s["row"][s["tokens"].index("niños")] == max(s["row"])
-    mean = text_views(c, head="mean")[8]
+    real = [j for j, w in enumerate(s["tokens"]) if w not in ("<s>", "</s>")]
+    assert max(real, key=lambda j: s["row"][j]) == s["tokens"].index("niños")
+    mean = text_views(c, head="mean")[9]
     assert mean["head"] == "mean" and np.allclose(np.array(mean["matrix"]).sum(1), 1, atol=1e-5)
 
 
 @pytest.mark.parametrize("text", ["😀🎉 ¿Qué tiene la IA para mi archivo? café naïve", "tab\there\x00\x1b[31m ok"])
 def test_emoji_accents_and_control_characters(app_url, text):
-    s = text_views(client(app_url), text=text, token=1)[8]
-    assert s["tokens"][0] == "[CLS]" and np.isfinite(np.array(s["matrix"])).all()
+    for model, first in (("minilm", "[CLS]"), ("multilingual", "<s>")):
+        s = text_views(client(app_url), text=text, token=1, model=model)[9]
+        assert s["tokens"][0] == first and np.isfinite(np.array(s["matrix"])).all()
     assert all("\x00" not in tk and "\x1b" not in tk for tk in s["tokens"])
 
 
@@ -88,11 +116,18 @@ def test_similarity_ranks_and_refuses_empty_lists(app_url):
     c = client(app_url)
     _status, _plot, _vec, s = c.predict("A man is playing a guitar.",
                                        "The stock market fell.\n\n  \nSomeone plays the guitar.\n\x00",
-                                       "en", api_name="/similarity")
+                                       "en", "minilm", api_name="/similarity")
     assert s["sentences"] == ["Someone plays the guitar.", "The stock market fell."]
-    assert s["cosine"][0] > 0.6 > s["cosine"][1] and s["dimensions"] == 384
-    e = attention.embed(["A man is playing a guitar.", "Someone plays the guitar."])
+    assert s["cosine"][0] > 0.6 > s["cosine"][1] and s["dimensions"] == 384 and s["model"] == "minilm"
+    e = attention.embed(["A man is playing a guitar.", "Someone plays the guitar."], "minilm")
     assert s["cosine"][0] == pytest.approx(attention.cosine(e[0], e[1]), abs=1e-5)
+    # across languages: the multilingual model (the default) finds the translation, MiniLM does not
+    lines = "The police arrested the thief.\nThe neighbours heard a noise in the night.\nEl mercado de valores cayó."
+    multi = c.predict("Los vecinos oyeron un ruido por la noche.", lines, "es", api_name="/similarity")[3]
+    assert multi["model"] == "multilingual" and multi["sentences"][0] == "The neighbours heard a noise in the night."
+    assert multi["query_tokens"][:3] == ["<s>", "▁Los", "▁vecinos"]
+    with pytest.raises(AppError, match="multilingual, minilm"):
+        c.predict("Hola", "one", "es", "e5", api_name="/similarity")
     with pytest.raises(AppError, match="al menos una frase"):
         c.predict("Hola", " \n\n", "es", api_name="/similarity")
     with pytest.raises(AppError, match="at most 50"):
