@@ -1,6 +1,6 @@
 """'Mi archivo': the user's own collection — photos from a zip or loose files, or a list of
 sentences — embedded, mapped, tagged, de-duplicated and searched. Pure logic (numpy, Pillow, ONNX
-Runtime; the MiniLM model imported inside the functions that need it; UMAP in a worker process), no UI.
+Runtime; the text model imported inside the functions that need it; UMAP in a worker process), no UI.
 
 Pipeline for images::
 
@@ -16,7 +16,9 @@ arXiv:1905.11946), the vector its ImageNet classifier reads, served by the secon
 (``features``) of ``assets/efficientnet_lite0.onnx``; similar images are near in cosine similarity
 cos θ = a·b / (‖a‖ ‖b‖) (the vectors are L2-normalised, so it is a dot product). The map is UMAP
 (McInnes, Healy & Melville 2018, arXiv:1802.03426) with the cosine metric. Sentences are embedded
-with all-MiniLM-L6-v2 (explorer.attention.compute.embed, mean pooling as sentence-transformers).
+with multilingual-e5-small (Wang et al. 2024; ``explorer.text.embed``, mean pooling), which reads
+~100 languages into one space, so a Spanish catalogue is searched in Spanish or in English: the
+catalogue with E5's prefix ``"passage: "`` (what is searched in), the query with ``"query: "``.
 
 Hostile input. An upload is untrusted: zip member names are never used as paths. Every kept image
 is written as ``NNNN_<sanitised stem>.<ext>`` directly inside ``workdir`` (opened with O_EXCL, so
@@ -55,7 +57,7 @@ Errors: :class:`ArchiveError` with a short English ``kind`` the UI translates an
 - ``out_of_range``: a parameter outside its bounds (API callers bypass sliders); ``name``,
   ``value``, ``low``, ``high``.
 
-Threading: nothing here keeps per-user state. The ONNX Runtime session and the MiniLM model are
+Threading: nothing here keeps per-user state. The ONNX Runtime session and the text model are
 loaded once per process and shared (both are safe to call from several threads); everything a user
 makes (items, vectors, the files in ``workdir``) belongs to the caller's session.
 """
@@ -91,7 +93,8 @@ BATCH = (1, 64)  # embed_images batch bounds
 K_RANGE = (1, 50)
 THRESHOLD_RANGE = (0.5, 1.0)
 MAX_LINES = 500
-MAX_LINE_CHARS = 1000  # a sentence longer than this is cut (MiniLM reads 256 tokens at most)
+MAX_LINE_CHARS = 1000  # a sentence longer than this is cut (E5 reads 512 pieces per window; longer
+# texts are windowed by models.e5_small)
 UMAP_NEIGHBORS = 15
 MIN_UMAP_POINTS = 5  # fewer points: PCA
 RATIO_MIN_BYTES = 1 << 20  # the compression-ratio check applies to members expanding beyond 1 MiB
@@ -614,10 +617,10 @@ def normalize(X: np.ndarray) -> np.ndarray:
 
 def parse_lines(text: str | Sequence[str]) -> list[str]:
     """A pasted block (one sentence per line) or a list of strings → the non-blank sentences,
-    control characters dropped (explorer.attention.compute.clean), each cut to :data:`MAX_LINE_CHARS`.
+    control characters dropped (explorer.text.clean), each cut to :data:`MAX_LINE_CHARS`.
     Raises ``too_many_lines`` above :data:`MAX_LINES`, ``no_text`` when none is left."""
-    from explorer.attention.compute import clean
     from explorer.errors import TextError
+    from explorer.text import clean
 
     if text is None:
         raise ArchiveError("no_text")
@@ -638,21 +641,24 @@ def parse_lines(text: str | Sequence[str]) -> list[str]:
 
 
 def embed_texts(lines: str | Sequence[str], batch: int = 64) -> tuple[list[str], np.ndarray]:
-    """Sentences → (the sentences kept, (N, 384) float32 unit vectors) with all-MiniLM-L6-v2
-    (explorer.attention.compute.embed: mean pooling over tokens, as sentence-transformers)."""
-    from explorer.attention.compute import embed
+    """Sentences → (the sentences kept, (N, 384) float32 unit vectors) with multilingual-e5-small
+    (explorer.text.embed: mean pooling over tokens), each read as a ``"passage: "``, what a search
+    looks in."""
+    from explorer.text import embed
 
     kept = parse_lines(lines)
-    E = np.concatenate([embed(kept[a:a + batch]) for a in range(0, len(kept), batch)])
+    E = np.concatenate([embed(kept[a:a + batch], "multilingual", kind="passage", batch=batch)
+                        for a in range(0, len(kept), batch)])
     return kept, normalize(E)
 
 
 def search(query: str, embeddings: np.ndarray, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Semantic search: the ``k`` sentences whose embeddings (from :func:`embed_texts`) have the
-    highest cosine similarity with ``query``'s. Returns (indices (k,), similarities (k,)), best
-    first."""
-    from explorer.attention.compute import clean, embed
+    highest cosine similarity with ``query``'s, embedded as a ``"query: "`` (the catalogue's language
+    or another: the model maps ~100 languages into one space). Returns (indices (k,), similarities
+    (k,)), best first."""
     from explorer.errors import TextError
+    from explorer.text import clean, embed
 
     if not isinstance(query, str):
         raise ArchiveError("empty_query")
@@ -664,7 +670,7 @@ def search(query: str, embeddings: np.ndarray, k: int = 5) -> tuple[np.ndarray, 
         raise ArchiveError("empty_query")
     E = _matrix(embeddings)
     k = _check_k(k, len(E))
-    s = E @ normalize(embed([q]))[0]
+    s = E @ normalize(embed([q], "multilingual", kind="query"))[0]
     return _best(s, k)
 
 

@@ -152,7 +152,7 @@ def stop_archive(store, request: gr.Request) -> None:
 
 @friendly
 def archive_text(store, lines_v, query_v, lang, request: gr.Request):
-    """Sentences (one per line, up to 500) → all-MiniLM-L6-v2 embeddings, their map, and the
+    """Sentences (one per line, up to 500) → multilingual-e5-small embeddings, their map, and the
     five closest to ``query`` by cosine similarity. JSON: the sentences, coordinates and hits."""
     kept, E = archive.embed_texts(lines_v if isinstance(lines_v, str) else "")
     coords = archive.layout(E)

@@ -13,6 +13,7 @@ from explorer.embeddings import compute as emb
 from explorer.train.scenarios import SCENARIOS
 from explorer.ui.gradio_internals import event_functions
 from tests.conftest import api_client as client
+from tests.unit.test_archive import CATALOGUE_ES
 
 pytestmark = pytest.mark.slow
 
@@ -129,6 +130,10 @@ def test_archive_text_map_and_search(app_url):
     _status, _fig, _hits, s = c.predict(lines, "letters from emigrants", "en", api_name="/archive_text")
     assert len(s["sentences"]) == 5 and len(s["coords"]) == 5
     assert s["sentences"][s["hits"][0]] == "A letter from an emigrant to his family."
+    # a Spanish catalogue searched in English (all-MiniLM-L6-v2 put the procession photo first)
+    _status, _fig, _hits, s = c.predict("\n".join(CATALOGUE_ES), "flood letter from the mayor", "es",
+                                        api_name="/archive_text")
+    assert s["sentences"][s["hits"][0]] == CATALOGUE_ES[0] and s["cosine"][0] > s["cosine"][1]
     with pytest.raises(AppError, match="at least one sentence"):
         c.predict("\n \n", "x", "en", api_name="/archive_text")
 
