@@ -62,8 +62,7 @@ def test_the_multilingual_model_over_the_api(app_url):
     assert old[9]["model"] == "multilingual" and old[9]["token_text"] == "ellos"
     with pytest.raises(AppError, match="1 a 6"):
         c.predict(text, "words", 9, 8, None, "es", "minilm", api_name="/attention_text")
-    with pytest.raises(AppError, match="multilingual, minilm"):
-        c.predict(text, "words", 9, 8, None, "en", "gpt-2", api_name="/attention_text")
+    # (a model outside the schema's choices meets Gradio's own check; the handler's: test_ui_attention)
 
 
 def test_the_pronoun_in_both_languages(app_url):
@@ -72,8 +71,10 @@ def test_the_pronoun_in_both_languages(app_url):
     assert s["token_text"] == "it" and "«animal»" in status and "mira sobre todo" in status
     assert len(s["head_patterns"]) == 6 and len(s["head_patterns"][0]) == 12
     text, model, unit, layer, head, tok, lesson = c.predict("pronoun_es", "words", "es", api_name="/attention_preset")
-    assert (model, unit, layer, head) == ("multilingual", "words", 9, 8) and "niños" in text and "0,62" in lesson
-    status, *_, s, _tok = text_views(c, text=text, layer=layer, head=head, token=tok, lang="es", model=model)
+    assert (model, unit, layer["value"], layer["maximum"], head) == ("multilingual", "words", 9, 12, 8)
+    assert "niños" in text and "0,62" in lesson
+    status, *_, s, _tok = text_views(c, text=text, layer=layer["value"], head=head, token=tok["value"], lang="es",
+                                     model=model)
     assert s["token_text"] == "ellos" and "«niños»" in status
     real = [j for j, w in enumerate(s["tokens"]) if w not in ("<s>", "</s>")]
     assert max(real, key=lambda j: s["row"][j]) == s["tokens"].index("niños")
@@ -106,7 +107,7 @@ def test_ten_thousand_characters_are_cut_with_a_message(app_url):
 def test_bad_input_gets_a_message(app_url, args, message):
     c = client(app_url)
     if message is None:
-        assert text_views(c, **args)[8]["token"] == 1
+        assert text_views(c, **args)[9]["token"] == 1
         return
     with pytest.raises(AppError, match=message):
         text_views(c, **args)
@@ -126,8 +127,6 @@ def test_similarity_ranks_and_refuses_empty_lists(app_url):
     multi = c.predict("Los vecinos oyeron un ruido por la noche.", lines, "es", api_name="/similarity")[3]
     assert multi["model"] == "multilingual" and multi["sentences"][0] == "The neighbours heard a noise in the night."
     assert multi["query_tokens"][:3] == ["<s>", "▁Los", "▁vecinos"]
-    with pytest.raises(AppError, match="multilingual, minilm"):
-        c.predict("Hola", "one", "es", "e5", api_name="/similarity")
     with pytest.raises(AppError, match="al menos una frase"):
         c.predict("Hola", " \n\n", "es", api_name="/similarity")
     with pytest.raises(AppError, match="at most 50"):

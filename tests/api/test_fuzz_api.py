@@ -110,9 +110,9 @@ SPECS: dict[str, Spec] = {
     "/attack_classes": Spec(["fashion", True, None, "en"]),
     "/adversarial_preset": Spec(["pgd_flips", "en"], examples=6),
     # Attention
-    "/attention_text": Spec(["The cat sat because it was tired.", "words", 4, 1, None, "en"]),
+    "/attention_text": Spec(["The cat sat because it was tired.", "words", 4, 1, None, "en", "multilingual"]),
     "/attention_preset": Spec(["pronoun_en", "words", "en"], examples=6),
-    "/similarity": Spec(["a cat", "a dog\na car", "en"]),
+    "/similarity": Spec(["a cat", "a dog\na car", "en", "minilm"]),
     "/attention_image": Spec(["dataset", "cat", 0, None, None, 4, "mean", 0, "en"]),
     # Embeddings
     "/embedding_map": Spec(["cnn", "pca", 2, 15, 0.1, False, "en"], long=True, stop="/stop_map",

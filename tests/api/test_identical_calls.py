@@ -35,7 +35,7 @@ ENDPOINTS = {
     "/classify": ("sample", "cat", 0, None, None, "imagenet", "en"),
     "/saliency": ("dataset", "cat", 0, None, None, "fashion", -1, ["gradcam"], 16, 0.15, "black", 32, None,
                   4, 2, "en"),
-    "/attention_text": (SENTENCE, "words", 4, 1, 10, "en"),
+    "/attention_text": (SENTENCE, "words", 4, 1, 10, "en", "multilingual"),
     "/neighbors": ("cnn", 123, 8, "en"),
     "/noise": ("dataset", "cat", 0, None, None, 500, "cosine", 0, "en"),
 }

@@ -41,8 +41,8 @@ def test_share_link_carries_changed_valid_settings(app_url):
 
 def test_export_html_of_the_attention_tab(app_url):
     c = client(app_url)
-    views = c.predict(ANIMAL, "words", 4, 1, None, "es", api_name="/attention_text")
-    plots = dict(zip(PLOTS, views[1:8]))
+    views = c.predict(ANIMAL, "words", 4, 1, None, "es", "minilm", api_name="/attention_text")
+    plots = dict(zip(PLOTS, views[2:9]))
     assert all(p and p.get("type") == "plotly" for p in plots.values()), [type(p) for p in plots.values()]
     out = c.predict(lang_v="es", href="http://127.0.0.1:7860/?tab=attention",
                     **{f"attention_{k}": v for k, v in plots.items()},
@@ -57,7 +57,7 @@ def test_export_html_of_the_attention_tab(app_url):
     # the figures' data: the matrix figure (2nd) holds the attention matrix the tab computed
     calls = dict(re.findall(r'Plotly\.newPlot\(\s*"figure-(\d)",\s*(\[.*?\]),\s*\{', page, re.S))
     z = next(t for t in json.loads(calls["2"]) if t.get("type") == "heatmap")["z"]
-    m = np.array(views[8]["matrix"])
+    m = np.array(views[9]["matrix"])
     if isinstance(z, dict):  # Plotly's typed-array encoding: base64 of the raw numbers
         z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
     np.testing.assert_allclose(np.asarray(z, dtype=float).reshape(m.shape), m, atol=1e-3)
