@@ -76,12 +76,12 @@ def matrix_figure(labels: Sequence[str], m: np.ndarray, lang: str, title: str, s
 
 
 def pattern_label(p: dict[str, Any], lang: str, first: str = "[CLS]", last: str = "[SEP]") -> str:
-    """What a head mostly does; ``first`` and ``last`` name the model's special tokens."""
+    """What a head mostly does; ``first`` and ``last`` name the model's special tokens (as Plotly
+    shows text: "&lt;s&gt;", see :func:`escape`)."""
     kind = p["kind"]
     if kind == "broad":
         return t(lang, "attention_pat_broad", bits=num(lang, p["entropy"], 1))
-    return t(lang, f"attention_pat_{kind}", pct=num(lang, 100 * p["score"][kind], 0), first=escape(first),
-             last=escape(last))
+    return t(lang, f"attention_pat_{kind}", pct=num(lang, 100 * p["score"][kind], 0), first=first, last=last)
 
 
 def heads_figure(labels: Sequence[str], layer_att: np.ndarray, patterns: Sequence[dict], lang: str,
@@ -235,6 +235,7 @@ def row_figure(labels: Sequence[str], row: np.ndarray, lang: str, title: str) ->
 
 
 def escape(s: str) -> str:
+    """Text as Plotly and Markdown show it: "<s>" would open a strike-through, not show a token."""
     return s.replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -104,18 +104,19 @@ def _text_views(text_v, unit_v, layer_v, head_v, token_v, lang, model_v):
     m = av.select(v.matrices, li, hi)
     name = t(lang, "attention_layer_head", layer=li + 1, head=av.head_name(hi, lang))
     word = av.escape(v.labels[ti])
+    shown = [av.escape(w) for w in v.labels]  # Plotly reads "<s>" as a tag
     compared = attention.compare_tokens(v.attention.text, attention.MAX_TOKENS)
     return (
         _text_status(v, m[ti], ti, li, hi, lang),
         av.tokens_markdown(compared, model, lang),
-        av.head_view_figure(v.labels, m, lang, t(lang, "attention_head_view_title", name=name), ti),
-        av.matrix_figure(v.labels, m, lang, name, ti),
-        av.row_figure(v.labels, m[ti], lang, t(lang, "attention_row_title", token=word, name=name)),
-        av.heads_figure(v.labels, v.matrices[li], v.patterns[li], lang, li, hi),
-        av.token_heads_figure(v.labels, v.matrices, ti, lang, li, hi),
-        av.matrix_figure(v.labels, v.rollout, lang, t(lang, "attention_rollout_title", n=n_layers), ti,
+        av.head_view_figure(shown, m, lang, t(lang, "attention_head_view_title", name=name), ti),
+        av.matrix_figure(shown, m, lang, name, ti),
+        av.row_figure(shown, m[ti], lang, t(lang, "attention_row_title", token=word, name=name)),
+        av.heads_figure(shown, v.matrices[li], v.patterns[li], lang, li, hi),
+        av.token_heads_figure(shown, v.matrices, ti, lang, li, hi),
+        av.matrix_figure(shown, v.rollout, lang, t(lang, "attention_rollout_title", n=n_layers), ti,
                          colorbar=t(lang, "attention_share")),
-        av.row_figure(v.labels, v.rollout[ti], lang, t(lang, "attention_rollout_row_title", token=word)),
+        av.row_figure(shown, v.rollout[ti], lang, t(lang, "attention_rollout_row_title", token=word)),
         av.text_summary(v.attention, v.labels, v.matrices, li, hi, ti, v.rollout, v.patterns, v.unit, compared),
     ), _token_choices(v.labels), ti
 
@@ -420,12 +421,12 @@ def _text_section() -> TextSection:
             controls = _text_controls()
             run = gr.Button(L("attention_run"), variant="primary", elem_id="att-run")
             status = gr.Markdown(elem_id="att-status")
-            tokens = gr.Markdown(elem_id="att-tokens")
         with gr.Column(scale=3):
             with gr.Row(equal_height=False):
                 head_view = gr.Plot(label=L("attention_head_view_label"), elem_id="att-head-view")
                 matrix = gr.Plot(label=L("attention_matrix_label"), elem_id="att-matrix")
             row = gr.Plot(label=L("attention_row_label"), elem_id="att-row")
+            tokens = gr.Markdown(elem_id="att-tokens")
     with gr.Row(equal_height=False):
         heads = gr.Plot(label=L("attention_heads_label"), elem_id="att-heads")
         token_heads = gr.Plot(label=L("attention_token_heads_label"), elem_id="att-token-heads")
