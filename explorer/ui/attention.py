@@ -31,7 +31,7 @@ from explorer.saliency import compute as saliency
 from explorer.session import SessionStore
 from explorer.ui import inputs
 from explorer.ui.common import NEXT_SCENARIO, L, draw_events, friendly, int_in, lang_of, shown_flag, user_error
-from explorer.ui.components import Dropdown, Number, OutputImage, Slider
+from explorer.ui.components import Dropdown, Number, OutputImage, RangeFreeSlider, Slider
 from explorer.ui.wiring import HIDDEN, bind, end_chain, json_panel, lesson_handler, next_scenario_event
 
 HEADS = [(str(h + 1), h) for h in range(attention.HEADS)]
@@ -170,15 +170,19 @@ def change_model(model_v, layer_v):
     return _layer_update(model_v, layer_v)
 
 
-def language_default(text_v, lang):
+def language_default(text_v, lang, decided=False):
     """The tab's first drawing: an untouched page opens on its language's example (a Spanish page on
     a Spanish sentence read by the multilingual model, an English one on MiniLM's "it" → "animal").
-    A text the user or a shared link has set is left as it is."""
+    A text the user or a shared link has set is left as it is. The last output says whether the
+    choice is made: not while the page has not decided its language yet (the radio is still empty
+    when the tab is opened at once; its first change then makes the choice)."""
+    if decided or lang not in ("es", "en"):
+        return (gr.skip(),) * 8 + (bool(decided),)
     want = DEFAULTS.get(lang_of(lang), DEFAULT)
     untouched = isinstance(text_v, str) and text_v.strip() == SCENARIOS[DEFAULT]["text"]
     if not untouched or want == DEFAULT:
-        return (gr.skip(),) * 8
-    return (want, *apply_preset(want, "words", lang))
+        return (gr.skip(),) * 8 + (True,)
+    return (want, *apply_preset(want, "words", lang), True)
 
 
 def forget_token():
@@ -397,8 +401,9 @@ def _text_controls() -> tuple:
     model = _model_radio("att-model")
     unit = gr.Radio([(L(f"attention_unit_{u}"), u) for u in attention.UNITS], value=sc["unit"],
                     label=L("attention_unit_label"), info=L("attention_unit_info"), elem_id="att-unit")
-    layer = Slider(1, attention.layers_of(sc["model"]), value=sc["layer"], step=1, label=L("attention_layer_label"),
-                   elem_id="att-layer")
+    # its range follows the model; text_views checks the layer against the model's own
+    layer = RangeFreeSlider(1, attention.layers_of(sc["model"]), value=sc["layer"], step=1,
+                            label=L("attention_layer_label"), elem_id="att-layer")
     head = Dropdown([*HEADS, (L("attention_head_mean"), "mean")], value=sc["head"] - 1,
                     label=L("attention_head_label"), elem_id="att-head")
     token = gr.Dropdown([], value=None, label=L("attention_token_label"), info=L("attention_token_info"),
@@ -536,6 +541,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     """The tab (no handler here keeps anything per session: ``store`` is not needed)."""
     with gr.Tab(L("tab_attention"), id="attention", elem_id="tab-attention") as tab:
         shown = shown_flag()
+        decided = gr.State(False)  # whether the language's example has been chosen (language_default)
         gr.Markdown(L("attention_intro"))
         text = _text_section()
         sim = _similarity_section()
@@ -548,8 +554,10 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
     # the first drawing opens an untouched page on its language's example; a language switch
     # later keeps the sentence on screen (a teacher may show a Spanish sentence in English) and
     # translates its lesson
-    first = first.success(language_default, [text.text, lang], [text.preset, *text.preset_out], **HIDDEN)
-    switched = switched.success(lesson_text, [text.preset, lang], [text.lesson], **HIDDEN)
+    defaults = [text.text, lang, decided], [text.preset, *text.preset_out, decided]
+    first = first.success(language_default, *defaults, **HIDDEN)
+    switched = switched.success(language_default, *defaults, **HIDDEN).success(
+        lesson_text, [text.preset, lang], [text.lesson], **HIDDEN)
     for ev in (first, switched):
         ev.success(show_text, text.inputs(lang), text.outputs, **HIDDEN).success(
             similarity, [sim.query, sim.sentences, lang, sim.model], sim.outputs, **HIDDEN).success(

@@ -42,6 +42,19 @@ class Slider(gr.Slider):
         return super().preprocess(payload) if _finite_number(payload) else payload
 
 
+class RangeFreeSlider(Slider):
+    """A :class:`Slider` whose range changes with another control (the Attention tab's layers: 12 in
+    one model, 6 in the other) and whose handler checks the value against the range that applies,
+    in the user's language. Gradio's own check uses the range the session last sent to the page,
+    which another event can change while a call is on its way: a layer 9 sent just before the
+    model changed to a 6-layer one would fail inside Gradio (seen in the browser tests)."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        return payload
+
+
 class Number(gr.Number):
     """``gr.Number`` with :class:`Slider`'s handling of what is not a finite number (``gr.Number``
     with ``precision=0`` cannot round NaN, a string or a list)."""

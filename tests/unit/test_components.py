@@ -8,7 +8,16 @@ import gradio as gr
 import pytest
 from gradio.data_classes import FileData
 
-from explorer.ui.components import Dropdown, ImagePath, Number, OpenDropdown, Radio, Sketchpad, Slider
+from explorer.ui.components import (
+    Dropdown,
+    ImagePath,
+    Number,
+    OpenDropdown,
+    Radio,
+    RangeFreeSlider,
+    Sketchpad,
+    Slider,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,8 +40,14 @@ def test_numbers_keep_gradios_own_checks():
         n.preprocess(-1)
 
 
+def test_a_slider_whose_range_follows_another_control_leaves_the_range_to_its_handler():
+    s = RangeFreeSlider(1, 6, render=False)  # the page made it 1-6; a call on its way may still say 9
+    assert s.preprocess(9) == 9 and s.preprocess("x") == "x" and s.preprocess(3) == 3
+
+
 def test_the_page_draws_them_as_gradios_own():
     assert Slider(render=False).get_block_name() == gr.Slider(render=False).get_block_name() == "slider"
+    assert RangeFreeSlider(render=False).get_block_name() == "slider"
     assert Number(render=False).get_block_name() == "number"
     assert Sketchpad(render=False).get_block_name() == gr.Sketchpad(render=False).get_block_name()
     assert ImagePath(render=False).get_block_name() == "image"

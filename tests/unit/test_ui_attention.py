@@ -34,9 +34,13 @@ def test_the_model_choice_sets_the_layers_and_a_page_opens_on_its_languages_exam
     assert tab.change_model("multilingual", 4)["value"] == 4
     default = SCENARIOS[tab.DEFAULT]["text"]
     out = tab.language_default(default, "en")
-    assert out[0] == "pronoun_en" and out[2] == "minilm" and out[4]["value"] == 4
-    assert all(isinstance(o, type(gr.skip())) for o in tab.language_default(default, "es"))
-    assert all(isinstance(o, type(gr.skip())) for o in tab.language_default("my own text", "en"))
+    assert out[0] == "pronoun_en" and out[2] == "minilm" and out[4]["value"] == 4 and out[-1] is True
+    skipped = lambda out: all(isinstance(o, type(gr.skip())) for o in out[:-1])  # noqa: E731
+    assert skipped(tab.language_default(default, "es")) and tab.language_default(default, "es")[-1] is True
+    assert skipped(tab.language_default("my own text", "en"))
+    # the page has not decided its language yet: no choice made, the first language change makes it
+    assert skipped(tab.language_default(default, None)) and tab.language_default(default, None)[-1] is False
+    assert skipped(tab.language_default(default, "en", True))  # made already: a later switch keeps the text
 
 
 @pytest.mark.parametrize("name", ["nope", ["pronoun_en", "pronoun_es"], None, 3])
