@@ -2,7 +2,7 @@
 had presets but no way to step through them from the keyboard."""
 import pytest
 
-from explorer.attention.scenarios import SCENARIOS
+from explorer.attention.scenarios import DEFAULTS, SCENARIOS
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow
@@ -24,12 +24,12 @@ def test_next_scenario_in_train_and_attention(open_app):
     wait_value(page, "#train-preset input", "The best one")
     page.wait_for_function("() => document.querySelector('#train-lesson')?.innerText.includes('five epochs')",
                            timeout=30_000)
-    # Attention: the » button steps from the default example to the next one, text and views with it
+    # Attention: the » button steps from the English page's example to the next one, text and views with it
     page.click("#tab-attention-button")
     page.wait_for_function("() => document.querySelector('#att-status')?.innerText.includes('animal')",
                            timeout=120_000)
     before = page.locator("#att-status").inner_text()
-    nxt = list(SCENARIOS)[1]
+    nxt = SCENARIOS.following(DEFAULTS["en"])  # "it" when the street is wide
     page.click("#att-next-preset")
     wait_value(page, "#att-text textarea", SCENARIOS[nxt]["text"][:40])
     page.wait_for_function("(b) => { const s = document.querySelector('#att-status')?.innerText;"
