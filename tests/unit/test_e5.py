@@ -214,10 +214,10 @@ def test_pieces_join_back_to_the_normalised_text(model):
 
 
 def test_policia_is_one_piece_not_english_fragments(model):
-    from explorer.attention import compute as minilm
+    from explorer import text
 
     e5_pieces = model.tokenizer.encode("policía").pieces[1:-1]
-    mini_tok, _ = minilm.load()
+    mini_tok, _ = text.minilm()
     mini_pieces = mini_tok.tokenize("policía")
     print(f"«policía»: multilingual-e5-small {e5_pieces}, all-MiniLM-L6-v2 {mini_pieces}")
     assert e5_pieces == ["▁policía"], e5_pieces
@@ -342,14 +342,14 @@ def test_spanish_sentences_find_their_english_translation(model):
     Both sides get "query: ": this is a symmetric task (two sentences of the same kind), for which the
     model card says to use "query: " on both; "query: " Spanish against "passage: " English is printed
     too. MiniLM (English-only) on the same pairs for comparison."""
-    from explorer.attention import compute as minilm
+    from explorer import text
 
     es = [p["es"] for p in PAIRS]
     en = [p["en"] for p in PAIRS]
     assert len(PAIRS) == 50
     e5_qq = _top1(model.embed(es, "query"), model.embed(en, "query"))
     e5_qp = _top1(model.embed(es, "query"), model.embed(en, "passage"))
-    mini = _top1(minilm.embed(es), minilm.embed(en))
+    mini = _top1(text.embed(es, "minilm"), text.embed(en, "minilm"))
     print(f"cross-lingual top-1, 50 pairs: multilingual-e5-small {e5_qq:.0%} (query/query), "
           f"{e5_qp:.0%} (query/passage); all-MiniLM-L6-v2 {mini:.0%}")
     assert e5_qq >= 0.9
