@@ -12,7 +12,7 @@ c) Parity: the 100 sentences of tests/data/crosslingual_pairs.json embedded with
 d) Cross-lingual retrieval on those 50 Spanish-English pairs: the share of Spanish sentences whose
    nearest English sentence (cosine) is their translation; multilingual-e5-small with "query: " on
    both sides (a symmetric task, as the model card advises) and with "query: " / "passage: ", and
-   all-MiniLM-L6-v2 (``explorer.attention.compute.embed``) for comparison.
+   all-MiniLM-L6-v2 (``explorer.text.embed(texts, "minilm")``) for comparison.
 
 Targets: retrieval ≥ 90 % and memory added at load ≤ 150 MB (issue 17); parity cosine ≥ 0.999.
 
