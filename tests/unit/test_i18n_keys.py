@@ -154,6 +154,8 @@ def expansions() -> dict[str, tuple]:
         "saliency_base_{}": saliency.IG_BASELINES,
         "adversarial_method_{}": adversarial.METHODS,
         "attention_unit_{}": attention.UNITS,
+        "attention_model_{}": attention.MODELS,
+        "attention_tokens_{}": attention.MODELS,
         "attention_pat_{}": (*attention.PATTERNS, "broad"),
         "embeddings_m_{}": embeddings.METHODS,
         "embeddings_src_{}": embeddings_ui.SOURCES,
