@@ -6,6 +6,7 @@ JSON; the demo collection (explorer/archive/demo.py). Small data and few epochs:
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import threading
@@ -302,3 +303,26 @@ def test_onnx_export_equals_torch():
     (p_pipe,) = pipe.run(["probabilities"], {"x": x})
     _, feats = runtime.session(archive.ONNX).run(["logits", "features"], {"x": x})
     assert np.allclose(p_pipe, clf.predict_proba(feats), atol=1e-5)
+
+
+# --- the demo collection --------------------------------------------------------------------------
+
+def test_the_demo_collection_is_a_labelled_catalogue(fashion, tmp_path):
+    from explorer.archive import demo
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    d = demo.demo_collection(tmp_path / "a", per_class=4, labelled=2)
+    again = demo.demo_collection(tmp_path / "b", per_class=4, labelled=2)
+    assert hashlib.sha256(d.path.read_bytes()).digest() == hashlib.sha256(again.path.read_bytes()).digest()
+    assert d.classes == ["calzado", "prendas de arriba", "bolsos"] and len(d.truth) == 12
+    (tmp_path / "w").mkdir()
+    items = archive.extract(d.path, tmp_path / "w")
+    labels = teach.folder_labels(items)
+    assert sorted(it.name for it, lab in zip(items, labels) if lab) == sorted(d.labelled)
+    assert all(lab in (None, d.truth[it.name]) for it, lab in zip(items, labels))
+    assert teach.check_labels(labels).counts == [2, 2, 2]
+    picked = demo.pick(4)
+    labels_of = fashion.test.labels.numpy()
+    assert all(labels_of[i] in demo.CATEGORIES[c] for c, idx in picked.items() for i in idx)
+    assert {int(labels_of[i]) for i in picked["calzado"]} == {5, 7, 9}
