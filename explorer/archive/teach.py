@@ -32,11 +32,12 @@ The three ways (``METHODS``):
   shifts. It has only these few images to learn from: it does badly, and that is the lesson.
 
 Each is scored by stratified k-fold cross-validation, k = min(5, smallest class's size) (stated in
-every result): the labelled images are split into k folds with each class spread evenly; each
-fold is predicted by a model trained on the other k−1, and the out-of-fold predictions give the
-accuracy and the confusion matrix (rows: true class). Then a final model is trained on all
-labelled images and predicts the unlabelled ones, with the probability of its choice; the images
-with the smallest margin between the two most probable classes are the ones to "label next"
+every result): the labelled images are split into k folds with each class spread evenly (the same
+folds for the three ways, so they are compared on the same splits); each fold is predicted by a
+model trained on the other k−1, and the out-of-fold predictions give the accuracy and the
+confusion matrix (rows: true class). Then a final model is trained on all labelled images and
+predicts the unlabelled ones, with the probability of its choice; the images with the smallest
+margin between the two most probable classes are the ones to "label next"
 (active learning, uncertainty sampling: Settles 2009, "Active Learning Literature Survey", §3.1).
 
 Transfer learning: Yosinski et al. 2014, "How transferable are features in deep neural networks?"
@@ -204,7 +205,7 @@ def stratified_folds(y: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:
     fold (scikit-learn's StratifiedKFold does the same); the deal continues from class to class,
     so the folds' sizes differ by at most one. Each fold sorted."""
     y = np.asarray(y)
-    if not 2 <= k <= np.bincount(y).min(initial=len(y)):
+    if not 2 <= k <= np.unique(y, return_counts=True)[1].min(initial=len(y)):
         raise ValueError(f"k={k} folds need at least k images of every class")
     rng = np.random.default_rng(seed)
     fold_of = np.empty(len(y), np.int64)
@@ -234,6 +235,7 @@ class TeachConfig:
     finetune_lr: float = 3e-4  # the pretrained blocks and head conv
     finetune_head_lr: float = 3e-3  # the new classifier
     finetune_dropout: float = 0.2  # EfficientNet-Lite0's own, before the classifier
+    finetune_from_linear: bool = True  # the classifier starts as the linear way's on these images
     scratch_size: int = 32  # px, square, RGB
     scratch_epochs: int = 40
     scratch_lr: float = 3e-3
@@ -393,6 +395,9 @@ class _Way:
     def new_model(self, n_classes: int, gen: torch.Generator) -> nn.Module:
         raise NotImplementedError
 
+    def start_from(self, model: nn.Module, idx: np.ndarray, y: np.ndarray, n_classes: int) -> None:
+        """Set a fresh model's starting point from its training images (nothing by default)."""
+
     def param_groups(self, model: nn.Module) -> list[dict]:
         raise NotImplementedError
 
@@ -406,6 +411,7 @@ class _Way:
         Raises _Stopped when ``stop`` is set (checked at every batch)."""
         gen = torch.Generator().manual_seed(_seed_of(seed, self.name, fold or 0))
         model = self.new_model(n_classes, gen)
+        self.start_from(model, idx, y, n_classes)
         opt = torch.optim.Adam(self.param_groups(model))
         yt = torch.from_numpy(np.asarray(y, dtype=np.int64))
         n = len(idx)
@@ -450,28 +456,17 @@ class _Linear(_Way):
         self.cfg, self.epochs = cfg, cfg.linear_epochs
 
     def fit(self, idx, y, n_classes, seed, fold, stop, t0, curve):
-        cfg = self.cfg
-        X, n = self.X[idx], len(idx)
-        Y = np.eye(n_classes)[np.asarray(y)]
-        params = [np.zeros((n_classes, X.shape[1])), np.zeros(n_classes)]  # the optimum is unique: start at 0
-        moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
-        b1, b2, eps = 0.9, 0.999, 1e-8  # Adam (Kingma & Ba 2015), PyTorch's defaults
-        for epoch in range(1, self.epochs + 1):
-            if stop is not None and stop.is_set():
-                raise _Stopped
-            P = _softmax(X @ params[0].T + params[1])
-            curve.append(float(-np.log(np.maximum(P[np.arange(n), y], 1e-300)).mean()))
-            G = (P - Y) / n
-            grads = [G.T @ X + 2 * cfg.linear_decay * params[0], G.sum(0)]
-            for p, g, (m, v) in zip(params, grads, moments):
-                m *= b1
-                m += (1 - b1) * g
-                v *= b2
-                v += (1 - b2) * g * g
-                p -= cfg.linear_lr * (m / (1 - b1 ** epoch)) / (np.sqrt(v / (1 - b2 ** epoch)) + eps)
-            if epoch % cfg.report_every == 0 or epoch == self.epochs:
-                yield Epoch(self.name, fold, epoch, self.epochs, curve[-1], time.perf_counter() - t0)
-        return LinearClassifier([], (params[0] * cfg.linear_scale).astype(np.float32), params[1].astype(np.float32))
+        steps = _softmax_regression(self.X[idx], np.asarray(y), n_classes, self.cfg, stop)
+        while True:
+            try:
+                epoch, loss = next(steps)
+            except StopIteration as end:
+                W, b = end.value
+                break
+            curve.append(loss)
+            if epoch % self.cfg.report_every == 0 or epoch == self.epochs:
+                yield Epoch(self.name, fold, epoch, self.epochs, loss, time.perf_counter() - t0)
+        return LinearClassifier([], (W * self.cfg.linear_scale).astype(np.float32), b.astype(np.float32))
 
     def predict(self, model, idx, n_classes):
         return model.predict_proba(self.X[idx]) if len(idx) else np.zeros((0, n_classes))
@@ -479,6 +474,42 @@ class _Linear(_Way):
     def export(self, model, classes):
         model.classes = list(classes)
         return model
+
+
+def _softmax_regression(X: np.ndarray, y: np.ndarray, n_classes: int, cfg: TeachConfig,
+                        stop=None) -> Iterator[tuple[int, float]]:
+    """Softmax regression on the rows of ``X`` by full-batch Adam (Kingma & Ba 2015, PyTorch's
+    defaults) from zero weights (the optimum is unique: the loss plus λ‖W‖² is strictly convex);
+    yields (step, mean cross-entropy before the step) and returns (W, b)."""
+    n = len(X)
+    Y = np.eye(n_classes)[y]
+    params = [np.zeros((n_classes, X.shape[1])), np.zeros(n_classes)]
+    moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, cfg.linear_epochs + 1):
+        if stop is not None and stop.is_set():
+            raise _Stopped
+        P = _softmax(X @ params[0].T + params[1])
+        loss = float(-np.log(np.maximum(P[np.arange(n), y], 1e-300)).mean())
+        G = (P - Y) / n
+        grads = [G.T @ X + 2 * cfg.linear_decay * params[0], G.sum(0)]
+        for p, g, (m, v) in zip(params, grads, moments):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= cfg.linear_lr * (m / (1 - b1 ** step)) / (np.sqrt(v / (1 - b2 ** step)) + eps)
+        yield step, loss
+    return params[0], params[1]
+
+
+def _last(steps: Iterator) -> Any:
+    """Run a generator to its end; its return value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as end:
+            return end.value
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -500,8 +531,10 @@ class _Tail(nn.Module):
     """The trainable end of EfficientNet-Lite0: private copies of its last MBConv blocks and head
     convolution, then global average pooling, dropout (seeded) and a new classifier."""
 
-    def __init__(self, net: nn.Module, first: int, n_classes: int, dropout: float, gen: torch.Generator):
+    def __init__(self, net: nn.Module, first: int, n_classes: int, dropout: float, gen: torch.Generator,
+                 scale: float = 0.0):
         super().__init__()
+        self.scale = scale  # > 0: the classifier reads the pooled vector normalised and scaled, as "linear"
         self.blocks = copy.deepcopy(nn.ModuleList(list(net._blocks)[first:]))
         self.conv_head = copy.deepcopy(net._conv_head)
         self.bn_head = copy.deepcopy(net._bn1)
@@ -521,14 +554,20 @@ class _Tail(nn.Module):
                 m.eval()
         return self
 
-    def forward(self, h: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
+    def pooled(self, h: torch.Tensor) -> torch.Tensor:
+        """Frozen activations (B, C, H, W) → the pooled head (B, 1280)."""
         h = h.contiguous(memory_format=torch.channels_last)
         for b in self.blocks:
             h = b(h)
-        h = F.relu6(self.bn_head(self.conv_head(h))).mean(dim=(2, 3))  # (B, 1280)
+        return F.relu6(self.bn_head(self.conv_head(h))).mean(dim=(2, 3))
+
+    def forward(self, h: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
+        h = self.pooled(h)
         if self.training and gen is not None and self.dropout > 0:
             keep = torch.rand(h.shape, generator=gen) >= self.dropout
             h = h * keep / (1 - self.dropout)
+        if self.scale > 0:
+            h = F.normalize(h, dim=1) * self.scale
         return self.fc(h)
 
 
@@ -572,7 +611,22 @@ class _FineTune(_Way):
             yield Prepare(self.name, phase, a + len(part), len(todo), time.perf_counter() - t0)
 
     def new_model(self, n_classes, gen):
-        return _Tail(self.net, self.first, n_classes, self.cfg.finetune_dropout, gen)
+        scale = self.cfg.linear_scale if self.cfg.finetune_from_linear else 0.0
+        tail = _Tail(self.net, self.first, n_classes, self.cfg.finetune_dropout, gen, scale)
+        tail.side = self.cfg.finetune_size  # the pixels the frozen part read
+        return tail
+
+    @torch.inference_mode()
+    def start_from(self, model, idx, y, n_classes):
+        if not self.cfg.finetune_from_linear:
+            return
+        model.eval()
+        X = torch.cat([model.pooled(torch.stack([self.acts[int(i)] for i in idx[a:a + 64]]))
+                       for a in range(0, len(idx), 64)]).double().numpy()
+        W, b = _last(_softmax_regression(normalize(X).astype(np.float64) * self.cfg.linear_scale,
+                                         np.asarray(y), n_classes, self.cfg))
+        model.fc.weight.copy_(torch.from_numpy(W).float())
+        model.fc.bias.copy_(torch.from_numpy(b).float())
 
     def param_groups(self, model):
         head = list(model.fc.parameters())
@@ -837,6 +891,38 @@ def summary(names: Sequence[str], lab: Labelling, results: Mapping[str, MethodRe
                             "confusion": r.confusion.tolist(), "seconds": round(r.seconds, 2)}
                         for m, r in results.items()},
             "files": list(files.values())}
+
+
+def network(result: MethodResult) -> tuple[nn.Module, int]:
+    """The trained classifier as one torch module from pixels, for the tabs that look inside a
+    network (Saliency: where does *my* classifier look?): (module, the input side it was trained
+    at). The module takes (B, 3, H, W) pixels in [0, 1] and returns logits (B, C); it is a private
+    copy in eval mode with gradients off. "linear" and "finetune": an ``EfficientNetLite0`` (same
+    layer names as the ImageNet one) whose ``_fc`` reads the normalised pooled vector — and for
+    "finetune", whose last blocks and head are the fine-tuned ones; "scratch": the small CNN."""
+    from models import efficientnet_lite as eff
+
+    if result.method == "scratch":
+        m, side = copy.deepcopy(result.model), int(result.model.cfg.image_size)
+    else:
+        m = copy.deepcopy(eff.load_pretrained())
+        if result.method == "linear":
+            W, b, side = torch.from_numpy(result.model.W), torch.from_numpy(result.model.b), eff.IMAGE_SIZE
+        else:
+            tail = result.model
+            first = len(m._blocks) - len(tail.blocks)
+            for j, block in enumerate(tail.blocks):
+                m._blocks[first + j] = copy.deepcopy(block)
+            m._conv_head, m._bn1 = copy.deepcopy(tail.conv_head), copy.deepcopy(tail.bn_head)
+            W, b = tail.fc.weight.detach(), tail.fc.bias.detach()
+            side = int(getattr(tail, "side", eff.IMAGE_SIZE))
+        if result.method == "linear" or result.model.scale > 0:
+            m._fc = _LinearHead(W * (1.0 if result.method == "linear" else result.model.scale), b)
+        else:
+            m._fc = copy.deepcopy(result.model.fc)
+    m = m.eval().to(memory_format=torch.contiguous_format)
+    m.requires_grad_(False)
+    return m, side
 
 
 # ---------------------------------------------------------------------------------------------

@@ -326,3 +326,27 @@ def test_the_demo_collection_is_a_labelled_catalogue(fashion, tmp_path):
     labels_of = fashion.test.labels.numpy()
     assert all(labels_of[i] in demo.CATEGORIES[c] for c, idx in picked.items() for i in idx)
     assert {int(labels_of[i]) for i in picked["calzado"]} == {5, 7, 9}
+
+
+def _pixels(img, side):
+    im = Image.fromarray(img).convert("RGB").resize((side, side), Image.Resampling.BICUBIC)
+    return torch.from_numpy(np.asarray(im, np.float32).transpose(2, 0, 1) / 255.0)
+
+
+def test_each_result_is_one_network_from_pixels():
+    """teach.network: the trained classifier as a torch module (for Saliency) gives the result's own
+    probabilities for the unlabelled images."""
+    from explorer import runtime
+
+    labels = ["a", "a", "a", "b", "b", "b", None, None]
+    imgs = _images(labels)
+    x224 = torch.stack([_pixels(im, 224) for im in imgs]).numpy()
+    _, feats = runtime.session(archive.ONNX).run(["logits", "features"], {"x": x224})
+    lab = teach.check_labels(labels)
+    done = teach.run_to_end(lab, archive.normalize(feats), imgs, config=FAST)
+    for m, r in done.results.items():
+        net, side = teach.network(r)
+        assert not net.training and not any(p.requires_grad for p in net.parameters())
+        with torch.no_grad():
+            p = torch.softmax(net(torch.stack([_pixels(imgs[i], side) for i in r.unlabelled])), 1).double().numpy()
+        assert np.allclose(p, r.probs, atol=1e-4), m
