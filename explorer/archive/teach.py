@@ -26,7 +26,11 @@ The three ways (``METHODS``):
   on 192 × 5 × 5 activations (at :attr:`TeachConfig.finetune_size` = 160 px) — the expensive
   part of the network runs once, not once per epoch and fold. The shared pretrained network is
   never modified: the trainable blocks are private deep copies, batch norm keeps ImageNet's
-  statistics (eval mode; a dozen images cannot estimate them).
+  statistics (eval mode; a dozen images cannot estimate them). The new classifier reads the
+  pooled vector normalised, as the linear way's does, and starts as the linear way fitted on these
+  same images before anything is trained (LP-FT: Kumar et al. 2022, "Fine-Tuning can Distort
+  Pretrained Features and Underperform Out-of-Distribution", ICLR): the blocks are then adjusted
+  from a sensible classifier rather than from a random one's gradients.
 - ``scratch``: the course's small CNN (``models.cnn.SmallCNN``: two conv blocks with batch norm, a
   dense layer) trained from random weights on the same images at 32 × 32 px, with flips and
   shifts. It has only these few images to learn from: it does badly, and that is the lesson.
