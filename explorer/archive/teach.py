@@ -578,15 +578,17 @@ class _Tail(nn.Module):
 class _FineTune(_Way):
     name = "finetune"
 
-    def __init__(self, images: Sequence, cfg: TeachConfig):
+    def __init__(self, images: Sequence, cfg: TeachConfig, cache: dict | None = None):
         from models import efficientnet_lite as eff
 
         self.net = eff.load_pretrained()  # shared: only read, its frozen part run in inference mode
         self.first = len(self.net._blocks) - cfg.finetune_blocks
         self.images, self.cfg = images, cfg
         self.epochs, self.batch = cfg.finetune_epochs, cfg.batch
-        self.acts: dict[int, torch.Tensor] = {}  # image index → frozen activations
-        self.mirror: dict[int, torch.Tensor] = {}  # of its mirror image (labelled images only)
+        cache = {} if cache is None else cache
+        key = (cfg.finetune_size, self.first)
+        self.acts: dict[int, torch.Tensor] = cache.setdefault(("frozen", *key), {})  # image → activations
+        self.mirror: dict[int, torch.Tensor] = cache.setdefault(("mirror", *key), {})  # of its mirror image
 
     @torch.inference_mode()
     def _frozen(self, x: torch.Tensor) -> torch.Tensor:
@@ -598,20 +600,18 @@ class _FineTune(_Way):
         return h.clone()
 
     def prepare(self, idx, phase, stop, t0):
-        todo = [int(i) for i in idx if int(i) not in self.acts]
+        mirror = phase == "labelled"
+        todo = [int(i) for i in idx if int(i) not in self.acts or (mirror and int(i) not in self.mirror)]
         step = 16
         for a in range(0, len(todo), step):
             if stop is not None and stop.is_set():
                 raise _Stopped
             part = todo[a:a + step]
             x = torch.from_numpy(np.stack([_square_pixels(self.images[i], self.cfg.finetune_size) for i in part]))
-            h = self._frozen(x)
-            for j, i in enumerate(part):
-                self.acts[i] = h[j]
-            if phase == "labelled":
-                h = self._frozen(torch.flip(x, dims=[3]))
+            for store, flip in ((self.acts, False), (self.mirror, True)) if mirror else ((self.acts, False),):
+                h = self._frozen(torch.flip(x, dims=[3]) if flip else x)
                 for j, i in enumerate(part):
-                    self.mirror[i] = h[j]
+                    store[i] = h[j]
             yield Prepare(self.name, phase, a + len(part), len(todo), time.perf_counter() - t0)
 
     def new_model(self, n_classes, gen):
@@ -760,7 +760,7 @@ def check_methods(methods: Any) -> tuple[str, ...]:
 
 def teach(lab: Labelling, features: np.ndarray | None = None, images: Sequence | None = None,
           methods: Sequence[str] = METHODS, seed: int = 0, stop: threading.Event | None = None,
-          config: TeachConfig | None = None) -> Iterator[Event]:
+          config: TeachConfig | None = None, cache: dict | None = None) -> Iterator[Event]:
     """Train and cross-validate the chosen ways on the labelled images, one after the other;
     a generator of events (see the module docstring): :class:`Plan` at once, then per way
     :class:`Prepare` (fine-tuning's frozen activations), :class:`Epoch` and :class:`Fold` while
@@ -774,6 +774,9 @@ def teach(lab: Labelling, features: np.ndarray | None = None, images: Sequence |
         methods: which ways (see :func:`check_methods`).
         seed: folds, initial weights, batches, augmentation and dropout all derive from it.
         stop: when set, the run ends at the next batch with ``Done("stopped", ...)``.
+        cache: a dict the caller keeps with the collection (in its session) and drops with it:
+            fine-tuning's frozen activations are kept there, so training again after labelling a
+            few more images computes only theirs. Never shared between collections or sessions.
     """
     cfg = config or TeachConfig()
     chosen = check_methods(methods)
@@ -789,7 +792,7 @@ def teach(lab: Labelling, features: np.ndarray | None = None, images: Sequence |
     yield Plan(list(lab.classes), lab.counts, lab.folds, list(chosen), len(lab.labelled), len(lab.unlabelled))
     results: dict[str, MethodResult] = {}
     for m in chosen:
-        way = {"linear": lambda: _Linear(features, cfg), "finetune": lambda: _FineTune(images, cfg),
+        way = {"linear": lambda: _Linear(features, cfg), "finetune": lambda: _FineTune(images, cfg, cache),
                "scratch": lambda: _Scratch(images, cfg)}[m]()
         try:
             results[m] = yield from _run_way(way, lab, int(seed), stop, t0)

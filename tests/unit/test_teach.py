@@ -350,3 +350,17 @@ def test_each_result_is_one_network_from_pixels():
         with torch.no_grad():
             p = torch.softmax(net(torch.stack([_pixels(imgs[i], side) for i in r.unlabelled])), 1).double().numpy()
         assert np.allclose(p, r.probs, atol=1e-4), m
+
+
+def test_a_cache_keeps_the_frozen_activations_between_runs():
+    labels = ["a", "a", "a", "b", "b", "b", None, None]
+    imgs = _images(labels)
+    cache: dict = {}
+    first = list(teach.teach(teach.check_labels(labels), images=imgs, methods="finetune", config=FAST, cache=cache))
+    assert sum(e.done for e in first if isinstance(e, teach.Prepare) and e.phase == "labelled") >= 6
+    more = teach.relabel(labels, {6: "a"})  # one more labelled image: only its mirror image is new
+    again = list(teach.teach(teach.check_labels(more), images=imgs, methods="finetune", config=FAST, cache=cache))
+    prep = [e for e in again if isinstance(e, teach.Prepare)]
+    assert [(e.phase, e.total) for e in prep] == [("labelled", 1)]
+    fresh = teach.run_to_end(teach.check_labels(more), images=imgs, methods="finetune", config=FAST)
+    assert again[-1].results["finetune"].losses == fresh.results["finetune"].losses
