@@ -985,3 +985,38 @@ def onnx_bytes(clf: LinearClassifier, pipeline: bool = False) -> bytes:
         prop.key, prop.value = key, value
     onnx.checker.check_model(model)
     return model.SerializeToString()
+
+
+__all__ = [
+    "MAX_CLASSES",
+    "MAX_LABEL_CHARS",
+    "METHODS",
+    "MIN_CLASSES",
+    "MIN_PER_CLASS",
+    "RECOMMENDED_PER_CLASS",
+    "Done",
+    "Epoch",
+    "Fold",
+    "Labelling",
+    "LinearClassifier",
+    "MethodDone",
+    "MethodResult",
+    "Plan",
+    "Prepare",
+    "TeachConfig",
+    "check_labels",
+    "check_methods",
+    "clean_label",
+    "confused",
+    "folder_labels",
+    "label_next",
+    "network",
+    "onnx_bytes",
+    "predictions",
+    "relabel",
+    "run_to_end",
+    "stratified_folds",
+    "summary",
+    "teach",
+    "to_csv",
+]
