@@ -22,6 +22,17 @@ from explorer.archive import teach
 from explorer.archive.compute import ArchiveError
 from explorer.errors import InputError
 
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tensors this small gain nothing from a second OpenMP thread, which on a busy machine only
+    waits for a core (a test took 1.6 s or 12 s by the load); the suite's setting comes back."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 FAST = teach.TeachConfig(linear_epochs=60, finetune_epochs=1, finetune_size=32, scratch_epochs=2,
                          scratch_size=16, batch=8)
 
@@ -231,14 +242,14 @@ def test_the_same_seed_gives_the_same_numbers():
     lab = teach.check_labels(labels)
     imgs = _images(labels)
 
-    def run(seed):
-        return teach.run_to_end(lab, X, imgs, seed=seed, config=FAST).results
+    def run(seed, methods=teach.METHODS):
+        return teach.run_to_end(lab, X, imgs, seed=seed, config=FAST, methods=methods).results
 
-    a, b, c = run(1), run(1), run(2)
+    a, b, c = run(1), run(1), run(2, ["scratch"])
     for m in teach.METHODS:
         assert a[m].losses == b[m].losses and np.array_equal(a[m].probs, b[m].probs)
         assert np.array_equal(a[m].oof_conf, b[m].oof_conf)
-    assert any(a[m].losses != c[m].losses for m in ("finetune", "scratch"))
+    assert a["scratch"].losses != c["scratch"].losses
 
 
 # --- using the result -----------------------------------------------------------------------------
@@ -363,4 +374,7 @@ def test_a_cache_keeps_the_frozen_activations_between_runs():
     prep = [e for e in again if isinstance(e, teach.Prepare)]
     assert [(e.phase, e.total) for e in prep] == [("labelled", 1)]
     fresh = teach.run_to_end(teach.check_labels(more), images=imgs, methods="finetune", config=FAST)
-    assert again[-1].results["finetune"].losses == fresh.results["finetune"].losses
+    # the same numbers up to float rounding (oneDNN's sums depend on how the images were batched)
+    a, b = again[-1].results["finetune"], fresh.results["finetune"]
+    assert all(np.allclose(x, y, rtol=1e-4, atol=1e-6) for x, y in zip(a.losses, b.losses))
+    assert np.allclose(a.probs, b.probs, atol=1e-5)
