@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,9 +39,9 @@ LINEAR_S, FINETUNE_S, FIRST_S = 2.0, 60.0, 1.0
 
 def collection(per_class: int, labelled: int, seed: int, framing: str = "varied"):
     """The demo collection extracted and embedded as the app does: (items, vectors, truth by name)."""
-    tmp = Path(tempfile.mkdtemp(prefix="bench-teach-"))
-    d = demo.demo_collection(tmp, per_class=per_class, labelled=labelled, seed=seed, framing=framing)
-    items = archive.extract([d.path], archive.fresh_workdir(tmp))
+    with tempfile.TemporaryDirectory(prefix="bench-teach-") as tmp:  # the items keep what teaching reads
+        d = demo.demo_collection(tmp, per_class=per_class, labelled=labelled, seed=seed, framing=framing)
+        items = archive.extract([d.path], archive.fresh_workdir(tmp))
     F, _ = archive.embed_images(items)
     for it in items:
         it.pixels = None  # as the app does: the thumbnails are what teaching reads
