@@ -99,6 +99,8 @@ UMAP_NEIGHBORS = 15
 MIN_UMAP_POINTS = 5  # fewer points: PCA
 RATIO_MIN_BYTES = 1 << 20  # the compression-ratio check applies to members expanding beyond 1 MiB
 COPY_CHUNK = 1 << 20
+MAX_FOLDER_CHARS = 1000  # Item.folder is cut to this (user text; explorer.archive.teach refuses
+# labels longer than its own, much smaller, limit)
 
 IMAGE_EXTENSIONS = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".webp", ".avif", ".tif", ".tiff", ".bmp",
@@ -143,6 +145,13 @@ class Item:
     copy inside ``workdir``. ``size``: (width, height) of the upright original. ``thumb``: RGB,
     longest side ≤ :data:`THUMB_SIDE`. ``pixels``: (224, 224, 3) uint8, what EfficientNet sees
     (needed only by :func:`embed_images`; 150 kB each, set it to None afterwards to free memory).
+    ``folder``: the first folder of the image's path inside its zip ("iglesias" for
+    "iglesias/foto.jpg"; "" at the top level and for loose files), the label that
+    ``explorer.archive.teach`` reads. When every image of a zip sits inside one same folder and
+    some go deeper ("fotos/iglesias/a.jpg", "fotos/puentes/b.jpg": a folder compressed whole),
+    that common folder is the zip's root and the next one counts. User text, cut to
+    :data:`MAX_FOLDER_CHARS` and otherwise as written (control characters included): never a path;
+    ``teach.clean_label`` cleans it.
     """
     name: str
     path: Path
@@ -150,6 +159,7 @@ class Item:
     nbytes: int
     thumb: Image.Image
     pixels: np.ndarray | None = field(default=None, repr=False)
+    folder: str = ""
 
 
 class Extraction(list):
@@ -197,6 +207,7 @@ class _Candidate:
     size: int  # declared uncompressed bytes
     source: str  # upload path
     member: zipfile.ZipInfo | None  # None: a loose file
+    folder: str = ""  # see Item.folder
 
 
 def extract(paths: str | os.PathLike | Sequence[str | os.PathLike] | None, workdir: str | os.PathLike,
@@ -294,6 +305,7 @@ def _scan(paths: list[str], limits: Limits) -> tuple[list[_Candidate], list[dict
             raise ArchiveError("bad_zip", file=label, reason=f"{type(e).__name__}: {e}"[:200]) from None
         if len(infos) > limits.max_members:
             raise ArchiveError("too_many_members", file=label, count=len(infos), limit=limits.max_members)
+        in_zip: list[tuple[_Candidate, list[str]]] = []
         for info in infos:
             name = _member_name(info)
             reason = _unsafe(info.filename)
@@ -326,12 +338,23 @@ def _scan(paths: list[str], limits: Limits) -> tuple[list[_Candidate], list[dict
                 skipped.append({"file": display, "reason": "too_large", "kind": ""})
             else:
                 cands.append(_Candidate(display, ext, info.file_size, path, info))
+                in_zip.append((cands[-1], parts[:-1]))
+        _set_folders(in_zip)
     if len(cands) > limits.max_images:
         raise ArchiveError("too_many_images", count=len(cands), limit=limits.max_images)
     total = sum(c.size for c in cands)
     if total > limits.max_total_bytes:
         raise ArchiveError("too_large", megabytes=_mb(total), limit=_mb(limits.max_total_bytes))
     return cands, skipped, ignored
+
+
+def _set_folders(in_zip: list[tuple[_Candidate, list[str]]]) -> None:
+    """Each image's ``folder`` from its folders inside one zip (see :class:`Item`): the first one,
+    or the second when every image shares the first and some go deeper (the zip's root)."""
+    dirs = [d for _, d in in_zip]
+    skip = int(bool(dirs) and all(d and d[0] == dirs[0][0] for d in dirs) and any(len(d) > 1 for d in dirs))
+    for c, d in in_zip:
+        c.folder = d[skip][:MAX_FOLDER_CHARS] if len(d) > skip else ""
 
 
 # A central-directory entry is 46 bytes plus its name and extra fields; 1 KiB per allowed member is
@@ -488,7 +511,7 @@ def _decode_all(files, skipped: list[dict], progress: Progress | None,
                     path.unlink(missing_ok=True)
                     skipped.append({"file": c.name, "reason": "unreadable", "kind": e.kind})
                 else:
-                    results[i] = Item(c.name, path, size, n, _thumb(img), _model_input(img))
+                    results[i] = Item(c.name, path, size, n, _thumb(img), _model_input(img), folder=c.folder)
                 if progress:
                     progress(i + 1, total)
         except BaseException:
