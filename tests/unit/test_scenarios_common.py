@@ -26,7 +26,10 @@ def test_lesson_in_both_languages_and_empty_without_one():
     es, en = (ADVERSARIAL.lesson(name, lang) for lang in ("es", "en"))
     assert es and en and es != en and en == t("en", f"adversarial_scn_{name}_lesson")
     assert ADVERSARIAL.lesson(None, "en") == "" and ADVERSARIAL.lesson(["x"], "en") == ""
-    assert ATTENTION.lesson(next(iter(ATTENTION)), "en") == ""  # a tab whose scenarios have no lesson
+    assert ATTENTION.lesson(next(iter(ATTENTION)), "en") == t("en", f"attention_scn_{next(iter(ATTENTION))}_lesson")
+    no_lessons = Scenarios("attention", {"x": {}}, lessons=False)  # scenarios declared without lessons
+    assert no_lessons.lesson("x", "en") == "" and no_lessons.keys_used() == {"err_attention_scenario",
+                                                                              "attention_scn_x"}
 
 
 def test_an_unknown_name_is_an_input_error_naming_the_choices():
