@@ -1,11 +1,16 @@
-""""Mi archivo", the last section of the Embeddings tab: the user's own photos (a zip and/or images)
-embedded by EfficientNet-Lite0, tagged, mapped with UMAP and grouped into near-duplicates, with a
-CSV to take away; and sentences mapped by a small text model and searched. The work is in
-``explorer.archive.compute``; the figures in ``explorer.archive.views``.
+"""The "Mi archivo" tab (issue 18; a section of the Embeddings tab before): the user's own photos (a
+zip and/or images) embedded by EfficientNet-Lite0, tagged, mapped with UMAP and grouped into
+near-duplicates, with a CSV to take away; searched by words through their tags; and sentences
+mapped by the multilingual text model and searched. The work is in ``explorer.archive.compute`` and
+``explorer.archive.search``; the figures in ``explorer.archive.views`` (the map with the Embeddings
+tab's palette and page script, ``explorer.ui.embeddings.PLOT_EVENTS_JS``).
 
-The Embeddings tab's ``build()`` calls ``build_section(store, lang)`` where the section belongs.
+Read top to bottom: the handlers (module-level: a unit test calls them with a ``SessionStore``), the
+section layouts, their wiring, then ``build``. The tab draws nothing when first opened; it embeds
+the 1,000 class names the search needs (once per process), so the first search does not wait.
 
-API (gradio_client): ``/archive``, ``/archive_similar``, ``/stop_archive``, ``/archive_text``.
+API (gradio_client): ``/archive``, ``/archive_similar``, ``/stop_archive``, ``/archive_search``,
+``/archive_text``.
 """
 from __future__ import annotations
 
@@ -17,16 +22,20 @@ import gradio as gr
 import numpy as np
 
 from explorer.archive import compute as archive
+from explorer.archive import search as archive_search_logic
 from explorer.archive import views as av
 from explorer.embeddings import views as ev
 from explorer.i18n import num, t
 from explorer.session import SessionStore
-from explorer.ui.common import L, float_in, friendly, int_in, session_key, user_error
+from explorer.ui.common import L, draw_events, float_in, friendly, int_in, session_key, shown_flag, user_error
 from explorer.ui.components import Number, OutputImage, Slider
 from explorer.ui.wiring import HIDDEN, bind, end_chain, json_panel
 
 ARCHIVE_CONCURRENCY = int(os.environ.get("DLE_ARCHIVE_CONCURRENCY", "1"))
 ARCHIVE_QUEUE = dict(concurrency_limit=ARCHIVE_CONCURRENCY, concurrency_id="archive")
+# embedding the class names (once per process, seconds): one request at a time does it, the others
+# find it done
+CLASSES_QUEUE = dict(concurrency_limit=1, concurrency_id="archive_classes")
 # A small archive's catalogue, in both languages, for the text map and search.
 TEXT_EXAMPLE = [
     "Carta de un emigrante a su familia desde Buenos Aires, 1912.",
@@ -150,6 +159,51 @@ def stop_archive(store, request: gr.Request) -> None:
     store.get(session_key(request)).cancel("archive")
 
 
+def _search_table(hits, lang: str) -> dict:
+    """The evidence, one row per photo, with the column names in the user's language."""
+    cols = ["#", "archive_search_col_file", "archive_search_col_tag", "archive_search_col_p", "cos",
+            "archive_search_col_score", "archive_search_col_match"]
+    yes, no = t(lang, "archive_search_yes"), t(lang, "archive_search_weak")
+    rows = [[r + 1, h.file, h.lemma if h.lemma == h.tag or h.lemma is None else f"{h.tag} ({h.lemma})",
+             f"{num(lang, 100 * h.probability, 1)} %", num(lang, h.cosine, 3), num(lang, h.score, 3),
+             yes if h.match else no] for r, h in enumerate(hits)]
+    return {"headers": [c if c in ("#", "cos") else t(lang, c) for c in cols], "data": rows}
+
+
+@friendly
+def archive_search(store, query_v, k_v, lang, request: gr.Request):
+    """Search the analysed photos by words, in Spanish, English or ~100 other languages: the
+    query (up to 200 characters) is matched with multilingual-e5-small against the names of each
+    photo's top-3 ImageNet tags; a photo's score is its best tag's probability × exp((cos(query,
+    tag) − cos(query, closest of the 1,000 class names)) / 0.01). Returns the ``k`` (1-50) best
+    photos. It finds only what ImageNet's 1,000 classes name: no people's names, dates, places or
+    text in the image. JSON: per photo (best first) the file, the matching tag and its lemma, the
+    tag's probability, the cosine, the class's rank for the query, the score and whether it is a
+    match; the class names closest to the query."""
+    st = _archive_state(store, lang, request)
+    q = archive_search_logic.check_query(query_v)
+    kk = int_in(k_v, *archive_search_logic.K_RANGE, lang, "archive_search_k")
+    items = st["items"]
+    res = archive_search_logic.search(q, st["tags"], [it.name for it in items], kk)
+    closest = ", ".join(f"{c['class']} ({num(lang, c['cosine'], 3)})" for c in res.closest)
+    if res.matches:
+        best = res.hits[0]
+        msg = t(lang, "archive_search_status", query=q, n=num(lang, res.matches), file=best.file, tag=best.tag,
+                p=num(lang, 100 * best.probability, 0), cos=num(lang, best.cosine, 3))
+    else:
+        msg = t(lang, "archive_search_none", query=q)
+    msg += "\n\n" + t(lang, "archive_search_read_as", classes=closest)
+    tiles = [(items[h.index].thumb, h.file, h.tag, h.probability, h.cosine, h.score, h.match) for h in res.hits]
+    table = gr.Dataframe(_search_table(res.hits, lang), visible=True)  # hidden until there is evidence to show
+    return msg, av.search_sheet(tiles, lang), table, res.summary()
+
+
+@friendly
+def prepare_search(lang):
+    """The tab opened: the class names the search reads, embedded now (once per process)."""
+    archive_search_logic.CLASSES.get()
+
+
 @friendly
 def archive_text(store, lines_v, query_v, lang, request: gr.Request):
     """Sentences (one per line, up to 500) → multilingual-e5-small embeddings, their map, and the
@@ -192,6 +246,19 @@ class PhotosUI:
 
 
 @dataclass
+class SearchUI:
+    """The search by words over the photos."""
+
+    query: gr.Textbox
+    k: gr.Slider
+    run: gr.Button
+    status: gr.Markdown
+    sheet: gr.Image
+    table: gr.Dataframe
+    json: gr.JSON
+
+
+@dataclass
 class TextUI:
     """The sentence map's components."""
 
@@ -205,8 +272,7 @@ class TextUI:
 
 
 def _photos_layout() -> PhotosUI:
-    gr.Markdown(L("archive_heading"))
-    gr.Markdown(L("archive_intro"))
+    gr.Markdown(L("archive_photos_heading"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             files = gr.File(file_count="multiple", file_types=[".zip", "image"], type="filepath",
@@ -235,6 +301,27 @@ def _photos_layout() -> PhotosUI:
                 json = gr.JSON(label="/archive", elem_id="arch-json")
                 sim_json = gr.JSON(label="/archive_similar", elem_id="arch-sim-json")
     return PhotosUI(files, threshold, run, stop, pick, k, go, csv, status, plot, strip, dups, table, json, sim_json)
+
+
+def _search_layout() -> SearchUI:
+    gr.Markdown(L("archive_search_heading"))
+    gr.Markdown(L("archive_search_note"), elem_id="arch-search-note")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            query = gr.Textbox("", label=L("archive_search_query"), placeholder=L("archive_search_placeholder"),
+                               max_length=archive_search_logic.MAX_QUERY_CHARS, elem_id="arch-search-query")
+            k = Slider(*archive_search_logic.K_RANGE, value=archive_search_logic.K_DEFAULT, step=1,
+                       label=L("archive_search_k"), elem_id="arch-search-k")
+            run = gr.Button(L("archive_search_run"), variant="primary", elem_id="arch-search-run")
+        with gr.Column(scale=3):
+            status = gr.Markdown(elem_id="arch-search-status")
+            sheet = OutputImage(label=L("archive_search_sheet_label"), interactive=False, elem_id="arch-search-sheet",
+                                buttons=["download"], format="png")
+            # hidden until a search fills it: its column names come in the user's language with the results
+            table = gr.Dataframe(interactive=False, elem_id="arch-search-hits", label=L("archive_search_table_label"),
+                                 max_height=320, wrap=True, visible=False)
+            json = json_panel("/archive_search", "arch-search-json")
+    return SearchUI(query, k, run, status, sheet, table, json)
 
 
 def _text_layout() -> TextUI:
@@ -271,6 +358,14 @@ def _wire_photos(ui: PhotosUI, store: SessionStore, lang: gr.Radio) -> None:
     ui.pick.submit(similar, sim_in, sim_out, **HIDDEN)
 
 
+def _wire_search(ui: SearchUI, store: SessionStore, lang: gr.Radio) -> None:
+    handler = bind(archive_search, store)
+    search_in, search_out = [ui.query, ui.k, lang], [ui.status, ui.sheet, ui.table, ui.json]
+    ui.run.click(handler, search_in, search_out, api_name="archive_search", show_progress="minimal",
+                 show_progress_on=[ui.status])
+    ui.query.submit(handler, search_in, search_out, **HIDDEN)
+
+
 def _wire_text(ui: TextUI, store: SessionStore, lang: gr.Radio) -> None:
     handler = bind(archive_text, store)
     text_in, text_out = [ui.lines, ui.query, lang], [ui.status, ui.plot, ui.hits, ui.json]
@@ -279,9 +374,16 @@ def _wire_text(ui: TextUI, store: SessionStore, lang: gr.Radio) -> None:
     ui.query.submit(handler, text_in, text_out, **HIDDEN)
 
 
-def build_section(store: SessionStore, lang: gr.Radio) -> tuple[PhotosUI, TextUI]:
-    """Lay out "Mi archivo" (inside the Embeddings tab) and wire its events."""
-    photos, text = _photos_layout(), _text_layout()
+def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input: the send-to bar is hidden here
+    """The tab: what it is for (an archivist's first question), the photos (upload, map, duplicates,
+    similar, CSV), the search by words over them, then sentences."""
+    with gr.Tab(L("tab_archive"), id="archive", elem_id="tab-archive") as tab:
+        shown = shown_flag()
+        gr.Markdown(L("archive_heading"))
+        gr.Markdown(L("archive_intro"), elem_id="arch-intro")
+        photos, search, text = _photos_layout(), _search_layout(), _text_layout()
     _wire_photos(photos, store, lang)
+    _wire_search(search, store, lang)
     _wire_text(text, store, lang)
-    return photos, text
+    for event in draw_events(tab, shown, lang):  # first opened: the search's class names, embedded
+        event.success(prepare_search, [lang], None, **HIDDEN, **CLASSES_QUEUE)
