@@ -27,7 +27,16 @@ from explorer.archive import views as av
 from explorer.embeddings import views as ev
 from explorer.i18n import num, t
 from explorer.session import SessionStore
-from explorer.ui.common import L, draw_events, float_in, friendly, int_in, session_key, shown_flag, user_error
+from explorer.ui.common import (
+    L,
+    draw_events,
+    float_in,
+    friendly,
+    int_in,
+    session_key,
+    shown_flag,
+    user_error,
+)
 from explorer.ui.components import Number, OutputImage, Slider
 from explorer.ui.wiring import HIDDEN, bind, end_chain, json_panel
 
@@ -170,6 +179,21 @@ def _search_table(hits, lang: str) -> dict:
     return {"headers": [c if c in ("#", "cos") else t(lang, c) for c in cols], "data": rows}
 
 
+def _search_views(st: dict, res, lang: str) -> tuple:
+    """A search's status line, sheet of thumbnails and table of evidence, in ``lang``."""
+    closest = ", ".join(f"{c['class']} ({num(lang, c['cosine'], 3)})" for c in res.closest)
+    if res.matches:
+        best = res.hits[0]
+        msg = t(lang, "archive_search_status", query=res.query, n=num(lang, res.matches), file=best.file,
+                tag=best.tag, p=num(lang, 100 * best.probability, 0), cos=num(lang, best.cosine, 3))
+    else:
+        msg = t(lang, "archive_search_none", query=res.query)
+    msg += "\n\n" + t(lang, "archive_search_read_as", classes=closest)
+    items = st["items"]
+    tiles = [(items[h.index].thumb, h.file, h.tag, h.probability, h.cosine, h.score, h.match) for h in res.hits]
+    return msg, av.search_sheet(tiles, lang), _search_table(res.hits, lang)
+
+
 @friendly
 def archive_search(store, query_v, k_v, lang, request: gr.Request):
     """Search the analysed photos by words, in Spanish, English or ~100 other languages: the
@@ -183,19 +207,19 @@ def archive_search(store, query_v, k_v, lang, request: gr.Request):
     st = _archive_state(store, lang, request)
     q = archive_search_logic.check_query(query_v)
     kk = int_in(k_v, *archive_search_logic.K_RANGE, lang, "archive_search_k")
-    items = st["items"]
-    res = archive_search_logic.search(q, st["tags"], [it.name for it in items], kk)
-    closest = ", ".join(f"{c['class']} ({num(lang, c['cosine'], 3)})" for c in res.closest)
-    if res.matches:
-        best = res.hits[0]
-        msg = t(lang, "archive_search_status", query=q, n=num(lang, res.matches), file=best.file, tag=best.tag,
-                p=num(lang, 100 * best.probability, 0), cos=num(lang, best.cosine, 3))
-    else:
-        msg = t(lang, "archive_search_none", query=q)
-    msg += "\n\n" + t(lang, "archive_search_read_as", classes=closest)
-    tiles = [(items[h.index].thumb, h.file, h.tag, h.probability, h.cosine, h.score, h.match) for h in res.hits]
-    table = gr.Dataframe(_search_table(res.hits, lang), visible=True)  # hidden until there is evidence to show
-    return msg, av.search_sheet(tiles, lang), table, res.summary()
+    res = archive_search_logic.search(q, st["tags"], [it.name for it in st["items"]], kk)
+    st["search"] = res  # kept with the collection it searched: a language switch redraws it
+    return (*_search_views(st, res, lang), res.summary())
+
+
+@friendly
+def redraw_search(store, lang, request: gr.Request):
+    """The tab shown, or the language switched: the last search's views in the page's language,
+    or, before any, the evidence table's column names."""
+    st = store.get(session_key(request)).archive
+    if not st or st.get("search") is None:
+        return gr.skip(), gr.skip(), _search_table([], lang)
+    return _search_views(st, st["search"], lang)
 
 
 @friendly
@@ -317,9 +341,9 @@ def _search_layout() -> SearchUI:
             status = gr.Markdown(elem_id="arch-search-status")
             sheet = OutputImage(label=L("archive_search_sheet_label"), interactive=False, elem_id="arch-search-sheet",
                                 buttons=["download"], format="png")
-            # hidden until a search fills it: its column names come in the user's language with the results
+            # its column names, in the page's language, come when the tab is first shown (redraw_search)
             table = gr.Dataframe(interactive=False, elem_id="arch-search-hits", label=L("archive_search_table_label"),
-                                 max_height=320, wrap=True, visible=False)
+                                 max_height=320, wrap=True)
             json = json_panel("/archive_search", "arch-search-json")
     return SearchUI(query, k, run, status, sheet, table, json)
 
@@ -385,5 +409,6 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input: the s
     _wire_photos(photos, store, lang)
     _wire_search(search, store, lang)
     _wire_text(text, store, lang)
-    for event in draw_events(tab, shown, lang):  # first opened: the search's class names, embedded
-        event.success(prepare_search, [lang], None, **HIDDEN, **CLASSES_QUEUE)
+    for event in draw_events(tab, shown, lang):
+        event.success(bind(redraw_search, store), [lang], [search.status, search.sheet, search.table], **HIDDEN)
+        event.success(prepare_search, [lang], None, **HIDDEN, **CLASSES_QUEUE)  # the search's class names

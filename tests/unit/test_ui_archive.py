@@ -68,7 +68,6 @@ def analysed():
 
 def test_search_by_words_shows_the_evidence(analysed):
     msg, sheet, table, summary = ua.archive_search(analysed, "una iglesia", 12, "es-ES", request())
-    table = table.value
     best = summary["hits"][0]
     assert best["file"] == "fotos/iglesia.jpg" and best["tag"] == "church" and best["match"]
     assert msg.startswith(t("es", "archive_search_status", query="una iglesia", n="1", file="fotos/iglesia.jpg",
@@ -82,7 +81,19 @@ def test_search_by_words_shows_the_evidence(analysed):
     msg, _sheet, table, summary = ua.archive_search(analysed, "a cat", 1, "en", request())
     assert [h["file"] for h in summary["hits"]] == ["fotos/gato.jpg"]
     assert msg.startswith("\u201ca cat\u201d — photos with a tag that names it: 1.")
-    assert table.value["headers"][1] == "File" and table.visible
+    assert table["headers"][1] == "File"
+
+
+def test_the_search_is_redrawn_in_the_pages_language(analysed):
+    """Opening the tab gives the table its column names; a language switch redraws the last search."""
+    status, sheet, table = ua.redraw_search(analysed, "es", request())
+    assert status == sheet == gr.skip() and table["data"] == []
+    assert table["headers"] == ["#", "Archivo", t("es", "archive_search_col_tag"), "Probabilidad", "cos",
+                                "Puntuación", t("es", "archive_search_col_match")]
+    ua.archive_search(analysed, "una iglesia", 3, "es", request())
+    status, sheet, table = ua.redraw_search(analysed, "en", request())
+    assert status.startswith("\u201cuna iglesia\u201d — photos with a tag that names it: 1.")
+    assert table["headers"][1] == "File" and table["data"][0][-1] == "yes" and sheet.width > 0
 
 
 def test_search_by_words_bad_input(analysed):
