@@ -6,8 +6,9 @@ mapped by the multilingual text model and searched. The work is in ``explorer.ar
 tab's palette and page script, ``explorer.ui.embeddings.PLOT_EVENTS_JS``).
 
 Read top to bottom: the handlers (module-level: a unit test calls them with a ``SessionStore``), the
-section layouts, their wiring, then ``build``. The tab draws nothing when first opened; it embeds
-the 1,000 class names the search needs (once per process), so the first search does not wait.
+section layouts, their wiring, then ``build``. When first opened the tab embeds the 1,000 class
+names the search needs (once per process), so the first search does not wait; on a language switch
+it draws again, in the new language, what the session has made (``redraw``: nothing recomputed).
 
 API (gradio_client): ``/archive``, ``/archive_similar``, ``/stop_archive``, ``/archive_search``,
 ``/archive_text``.
@@ -81,6 +82,28 @@ def _archive_outputs(st: dict, lang: str, selected=None, neighbours=()):
     return av.archive_figure(st["coords"], names, top, lang, title, st["thumbs"], selected, neighbours, st["groups"])
 
 
+def _photo_views(st: dict, lang: str) -> tuple:
+    """The analysis's status line, map (with the last "find similar" marked), duplicates and tags, in ``lang``."""
+    items, groups = st["items"], st["groups"]
+    msg = t(lang, "archive_status", n=num(lang, len(items)), groups=len(groups), skipped=st["skipped"])
+    table = [[it.name, _tags_text(tg, lang)] for it, tg in zip(items, st["tags"])]
+    sim = st.get("similar")
+    fig = _archive_outputs(st, lang, sim[0], [int(j) for j in sim[1]]) if sim else _archive_outputs(st, lang)
+    return msg, fig, _duplicates_text(items, groups, st["threshold"], lang), table
+
+
+def _similar_strip(st: dict, lang: str):
+    """The last "find similar": the chosen item and its look-alikes, a ✓ on those sharing its top tag."""
+    i, idx, sims = st["similar"]
+    items, tags = st["items"], st["tags"]
+
+    def cap(j):
+        return tags[j][0]["label"] if tags[j] else "?"
+
+    tiles = [(items[j].thumb, items[j].name, float(s), cap(j) == cap(i)) for j, s in zip(idx, sims)]
+    return ev.neighbours_strip(items[i].thumb, items[i].name, tiles, lang)
+
+
 def _duplicates_text(ext, groups: list, thr: float, lang: str) -> str:
     """The near-duplicate groups (the first 30) as a Markdown list, or the text saying there are none."""
     if not groups:
@@ -120,15 +143,11 @@ def analyse_archive(store, files_v, threshold_v, lang, request: gr.Request, prog
     csv_path.write_text(archive.to_csv(ext, tags, coords, nb), encoding="utf-8-sig")  # Excel reads the accents
     thumbs = [av.thumb_uri(it.thumb) for it in ext]
     sess.archive = {"items": list(ext), "F": F, "tags": tags, "coords": coords, "thumbs": thumbs,
-                    "groups": groups}
-    counts = ext.counts()
-    msg = t(lang, "archive_status", n=num(lang, len(ext)), groups=len(groups),
-            skipped=len(ext.skipped))
-    table = [[it.name, _tags_text(tg, lang)] for it, tg in zip(ext, tags)]
+                    "groups": groups, "threshold": thr, "skipped": len(ext.skipped)}
     summary = archive.summary(ext, tags, groups, ext.skipped)
-    summary.update(threshold=thr, coords=np.round(coords.astype(np.float64), 4).tolist(), counts=counts)
-    return (msg, _archive_outputs(sess.archive, lang), _duplicates_text(ext, groups, thr, lang), table,
-            str(csv_path), summary)
+    summary.update(threshold=thr, coords=np.round(coords.astype(np.float64), 4).tolist(), counts=ext.counts())
+    msg, fig, dups, table = _photo_views(sess.archive, lang)
+    return msg, fig, dups, table, str(csv_path), summary
 
 
 @friendly
@@ -142,17 +161,11 @@ def archive_similar(store, index_v, k_v, lang, request: gr.Request):
     i = int_in(index_v, 0, n - 1, lang, "archive_pick")
     kk = int_in(k_v, 1, 20, lang, "embeddings_k_label")
     idx, sims = archive.neighbors(st["F"], i, kk)
-    items, tags = st["items"], st["tags"]
-
-    def cap(j):
-        return tags[j][0]["label"] if tags[j] else "?"
-
-    top_i = cap(i)
-    tiles = [(items[j].thumb, items[j].name, float(s), cap(j) == top_i) for j, s in zip(idx, sims)]
+    st["similar"] = (i, idx, sims)  # kept: a language switch redraws the strip and the map's marks
+    items = st["items"]
     summary = {"index": i, "file": items[i].name, "similar": [
         {"index": int(j), "file": items[j].name, "cosine": round(float(s), 6)} for j, s in zip(idx, sims)]}
-    return (ev.neighbours_strip(items[i].thumb, items[i].name, tiles, lang),
-            _archive_outputs(st, lang, i, [int(j) for j in idx]), summary)
+    return _similar_strip(st, lang), _archive_outputs(st, lang, i, [int(j) for j in idx]), summary
 
 
 def first_item(store, request: gr.Request):
@@ -213,13 +226,18 @@ def archive_search(store, query_v, k_v, lang, request: gr.Request):
 
 
 @friendly
-def redraw_search(store, lang, request: gr.Request):
-    """The tab shown, or the language switched: the last search's views in the page's language,
-    or, before any, the evidence table's column names."""
-    st = store.get(session_key(request)).archive
-    if not st or st.get("search") is None:
-        return gr.skip(), gr.skip(), _search_table([], lang)
-    return _search_views(st, st["search"], lang)
+def redraw(store, lang, request: gr.Request):
+    """The tab shown, or the language switched: what this session has made here (the analysis, the
+    last "find similar", the last search by words, the sentences) drawn again in the page's
+    language, nothing recomputed; before a search, the evidence table's column names."""
+    sess = store.get(session_key(request))
+    st, at = sess.archive, sess.archive_text
+    photos = _photo_views(st, lang) if st else (gr.skip(),) * 4
+    strip = _similar_strip(st, lang) if st and st.get("similar") else gr.skip()
+    found = st.get("search") if st else None
+    search = _search_views(st, found, lang) if found else (gr.skip(), gr.skip(), _search_table([], lang))
+    text = _text_views(at, lang) if at and "hits" in at else (gr.skip(),) * 3
+    return (*photos, strip, *search, *text)
 
 
 @friendly
@@ -235,15 +253,22 @@ def archive_text(store, lines_v, query_v, lang, request: gr.Request):
     kept, E = archive.embed_texts(lines_v if isinstance(lines_v, str) else "")
     coords = archive.layout(E)
     hits, sims = archive.search(query_v, E, min(5, len(kept)))
-    store.get(session_key(request)).archive_text = {"lines": kept, "E": E}
-    msg = t(lang, "archive_text_status", n=num(lang, len(kept)), best=kept[int(hits[0])][:120],
-            cos=num(lang, float(sims[0]), 3))
-    rows = [[r + 1, round(float(s), 3), kept[int(j)]] for r, (j, s) in enumerate(zip(hits, sims))]
+    at = {"lines": kept, "E": E, "coords": coords, "hits": hits, "sims": sims}
+    store.get(session_key(request)).archive_text = at
     summary = {"sentences": kept, "coords": np.round(coords.astype(np.float64), 4).tolist(),
                "query": str(query_v)[:1000], "hits": [int(j) for j in hits],
                "cosine": [round(float(s), 6) for s in sims]}
-    return (msg, av.text_map_figure(coords, kept, lang, t(lang, "archive_text_title", n=len(kept)), hits, sims),
-            rows, summary)
+    return (*_text_views(at, lang), summary)
+
+
+def _text_views(at: dict, lang: str) -> tuple:
+    """The sentences' status line, map and hits, in ``lang``."""
+    kept, hits, sims = at["lines"], at["hits"], at["sims"]
+    msg = t(lang, "archive_text_status", n=num(lang, len(kept)), best=kept[int(hits[0])][:120],
+            cos=num(lang, float(sims[0]), 3))
+    rows = [[r + 1, round(float(s), 3), kept[int(j)]] for r, (j, s) in enumerate(zip(hits, sims))]
+    fig = av.text_map_figure(at["coords"], kept, lang, t(lang, "archive_text_title", n=len(kept)), hits, sims)
+    return msg, fig, rows
 
 
 # ---- layout -------------------------------------------------------------------------------------
@@ -341,7 +366,7 @@ def _search_layout() -> SearchUI:
             status = gr.Markdown(elem_id="arch-search-status")
             sheet = OutputImage(label=L("archive_search_sheet_label"), interactive=False, elem_id="arch-search-sheet",
                                 buttons=["download"], format="png")
-            # its column names, in the page's language, come when the tab is first shown (redraw_search)
+            # its column names, in the page's language, come when the tab is first shown (redraw)
             table = gr.Dataframe(interactive=False, elem_id="arch-search-hits", label=L("archive_search_table_label"),
                                  max_height=320, wrap=True)
             json = json_panel("/archive_search", "arch-search-json")
@@ -409,6 +434,8 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input: the s
     _wire_photos(photos, store, lang)
     _wire_search(search, store, lang)
     _wire_text(text, store, lang)
+    redrawn = [photos.status, photos.plot, photos.dups, photos.table, photos.strip, search.status, search.sheet,
+               search.table, text.status, text.plot, text.hits]
     for event in draw_events(tab, shown, lang):
-        event.success(bind(redraw_search, store), [lang], [search.status, search.sheet, search.table], **HIDDEN)
+        event.success(bind(redraw, store), [lang], redrawn, **HIDDEN)
         event.success(prepare_search, [lang], None, **HIDDEN, **CLASSES_QUEUE)  # the search's class names

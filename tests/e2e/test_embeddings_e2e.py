@@ -61,7 +61,8 @@ def test_embedding_map(open_app, locale):
 def test_archive_upload_and_search(open_app, tmp_path):
     """The "Mi archivo" tab, in Spanish then English on one page (one analysis): its intro, a zip of
     five photos analysed into a map, searched by words («un gato»: the cat, ringed; the others
-    faded), sentences mapped; the language switched and the search run again in English."""
+    faded), sentences mapped; the language switched (all of it drawn again in English) and the
+    search run again in English."""
     from skimage import data
 
     path = tmp_path / "archivo.zip"
@@ -93,6 +94,9 @@ def test_archive_upload_and_search(open_app, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "archive-es.png"), full_page=True)
     page.locator("#lang input[value='en']").check()
     page.wait_for_function("() => document.querySelector('#tab-archive-button')?.innerText.trim() === 'My archive'")
+    wait_text(page, "#arch-status", "images analysed", timeout=60_000)  # what was made, drawn again in English
+    wait_text(page, "#arch-search-status", "photos with a tag that names it: 1", timeout=60_000)
+    wait_text(page, "#arch-text-status", "sentences", timeout=60_000)
     query.fill("a cat")
     query.press("Enter")
     wait_text(page, "#arch-search-status", "photos with a tag that names it: 1", timeout=60_000)

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
+import numpy as np
 import pytest
 from gradio.utils import get_type_hints
 
@@ -62,7 +63,9 @@ def analysed():
     tags = [photo(("Egyptian cat", 0.79), ("tiger cat", 0.09), ("tabby", 0.08)),
             photo(("espresso", 0.87), ("cup", 0.04), ("coffee mug", 0.02)),
             photo(("church", 0.41), ("monastery", 0.2), ("bell cote", 0.1))]
-    store.get("test-ui-archive").archive = {"items": items, "tags": tags}
+    F = np.eye(3, 8, dtype=np.float32)  # three unrelated vectors
+    store.get("test-ui-archive").archive = {"items": items, "tags": tags, "F": F, "coords": np.eye(3, 2),
+                                            "thumbs": [""] * 3, "groups": [], "threshold": 0.95, "skipped": 0}
     return store
 
 
@@ -84,16 +87,25 @@ def test_search_by_words_shows_the_evidence(analysed):
     assert table["headers"][1] == "File"
 
 
-def test_the_search_is_redrawn_in_the_pages_language(analysed):
-    """Opening the tab gives the table its column names; a language switch redraws the last search."""
-    status, sheet, table = ua.redraw_search(analysed, "es", request())
-    assert status == sheet == gr.skip() and table["data"] == []
-    assert table["headers"] == ["#", "Archivo", t("es", "archive_search_col_tag"), "Probabilidad", "cos",
-                                "Puntuación", t("es", "archive_search_col_match")]
+def test_the_tab_is_redrawn_in_the_pages_language(analysed):
+    """Opening the tab gives the evidence table its column names; a language switch draws the
+    session's analysis, last "find similar", last search and sentences again, in the new language."""
+    out = ua.redraw(SessionStore(), "es", request())  # a new session: nothing made yet
+    assert out[:7] == (gr.skip(),) * 7 and out[8:] == (gr.skip(),) * 3
+    assert out[7]["data"] == [] and out[7]["headers"] == [
+        "#", "Archivo", t("es", "archive_search_col_tag"), "Probabilidad", "cos", "Puntuación",
+        t("es", "archive_search_col_match")]
+    ua.archive_similar(analysed, 0, 2, "es", request())
     ua.archive_search(analysed, "una iglesia", 3, "es", request())
-    status, sheet, table = ua.redraw_search(analysed, "en", request())
-    assert status.startswith("\u201cuna iglesia\u201d — photos with a tag that names it: 1.")
+    ua.archive_text(analysed, "Una carta.\nUn mapa.\nA letter.", "carta", "es", request())
+    status, fig, dups, tags, strip, s_status, sheet, table, t_status, t_fig, hits = ua.redraw(analysed, "en",
+                                                                                           request())
+    assert status == t("en", "archive_status", n="3", groups=0, skipped=0) and dups == t("en", "archive_no_dups")
+    assert fig.layout.title.text == t("en", "archive_title", n="3") and tags[0][0] == "fotos/gato.jpg"
+    assert t("en", "embeddings_selected_mark") in [d.name for d in fig.data] and strip.width > strip.height
+    assert s_status.startswith("\u201cuna iglesia\u201d — photos with a tag that names it: 1.")
     assert table["headers"][1] == "File" and table["data"][0][-1] == "yes" and sheet.width > 0
+    assert t_status.startswith("3 sentences") and len(hits) == 3 and t_fig.layout.title.text
 
 
 def test_search_by_words_bad_input(analysed):
