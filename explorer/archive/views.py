@@ -118,12 +118,13 @@ def search_sheet(tiles: Sequence[tuple[Image.Image, str, str | None, float, floa
     cols = max(1, min(columns, n))
     rows = -(-n // cols)
     cell_w, cell_h = tile + gap, head + tile + foot + gap
-    canvas = Image.new("RGB", (gap + cols * cell_w, BADGE_MARGIN + rows * cell_h), "white")
+    top0 = BADGE_MARGIN + 10  # the first row's rank and score clear of the label badge Gradio draws
+    canvas = Image.new("RGB", (gap + cols * cell_w, top0 + rows * cell_h), "white")
     d = ImageDraw.Draw(canvas)
     weak = t(lang, "archive_search_weak")
     for k, (img, file, tag, prob, cos, score, match) in enumerate(tiles):
         x = gap + (k % cols) * cell_w
-        y = BADGE_MARGIN + (k // cols) * cell_h
+        y = top0 + (k // cols) * cell_h
         ink, faint = ((20, 20, 20), (60, 60, 60)) if match else ((150, 150, 150), (150, 150, 150))
         top = f"{k + 1} · {num(lang, score, 3)}" + ("" if match else f" · {weak}")
         d.text((x, y + 1), fit_text(d, top, fnt, tile), fill=ink, font=fnt)
