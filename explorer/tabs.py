@@ -20,6 +20,7 @@ TABS: tuple[Tab, ...] = (
     Tab("adversarial", takes_image=True),
     Tab("attention", takes_image=True),
     Tab("embeddings", takes_image=True),
+    Tab("archive", takes_image=False),  # "Mi archivo": a collection, not one image
     Tab("diffusion", takes_image=True),
 )
 TAB_IDS: tuple[str, ...] = tuple(tab.id for tab in TABS)

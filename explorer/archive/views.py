@@ -1,8 +1,8 @@
-"""Pictures for "Mi archivo" (the Embeddings tab's last section): the user's collection on a map,
-coloured by each item's top tag, its near-duplicates linked, the thumbnails the hover shows; and the
-map of sentences with the search's hits. Arrays in, figures out; every label translated. The page's
-script (``explorer.ui.embeddings.PLOT_EVENTS_JS``) shows a thumbnail on hover and turns a click into
-a "find similar" query, as on the Embeddings map.
+"""Pictures for the "Mi archivo" tab: the user's collection on a map, coloured by each item's top
+tag, its near-duplicates linked, the thumbnails the hover shows; the photos a search by words found,
+each with its evidence; and the map of sentences with the search's hits. Arrays in, figures out;
+every label translated. The page's script (``explorer.ui.embeddings.PLOT_EVENTS_JS``) shows a
+thumbnail on hover and turns a click into a "find similar" query, as on the Embeddings map.
 """
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from explorer.embeddings.views import PALETTE
 from explorer.i18n import num, t
-from explorer.plots import layout
+from explorer.plots import BADGE_MARGIN, OK_COLOR, fit_text, font, layout
+
+SHEET_TILE = 128  # a result's thumbnail, px (the stored thumbnails' size)
+SHEET_COLUMNS = 6
 
 
 def thumb_uri(img: Image.Image, side: int = 96) -> str:
@@ -101,3 +104,39 @@ def text_map_figure(coords: np.ndarray, sentences: Sequence[str], lang: str, tit
     fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False, scaleanchor="x")
     layout(fig, 480, lang)
     return fig.update_layout(margin=dict(l=20, r=10, t=50, b=20))
+
+
+def search_sheet(tiles: Sequence[tuple[Image.Image, str, str | None, float, float, float, bool]], lang: str,
+                 columns: int = SHEET_COLUMNS, tile: int = SHEET_TILE) -> Image.Image:
+    """The photos a search by words found, best first, ``columns`` to a row: each with its rank and
+    score above it, then its file name, the tag that matched with its probability, and the cosine
+    between the query and the tag's name. ``tiles``: (thumbnail, file, tag, probability, cosine,
+    score, match); a hit that is not a match is drawn faded and marked weak."""
+    fnt, small = font(12), font(11)
+    head, foot, gap = 18, 50, 12
+    n = max(1, len(tiles))
+    cols = max(1, min(columns, n))
+    rows = -(-n // cols)
+    cell_w, cell_h = tile + gap, head + tile + foot + gap
+    top0 = BADGE_MARGIN + 10  # the first row's rank and score clear of the label badge Gradio draws
+    canvas = Image.new("RGB", (gap + cols * cell_w, top0 + rows * cell_h), "white")
+    d = ImageDraw.Draw(canvas)
+    weak = t(lang, "archive_search_weak")
+    for k, (img, file, tag, prob, cos, score, match) in enumerate(tiles):
+        x = gap + (k % cols) * cell_w
+        y = top0 + (k // cols) * cell_h
+        ink, faint = ((20, 20, 20), (60, 60, 60)) if match else ((150, 150, 150), (150, 150, 150))
+        top = f"{k + 1} · {num(lang, score, 3)}" + ("" if match else f" · {weak}")
+        d.text((x, y + 1), fit_text(d, top, fnt, tile), fill=ink, font=fnt)
+        thumb = img.convert("RGB")
+        thumb.thumbnail((tile, tile), Image.BILINEAR)
+        if not match:  # faded: blended halfway to white
+            thumb = Image.blend(thumb, Image.new("RGB", thumb.size, "white"), 0.55)
+        ty = y + head
+        canvas.paste(thumb, (x + (tile - thumb.width) // 2, ty + (tile - thumb.height) // 2))
+        if match:
+            d.rectangle([x - 2, ty - 2, x + tile + 1, ty + tile + 1], outline=OK_COLOR, width=2)
+        lines = [file, f"{tag} · {num(lang, 100 * prob, 0)} %" if tag else "—", f"cos {num(lang, cos, 3)}"]
+        for r, line in enumerate(lines):
+            d.text((x, ty + tile + 4 + 15 * r), fit_text(d, line, small, tile), fill=faint, font=small)
+    return canvas

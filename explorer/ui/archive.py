@@ -1,11 +1,17 @@
-""""Mi archivo", the last section of the Embeddings tab: the user's own photos (a zip and/or images)
-embedded by EfficientNet-Lite0, tagged, mapped with UMAP and grouped into near-duplicates, with a
-CSV to take away; and sentences mapped by a small text model and searched. The work is in
-``explorer.archive.compute``; the figures in ``explorer.archive.views``.
+"""The "Mi archivo" tab (issue 18; a section of the Embeddings tab before): the user's own photos (a
+zip and/or images) embedded by EfficientNet-Lite0, tagged, mapped with UMAP and grouped into
+near-duplicates, with a CSV to take away; searched by words through their tags; and sentences
+mapped by the multilingual text model and searched. The work is in ``explorer.archive.compute`` and
+``explorer.archive.search``; the figures in ``explorer.archive.views`` (the map with the Embeddings
+tab's palette and page script, ``explorer.ui.embeddings.PLOT_EVENTS_JS``).
 
-The Embeddings tab's ``build()`` calls ``build_section(store, lang)`` where the section belongs.
+Read top to bottom: the handlers (module-level: a unit test calls them with a ``SessionStore``), the
+section layouts, their wiring, then ``build``. When first opened the tab embeds the 1,000 class
+names the search needs (once per process), so the first search does not wait; on a language switch
+it draws again, in the new language, what the session has made (``redraw``: nothing recomputed).
 
-API (gradio_client): ``/archive``, ``/archive_similar``, ``/stop_archive``, ``/archive_text``.
+API (gradio_client): ``/archive``, ``/archive_similar``, ``/stop_archive``, ``/archive_search``,
+``/archive_text``.
 """
 from __future__ import annotations
 
@@ -17,16 +23,29 @@ import gradio as gr
 import numpy as np
 
 from explorer.archive import compute as archive
+from explorer.archive import search as archive_search_logic
 from explorer.archive import views as av
 from explorer.embeddings import views as ev
 from explorer.i18n import num, t
 from explorer.session import SessionStore
-from explorer.ui.common import L, float_in, friendly, int_in, session_key, user_error
+from explorer.ui.common import (
+    L,
+    draw_events,
+    float_in,
+    friendly,
+    int_in,
+    session_key,
+    shown_flag,
+    user_error,
+)
 from explorer.ui.components import Number, OutputImage, Slider
 from explorer.ui.wiring import HIDDEN, bind, end_chain, json_panel
 
 ARCHIVE_CONCURRENCY = int(os.environ.get("DLE_ARCHIVE_CONCURRENCY", "1"))
 ARCHIVE_QUEUE = dict(concurrency_limit=ARCHIVE_CONCURRENCY, concurrency_id="archive")
+# embedding the class names (once per process, seconds): one request at a time does it, the others
+# find it done
+CLASSES_QUEUE = dict(concurrency_limit=1, concurrency_id="archive_classes")
 # A small archive's catalogue, in both languages, for the text map and search.
 TEXT_EXAMPLE = [
     "Carta de un emigrante a su familia desde Buenos Aires, 1912.",
@@ -61,6 +80,28 @@ def _archive_outputs(st: dict, lang: str, selected=None, neighbours=()):
     top = [tg[0]["label"] if tg else "?" for tg in st["tags"]]
     title = t(lang, "archive_title", n=num(lang, len(names)))
     return av.archive_figure(st["coords"], names, top, lang, title, st["thumbs"], selected, neighbours, st["groups"])
+
+
+def _photo_views(st: dict, lang: str) -> tuple:
+    """The analysis's status line, map (with the last "find similar" marked), duplicates and tags, in ``lang``."""
+    items, groups = st["items"], st["groups"]
+    msg = t(lang, "archive_status", n=num(lang, len(items)), groups=len(groups), skipped=st["skipped"])
+    table = [[it.name, _tags_text(tg, lang)] for it, tg in zip(items, st["tags"])]
+    sim = st.get("similar")
+    fig = _archive_outputs(st, lang, sim[0], [int(j) for j in sim[1]]) if sim else _archive_outputs(st, lang)
+    return msg, fig, _duplicates_text(items, groups, st["threshold"], lang), table
+
+
+def _similar_strip(st: dict, lang: str):
+    """The last "find similar": the chosen item and its look-alikes, a ✓ on those sharing its top tag."""
+    i, idx, sims = st["similar"]
+    items, tags = st["items"], st["tags"]
+
+    def cap(j):
+        return tags[j][0]["label"] if tags[j] else "?"
+
+    tiles = [(items[j].thumb, items[j].name, float(s), cap(j) == cap(i)) for j, s in zip(idx, sims)]
+    return ev.neighbours_strip(items[i].thumb, items[i].name, tiles, lang)
 
 
 def _duplicates_text(ext, groups: list, thr: float, lang: str) -> str:
@@ -102,15 +143,11 @@ def analyse_archive(store, files_v, threshold_v, lang, request: gr.Request, prog
     csv_path.write_text(archive.to_csv(ext, tags, coords, nb), encoding="utf-8-sig")  # Excel reads the accents
     thumbs = [av.thumb_uri(it.thumb) for it in ext]
     sess.archive = {"items": list(ext), "F": F, "tags": tags, "coords": coords, "thumbs": thumbs,
-                    "groups": groups}
-    counts = ext.counts()
-    msg = t(lang, "archive_status", n=num(lang, len(ext)), groups=len(groups),
-            skipped=len(ext.skipped))
-    table = [[it.name, _tags_text(tg, lang)] for it, tg in zip(ext, tags)]
+                    "groups": groups, "threshold": thr, "skipped": len(ext.skipped)}
     summary = archive.summary(ext, tags, groups, ext.skipped)
-    summary.update(threshold=thr, coords=np.round(coords.astype(np.float64), 4).tolist(), counts=counts)
-    return (msg, _archive_outputs(sess.archive, lang), _duplicates_text(ext, groups, thr, lang), table,
-            str(csv_path), summary)
+    summary.update(threshold=thr, coords=np.round(coords.astype(np.float64), 4).tolist(), counts=ext.counts())
+    msg, fig, dups, table = _photo_views(sess.archive, lang)
+    return msg, fig, dups, table, str(csv_path), summary
 
 
 @friendly
@@ -124,17 +161,11 @@ def archive_similar(store, index_v, k_v, lang, request: gr.Request):
     i = int_in(index_v, 0, n - 1, lang, "archive_pick")
     kk = int_in(k_v, 1, 20, lang, "embeddings_k_label")
     idx, sims = archive.neighbors(st["F"], i, kk)
-    items, tags = st["items"], st["tags"]
-
-    def cap(j):
-        return tags[j][0]["label"] if tags[j] else "?"
-
-    top_i = cap(i)
-    tiles = [(items[j].thumb, items[j].name, float(s), cap(j) == top_i) for j, s in zip(idx, sims)]
+    st["similar"] = (i, idx, sims)  # kept: a language switch redraws the strip and the map's marks
+    items = st["items"]
     summary = {"index": i, "file": items[i].name, "similar": [
         {"index": int(j), "file": items[j].name, "cosine": round(float(s), 6)} for j, s in zip(idx, sims)]}
-    return (ev.neighbours_strip(items[i].thumb, items[i].name, tiles, lang),
-            _archive_outputs(st, lang, i, [int(j) for j in idx]), summary)
+    return _similar_strip(st, lang), _archive_outputs(st, lang, i, [int(j) for j in idx]), summary
 
 
 def first_item(store, request: gr.Request):
@@ -150,6 +181,71 @@ def stop_archive(store, request: gr.Request) -> None:
     store.get(session_key(request)).cancel("archive")
 
 
+def _search_table(hits, lang: str) -> dict:
+    """The evidence, one row per photo, with the column names in the user's language."""
+    cols = ["#", "archive_search_col_file", "archive_search_col_tag", "archive_search_col_p", "cos",
+            "archive_search_col_score", "archive_search_col_match"]
+    yes, no = t(lang, "archive_search_yes"), t(lang, "archive_search_weak")
+    rows = [[r + 1, h.file, h.lemma if h.lemma == h.tag or h.lemma is None else f"{h.tag} ({h.lemma})",
+             f"{num(lang, 100 * h.probability, 1)} %", num(lang, h.cosine, 3), num(lang, h.score, 3),
+             yes if h.match else no] for r, h in enumerate(hits)]
+    return {"headers": [c if c in ("#", "cos") else t(lang, c) for c in cols], "data": rows}
+
+
+def _search_views(st: dict, res, lang: str) -> tuple:
+    """A search's status line, sheet of thumbnails and table of evidence, in ``lang``."""
+    closest = ", ".join(f"{c['class']} ({num(lang, c['cosine'], 3)})" for c in res.closest)
+    if res.matches:
+        best = res.hits[0]
+        msg = t(lang, "archive_search_status", query=res.query, n=num(lang, res.matches), file=best.file,
+                tag=best.tag, p=num(lang, 100 * best.probability, 0), cos=num(lang, best.cosine, 3))
+    else:
+        msg = t(lang, "archive_search_none", query=res.query)
+    msg += "\n\n" + t(lang, "archive_search_read_as", classes=closest)
+    items = st["items"]
+    tiles = [(items[h.index].thumb, h.file, h.tag, h.probability, h.cosine, h.score, h.match) for h in res.hits]
+    return msg, av.search_sheet(tiles, lang), _search_table(res.hits, lang)
+
+
+@friendly
+def archive_search(store, query_v, k_v, lang, request: gr.Request):
+    """Search the analysed photos by words, in Spanish, English or ~100 other languages: the
+    query (up to 200 characters) is matched with multilingual-e5-small against the names of each
+    photo's top-3 ImageNet tags; a photo's score is its best tag's probability × exp((cos(query,
+    tag) − cos(query, closest of the 1,000 class names)) / 0.01). Returns the ``k`` (1-50) best
+    photos. It finds only what ImageNet's 1,000 classes name: no people's names, dates, places or
+    text in the image. JSON: per photo (best first) the file, the matching tag and its lemma, the
+    tag's probability, the cosine, the class's rank for the query, the score and whether it is a
+    match; the class names closest to the query."""
+    st = _archive_state(store, lang, request)
+    q = archive_search_logic.check_query(query_v)
+    kk = int_in(k_v, *archive_search_logic.K_RANGE, lang, "archive_search_k")
+    res = archive_search_logic.search(q, st["tags"], [it.name for it in st["items"]], kk)
+    st["search"] = res  # kept with the collection it searched: a language switch redraws it
+    return (*_search_views(st, res, lang), res.summary())
+
+
+@friendly
+def redraw(store, lang, request: gr.Request):
+    """The tab shown, or the language switched: what this session has made here (the analysis, the
+    last "find similar", the last search by words, the sentences) drawn again in the page's
+    language, nothing recomputed; before a search, the evidence table's column names."""
+    sess = store.get(session_key(request))
+    st, at = sess.archive, sess.archive_text
+    photos = _photo_views(st, lang) if st else (gr.skip(),) * 4
+    strip = _similar_strip(st, lang) if st and st.get("similar") else gr.skip()
+    found = st.get("search") if st else None
+    search = _search_views(st, found, lang) if found else (gr.skip(), gr.skip(), _search_table([], lang))
+    text = _text_views(at, lang) if at and "hits" in at else (gr.skip(),) * 3
+    return (*photos, strip, *search, *text)
+
+
+@friendly
+def prepare_search(lang):
+    """The tab opened: the class names the search reads, embedded now (once per process)."""
+    archive_search_logic.CLASSES.get()
+
+
 @friendly
 def archive_text(store, lines_v, query_v, lang, request: gr.Request):
     """Sentences (one per line, up to 500) → multilingual-e5-small embeddings, their map, and the
@@ -157,15 +253,22 @@ def archive_text(store, lines_v, query_v, lang, request: gr.Request):
     kept, E = archive.embed_texts(lines_v if isinstance(lines_v, str) else "")
     coords = archive.layout(E)
     hits, sims = archive.search(query_v, E, min(5, len(kept)))
-    store.get(session_key(request)).archive_text = {"lines": kept, "E": E}
-    msg = t(lang, "archive_text_status", n=num(lang, len(kept)), best=kept[int(hits[0])][:120],
-            cos=num(lang, float(sims[0]), 3))
-    rows = [[r + 1, round(float(s), 3), kept[int(j)]] for r, (j, s) in enumerate(zip(hits, sims))]
+    at = {"lines": kept, "E": E, "coords": coords, "hits": hits, "sims": sims}
+    store.get(session_key(request)).archive_text = at
     summary = {"sentences": kept, "coords": np.round(coords.astype(np.float64), 4).tolist(),
                "query": str(query_v)[:1000], "hits": [int(j) for j in hits],
                "cosine": [round(float(s), 6) for s in sims]}
-    return (msg, av.text_map_figure(coords, kept, lang, t(lang, "archive_text_title", n=len(kept)), hits, sims),
-            rows, summary)
+    return (*_text_views(at, lang), summary)
+
+
+def _text_views(at: dict, lang: str) -> tuple:
+    """The sentences' status line, map and hits, in ``lang``."""
+    kept, hits, sims = at["lines"], at["hits"], at["sims"]
+    msg = t(lang, "archive_text_status", n=num(lang, len(kept)), best=kept[int(hits[0])][:120],
+            cos=num(lang, float(sims[0]), 3))
+    rows = [[r + 1, round(float(s), 3), kept[int(j)]] for r, (j, s) in enumerate(zip(hits, sims))]
+    fig = av.text_map_figure(at["coords"], kept, lang, t(lang, "archive_text_title", n=len(kept)), hits, sims)
+    return msg, fig, rows
 
 
 # ---- layout -------------------------------------------------------------------------------------
@@ -192,6 +295,19 @@ class PhotosUI:
 
 
 @dataclass
+class SearchUI:
+    """The search by words over the photos."""
+
+    query: gr.Textbox
+    k: gr.Slider
+    run: gr.Button
+    status: gr.Markdown
+    sheet: gr.Image
+    table: gr.Dataframe
+    json: gr.JSON
+
+
+@dataclass
 class TextUI:
     """The sentence map's components."""
 
@@ -205,8 +321,7 @@ class TextUI:
 
 
 def _photos_layout() -> PhotosUI:
-    gr.Markdown(L("archive_heading"))
-    gr.Markdown(L("archive_intro"))
+    gr.Markdown(L("archive_photos_heading"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             files = gr.File(file_count="multiple", file_types=[".zip", "image"], type="filepath",
@@ -235,6 +350,27 @@ def _photos_layout() -> PhotosUI:
                 json = gr.JSON(label="/archive", elem_id="arch-json")
                 sim_json = gr.JSON(label="/archive_similar", elem_id="arch-sim-json")
     return PhotosUI(files, threshold, run, stop, pick, k, go, csv, status, plot, strip, dups, table, json, sim_json)
+
+
+def _search_layout() -> SearchUI:
+    gr.Markdown(L("archive_search_heading"))
+    gr.Markdown(L("archive_search_note"), elem_id="arch-search-note")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            query = gr.Textbox("", label=L("archive_search_query"), placeholder=L("archive_search_placeholder"),
+                               max_length=archive_search_logic.MAX_QUERY_CHARS, elem_id="arch-search-query")
+            k = Slider(*archive_search_logic.K_RANGE, value=archive_search_logic.K_DEFAULT, step=1,
+                       label=L("archive_search_k"), elem_id="arch-search-k")
+            run = gr.Button(L("archive_search_run"), variant="primary", elem_id="arch-search-run")
+        with gr.Column(scale=3):
+            status = gr.Markdown(elem_id="arch-search-status")
+            sheet = OutputImage(label=L("archive_search_sheet_label"), interactive=False, elem_id="arch-search-sheet",
+                                buttons=["download"], format="png")
+            # its column names, in the page's language, come when the tab is first shown (redraw)
+            table = gr.Dataframe(interactive=False, elem_id="arch-search-hits", label=L("archive_search_table_label"),
+                                 max_height=320, wrap=True)
+            json = json_panel("/archive_search", "arch-search-json")
+    return SearchUI(query, k, run, status, sheet, table, json)
 
 
 def _text_layout() -> TextUI:
@@ -271,6 +407,14 @@ def _wire_photos(ui: PhotosUI, store: SessionStore, lang: gr.Radio) -> None:
     ui.pick.submit(similar, sim_in, sim_out, **HIDDEN)
 
 
+def _wire_search(ui: SearchUI, store: SessionStore, lang: gr.Radio) -> None:
+    handler = bind(archive_search, store)
+    search_in, search_out = [ui.query, ui.k, lang], [ui.status, ui.sheet, ui.table, ui.json]
+    ui.run.click(handler, search_in, search_out, api_name="archive_search", show_progress="minimal",
+                 show_progress_on=[ui.status])
+    ui.query.submit(handler, search_in, search_out, **HIDDEN)
+
+
 def _wire_text(ui: TextUI, store: SessionStore, lang: gr.Radio) -> None:
     handler = bind(archive_text, store)
     text_in, text_out = [ui.lines, ui.query, lang], [ui.status, ui.plot, ui.hits, ui.json]
@@ -279,9 +423,19 @@ def _wire_text(ui: TextUI, store: SessionStore, lang: gr.Radio) -> None:
     ui.query.submit(handler, text_in, text_out, **HIDDEN)
 
 
-def build_section(store: SessionStore, lang: gr.Radio) -> tuple[PhotosUI, TextUI]:
-    """Lay out "Mi archivo" (inside the Embeddings tab) and wire its events."""
-    photos, text = _photos_layout(), _text_layout()
+def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input: the send-to bar is hidden here
+    """The tab: what it is for (an archivist's first question), the photos (upload, map, duplicates,
+    similar, CSV), the search by words over them, then sentences."""
+    with gr.Tab(L("tab_archive"), id="archive", elem_id="tab-archive") as tab:
+        shown = shown_flag()
+        gr.Markdown(L("archive_heading"))
+        gr.Markdown(L("archive_intro"), elem_id="arch-intro")
+        photos, search, text = _photos_layout(), _search_layout(), _text_layout()
     _wire_photos(photos, store, lang)
+    _wire_search(search, store, lang)
     _wire_text(text, store, lang)
-    return photos, text
+    redrawn = [photos.status, photos.plot, photos.dups, photos.table, photos.strip, search.status, search.sheet,
+               search.table, text.status, text.plot, text.hits]
+    for event in draw_events(tab, shown, lang):
+        event.success(bind(redraw, store), [lang], redrawn, **HIDDEN)
+        event.success(prepare_search, [lang], None, **HIDDEN, **CLASSES_QUEUE)  # the search's class names

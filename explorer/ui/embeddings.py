@@ -1,9 +1,10 @@
 """The Embeddings tab: the map a network makes of 10,000 Fashion-MNIST test images (its
 penultimate layer, the same network untrained, raw pixels, or the session's model) through UMAP,
 PCA or t-SNE in 2-D or 3-D; a click on a point finds its nearest neighbours by cosine similarity;
-the map organising itself during training; and "Mi archivo" (``explorer.ui.archive``): the user's
-own photos or sentences. The work is in ``explorer.embeddings.compute``; pictures in
-``explorer.embeddings.views``; the teaching scenarios in ``explorer.embeddings.scenarios``.
+and the map organising itself during training. The work is in ``explorer.embeddings.compute``;
+pictures in ``explorer.embeddings.views``; the teaching scenarios in ``explorer.embeddings.scenarios``.
+The user's own photos and sentences ("Mi archivo") are a tab of their own, ``explorer.ui.archive``,
+drawn with this tab's map figures and its page script (:data:`PLOT_EVENTS_JS`).
 
 An image of the user's (or one sent from another tab, the Adversarial tab's attacked image with its
 original) is placed on the map: its vector from the map's network lands among its nearest neighbours.
@@ -12,7 +13,7 @@ Read top to bottom: the sprite behind the hover thumbnails, the handlers (module
 calls them with a ``SessionStore`` and a ``MapCache``), the section layouts, then their wiring.
 
 API (gradio_client): ``/embedding_map``, ``/stop_map``, ``/neighbors``, ``/place_image``, ``/embedding_progress``,
-``/embeddings_preset``; "Mi archivo": ``/archive``, ``/archive_similar``, ``/archive_text``.
+``/embeddings_preset``.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from explorer.embeddings.scenarios import SCENARIOS
 from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.train import views as train_view
-from explorer.ui import archive, inputs
+from explorer.ui import inputs
 from explorer.ui.common import (
     NEXT_SCENARIO,
     L,
@@ -871,13 +872,11 @@ def _wire_first_draw(tab: gr.Tab, shown: gr.Checkbox, ev_: MapEvents, progress: 
 
 
 def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
-    """The tab: the map (scenarios, settings, neighbours, a placed image), the map during training,
-    then "Mi archivo" (``explorer.ui.archive``)."""
+    """The tab: the map (scenarios, settings, neighbours, a placed image), then the map during training."""
     with gr.Tab(L("tab_embeddings"), id="embeddings", elem_id="tab-embeddings") as tab:
         shown = shown_flag()
         ui = _map_layout()
         prog = _progress_layout()
-        archive.build_section(store, lang)
     events = MapEvents(ui, store, MapCache(), lang)
     _wire_map(events)
     _wire_place(events)

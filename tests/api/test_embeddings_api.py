@@ -1,19 +1,15 @@
 """The Embeddings tab driven as a script would: the shipped map, neighbours (equal to a brute-force
-cosine search), the training animation, and "Mi archivo" with photos, a hostile zip and sentences."""
-import io
-import zipfile
+cosine search), the training animation. ("Mi archivo", a tab of its own: test_archive_api.py.)"""
 
 import numpy as np
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
-from PIL import Image
 
 from explorer.embeddings import compute as emb
 from explorer.train.scenarios import SCENARIOS
 from explorer.ui.gradio_internals import event_functions
 from tests.conftest import api_client as client
-from tests.unit.test_archive import CATALOGUE_ES
 
 pytestmark = pytest.mark.slow
 
@@ -24,8 +20,7 @@ def emb_map(c, source="cnn", method="umap", dims=2, n_neighbors=15, min_dist=0.1
 
 def test_endpoints_are_named(app_url):
     names = set(client(app_url).view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/embedding_map", "/neighbors", "/embedding_progress", "/archive", "/archive_similar",
-            "/archive_text", "/stop_archive"} <= names
+    assert {"/embedding_map", "/neighbors", "/embedding_progress"} <= names
 
 
 def test_the_shipped_map_and_its_quality(app_url, fashion):
@@ -75,67 +70,6 @@ def test_training_progress_animation(app_url):
     fr = emb.progress_checkpoints()
     assert fr.agreement[-1] > fr.agreement[0] + 0.1 and fr.accuracy[-1] > fr.accuracy[0] + 0.5
     assert f"{len(fr.steps)} moments" in status and f"{100 * fr.agreement[-1]:.1f} %" in status
-
-
-def _zip_of_photos(tmp_path):
-    from skimage import data
-
-    path = tmp_path / "fotos.zip"
-    photos = {"gato.jpg": data.chelsea(), "cafe.jpg": data.coffee(), "astronauta.jpg": data.astronaut()}
-    with zipfile.ZipFile(path, "w") as z:
-        for name, arr in photos.items():
-            buf = io.BytesIO()
-            Image.fromarray(arr).save(buf, "JPEG", quality=90)
-            z.writestr(f"carpeta/{name}", buf.getvalue())
-        buf = io.BytesIO()  # a near-duplicate: the cat again, smaller
-        Image.fromarray(photos["gato.jpg"]).resize((300, 200)).save(buf, "JPEG", quality=85)
-        z.writestr("copia/gato_pequeño.jpg", buf.getvalue())
-        z.writestr("notas.txt", b"not an image")
-    return path
-
-
-def test_archive_photos_tags_duplicates_similar_and_csv(app_url, tmp_path):
-    c = client(app_url)
-    status, _fig, _dups, _table, csv_path, s = c.predict([handle_file(str(_zip_of_photos(tmp_path)))], 0.95, "en",
-                                                       api_name="/archive")
-    files = [f["file"] for f in s["files"]]
-    assert len(files) == 4 and "4 images" in status
-    cat = files.index(next(f for f in files if f.endswith("carpeta/gato.jpg")))
-    assert "cat" in s["files"][cat]["tags"][0]["label"].lower()
-    assert any(len(g) == 2 and all("gato" in f for f in g) for g in s["duplicate_groups"])
-    assert s["skipped"] and s["skipped"][0]["reason"] == "not_image"
-    text = open(csv_path, encoding="utf-8-sig").read()
-    assert text.splitlines()[0].startswith("file,") and "gato" in text
-    _strip, _fig2, sim = c.predict(cat, 3, "en", api_name="/archive_similar")
-    assert "gato" in sim["similar"][0]["file"] and sim["similar"][0]["cosine"] > 0.9
-
-
-def test_archive_hostile_zip_and_empty_upload(app_url, tmp_path):
-    c = client(app_url)
-    evil = tmp_path / "evil.zip"
-    with zipfile.ZipFile(evil, "w") as z:
-        z.writestr("../../escape.png", b"x")
-    with pytest.raises(AppError, match="leaves its folder"):
-        c.predict([handle_file(str(evil))], 0.95, "en", api_name="/archive")
-    with pytest.raises(AppError, match="Sube un zip"):
-        c.predict([], 0.95, "es", api_name="/archive")
-    with pytest.raises(AppError, match="Analyse a collection first"):
-        client(app_url).predict(0, 3, "en", api_name="/archive_similar")  # a new session has none
-
-
-def test_archive_text_map_and_search(app_url):
-    c = client(app_url)
-    lines = "\n".join(["Carta de un emigrante a su familia.", "A letter from an emigrant to his family.",
-                       "Plano de la ciudad.", "Map of the town.", "", "Cartel de fiestas."])
-    _status, _fig, _hits, s = c.predict(lines, "letters from emigrants", "en", api_name="/archive_text")
-    assert len(s["sentences"]) == 5 and len(s["coords"]) == 5
-    assert s["sentences"][s["hits"][0]] == "A letter from an emigrant to his family."
-    # a Spanish catalogue searched in English (all-MiniLM-L6-v2 put the procession photo first)
-    _status, _fig, _hits, s = c.predict("\n".join(CATALOGUE_ES), "flood letter from the mayor", "es",
-                                        api_name="/archive_text")
-    assert s["sentences"][s["hits"][0]] == CATALOGUE_ES[0] and s["cosine"][0] > s["cosine"][1]
-    with pytest.raises(AppError, match="at least one sentence"):
-        c.predict("\n \n", "x", "en", api_name="/archive_text")
 
 
 def _plot(value) -> dict:

@@ -126,6 +126,7 @@ SPECS: dict[str, Spec] = {
     "/embeddings_preset": Spec(["shirts", "en"], examples=6),
     "/archive": Spec([None, 0.95, "en"], long=True, stop="/stop_archive", killers=("files_v", "threshold_v", "lang")),
     "/archive_similar": Spec([0, 1, "en"], prime="archive"),
+    "/archive_search": Spec(["una iglesia", 12, "en"], prime="archive"),
     "/stop_archive": Spec([], examples=1),
     "/archive_text": Spec(["una carta\nun mapa\na letter", "carta", "en"]),
     # Diffusion

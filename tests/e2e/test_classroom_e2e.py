@@ -11,8 +11,9 @@ from tests.e2e.test_diffusion_e2e import image_shown
 
 pytestmark = pytest.mark.slow
 
-TABS_EN = ["Train", "Filters", "Saliency", "Adversarial attacks", "Attention", "Embeddings", "Diffusion"]
-TABS_ES = ["Entrenar", "Filtros", "Saliencia", "Ataques adversarios", "Atención", "Embeddings", "Difusión"]
+TABS_EN = ["Train", "Filters", "Saliency", "Adversarial attacks", "Attention", "Embeddings", "My archive", "Diffusion"]
+TABS_ES = ["Entrenar", "Filtros", "Saliencia", "Ataques adversarios", "Atención", "Embeddings", "Mi archivo",
+           "Difusión"]
 
 
 def tab_labels(page) -> list[str]:
@@ -30,7 +31,7 @@ def test_shared_link_restores_tab_language_and_presenter_mode(browser, app_url):
     page.goto(app_url + "?tab=diffusion&lang=en&presenter=1")
     page.wait_for_function(DIFFUSION_SELECTED_JS)
     page.wait_for_function("() => document.body.classList.contains('dle-presenter')")
-    page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 7)"
+    page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 8)"
                            ".map(e => e.textContent.trim()).join('|') === want", arg="|".join(TABS_EN))
     page.locator("#dif-status").get_by_text("Press ▶").wait_for()
     # the link it gives back reopens the same view
@@ -40,14 +41,17 @@ def test_shared_link_restores_tab_language_and_presenter_mode(browser, app_url):
                            "document.querySelector('#dle-link input'))?.value ?? '')")  # drawn once the panel opens
     assert re.search(r"\?tab=diffusion&lang=en&presenter=1$", link.input_value())
     page.screenshot(path=str(ARTIFACTS / "classroom-presenter-en.png"))
+    page.goto(app_url + "?tab=archive")  # "Mi archivo", a tab of its own (issue 18)
+    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.id === "
+                           "'tab-archive-button'")
     ctx.close()
 
 
 def test_language_switch_relabels_every_tab_and_sub_tab(open_app):
     page, _ = open_app("en-US")
-    assert tab_labels(page)[:7] == TABS_EN
+    assert tab_labels(page)[:8] == TABS_EN
     page.locator("#lang").get_by_text("Español").click()
-    page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 7)"
+    page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 8)"
                            ".map(e => e.textContent.trim()).join('|') === want", arg="|".join(TABS_ES))
     page.locator("#tab-filters-button").click()  # its sub-tabs are drawn now, after the switch
     page.wait_for_function("() => [...document.querySelectorAll('[role=tab]')].some(e => e.textContent.trim() === "

@@ -1,4 +1,4 @@
-"""The page does not lie: loading it, opening each of the 7 tabs and switching the language, in
+"""The page does not lie: loading it, opening each of the 8 tabs and switching the language, in
 either language, writes no error to the browser's console and gets no failed response (before:
 6 HTTP 500s on every load, from the hidden tabs' "not shown yet" gates, and one for each tab opened
 a second time); nor does choosing an image source that holds nothing yet (an upload, a drawing:
@@ -7,11 +7,12 @@ import time
 
 import pytest
 
+from explorer.tabs import TAB_IDS
 from explorer.ui.gradio_internals import queue_busy
 
 pytestmark = pytest.mark.slow
 
-TABS = ("train", "filters", "saliency", "adversarial", "attention", "embeddings", "diffusion")
+TABS = TAB_IDS
 
 
 def settle(page, demo, inflight: set, quiet_s: float = 1.5, timeout_s: float = 240) -> None:

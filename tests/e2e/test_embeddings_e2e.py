@@ -1,6 +1,7 @@
 """A person's view of the Embeddings tab, in Spanish and English: the shipped map opens at once,
-hovering a point shows its image, clicking it finds its neighbours, the training animation plays,
-and a zip of photos becomes a tagged map. Screenshots go to test-artifacts/."""
+hovering a point shows its image, clicking it finds its neighbours, the training animation plays;
+and of the "Mi archivo" tab beside it, where a zip of photos becomes a tagged map searched by words.
+Screenshots go to test-artifacts/."""
 import io
 import zipfile
 
@@ -57,7 +58,11 @@ def test_embedding_map(open_app, locale):
     assert external == [], f"requests left this machine: {external[:5]}"
 
 
-def test_archive_upload(open_app, tmp_path):
+def test_archive_upload_and_search(open_app, tmp_path):
+    """The "Mi archivo" tab, in Spanish then English on one page (one analysis): its intro, a zip of
+    five photos analysed into a map, searched by words («un gato»: the cat, ringed; the others
+    faded), sentences mapped; the language switched (all of it drawn again in English) and the
+    search run again in English."""
     from skimage import data
 
     path = tmp_path / "archivo.zip"
@@ -68,17 +73,37 @@ def test_archive_upload(open_app, tmp_path):
             Image.fromarray(arr).save(buf, "PNG" if name.endswith("png") else "JPEG")
             z.writestr(f"fotos/{name}", buf.getvalue())
     page, external = open_app("es-ES")
-    page.locator("#tab-embeddings-button").click()
-    wait_text(page, "#emb-status", "Mapa precalculado", timeout=120_000)
+    tab = page.locator("#tab-archive-button")
+    assert tab.inner_text().strip() == "Mi archivo"
+    tab.click()
+    wait_text(page, "#arch-intro", "Qué se queda dónde")
+    assert page.locator("#tab-embeddings #arch-files").count() == 0  # moved, not copied
     page.locator("#arch-files input[type=file]").set_input_files(str(path))
     page.wait_for_timeout(1500)
     page.click("#arch-run")
     wait_text(page, "#arch-status", "imágenes analizadas", timeout=120_000)
     page.wait_for_selector("#arch-map .js-plotly-plot")
+    query = page.locator("#arch-search-query textarea, #arch-search-query input").first
+    query.fill("un gato")
+    page.click("#arch-search-run")
+    wait_text(page, "#arch-search-status", "fotos con una etiqueta que lo nombra: 1", timeout=120_000)
+    page.wait_for_selector("#arch-search-sheet img")
+    wait_text(page, "#arch-search-hits", "fotos/gato.jpg")
     page.click("#arch-text-run")
     wait_text(page, "#arch-text-status", "frases", timeout=60_000)
-    page.locator("#arch-status").scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "embeddings-es-archive.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "archive-es.png"), full_page=True)
+    page.locator("#lang input[value='en']").check()
+    page.wait_for_function("() => document.querySelector('#tab-archive-button')?.innerText.trim() === 'My archive'")
+    wait_text(page, "#arch-status", "images analysed", timeout=60_000)  # what was made, drawn again in English
+    wait_text(page, "#arch-search-status", "photos with a tag that names it: 1", timeout=60_000)
+    wait_text(page, "#arch-text-status", "sentences", timeout=60_000)
+    query.fill("a cat")
+    query.press("Enter")
+    wait_text(page, "#arch-search-status", "photos with a tag that names it: 1", timeout=60_000)
+    wait_text(page, "#arch-search-hits", "Names it?")
+    page.locator("#arch-search-status").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "archive-en-search.png"))
+    page.screenshot(path=str(ARTIFACTS / "archive-en.png"), full_page=True)
     assert external == [], f"requests left this machine: {external[:5]}"
 
 

@@ -10,7 +10,7 @@ import pytest
 from explorer.tabs import TAB_IDS
 from scripts.code_report import ROOT, imports, modules, report
 
-TAB_PACKAGES = set(TAB_IDS) | {"archive"}  # "Mi archivo" is a section of the Embeddings tab
+TAB_PACKAGES = set(TAB_IDS)
 MAX_FUNCTION_LINES = 150
 
 

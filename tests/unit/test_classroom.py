@@ -12,6 +12,7 @@ def test_parse_query_reads_tab_lang_presenter_and_ignores_the_rest():
     r = cl.parse_query({"tab": "../etc", "lang": "fr", "presenter": "no"})
     assert (r.tab, r.lang, r.presenter) == (None, None, False)
     assert cl.parse_query({}) == cl.Restore()
+    assert cl.parse_query({"tab": "archive"}).tab == "archive"  # "Mi archivo", a tab of its own (issue 18)
 
 
 def test_share_url_round_trips_through_parse_query():

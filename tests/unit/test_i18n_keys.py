@@ -124,6 +124,9 @@ def expansions() -> dict[str, tuple]:
     from explorer.ui import send
     from explorer.ui import train as train_ui
     from models.cnn import ACTIVATIONS
+    from tests.unit.test_scenarios_common import WITHOUT_SCENARIOS
+
+    pickers = tuple(tab for tab in TAB_IDS if tab not in WITHOUT_SCENARIOS)  # the tabs with a scenario picker
 
     return {
         "tab_{}": TAB_IDS,
@@ -132,8 +135,8 @@ def expansions() -> dict[str, tuple]:
         "sample_{}": tuple(images.SAMPLES),
         "field_{}": tuple(training.PARAMS),
         "send_which_{}": send.WHICH,
-        "{}_scn_label": TAB_IDS,
-        "{}_scn_info": tuple(tab for tab in TAB_IDS if tab != "train"),  # the Train tab's picker has no info line
+        "{}_scn_label": pickers,
+        "{}_scn_info": tuple(tab for tab in pickers if tab != "train"),  # the Train tab's picker has no info line
         "train_{}": tuple(train_ui.SHARE_KEYS.values()),
         "train_act_{}": ACTIVATIONS,
         "train_aug_{}": augment.AUGMENTATIONS,

@@ -39,10 +39,17 @@ def test_an_unknown_name_is_an_input_error_naming_the_choices():
     assert f"err_{e.value.kind}" in TEXT["en"]
 
 
+# "Mi archivo" works on the user's own collection: it has no scenario yet (issue 18's demo
+# collection will bring its first, with explorer/archive/scenarios.py; then remove it from here)
+WITHOUT_SCENARIOS = {"archive"}
+
+
 def test_every_tab_declares_its_scenarios_with_the_one_type():
     import importlib
 
     for tab in TAB_IDS:
+        if tab in WITHOUT_SCENARIOS:
+            continue
         found = [v for v in vars(importlib.import_module(f"explorer.{tab}.scenarios")).values()
                  if isinstance(v, Scenarios)]
         assert len(found) == 1 and found[0].tab == tab, tab

@@ -1,5 +1,5 @@
-"""The Embeddings tab's handlers (and "Mi archivo"'s), called directly: no launched app, a real
-SessionStore and a stand-in request."""
+"""The Embeddings tab's handlers, called directly: no launched app, a real SessionStore and a
+stand-in request. ("Mi archivo"'s, a tab of its own since issue 18: tests/unit/test_ui_archive.py.)"""
 import inspect
 from types import SimpleNamespace
 
@@ -10,7 +10,6 @@ from gradio.utils import get_type_hints
 from explorer.embeddings.scenarios import SCENARIOS
 from explorer.i18n import t
 from explorer.session import SessionStore
-from explorer.ui import archive as ua
 from explorer.ui import embeddings as ue
 from explorer.ui.wiring import bind
 
@@ -47,9 +46,6 @@ def test_bound_handlers_keep_their_api_parameters_and_their_request():
                                             "lang", "request", "progress"]),
         (ue.neighbors, (store, cache), ["source_v", "index_v", "k_v", "lang", "request"]),
         (ue.progress_view, (store,), ["run_v", "lang", "request", "progress"]),
-        (ua.analyse_archive, (store,), ["files_v", "threshold_v", "lang", "request", "progress"]),
-        (ua.archive_similar, (store,), ["index_v", "k_v", "lang", "request"]),
-        (ua.archive_text, (store,), ["lines_v", "query_v", "lang", "request"]),
     ]:
         bound = bind(fn, *deps)
         assert list(inspect.signature(bound).parameters) == names, fn.__name__
@@ -99,22 +95,3 @@ def test_the_progress_view_checks_its_run():
     with pytest.raises(gr.Error) as err:  # nothing trained in this session
         ue.progress_view(store, "session", "es", request(), progress=no_progress)
     assert err.value.message == t("es", "err_embeddings_prog_no_run")
-
-
-def test_archive_handlers_before_any_analysis():
-    store = SessionStore()
-    with pytest.raises(gr.Error) as err:
-        ua.archive_similar(store, 0, 3, "es", request())
-    assert err.value.message == t("es", "err_archive_nothing")
-    with pytest.raises(gr.Error):  # the chain ends quietly: nothing to compare
-        ua.first_item(store, request())
-    ua.stop_archive(store, request())  # nothing running: nothing happens
-
-
-def test_archive_text_finds_the_closest_sentence():
-    store = SessionStore()
-    msg, fig, rows, summary = ua.archive_text(store, "\n".join(ua.TEXT_EXAMPLE), ua.TEXT_QUERY, "en", request())
-    assert summary["sentences"] == ua.TEXT_EXAMPLE and len(rows) == 5 == len(summary["hits"])
-    assert "emigrant" in ua.TEXT_EXAMPLE[summary["hits"][0]]
-    assert rows[0][2] == ua.TEXT_EXAMPLE[summary["hits"][0]] and msg and len(fig.data) >= 1
-    assert store.get("test-ui-embeddings").archive_text["lines"] == ua.TEXT_EXAMPLE
