@@ -27,6 +27,7 @@ limit_malloc_arenas()  # before any thread starts: memory freed by ended session
 
 import gradio as gr
 
+from explorer.archive import search as archive_search
 from explorer.attention import compute as attention
 from explorer.diffusion import denoiser
 from explorer.embeddings import compute as embeddings
@@ -108,6 +109,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
     # and a teacher may click Train as soon as the page opens), the other tabs once it is up.
     warm = WarmUp(train_view.warm_up, [
         filters.warm_up, attention.warm_up,
+        archive_search.CLASSES.get,  # Mi archivo's search: the 1,000 classes' names embedded (~6 s)
         embeddings.default_map, lambda: embeddings.features("cnn"),  # the default map, neighbour search
         embeddings.warm_up_umap,  # UMAP's compiled code (numba)
         denoiser.warm_up], delay=float(os.environ.get("DLE_WARMUP_DELAY", "2")),
