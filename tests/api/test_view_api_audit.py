@@ -89,8 +89,13 @@ def call(client: Client, name: str, args: list, stop: str | None):
         time.sleep(0.05)
     if not job.done():  # streaming, and it took its parameters: stop it as the page does
         if stop is None:
+            first = job.outputs()[0]
             job.cancel()
-            return "ok", job.outputs()[0]
+            # the cancel reaches the server on its own request: wait for it, or it can land on the
+            # next endpoint's call (/detect_lang came back CancelledError on a slow clean clone)
+            while not job.done() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return "ok", first
         client.predict(api_name=stop)
         while not job.done():
             if time.monotonic() > deadline:
