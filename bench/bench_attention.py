@@ -41,7 +41,6 @@ SENTENCES = {
     "minilm": ("The archivist scanned {n} old letters because the museum wanted them online before the exhibition "
                "opened, and the readers in the library thanked her for it."),
 }
-SENTENCE = SENTENCES["minilm"]
 PIECES = 32
 LANG = "en"
 MODEL = "multilingual"  # the target's model: the default, 12 layers

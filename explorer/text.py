@@ -104,6 +104,7 @@ class Tokens:
     offsets: list[tuple[int, int]]  # each piece's span in ``text``; (0, 0) for the special tokens
     word_ids: list[int | None]  # the word each piece belongs to (see the module's docstring); None: special
     total: int  # pieces of the whole text (more than len(pieces) when cut)
+    ids: list[int] = field(default_factory=list)  # the pieces' ids in the model's vocabulary
 
     @property
     def truncated(self) -> bool:
@@ -213,13 +214,14 @@ def tokenize(text: str, model: str, max_tokens: int | None = None) -> Tokens:
         enc = e5().tokenizer.encode(text, "")
         total = len(enc)
         enc = enc.head(limit)
-        return Tokens(model, list(enc.pieces), text, list(enc.offsets), _e5_words(enc.pieces, enc.word_ids), total)
+        return Tokens(model, list(enc.pieces), text, list(enc.offsets), _e5_words(enc.pieces, enc.word_ids), total,
+                      list(enc.ids))
     total = len(_minilm_tokenize(text, add_special_tokens=True)["input_ids"])
     enc = _minilm_tokenize(text, truncation=True, max_length=limit, return_offsets_mapping=True)
     with _lock:
         pieces = _minilm_tokenizer().convert_ids_to_tokens(enc["input_ids"])
     return Tokens(model, pieces, text, [tuple(int(v) for v in o) for o in enc["offset_mapping"]],
-                  list(enc.word_ids()), total)
+                  list(enc.word_ids()), total, list(enc["input_ids"]))
 
 
 def attend(text: str, model: str, max_tokens: int | None = None) -> tuple[Tokens, np.ndarray, np.ndarray]:
@@ -227,16 +229,13 @@ def attend(text: str, model: str, max_tokens: int | None = None) -> tuple[Tokens
     last layer's token vectors (T, hidden)) for ``text`` without a prefix."""
     tokens = tokenize(text, model, max_tokens)
     if model == "multilingual":
-        m = e5()
-        ids = m.tokenizer.encode(tokens.text, "").head(len(tokens.pieces)).ids
-        with torch.inference_mode():
-            out = m(torch.tensor([ids]), output_attentions=True)
+        with torch.inference_mode():  # the ids tokenize() found: the text is not tokenised twice
+            out = e5()(torch.tensor([tokens.ids]), output_attentions=True)
         att = torch.stack(out.attentions)[:, 0].numpy()
         return tokens, att, out.last_hidden[0].numpy()
     _, net = minilm()
-    enc = _minilm_tokenize(tokens.text, return_tensors="pt", truncation=True, max_length=len(tokens.pieces))
     with torch.inference_mode():
-        out = net(**enc, output_attentions=True)
+        out = net(input_ids=torch.tensor([tokens.ids]), output_attentions=True)
     return tokens, torch.stack(out.attentions)[:, 0].numpy(), out.last_hidden_state[0].numpy()
 
 
