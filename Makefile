@@ -14,6 +14,9 @@ TEST_DEBS := $(APP_DEBS) chromium chromium-driver $(PROXY_DEBS)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 WORKERS ?= 1
+# the tests run in TEST_PROCESSES pytest processes (pytest-xdist), each test file whole in one of
+# them; TEST_PROCESSES=0 runs them in this one process
+TEST_PROCESSES ?= 2
 
 .PHONY: run test assets bench setup setup-dev sysdeps sysdeps-test sysdeps-proxy clean
 
@@ -27,7 +30,7 @@ endif
 
 test: sysdeps-test $(DEV_STAMP)  ## lint (ruff, pyproject.toml), then unit, API and browser tests
 	$(PY) -m ruff check .
-	$(PY) -m pytest tests
+	$(PY) -m pytest $(if $(filter-out 0,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadfile) tests
 
 assets: sysdeps $(APP_STAMP)  ## rebuild assets/ (checkpoints, ONNX, manifest.json) from fixed seeds
 	$(PY) -m scripts.build_assets

@@ -2,9 +2,11 @@
 fails the run instead of skipping tests, so a green CI always means the tests really ran."""
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
+import shutil
 import socket
 import sys
 import tempfile
@@ -18,7 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="dle-test-gradio-"))
+# Gradio's upload and cache folder: one per test process. `make test` runs pytest-xdist workers,
+# which inherit the environment of the process that starts them; each gets a folder of its own so
+# two servers never write the same cached file (named by its contents) at the same moment.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER or "GRADIO_TEMP_DIR" not in os.environ:
+    os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix=f"dle-test-gradio-{_WORKER or 'main'}-")
+    atexit.register(shutil.rmtree, os.environ["GRADIO_TEMP_DIR"], ignore_errors=True)
 
 ARTIFACTS = ROOT / "test-artifacts"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

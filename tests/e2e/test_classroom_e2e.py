@@ -129,9 +129,16 @@ def test_shared_link_restores_each_tabs_settings(browser, app_url):
     page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Filters in the first "
                            "block']\")?.value === '16'")
     page.get_by_text("Optimisation and regularisation").click()
+    # the accordion's sliders show the preset's 5 epochs before one is typed over: a value typed
+    # while the opened accordion was still mounting its sliders was once lost (a link with
+    # epochs_label=5, seen twice under a full, parallel run)
+    page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Epochs']\")"
+                           "?.value === '5'")
     box = page.locator("input[aria-label='number input for Epochs']")
     box.fill("3")
     box.press("Enter")
+    page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Epochs']\")"
+                           "?.value === '3'")
     train_link = shared_link(page, "epochs_label=3")
     assert "tab=train" in train_link and "train-preset=best" in train_link and "lang=en" in train_link
     assert "dataset_label" not in train_link  # unchanged settings stay out of the link
