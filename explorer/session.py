@@ -40,6 +40,8 @@ class SessionData:
     # "Mi archivo": the last analysed collection (items, vectors, tags, map) and sentence list
     archive: dict[str, Any] | None = None
     archive_text: dict[str, Any] | None = None
+    # the classifier "Mi archivo" taught last (an ``explorer.nets.Net``), for the Saliency tab
+    archive_net: Any = None
     # The map while the network learns: (step, CPU state_dict) at roughly log-spaced steps of the
     # latest Fashion-MNIST run (explorer.train.views.run), the run they belong to, and the animation
     # computed from them (explorer.embeddings.compute.Frames by run id; only the latest is kept).
@@ -76,7 +78,7 @@ class SessionData:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None
         self.model = None
-        self.archive = self.archive_text = None
+        self.archive = self.archive_text = self.archive_net = None
         self.snapshots = []
         self.progress_frames = {}
         if self.diffusion is not None:

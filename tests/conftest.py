@@ -3,6 +3,7 @@ fails the run instead of skipping tests, so a green CI always means the tests re
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 import re
@@ -11,6 +12,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -180,3 +182,23 @@ def server_log():
     watch.install()
     yield watch
     watch.uninstall()
+
+
+# The suite's timeline, to see what the 20 minutes are spent on and whether one pytest-xdist worker
+# idles while the other finishes: test-artifacts/timeline-<worker>.jsonl, one line per test (its
+# node id, when it started, how long it took with its fixtures' set-up and tear-down).
+_TIMELINE = ARTIFACTS / f"timeline-{_WORKER or 'main'}.jsonl"
+
+
+def pytest_sessionstart(session):
+    _TIMELINE.unlink(missing_ok=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    start = time.time()
+    yield
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _TIMELINE.open("a") as f:
+        f.write(json.dumps({"test": item.nodeid, "start": round(start, 2),
+                            "seconds": round(time.time() - start, 2)}) + "\n")

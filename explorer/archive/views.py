@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from explorer.embeddings.views import PALETTE
 from explorer.i18n import num, t
-from explorer.plots import BADGE_MARGIN, OK_COLOR, fit_text, font, layout
+from explorer.plots import BAD_COLOR, BADGE_MARGIN, OK_COLOR, fit_text, font, layout
 
 SHEET_TILE = 128  # a result's thumbnail, px (the stored thumbnails' size)
 SHEET_COLUMNS = 6
@@ -139,4 +139,115 @@ def search_sheet(tiles: Sequence[tuple[Image.Image, str, str | None, float, floa
         lines = [file, f"{tag} · {num(lang, 100 * prob, 0)} %" if tag else "—", f"cos {num(lang, cos, 3)}"]
         for r, line in enumerate(lines):
             d.text((x, ty + tile + 4 + 15 * r), fit_text(d, line, small, tile), fill=faint, font=small)
+    return canvas
+
+
+# ---- teaching: three ways side by side ------------------------------------------------------------
+
+METHOD_COLORS = {"linear": "#1f77b4", "finetune": "#2ca02c", "scratch": "#d62728"}
+
+
+def plain(s: str) -> str:
+    """A user's text (a class name, a file name) as Plotly shows it: "<b>" would turn bold."""
+    return str(s).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def teach_figure(progress: dict, methods: Sequence[str], folds: int, lang: str) -> go.Figure:
+    """While the three ways train and when they are done: one panel per way with the training
+    loss (nats) of each of its trainings — folds 1..k of the cross-validation faint, the final model
+    on every labelled image bold — and a last panel with each way's cross-validated accuracy (%).
+
+    ``progress[way]``: ``{"runs": {fold (0 = final): [(epoch, loss), ...]}, "epochs": int,
+    "fold_acc": [float, ...], "cv": float | None}``; the linear way's "epochs" are its full-batch
+    steps."""
+    from plotly.subplots import make_subplots
+
+    titles = [t(lang, f"archive_teach_m_{m}") for m in methods] + [t(lang, "archive_teach_cv_title", k=folds)]
+    fig = make_subplots(rows=1, cols=len(methods) + 1, subplot_titles=titles, horizontal_spacing=0.06,
+                        column_widths=[1.0] * len(methods) + [0.8])
+    fold_word, final_word = t(lang, "archive_teach_fold"), t(lang, "archive_teach_final")
+    for c, m in enumerate(methods, start=1):
+        p = progress.get(m) or {}
+        color = METHOD_COLORS[m]
+        for fold, pts in sorted((p.get("runs") or {}).items()):
+            if not pts:
+                continue
+            x, y = zip(*pts)
+            name = final_word if fold == 0 else f"{fold_word} {fold}"
+            fig.add_trace(go.Scatter(
+                x=list(x), y=list(y), mode="lines", name=name, showlegend=False,
+                line=dict(color=color, width=3 if fold == 0 else 1.2), opacity=1.0 if fold == 0 else 0.45,
+                hovertemplate=f"{t(lang, 'archive_teach_m_' + m)} · {name}<br>"
+                              f"{t(lang, 'archive_teach_x_' + ('step' if m == 'linear' else 'epoch'))} %{{x}}"
+                              f"<br>{t(lang, 'axis_loss')}: %{{y:.3f}}<extra></extra>"), row=1, col=c)
+        fig.update_xaxes(title_text=t(lang, "archive_teach_x_" + ("step" if m == "linear" else "epoch")),
+                         range=[0, max(1, int(p.get("epochs") or 1)) * 1.03], row=1, col=c)
+        fig.update_yaxes(rangemode="tozero", row=1, col=c, title_text=t(lang, "axis_loss") if c == 1 else None)
+    done = [m for m in methods if (progress.get(m) or {}).get("cv") is not None]
+    names = [t(lang, f"archive_teach_m_{m}") for m in methods]
+    ys = [100 * progress[m]["cv"] if m in done else None for m in methods]
+    fig.add_trace(go.Bar(
+        x=names, y=ys, marker=dict(color=[METHOD_COLORS[m] for m in methods]), showlegend=False,
+        text=[f"{num(lang, y, 0)} %" if y is not None else "" for y in ys], textposition="outside",
+        hovertemplate="%{x}: %{y:.1f} %<extra></extra>"), row=1, col=len(methods) + 1)
+    fig.update_yaxes(range=[0, 112], title_text=t(lang, "axis_acc"), row=1, col=len(methods) + 1)
+    fig.update_annotations(font_size=12)  # the panels' titles, narrow on a phone
+    layout(fig, 360, lang)
+    return fig.update_layout(margin=dict(l=60, r=20, t=60, b=60))
+
+
+def sheet(tiles: Sequence[tuple[Image.Image, Sequence[str]]], columns: int = SHEET_COLUMNS, tile: int = 96,
+          heading: str = "") -> Image.Image:
+    """Thumbnails, ``columns`` to a row, each with up to three lines of text under it (a user's
+    file and class names, fitted to the tile); an optional heading above."""
+    small = font(11)
+    foot, gap = 46, 10
+    n = max(1, len(tiles))
+    cols = max(1, min(columns, n))
+    rows = -(-n // cols)
+    cell_w, cell_h = tile + gap, tile + foot + gap
+    top0 = BADGE_MARGIN + (22 if heading else 6)
+    canvas = Image.new("RGB", (gap + cols * cell_w, top0 + rows * cell_h), "white")
+    d = ImageDraw.Draw(canvas)
+    if heading:
+        d.text((gap, BADGE_MARGIN), fit_text(d, heading, font(13), canvas.width - 2 * gap), fill=(20, 20, 20),
+               font=font(13))
+    for k, (img, lines) in enumerate(tiles):
+        x = gap + (k % cols) * cell_w
+        y = top0 + (k // cols) * cell_h
+        thumb = img.convert("RGB")
+        thumb.thumbnail((tile, tile), Image.BILINEAR)
+        canvas.paste(thumb, (x + (tile - thumb.width) // 2, y + (tile - thumb.height) // 2))
+        for r, line in enumerate(list(lines)[:3]):
+            d.text((x, y + tile + 3 + 14 * r), fit_text(d, line, small, tile), fill=(50, 50, 50), font=small)
+    return canvas
+
+
+def confused_sheet(cells: Sequence[tuple[str, str, Sequence[tuple[Image.Image, str, float]]]], lang: str,
+                   per_cell: int = 6, tile: int = 88) -> Image.Image | None:
+    """The confusion matrix's mistakes, as pictures: for each off-diagonal cell (true class →
+    predicted class, most images first), up to ``per_cell`` of its images with their file name and
+    the probability cross-validation gave the wrong class. None when nothing was confused."""
+    cells = [c for c in cells if c[2]]
+    if not cells:
+        return None
+    small, bold = font(11), font(13)
+    gap, foot, head = 10, 32, 22
+    width = gap + per_cell * (tile + gap)
+    row_h = head + tile + foot + gap
+    canvas = Image.new("RGB", (max(width, 420), BADGE_MARGIN + 6 + len(cells) * row_h), "white")
+    d = ImageDraw.Draw(canvas)
+    for r, (true, pred, imgs) in enumerate(cells):
+        y = BADGE_MARGIN + 6 + r * row_h
+        text = t(lang, "archive_teach_confused_row", true=true, pred=pred, n=num(lang, len(imgs)))
+        d.text((gap, y), fit_text(d, text, bold, canvas.width - 2 * gap), fill=(20, 20, 20), font=bold)
+        for k, (img, file, p) in enumerate(imgs[:per_cell]):
+            x = gap + k * (tile + gap)
+            thumb = img.convert("RGB")
+            thumb.thumbnail((tile, tile), Image.BILINEAR)
+            canvas.paste(thumb, (x + (tile - thumb.width) // 2, y + head + (tile - thumb.height) // 2))
+            d.rectangle([x - 2, y + head - 2, x + tile + 1, y + head + tile + 1], outline=BAD_COLOR, width=2)
+            for j, line in enumerate((file, f"{pred} · {num(lang, 100 * p, 0)} %")):
+                d.text((x, y + head + tile + 3 + 13 * j), fit_text(d, line, small, tile), fill=(60, 60, 60),
+                       font=small)
     return canvas

@@ -24,10 +24,12 @@ import numpy as np
 
 from explorer.archive import compute as archive
 from explorer.archive import search as archive_search_logic
+from explorer.archive import teach
 from explorer.archive import views as av
 from explorer.embeddings import views as ev
 from explorer.i18n import num, t
 from explorer.session import SessionStore
+from explorer.ui import archive_teach
 from explorer.ui.common import (
     L,
     draw_events,
@@ -112,30 +114,42 @@ def _duplicates_text(ext, groups: list, thr: float, lang: str) -> str:
     return t(lang, "archive_dups_heading", thr=num(lang, thr, 2)) + "\n\n" + dups
 
 
-@friendly
-def analyse_archive(store, files_v, threshold_v, lang, request: gr.Request, progress=gr.Progress()):
-    """"Mi archivo": a zip and/or images (up to 500 images, 200 MB) → EfficientNet-Lite0
-    embeddings through ONNX Runtime, top-3 ImageNet tags, a UMAP map, near-duplicate groups
-    (cosine ≥ threshold: 0.8-0.99 on the page, 0.5-1 through the API) and a CSV (file, tags,
-    x, y, nearest neighbours). Files are written only to this session's temporary folder. JSON: per-file tags and duplicate groups."""  # noqa: E501
-    thr = float_in(threshold_v, *archive.THRESHOLD_RANGE, lang, "archive_threshold")
-    sess = store.get(session_key(request))
+def source_of(files_v) -> tuple:
+    """What was uploaded, as (name, size) pairs: the same upload sent again (the page's files, an
+    API call's) names the collection this session analysed, which is then not analysed again."""
+    paths = files_v if isinstance(files_v, list) else ([files_v] if files_v else [])
+    out = []
+    for p in paths:
+        p = p if isinstance(p, str) else getattr(p, "name", None) or (p.get("path") if isinstance(p, dict) else None)
+        try:
+            out.append((Path(p).name, os.path.getsize(p)))
+        except (TypeError, OSError):
+            out.append((str(p)[:200], -1))
+    return tuple(sorted(out))
+
+
+def analyse_into(sess, files_v, thr: float, lang: str, progress=None) -> dict:
+    """Analyse the upload into ``sess.archive``: the items, their vectors and tags, the map, the
+    near-duplicates, the CSV, the labels the zip's folders give (for teaching) — and return the
+    JSON summary."""
+    say = progress or (lambda *a, **k: None)
     stop = sess.new_run("archive")
     sess.archive = None
+    sess.archive_net = None
     workdir = archive.fresh_workdir(sess.workdir())
     paths = files_v if isinstance(files_v, list) else ([files_v] if files_v else None)
     paths = [p if isinstance(p, str) else getattr(p, "name", p) for p in paths] if paths else None
-    ext = archive.extract(paths, workdir, progress=lambda d, n: progress(0.3 * d / max(n, 1),
-                                                                        desc=t(lang, "archive_reading")),
+    ext = archive.extract(paths, workdir, progress=lambda d, n: say(0.3 * d / max(n, 1),
+                                                                   desc=t(lang, "archive_reading")),
                           stop=stop)
     for it in ext:  # decoded into thumbnails and model inputs: the copies are not needed any more
         Path(it.path).unlink(missing_ok=True)
-    F, tags = archive.embed_images(ext, progress=lambda d, n: progress(0.3 + 0.6 * d / max(n, 1),
-                                                                      desc=t(lang, "archive_embedding")),
+    F, tags = archive.embed_images(ext, progress=lambda d, n: say(0.3 + 0.6 * d / max(n, 1),
+                                                                 desc=t(lang, "archive_embedding")),
                                    stop=stop)
     for it in ext:
         it.pixels = None  # 150 kB each; the vectors are what is kept
-    progress(0.92, desc=t(lang, "embeddings_phase_layout"))
+    say(0.92, desc=t(lang, "embeddings_phase_layout"))
     coords = archive.layout(F, stop=stop)
     groups = archive.duplicate_groups(F, thr)
     nb = archive.all_neighbors(F, 5)[0] if len(ext) > 1 else None
@@ -143,11 +157,25 @@ def analyse_archive(store, files_v, threshold_v, lang, request: gr.Request, prog
     csv_path.write_text(archive.to_csv(ext, tags, coords, nb), encoding="utf-8-sig")  # Excel reads the accents
     thumbs = [av.thumb_uri(it.thumb) for it in ext]
     sess.archive = {"items": list(ext), "F": F, "tags": tags, "coords": coords, "thumbs": thumbs,
-                    "groups": groups, "threshold": thr, "skipped": len(ext.skipped)}
+                    "groups": groups, "threshold": thr, "skipped": len(ext.skipped), "csv": str(csv_path),
+                    "workdir": workdir, "source": source_of(files_v), "labels": teach.folder_labels(ext)}
     summary = archive.summary(ext, tags, groups, ext.skipped)
     summary.update(threshold=thr, coords=np.round(coords.astype(np.float64), 4).tolist(), counts=ext.counts())
+    return summary
+
+
+@friendly
+def analyse_archive(store, files_v, threshold_v, lang, request: gr.Request, progress=gr.Progress()):
+    """"Mi archivo": a zip and/or images (up to 500 images, 200 MB) → EfficientNet-Lite0
+    embeddings through ONNX Runtime, top-3 ImageNet tags, a UMAP map, near-duplicate groups
+    (cosine ≥ threshold: 0.8-0.99 on the page, 0.5-1 through the API) and a CSV (file, tags,
+    x, y, nearest neighbours). Images inside a folder of the zip are labelled with its name, for
+    /archive_teach. Files are written only to this session's temporary folder. JSON: per-file tags and duplicate groups."""  # noqa: E501
+    thr = float_in(threshold_v, *archive.THRESHOLD_RANGE, lang, "archive_threshold")
+    sess = store.get(session_key(request))
+    summary = analyse_into(sess, files_v, thr, lang, progress)
     msg, fig, dups, table = _photo_views(sess.archive, lang)
-    return msg, fig, dups, table, str(csv_path), summary
+    return msg, fig, dups, table, sess.archive["csv"], summary
 
 
 @friendly
@@ -392,19 +420,35 @@ def _text_layout() -> TextUI:
 
 # ---- wiring -------------------------------------------------------------------------------------
 
-def _wire_photos(ui: PhotosUI, store: SessionStore, lang: gr.Radio) -> None:
+PHOTO_OUTPUTS = ("status", "plot", "dups", "table", "csv", "json")
+
+
+def _analyse_after(ui: PhotosUI, store: SessionStore, lang: gr.Radio, event):
+    """The analysis chained after ``event`` (a teaching scenario that put its collection in the
+    upload), with the first item's look-alikes after it; returns the analysis."""
+    similar = bind(archive_similar, store)
+    analysed = event.success(bind(analyse_archive, store), [ui.files, ui.threshold, lang],
+                             [getattr(ui, k) for k in PHOTO_OUTPUTS], **HIDDEN, **ARCHIVE_QUEUE)
+    analysed.success(bind(first_item, store), None, [ui.pick], **HIDDEN, queue=False).success(
+        similar, [ui.pick, ui.k, lang], [ui.strip, ui.plot, ui.sim_json], **HIDDEN)
+    return analysed
+
+
+def _wire_photos(ui: PhotosUI, store: SessionStore, lang: gr.Radio):
+    """The photos' events; returns the analysis (the labels for teaching are shown after it)."""
     similar = bind(archive_similar, store)
     sim_in, sim_out = [ui.pick, ui.k, lang], [ui.strip, ui.plot, ui.sim_json]
     # before the chain below: its unnamed use of the same function would otherwise take the name
     # "archive_similar" and leave this endpoint "/archive_similar_1"
     ui.go.click(similar, sim_in, sim_out, api_name="archive_similar", show_progress="minimal")
-    ui.run.click(bind(analyse_archive, store), [ui.files, ui.threshold, lang],
-                 [ui.status, ui.plot, ui.dups, ui.table, ui.csv, ui.json], api_name="archive", show_progress="full",
-                 show_progress_on=[ui.plot], **ARCHIVE_QUEUE).success(
-        bind(first_item, store), None, [ui.pick], **HIDDEN, queue=False).success(  # the first item's look-alikes
+    analysed = ui.run.click(bind(analyse_archive, store), [ui.files, ui.threshold, lang],
+                            [getattr(ui, k) for k in PHOTO_OUTPUTS], api_name="archive", show_progress="full",
+                            show_progress_on=[ui.plot], **ARCHIVE_QUEUE)
+    analysed.success(bind(first_item, store), None, [ui.pick], **HIDDEN, queue=False).success(  # its look-alikes
         similar, sim_in, sim_out, **HIDDEN)
     ui.stop.click(bind(stop_archive, store), None, None, api_name="stop_archive", queue=False)
     ui.pick.submit(similar, sim_in, sim_out, **HIDDEN)
+    return analysed
 
 
 def _wire_search(ui: SearchUI, store: SessionStore, lang: gr.Radio) -> None:
@@ -430,12 +474,17 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input: the s
         shown = shown_flag()
         gr.Markdown(L("archive_heading"))
         gr.Markdown(L("archive_intro"), elem_id="arch-intro")
-        photos, search, text = _photos_layout(), _search_layout(), _text_layout()
-    _wire_photos(photos, store, lang)
+        photos = _photos_layout()
+        lessons = archive_teach.layout()
+        search, text = _search_layout(), _text_layout()
+    analysed = _wire_photos(photos, store, lang)
+    archive_teach.wire(lessons, store, lang, archive_teach.Analysis(analyse_into, source_of), photos.files, analysed,
+                       lambda event: _analyse_after(photos, store, lang, event))
     _wire_search(search, store, lang)
     _wire_text(text, store, lang)
     redrawn = [photos.status, photos.plot, photos.dups, photos.table, photos.strip, search.status, search.sheet,
                search.table, text.status, text.plot, text.hits]
     for event in draw_events(tab, shown, lang):
         event.success(bind(redraw, store), [lang], redrawn, **HIDDEN)
+        event.success(bind(archive_teach.redraw, store), [lang], archive_teach.redraw_outputs(lessons), **HIDDEN)
         event.success(prepare_search, [lang], None, **HIDDEN, **CLASSES_QUEUE)  # the search's class names

@@ -65,6 +65,16 @@ class Number(gr.Number):
         return super().preprocess(payload) if _finite_number(payload) else payload
 
 
+class Dataframe(gr.Dataframe):
+    """``gr.Dataframe`` that hands the handler a missing table (None: an API caller's) instead of
+    failing on it inside its own preprocessing; the handler answers in the session's language."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        return None if payload is None else super().preprocess(payload)
+
+
 class Sketchpad(gr.Sketchpad):
     """``gr.Sketchpad`` that hands the handler the drawing's files as they arrived (paths in
     Gradio's upload folder, or the bytes the page sent in pieces) instead of decoding them itself.

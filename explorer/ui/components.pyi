@@ -81,6 +81,21 @@ class Number(gr.Number):
         from gradio.components.base import Component
 
 
+class Dataframe(gr.Dataframe):
+    """``gr.Dataframe`` that hands the handler a missing table (None: an API caller's) instead of
+    failing on it inside its own preprocessing; the handler answers in the session's language."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        return None if payload is None else super().preprocess(payload)
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
 class Sketchpad(gr.Sketchpad):
     """``gr.Sketchpad`` that hands the handler the drawing's files as they arrived (paths in
     Gradio's upload folder, or the bytes the page sent in pieces) instead of decoding them itself.

@@ -108,13 +108,18 @@ def wire(inp: ImageInputs) -> gr.events.Dependency:
 
 def network(key: str, allowed: tuple[str, ...], lang: str, request: gr.Request | None,
             store: SessionStore) -> nets.Net:
-    """The network a tab's radio names: a shipped one (shared), the robust CNN, or a frozen copy of
-    this session's trained model (labelled with its data set); a translated error otherwise."""
+    """The network a tab's radio names: a shipped one (shared), the robust CNN, a frozen copy of
+    this session's trained model (labelled with its data set), or the classifier this session
+    taught in "Mi archivo"; a translated error otherwise."""
     if key not in allowed:
         raise user_error(lang, "err_bad_net", value=str(key)[:30])
     if key == "fashion_adv":
         return nets.robust_cnn()
     sess = store.get(session_key(request))
+    if key == "archive":  # the classifier this session taught in "Mi archivo" (a frozen copy)
+        if sess.archive_net is None:
+            raise user_error(lang, "err_no_archive_classifier")
+        return sess.archive_net
     if key == "session" and sess.model is None:
         raise user_error(lang, "err_no_session_model")
     return nets.get_net(key, sess.model, sess.params.get("dataset", "fashion"))

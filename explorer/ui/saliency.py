@@ -38,7 +38,7 @@ from explorer.ui.common import (
 from explorer.ui.components import OutputImage, Slider
 from explorer.ui.wiring import GATE, HIDDEN, bind
 
-NETS = ("imagenet", "fashion", "fashion_adv", "session")
+NETS = ("imagenet", "fashion", "fashion_adv", "session", "archive")  # archive: the classifier "Mi archivo" taught
 DEFAULT_METHODS = ["saliency", "smoothgrad", "integrated_gradients", "gradcam", "guided_backprop", "occlusion"]
 TOP = -1  # target value meaning "the network's own top prediction"
 # Attributions can be seconds of CPU: their own queue, beside training's and the attacks'. Two at
@@ -123,7 +123,7 @@ def explain(store, src, smp, idx, up, sk, net_key, target_v, methods_v, sg_n_v, 
 
     # a shipped network on a sample or data-set image: each method's map computed once for everyone
     # and every language (explorer.memo; the methods are deterministic: seeded noise)
-    shared = net_key != "session" and src in ("sample", "dataset")
+    shared = net_key not in ("session", "archive") and src in ("sample", "dataset")
     atts = {}
     for i, m in enumerate(ms):
         progress(i / len(ms), desc=t(lang, f"saliency_m_{m}"))

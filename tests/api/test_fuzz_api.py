@@ -63,6 +63,10 @@ class Spec:
         self.fixed = len(self.args)
 
 
+TEACH_TABLE = {"headers": ["#", "file", "label"], "data": [[0, "photo_0.png", "iglesias"], [1, "photo_1.png", ""]],
+               "metadata": None}
+NEXT_TABLE = {"headers": ["#", "file", "predicted", "yours"], "data": [[1, "photo_1.png", "iglesias", "puentes"]],
+              "metadata": None}
 IMG = ["sample", "cat", 0, None, None]  # source, sample, dataset index, upload, drawing
 IMG_CHECKED = ("src", "smp", "up", "sk")  # with source "sample" the index is never read
 DIF = ["8", 3, 0, "ddim", 4, 0, 1, "en"]  # class, scale, seed, sampler, steps, eta, sample, lang
@@ -128,6 +132,15 @@ SPECS: dict[str, Spec] = {
     "/archive_similar": Spec([0, 1, "en"], prime="archive"),
     "/archive_search": Spec(["una iglesia", 12, "en"], prime="archive"),
     "/stop_archive": Spec([], examples=1),
+    # teaching: the primed session's two photos, one labelled of two needed: every call is refused
+    # before a training starts (and the long one only sent values its checks must refuse)
+    "/archive_teach": Spec([None, TEACH_TABLE, ["linear"], 0, "en"], long=True, stop="/stop_archive_teach",
+                           killers=("table_v", "methods_v", "seed_v", "lang"), prime="archive"),
+    "/archive_label": Spec(["0-1", "iglesias", TEACH_TABLE, "en"], prime="archive"),
+    "/archive_label_next": Spec([NEXT_TABLE, TEACH_TABLE, "en"], prime="archive"),
+    "/archive_teach_use": Spec(["linear", "en"], prime="archive"),
+    "/stop_archive_teach": Spec([], examples=1),
+    "/archive_teach_scenario": Spec(["shop", "en"], examples=6),
     "/archive_text": Spec(["una carta\nun mapa\na letter", "carta", "en"]),
     # Diffusion
     "/noise": Spec(["dataset", "cat", 0, None, None, 300, "cosine", 0, "en"]),

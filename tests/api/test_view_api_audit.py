@@ -29,6 +29,7 @@ CALL_TIMEOUT_S = 240  # the machine is shared and slow: a hang is a failure, a s
 STOPS = {"/train": "/stop", "/maximize": "/stop_maximize", "/sanity_check": "/stop_saliency",
          "/saliency": "/stop_saliency", "/attack": "/stop_attack", "/epsilon_sweep": "/stop_attack",
          "/embedding_map": "/stop_map", "/place_image": "/stop_map", "/archive": "/stop_archive",
+         "/archive_teach": "/stop_archive_teach",
          "/denoise": "/denoise_pause", "/denoise_resume": "/denoise_pause", "/denoise_step": "/denoise_pause"}
 FILE_COMPONENTS = ("File", "Image", "Imageeditor")
 

@@ -99,7 +99,7 @@ def test_archive_upload_and_search(open_app, tmp_path):
     wait_text(page, "#arch-text-status", "sentences", timeout=60_000)
     query.fill("a cat")
     query.press("Enter")
-    wait_text(page, "#arch-search-status", "photos with a tag that names it: 1", timeout=60_000)
+    wait_text(page, "#arch-search-status", "“a cat” — photos with a tag that names it: 1", timeout=60_000)
     wait_text(page, "#arch-search-hits", "Names it?")
     page.locator("#arch-search-status").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "archive-en-search.png"))

@@ -20,12 +20,15 @@ def shape() -> dict:
 
 
 def _tab_of(module: str) -> str | None:
-    """The tab a module belongs to: explorer.<tab>.* or explorer.ui.<tab>; None for shared code."""
+    """The tab a module belongs to: explorer.<tab>.*, explorer.ui.<tab> or a section of its UI split
+    off as explorer.ui.<tab>_<section> (ARCHITECTURE.md); None for shared code."""
     parts = module.split(".")
     if len(parts) >= 2 and parts[1] in TAB_PACKAGES:
         return parts[1]
-    if len(parts) >= 3 and parts[1] == "ui" and parts[2] in TAB_PACKAGES:
-        return parts[2]
+    if len(parts) >= 3 and parts[1] == "ui":
+        for tab in TAB_PACKAGES:
+            if parts[2] == tab or parts[2].startswith(tab + "_"):
+                return tab
     return None
 
 

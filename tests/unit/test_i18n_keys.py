@@ -112,6 +112,7 @@ def expansions() -> dict[str, tuple]:
     from. A family the code builds that is missing here fails ``test_every_family_is_expanded``."""
     from explorer import images, nets
     from explorer.adversarial import compute as adversarial
+    from explorer.archive import teach
     from explorer.attention import compute as attention
     from explorer.embeddings import compute as embeddings
     from explorer.filters import convolution
@@ -130,7 +131,7 @@ def expansions() -> dict[str, tuple]:
 
     return {
         "tab_{}": TAB_IDS,
-        "net_{}": (*nets.NETS, "fashion_adv"),
+        "net_{}": (*nets.NETS, "fashion_adv", "archive"),
         "src_{}": images.SOURCES,
         "sample_{}": tuple(images.SAMPLES),
         "field_{}": tuple(training.PARAMS),
@@ -164,6 +165,8 @@ def expansions() -> dict[str, tuple]:
         "embeddings_src_{}": embeddings_ui.SOURCES,
         "embeddings_prog_run_{}": embeddings_ui.PROGRESS_RUNS,
         "diffusion_sched_{}": ("linear", "cosine"),
+        "archive_teach_m_{}": teach.METHODS,
+        "archive_teach_x_{}": ("step", "epoch"),  # archive.views.teach_figure: the linear way counts steps
         "err_img_{}": (), "err_{}": (), "{}{}": (),  # errors: expanded from the raised kinds (error_keys)
     }
 
