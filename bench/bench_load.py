@@ -35,6 +35,15 @@ sampling the server (``DIR/classify-*.txt``: folded stacks, all threads and GIL 
 the functions on the most samples).
 
     .venv/bin/python -m bench.bench_load --hammer [--hammer-rounds 2] [--profile DIR]
+
+**Teach mode** (``--teach``, issue 18): 30 users choose "Mi archivo"'s demo shop scenario at the
+same moment and do what it makes the page do — the demo zip downloaded, uploaded and analysed
+(/archive), then taught the three ways (/archive_teach, streamed to its end). The collection and
+its training are the same for everyone: analysed and trained once per process and shared
+(``explorer.ui.archive_teach``). Measured: each user's whole flow and its steps, errors, the
+server's CPU. Target: 0 errors, the last user done within a minute.
+
+    .venv/bin/python -m bench.bench_load --teach
 """
 from __future__ import annotations
 
@@ -537,6 +546,122 @@ def hammer_main(args) -> dict[str, Any]:
     return report("load_hammer", results)
 
 
+TEACH_USERS_TARGET_S = 60.0  # the whole class has its three ways' results within a minute
+
+
+def teach_group(url: str, users: list[int], go, out_dir: str) -> dict[str, Any]:
+    """These users, each a thread with its own client, connect, wait at the barrier ``go``, then
+    do what a student choosing the demo shop's scenario makes the page do: /archive_teach_scenario
+    (the zip, downloaded), /archive (the zip uploaded and analysed), /archive_teach (the three ways,
+    streamed to the end). Measured per user: the whole flow, and each step."""
+    from gradio_client import Client, handle_file
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    _share_tls_contexts()
+    flows: list[dict[str, float]] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    clients: dict[int, Any] = {}
+    start = threading.Event()
+
+    def user(u: int) -> None:
+        try:
+            clients[u] = Client(url, verbose=False, analytics_enabled=False,
+                                download_files=os.path.join(out_dir, str(u)), httpx_kwargs={"timeout": 60})
+            clients[u].httpx_kwargs = {}
+        except Exception as err:
+            with lock:
+                errors.append(f"user {u} connect: {type(err).__name__}: {err}"[:300])
+            return
+        c = clients[u]
+        start.wait()
+        try:
+            t0 = time.perf_counter()
+            files, methods, seed, _lesson = c.predict("shop", "en", api_name="/archive_teach_scenario")
+            t1 = time.perf_counter()
+            up = [handle_file(f) for f in files]
+            c.predict(up, 0.95, "en", api_name="/archive")
+            t2 = time.perf_counter()
+            *_, summary = c.predict(up, None, methods, seed, "en", api_name="/archive_teach")
+            t3 = time.perf_counter()
+            if set(summary["methods"]) != {"linear", "finetune", "scratch"}:
+                raise RuntimeError(f"not every way trained: {sorted(summary['methods'])}")
+            with lock:
+                flows.append({"total_s": t3 - t0, "scenario_s": t1 - t0, "archive_s": t2 - t1, "teach_s": t3 - t2})
+        except Exception as err:
+            with lock:
+                errors.append(f"{type(err).__name__}: {err}"[:300])
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=user, args=(u,), daemon=True) for u in users]
+    for th in threads:
+        th.start()
+    while len(clients) + len(errors) < len(users):
+        time.sleep(0.05)
+    go.wait(timeout=600)
+    start.set()
+    for th in threads:
+        th.join(timeout=900)
+    return {"flows": flows, "errors": errors, "stuck_threads": sum(th.is_alive() for th in threads)}
+
+
+def teach_main(args) -> dict[str, Any]:
+    """``--teach``: the whole class runs "Mi archivo"'s demo shop scenario at the same moment."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from bench.common import app_server  # (imports torch: not in the client processes)
+
+    wait_for_quiet()
+    groups = [list(range(a, min(a + USERS_PER_PROCESS, args.users))) for a in range(0, args.users, USERS_PER_PROCESS)]
+    out_dir = tempfile.mkdtemp(prefix="dle-teach-")
+    try:
+        with app_server(settle_s=2.0) as (proc, url), get_context("spawn").Manager() as manager, \
+                ProcessPoolExecutor(len(groups), mp_context=get_context("spawn")) as pool:
+            server = psutil.Process(proc.pid)
+            print(f"    server up and warmed ({settle(server):.0f} s to settle)", flush=True)
+            go = manager.Barrier(len(groups) + 1)
+            cpu0 = sum(server.cpu_times()[:2])
+            with LoadMonitor(pids=(server.pid,)) as load:
+                futures = [pool.submit(teach_group, url, us, go, out_dir) for us in groups]
+                go.wait(timeout=600)
+                t0 = time.monotonic()
+                parts = [f.result() for f in futures]
+                wall = time.monotonic() - t0
+            cpu = sum(server.cpu_times()[:2]) - cpu0
+            rss = server.memory_info().rss
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    flows = [f for p in parts for f in p["flows"]]
+    errors = [e for p in parts for e in p["errors"]]
+    steps = {k: [f[k] for f in flows] for k in ("total_s", "scenario_s", "archive_s", "teach_s")}
+    for k, v in steps.items():
+        print(f"    {k:<11} p50 {pct(v, 50):6.1f} s  p95 {pct(v, 95):6.1f} s  "
+              f"max {max(v, default=float('nan')):6.1f} s", flush=True)
+    print(f"    {len(flows)} of {args.users} users done in {wall:.0f} s, {len(errors)} errors; server CPU {cpu:.0f} s; "
+          f"other processes {load.other_percent:.0f} %", flush=True)
+    if errors:
+        print("    errors:\n      " + "\n      ".join(f"{n} × {e}" for e, n in Counter(errors).most_common(8)),
+              flush=True)
+    targets = [
+        check(f"teach: errors ({args.users} users run the demo shop's scenario at once)",
+              not errors and not any(p["stuck_threads"] for p in parts), f"{len(errors)} of {args.users}", "0"),
+        target("teach: the last user's three ways done (scenario, upload, analysis, training)",
+               max(steps["total_s"], default=float("nan")), "<=", TEACH_USERS_TARGET_S, "s"),
+    ]
+    meas = [measurement(f"teach: {k[:-2]} p50 / p95", f"{pct(v, 50):.1f} / {pct(v, 95):.1f} s")
+            for k, v in steps.items()]
+    meas.append(measurement("teach: server CPU for the whole class / memory after",
+                            f"{cpu:.0f} s / {rss / 2**30:.2f} GB"))
+    results = {"users": args.users, "wall_s": wall, "steps": {k: {"p50_s": pct(v, 50), "p95_s": pct(v, 95),
+                                                                   "max_s": max(v, default=float("nan"))}
+                                                               for k, v in steps.items()},
+               "server_cpu_s": cpu, "rss_gb": rss / 2**30, "errors": errors[:50],
+               "other_cpu_percent": round(load.other_percent, 1), "targets": targets, "measurements": meas}
+    return report("load_teach", results)
+
+
 def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs), q)) if xs else float("nan")
 
@@ -563,9 +688,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     help="30 users x 5 back-to-back /classify calls against /ping, no think time")
     ap.add_argument("--hammer-rounds", type=int, default=2, help="phases of each endpoint (--hammer)")
     ap.add_argument("--profile", metavar="DIR", help="--hammer: one more /classify phase under py-spy")
+    ap.add_argument("--teach", action="store_true",
+                    help="30 users run Mi archivo's demo shop scenario (analysis and the three ways) at once")
     args = ap.parse_args(argv)
     if args.hammer:
         return hammer_main(args)
+    if args.teach:
+        return teach_main(args)
     rounds = args.rounds or (2 if args.quick else 3)
     seconds = args.seconds or (20.0 if args.quick else 60.0)
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -20,10 +20,10 @@ BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters"
            "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive", "teach": "bench.bench_teach",
            "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load",
            "workers": "bench.bench_workers",
-           "load_hammer": "bench.bench_load --hammer"}
+           "load_hammer": "bench.bench_load --hammer", "load_teach": "bench.bench_load --teach"}
 README = BENCH_DIR / "README.md"
 SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "e5", "embeddings",
-            "archive", "teach", "diffusion", "load", "load_hammer", "workers")  # table order
+            "archive", "teach", "diffusion", "load", "load_hammer", "load_teach", "workers")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
@@ -36,7 +36,9 @@ SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (be
                   "diffusion": "Diffusion tab (bench_diffusion.py)",
                   "load": "A class on one server: 30 users and 2 trainings (bench_load.py)",
                   "workers": "Several processes behind nginx (bench_workers.py)",
-                  "load_hammer": "A class on one server: 30 users, the same call at once (bench_load.py --hammer)"}
+                  "load_hammer": "A class on one server: 30 users, the same call at once (bench_load.py --hammer)",
+                  "load_teach": "A class on one server: 30 users run Mi archivo's demo shop at once "
+                                "(bench_load.py --teach)"}
 
 METHOD = """\
 ## What is measured

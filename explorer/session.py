@@ -40,7 +40,8 @@ class SessionData:
     # "Mi archivo": the last analysed collection (items, vectors, tags, map) and sentence list
     archive: dict[str, Any] | None = None
     archive_text: dict[str, Any] | None = None
-    # the classifier "Mi archivo" taught last (an ``explorer.nets.Net``), for the Saliency tab
+    # the classifier "Mi archivo" taught last, for the Saliency tab: an ``explorer.nets.Net``, or
+    # the function that makes it (called on the Saliency tab's first use: a copy of EfficientNet)
     archive_net: Any = None
     # The map while the network learns: (step, CPU state_dict) at roughly log-spaced steps of the
     # latest Fashion-MNIST run (explorer.train.views.run), the run they belong to, and the animation

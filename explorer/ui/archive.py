@@ -22,6 +22,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from explorer import memo
 from explorer.archive import compute as archive
 from explorer.archive import search as archive_search_logic
 from explorer.archive import teach
@@ -128,15 +129,11 @@ def source_of(files_v) -> tuple:
     return tuple(sorted(out))
 
 
-def analyse_into(sess, files_v, thr: float, lang: str, progress=None) -> dict:
-    """Analyse the upload into ``sess.archive``: the items, their vectors and tags, the map, the
-    near-duplicates, the CSV, the labels the zip's folders give (for teaching) — and return the
-    JSON summary."""
-    say = progress or (lambda *a, **k: None)
-    stop = sess.new_run("archive")
-    sess.archive = None
-    sess.archive_net = None
-    workdir = archive.fresh_workdir(sess.workdir())
+_ANALYSED = memo.Memo(4)  # the demo collections' analyses (read-only, shared by the sessions)
+
+
+def _analyse(files_v, workdir: Path, thr: float, lang: str, say, stop) -> tuple:
+    """The upload's items, vectors, tags, map, near-duplicate groups and neighbours."""
     paths = files_v if isinstance(files_v, list) else ([files_v] if files_v else None)
     paths = [p if isinstance(p, str) else getattr(p, "name", p) for p in paths] if paths else None
     ext = archive.extract(paths, workdir, progress=lambda d, n: say(0.3 * d / max(n, 1),
@@ -153,12 +150,33 @@ def analyse_into(sess, files_v, thr: float, lang: str, progress=None) -> dict:
     coords = archive.layout(F, stop=stop)
     groups = archive.duplicate_groups(F, thr)
     nb = archive.all_neighbors(F, 5)[0] if len(ext) > 1 else None
+    return ext, F, tags, coords, groups, nb
+
+
+def analyse_into(sess, files_v, thr: float, lang: str, progress=None) -> dict:
+    """Analyse the upload into ``sess.archive``: the items, their vectors and tags, the map, the
+    near-duplicates, the CSV, the labels the zip's folders give (for teaching) — and return the
+    JSON summary."""
+    say = progress or (lambda *a, **k: None)
+    stop = sess.new_run("archive")
+    sess.archive = None
+    sess.archive_net = None
+    workdir = archive.fresh_workdir(sess.workdir())
+    source = source_of(files_v)
+    # a teaching scenario's demo collection, the same for the whole class: analysed once per process
+    demo_args = archive_teach.demo_of(source, source_of)
+    key = memo.key_of("archive_demo", *demo_args, repr(thr)) if demo_args else None
+    made = _ANALYSED.get(key)
+    if made is None:
+        made = _analyse(files_v, workdir, thr, lang, say, stop)
+        _ANALYSED.put(key, made)
+    ext, F, tags, coords, groups, nb = made
     csv_path = workdir / "mi_archivo.csv"
     csv_path.write_text(archive.to_csv(ext, tags, coords, nb), encoding="utf-8-sig")  # Excel reads the accents
     thumbs = [av.thumb_uri(it.thumb) for it in ext]
     sess.archive = {"items": list(ext), "F": F, "tags": tags, "coords": coords, "thumbs": thumbs,
                     "groups": groups, "threshold": thr, "skipped": len(ext.skipped), "csv": str(csv_path),
-                    "workdir": workdir, "source": source_of(files_v), "labels": teach.folder_labels(ext)}
+                    "workdir": workdir, "source": source, "labels": teach.folder_labels(ext)}
     summary = archive.summary(ext, tags, groups, ext.skipped)
     summary.update(threshold=thr, coords=np.round(coords.astype(np.float64), 4).tolist(), counts=ext.counts())
     return summary

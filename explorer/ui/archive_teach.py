@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import gradio as gr
 import numpy as np
 
-from explorer import nets
+from explorer import memo, nets
 from explorer.archive import demo, teach
 from explorer.archive import views as av
 from explorer.archive.scenarios import SCENARIOS
@@ -40,7 +40,7 @@ from explorer.session import SessionStore
 from explorer.streaming import newest_first
 from explorer.ui import wiring
 from explorer.ui.common import L, friendly, int_in, session_key, user_error
-from explorer.ui.components import Dataframe, Number, OutputImage
+from explorer.ui.components import Dataframe, Gallery, Number, OutputImage
 from explorer.ui.wiring import HIDDEN, bind, json_panel
 
 # A class teaching at once: the three ways take seconds of both cores (the demo shop's 90 images:
@@ -339,9 +339,13 @@ def archive_teach(store, analyse, files_v, table_v, methods_v, seed_v, lang, req
         yield from teach.teach(lab, features=st["F"], images=images, methods=methods, seed=seed, stop=stop,
                                cache=cache)
 
-    events = newest_first(run, merge=_keep_milestones, on_close=stop.set, nice=TEACH_NICE)
-    last = 0.0
-    done = None
+    demo_args = demo_of(st.get("source"), analyse.source_of)
+    key = memo.key_of("archive_teach", *demo_args, *st["labels"], *methods, seed) if demo_args else None
+    taught = _TAUGHT.get(key)
+    events = newest_first(run, merge=_keep_milestones, on_close=stop.set, nice=TEACH_NICE) if taught is None else []
+    done, last, onnx_path = None, 0.0, None
+    if taught is not None:
+        done, progress, onnx_path = taught
     for batch in events:
         for ev in batch if isinstance(batch, list) else [batch]:
             if isinstance(ev, teach.Plan):
@@ -362,17 +366,20 @@ def archive_teach(store, analyse, files_v, table_v, methods_v, seed_v, lang, req
             yield _teach_outputs(_status(ev, plan, lang), av.teach_figure(progress, methods, plan.folds, lang))
     if done is None:
         return
+    if onnx_path is None and "linear" in done.results:  # a demo's: once, in its own folder, for all
+        onnx_path = write_by_content(teach.onnx_bytes(done.results["linear"].model, pipeline=True),
+                                     _demo(*demo_args).path.parent if key else st["workdir"], "mi_clasificador.onnx")
+    if done.reason == "completed":
+        _TAUGHT.put(key, (done, progress, onnx_path))
     names = [it.name for it in st["items"]]
-    truth = _demo_truth(st, analyse.source_of)
+    truth = _demo(*demo_args).truth if demo_args else None
     tr = {"lab": lab, "results": done.results, "reason": done.reason, "elapsed": done.elapsed,
           "methods": methods, "progress": progress, "seed": seed,
-          "truth": truth_accuracy(done.results, names, truth) if truth else None}
-    if "linear" in done.results:
-        tr["onnx"] = write_by_content(teach.onnx_bytes(done.results["linear"].model, pipeline=True),
-                                      st["workdir"], "mi_clasificador.onnx")
+          "truth": truth_accuracy(done.results, names, truth) if truth else None, "onnx": onnx_path}
     st["teach"] = tr
     best = _best_transfer(done.results)
-    sess.archive_net = _classifier_net(done.results[best]) if best else None
+    # the Saliency tab's network, made when that tab first asks for it (a copy of EfficientNet each)
+    sess.archive_net = functools.partial(_classifier_net, done.results[best]) if best else None
     summary = teach.summary(names, lab, done.results)
     summary.update(reason=done.reason, seed=seed, saliency=best)
     if tr["truth"]:  # a demo collection: how right the predictions for its unlabelled images are
@@ -445,17 +452,20 @@ def _demo(per_class: int, labelled: int, seed: int, framing: str) -> demo.Demo:
     return demo.demo_collection(folder, per_class=per_class, labelled=labelled, seed=seed, framing=framing)
 
 
-def _demo_truth(st: dict, source_of: Callable) -> dict[str, str] | None:
-    """Every image's true category when the collection is a scenario's demo zip (made in this
-    process), else None: the lesson then shows how right the unlabelled predictions are."""
+def demo_of(source: tuple, source_of: Callable) -> tuple | None:
+    """The ``_demo`` arguments of the scenario's demo zip (made in this process) that ``source``
+    (``source_of`` an upload) is, or None for a collection of the user's own."""
     for args in list(_DEMOS):
-        d = _demo(*args)
-        if st.get("source") == source_of([str(d.path)]):
-            return d.truth
+        if source == source_of([str(_demo(*args).path)]):
+            return args
     return None
 
 
 _DEMOS: set[tuple] = set()  # the demo collections made in this process (their _demo arguments)
+# A class runs the demo shop's scenario at once: its training (the same collection, labels, ways
+# and seed: the same numbers) is done once per process and shared, read-only. Never a collection
+# of a user's own.
+_TAUGHT = memo.Memo(8)
 
 
 def truth_accuracy(results: dict, names: list[str], truth: dict[str, str]) -> dict[str, float]:
@@ -539,7 +549,7 @@ def layout() -> TeachUI:
     scenario, following, lesson = wiring.scenario_picker(SCENARIOS, "arch")
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=300):
-            gallery = gr.Gallery(label=L("archive_teach_gallery"), columns=4, height=320, allow_preview=False,
+            gallery = Gallery(label=L("archive_teach_gallery"), columns=4, height=320, allow_preview=False,
                                  object_fit="contain", elem_id="arch-teach-grid", interactive=False)
             with gr.Row():
                 picked = gr.Textbox("", label=L("archive_teach_picked"), placeholder="3, 5-9", scale=2,

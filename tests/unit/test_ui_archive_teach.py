@@ -163,3 +163,25 @@ def test_scenario_gives_the_demo_zip_its_ways_and_lesson():
     assert lesson == t("es", "archive_scn_shop_lesson")
     with pytest.raises(gr.Error):
         ut.archive_teach_scenario("no such", "en")
+
+
+def test_the_demo_shop_is_analysed_and_taught_once_for_a_class(fashion):
+    """Two students run the scenario: the second gets the first's analysis and training (the same
+    numbers, shared read-only), and both see how right the unlabelled predictions are."""
+    files, _, seed, _ = ut.archive_teach_scenario("shop", "en")
+    store = SessionStore()
+    analysis = ut.Analysis(ua.analyse_into, ua.source_of)
+    summaries, statuses = [], []
+    for who in ("ana", "ben"):
+        sess = store.get(who)
+        ua.analyse_into(sess, files, 0.95, "en")
+        outs = list(ut.archive_teach(store, analysis, files, None, ["linear", "scratch"], seed, "en", request(who)))
+        statuses.append(outs[-1][0])
+        summaries.append(outs[-1][-1])
+    a, b = (store.get(w).archive for w in ("ana", "ben"))
+    assert a["items"][0] is b["items"][0] and a["F"] is b["F"]  # one analysis
+    assert a["teach"]["results"] is b["teach"]["results"]  # one training
+    assert a["workdir"] != b["workdir"] and a["csv"] != b["csv"]  # each session's own files
+    assert summaries[0] == summaries[1] and summaries[0]["demo_unlabelled_accuracy"] == {"linear": 0.8667,
+                                                                                         "scratch": 0.4667}
+    assert t("en", "archive_teach_truth", n="75", parts="")[:30] in statuses[1]
