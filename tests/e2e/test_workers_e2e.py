@@ -94,10 +94,12 @@ class Session:
 
     def _failed(self, r) -> None:
         # the page itself closes its event streams (the queue's when nothing is pending, an
-        # upload's progress when the upload ends; so it does without nginx): Chromium reports
-        # them as aborted
+        # upload's progress when the upload ends; so it does without nginx), and drops a picture
+        # still loading when a newer one replaces it (a training's streamed frames): Chromium
+        # reports them as aborted. A response cut short is another failure (a length mismatch).
         if not (r.failure == "net::ERR_ABORTED" and ("/gradio_api/queue/data" in r.url
-                                                      or "/gradio_api/upload_progress" in r.url)):
+                                                      or "/gradio_api/upload_progress" in r.url
+                                                      or "/gradio_api/file=" in r.url)):
             self.errors.append(f"{r.url} {r.failure}")
 
     def cookie(self) -> str:
