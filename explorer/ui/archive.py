@@ -30,7 +30,7 @@ from explorer.archive import views as av
 from explorer.embeddings import views as ev
 from explorer.i18n import num, t
 from explorer.session import SessionStore
-from explorer.ui import archive_teach
+from explorer.ui import archive_teach, wiring
 from explorer.ui.common import (
     L,
     draw_events,
@@ -505,4 +505,6 @@ def build(store: SessionStore, lang: gr.Radio) -> None:  # no image input: the s
     for event in draw_events(tab, shown, lang):
         event.success(bind(redraw, store), [lang], redrawn, **HIDDEN)
         event.success(bind(archive_teach.redraw, store), [lang], archive_teach.redraw_outputs(lessons), **HIDDEN)
+        event.success(wiring.lesson_handler(archive_teach.SCENARIOS), [lessons.scenario, lang], [lessons.lesson],
+                      api_visibility="private", show_progress="hidden")  # the scenario's lesson, translated
         event.success(prepare_search, [lang], None, **HIDDEN, **CLASSES_QUEUE)  # the search's class names

@@ -70,6 +70,7 @@ def test_teach_the_demo_shop_then_use_the_classifier(open_app):
     page.locator("#tab-archive-button").click()
     wait_text(page, "#arch-teach-status", "5-fold cross-validation on 23 labelled images", timeout=60_000)
     wait_text(page, "#arch-teach-counts", "categories")
+    wait_text(page, "#arch-lesson", "A clothing shop's catalogue")  # the lesson too
     page.locator("#arch-teach-status").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "archive-teach-en.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
