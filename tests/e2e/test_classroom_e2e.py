@@ -134,11 +134,22 @@ def test_shared_link_restores_each_tabs_settings(browser, app_url):
     # epochs_label=5, seen twice under a full, parallel run)
     page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Epochs']\")"
                            "?.value === '5'")
+    # typed until it holds: under a loaded machine the 3 typed once came back as the preset's 5 (twice
+    # in ~8 full runs, after the slider had shown 5): a late second application of the preset is
+    # the suspect (app race, not fixed yet: see the stop's note)
     box = page.locator("input[aria-label='number input for Epochs']")
-    box.fill("3")
-    box.press("Enter")
-    page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Epochs']\")"
-                           "?.value === '3'")
+    for attempt in range(3):
+        box.fill("3")
+        box.press("Enter")
+        try:
+            page.wait_for_function("() => document.querySelector(\"input[aria-label='range slider for Epochs']\")"
+                                   "?.value === '3'", timeout=10_000)
+            page.wait_for_timeout(1000)
+            if range_value(page, "Epochs") == "3":
+                break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     train_link = shared_link(page, "epochs_label=3")
     assert "tab=train" in train_link and "train-preset=best" in train_link and "lang=en" in train_link
     assert "dataset_label" not in train_link  # unchanged settings stay out of the link
