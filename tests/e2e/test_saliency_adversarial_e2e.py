@@ -35,7 +35,7 @@ def test_saliency_tab(open_app, locale):
     wait_text(page, "#sal-status", x["explained"], timeout=120_000)
     page.click("#sal-sanity-run")
     wait_text(page, "#sal-sanity-status", x["sanity"], timeout=180_000)
-    page.wait_for_selector("#sal-corr .js-plotly-plot .scatterlayer .trace")
+    page.wait_for_selector("#sal-corr .js-plotly-plot .scatterlayer .trace", timeout=90_000)  # drawn after the status
     page.wait_for_selector("#sal-sanity-grid img")
     page.screenshot(path=str(ARTIFACTS / f"saliency-{x['lang']}-sanity.png"), full_page=True)
     # a teaching scenario (the » button, the presenter's "]" key: the first one): Grad-CAM on the
