@@ -38,6 +38,7 @@ from explorer.tabs import TABS
 from explorer.train import compute as training
 from explorer.train import views as train_view
 from explorer.ui import classroom, common, gradio_internals, send
+from explorer.ui import basics as basics_tab
 from explorer.ui import embeddings as embeddings_tab
 from explorer.warm import WarmUp
 
@@ -50,6 +51,7 @@ CSS = """
 #filters-stages th, #filters-stages td { white-space: nowrap; padding: 2px 8px; }
 #filters-pg-input img, #filters-pg-output img, #filters-pg-pool img { image-rendering: pixelated; }
 #filters-pg-output img { cursor: crosshair; }
+#basics-draw .js-plotly-plot { cursor: crosshair; }
 """ + classroom.PRESENTER_CSS
 
 # Queue limits for a 2-vCPU machine: cheap views run 4 at a time, training as set in train_tab;
@@ -131,7 +133,7 @@ def launch_kwargs() -> dict:
     return dict(
         theme=gr.themes.Soft(),
         css=CSS,
-        js=f"() => {{ ({embeddings_tab.PLOT_EVENTS_JS})(); ({classroom.KEYS_JS})(); "
+        js=f"() => {{ ({embeddings_tab.PLOT_EVENTS_JS})(); ({basics_tab.POINTS_JS})(); ({classroom.KEYS_JS})(); "
            f"({classroom.relabel_tabs_js()})(); }}",
         i18n=common.I18N,
         footer_links=["api", "settings"],

@@ -190,3 +190,65 @@ def inferno_lut() -> np.ndarray:
 
     return np.array([unlabel_rgb(c) for c in sample_colorscale("Inferno", list(np.linspace(0, 1, 256)))],
                     dtype=np.float32) / 255.0
+
+
+# ------------------------------------------------------------------------------ figures as plain dicts
+
+_DTYPES = {"uint8": "u1", "int8": "i1", "uint16": "u2", "int16": "i2", "int32": "i4", "uint32": "u4",
+           "float32": "f4", "float64": "f8"}
+
+
+def typed(arr) -> dict:
+    """A numpy array as Plotly's typed-array spec (base64 bytes, dtype, shape): what go.Figure makes
+    of an array, for figures built as plain dicts (plotly.js ≥ 2.28 reads it; Gradio's does)."""
+    import base64
+
+    a = np.ascontiguousarray(arr)
+    if a.dtype == np.int64:
+        a = a.astype(np.int32)
+    spec = {"dtype": _DTYPES[a.dtype.name], "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+    if a.ndim > 1:
+        spec["shape"] = ", ".join(map(str, a.shape))
+    return spec
+
+
+def _untyped(value):
+    """The inverse of ``typed`` inside a figure's dict (for go.Figure, which wants lists or arrays)."""
+    import base64
+
+    if isinstance(value, dict):
+        if set(value) >= {"dtype", "bdata"}:
+            dt = {v: k for k, v in _DTYPES.items()}[value["dtype"]]
+            arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=dt)
+            if "shape" in value:
+                arr = arr.reshape([int(s) for s in str(value["shape"]).split(",")])
+            return arr
+        return {k: _untyped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_untyped(v) for v in value]
+    return value
+
+
+class RawFigure:
+    """A Plotly figure kept as the dict plotly.js reads, for figures too big to build fast with
+    go.Figure's validating objects (an animated run of ~40 frames × ~50 traces: most of a second).
+    gr.Plot takes it as it takes a go.Figure (it calls ``to_json``)."""
+
+    def __init__(self, fig: dict | None = None, text: str | None = None):
+        self._fig, self._text = fig, text  # the dict, or its JSON text (made in a worker process)
+
+    def to_json(self) -> str:
+        if self._text is None:
+            self._text = pio.to_json(self._fig, validate=False, remove_uids=False)
+        return self._text
+
+    def to_dict(self) -> dict:
+        if self._fig is None:
+            import json
+
+            self._fig = json.loads(self._text)
+        return self._fig
+
+    def to_figure(self) -> go.Figure:
+        """The same figure as a go.Figure (for tests and the HTML export)."""
+        return go.Figure(_untyped(self.to_dict()), skip_invalid=True)

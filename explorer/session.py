@@ -51,6 +51,8 @@ class SessionData:
     progress_frames: dict[int, Any] = field(default_factory=dict)
     # The Diffusion tab's reverse run (explorer.diffusion.denoiser.ReverseRun): paused, stepped, scrubbed back
     diffusion: Any = None
+    # The Fundamentos tab's last network run (explorer.basics.compute.Run): its loss landscape
+    basics_run: Any = None
 
     def workdir(self) -> Path:
         """A private temporary directory for this session's files (exports, uploads)."""

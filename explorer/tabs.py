@@ -15,6 +15,7 @@ class Tab:
 
 TABS: tuple[Tab, ...] = (
     Tab("train", takes_image=False),
+    Tab("basics", takes_image=False),  # "Fundamentos": neurons, networks and optimizers on 2-D data
     Tab("filters", takes_image=True),
     Tab("saliency", takes_image=True),
     Tab("adversarial", takes_image=True),

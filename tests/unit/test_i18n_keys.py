@@ -112,6 +112,9 @@ def expansions() -> dict[str, tuple]:
     from. A family the code builds that is missing here fails ``test_every_family_is_expanded``."""
     from explorer import images, nets
     from explorer.adversarial import compute as adversarial
+    from explorer.basics import backprop, data2d, neuron, surfaces
+    from explorer.basics import compute as basics
+    from explorer.basics.scenarios import COMPARE_KEYS
     from explorer.archive import teach
     from explorer.attention import compute as attention
     from explorer.embeddings import compute as embeddings
@@ -120,6 +123,7 @@ def expansions() -> dict[str, tuple]:
     from explorer.tabs import TAB_IDS
     from explorer.train import augment
     from explorer.train import compute as training
+    from explorer.ui import basics as basics_ui
     from explorer.ui import embeddings as embeddings_ui
     from explorer.ui import filters as filters_ui
     from explorer.ui import send
@@ -167,6 +171,24 @@ def expansions() -> dict[str, tuple]:
         "diffusion_sched_{}": ("linear", "cosine"),
         "archive_teach_m_{}": teach.METHODS,
         "archive_teach_x_{}": ("step", "epoch"),  # archive.views.teach_figure: the linear way counts steps
+        "basics_activation_{}": basics.ACTIVATIONS,
+        "basics_optimizer_{}": basics.OPTIMIZERS,
+        "basics_bp_loss_{}": backprop.LOSSES,
+        "basics_class_{}": tuple(range(data2d.MAX_CLASSES)),
+        "basics_ds_{}": data2d.DATASETS,
+        "basics_source_{}": basics_ui.SOURCES,
+        "basics_fn_{}": surfaces.FUNCTIONS,
+        "basics_fn_{}_info": surfaces.FUNCTIONS,
+        "basics_opt_{}": surfaces.OPTIMIZERS,
+        "basics_neuron_act_{}": tuple(neuron.ACTIVATIONS),
+        "basics_perc_ds_{}": tuple(neuron.DATASETS),
+        "basics_land_dir1_{}": ("random", "pca"), "basics_land_dir2_{}": ("random", "pca"),
+        "basics_land_plane_title_{}": ("random", "pca"),
+        "basics_{}": ("train", "test", "train_loss", "test_loss", "test_acc"),  # basics.views: splits, curves
+        "basics_{}_label": COMPARE_KEYS,  # ui.basics: the compared setting's name
+        # the Fundamentos tab's range checks, raised as InputError(f"basics_{kind}")
+        "err_basics_{}": ("points", "noise", "classes", "seed", "test_share", "neurons", "layers", "lr", "batch",
+                          "steps", "l1", "l2", "dropout", "beta", "noise", "start"),
         "err_img_{}": (), "err_{}": (), "{}{}": (),  # errors: expanded from the raised kinds (error_keys)
     }
 

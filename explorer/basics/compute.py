@@ -1,0 +1,351 @@
+"""The network playground of the Fundamentos tab: a small fully connected network trained on 2-D
+points, the whole run computed at once in torch and recorded, so the browser can play it, pause it
+and go back to any recorded step without asking the server again (TensorFlow Playground streams
+its run and forgets it; here a run is a thing one can rewind, compare and export).
+
+A run records, every ``record_every`` steps, the training and test loss and accuracy; and at up to
+``MAX_FRAMES`` of those steps (the first and the last always among them) everything the views
+draw: the class the network gives every point of a grid over the plane and how sure it is, every
+hidden neuron's own output over the plane, and every weight.
+
+Two runs with the same seed and the same data start from the same weights and see the same
+batches: what differs between them is only what was changed (the optimizer, the activation, L2).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from explorer.basics import data2d
+from explorer.errors import InputError
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
+MAX_LAYERS, MAX_NEURONS = 4, 8
+MAX_STEPS = 3000
+MAX_FRAMES = 40  # steps drawn in the animation (its size grows with them)
+MAX_RECORDS = 125  # steps whose losses and accuracies are kept (every 4th of 500)
+GRID = 50  # the decision regions: GRID × GRID points over the plane
+NEURON_GRID = 20  # each neuron's output: NEURON_GRID × NEURON_GRID points
+DIVERGED = 1e6  # a loss above this (or not finite) ends the run: the learning rate was too high
+
+
+@dataclass(frozen=True)
+class Config:
+    """A run's settings (the data are given apart)."""
+
+    features: tuple[str, ...] = ("x1", "x2")
+    hidden: tuple[int, ...] = (4, 2)
+    activation: str = "tanh"
+    optimizer: str = "sgd"
+    lr: float = 0.03
+    batch_size: int = 10
+    steps: int = 500
+    l1: float = 0.0
+    l2: float = 0.0
+    dropout: float = 0.0
+    seed: int = 0
+
+
+def _bad(kind: str, value, **details):
+    return InputError(f"basics_{kind}", value=str(value)[:30], **details)
+
+
+def _num(value, lo: float, hi: float, kind: str, integer: bool = False) -> float:
+    try:
+        f = float(value)
+        ok = math.isfinite(f) and lo <= f <= hi and (not integer or f == int(f))
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise _bad(kind, value, lo=lo, hi=hi)
+    return int(f) if integer else f
+
+
+def check_config(features, hidden, activation, optimizer, lr, batch_size, steps, l1, l2, dropout,
+                 seed) -> Config:
+    """A Config from raw values (an API caller can send anything), or an InputError saying which
+    setting is wrong and what it accepts."""
+    if isinstance(hidden, str):
+        hidden = [h for h in hidden.replace(",", " ").split() if h]
+    try:
+        layers = tuple(int(_num(h, 1, MAX_NEURONS, "neurons", integer=True)) for h in (hidden or ()))
+    except TypeError:
+        raise _bad("neurons", hidden, lo=1, hi=MAX_NEURONS) from None
+    if len(layers) > MAX_LAYERS:
+        raise _bad("layers", len(layers), lo=0, hi=MAX_LAYERS)
+    if activation not in ACTIVATIONS:
+        raise InputError("basics_activation", value=str(activation)[:20], choices=", ".join(ACTIVATIONS))
+    if optimizer not in OPTIMIZERS:
+        raise InputError("basics_optimizer", value=str(optimizer)[:20], choices=", ".join(OPTIMIZERS))
+    return Config(features=data2d.check_features(features), hidden=layers, activation=activation,
+                  optimizer=optimizer, lr=_num(lr, 1e-5, 10.0, "lr"),
+                  batch_size=int(_num(batch_size, 1, data2d.MAX_POINTS, "batch", integer=True)),
+                  steps=int(_num(steps, 1, MAX_STEPS, "steps", integer=True)), l1=_num(l1, 0.0, 1.0, "l1"),
+                  l2=_num(l2, 0.0, 1.0, "l2"), dropout=_num(dropout, 0.0, 0.9, "dropout"),
+                  seed=int(_num(seed, 0, 2 ** 31 - 1, "seed", integer=True)))
+
+
+def build_net(n_in: int, hidden: tuple[int, ...], classes: int, activation: str, dropout: float,
+              seed: int) -> nn.Sequential:
+    """The network: for each hidden layer a Linear, the activation and (if any) dropout; then a
+    Linear to one output per class (softmax in the loss). Seeded: the same settings give the same
+    first weights."""
+    torch.manual_seed(seed)
+    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}[activation]
+    layers: list[nn.Module] = []
+    width = n_in
+    for h in hidden:
+        layers += [nn.Linear(width, h), act()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = h
+    layers.append(nn.Linear(width, classes))
+    return nn.Sequential(*layers)
+
+
+def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    """torch.optim's optimizer ``name`` (momentum: SGD with β = 0.9), with its fused implementation
+    where torch has one on the CPU (SGD, Adam, Adagrad: one kernel for all the tensors) and its
+    multi-tensor one elsewhere: a tiny network's step costs a few calls, not one per tensor."""
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, fused=True)
+    if name == "momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, fused=True)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, foreach=True)
+    return torch.optim.Adagrad(params, lr=lr, fused=True)
+
+
+class MLP:
+    """The network as its weight tensors, with the forward pass and backpropagation written out
+    (the chain rule, layer by layer: the course's "repetir el proceso de corrección"). On networks
+    this small, torch's autograd engine cost more than the arithmetic (0.4 ms of every step,
+    profiled); the gradients equal autograd's (tests/unit/test_basics_playground.py).
+
+    ``params`` alternates weights (out, in) and biases, as ``build_net``'s Linear layers hold them,
+    so the network starts from the same weights as the nn.Sequential of the same seed."""
+
+    def __init__(self, net: nn.Sequential, activation: str, dropout: float, seed: int):
+        self.params = [p.detach().clone() for p in net.parameters()]
+        self.activation, self.dropout = activation, dropout
+        self.gen = torch.Generator().manual_seed(seed + 7)
+
+    @property
+    def layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        return list(zip(self.params[0::2], self.params[1::2]))
+
+    def _act(self, z: torch.Tensor) -> torch.Tensor:
+        if self.activation == "relu":
+            return torch.relu(z)
+        if self.activation == "tanh":
+            return torch.tanh(z)
+        if self.activation == "sigmoid":
+            return torch.sigmoid(z)
+        return z
+
+    def _act_grad(self, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor | None:
+        if self.activation == "relu":
+            return (z > 0).to(z.dtype)
+        if self.activation == "tanh":
+            return 1 - a * a
+        if self.activation == "sigmoid":
+            return a * (1 - a)
+        return None  # linear: the gradient passes unchanged
+
+    def forward(self, x: torch.Tensor, train: bool = False, hidden: bool = False):
+        """Logits; with ``train`` dropout is applied (and what backward needs is kept); with
+        ``hidden`` also every hidden layer's outputs."""
+        self._cache = []
+        outs, h = [], x
+        for w, b in self.layers[:-1]:
+            z = torch.addmm(b, h, w.T)
+            a = self._act(z)
+            mask = None
+            out = a
+            if train and self.dropout > 0:  # inverted dropout: the kept outputs scaled by 1/keep
+                keep = 1.0 - self.dropout
+                mask = (torch.rand(a.shape, generator=self.gen) < keep).to(a.dtype) / keep
+                out = a * mask
+            self._cache.append((h, z, a, mask))
+            outs.append(out)
+            h = out
+        w, b = self.layers[-1]
+        self._last_in = h
+        logits = torch.addmm(b, h, w.T)
+        return (logits, outs) if hidden else logits
+
+    def backward(self, logits: torch.Tensor, y: torch.Tensor, l1: float, l2: float) -> None:
+        """The cross-entropy's gradient (softmax − one-hot, averaged over the batch) carried back
+        through every layer into each parameter's ``.grad``, L1 and L2 added on the weights."""
+        g = torch.softmax(logits, 1)
+        g[torch.arange(len(y)), y] -= 1
+        g /= len(y)
+        grads = []
+        w, _ = self.layers[-1]
+        grads.append((g.T @ self._last_in, g.sum(0)))
+        gh = g @ w
+        for li in range(len(self._cache) - 1, -1, -1):
+            h_in, z, a, mask = self._cache[li]
+            if mask is not None:
+                gh = gh * mask
+            d = self._act_grad(z, a)
+            gz = gh if d is None else gh * d
+            grads.append((gz.T @ h_in, gz.sum(0)))
+            if li > 0:
+                gh = gz @ self.layers[li][0]
+        for (w, b), (gw, gb) in zip(self.layers, reversed(grads)):
+            if l2:
+                gw = gw + 2 * l2 * w
+            if l1:
+                gw = gw + l1 * torch.sign(w)
+            w.grad, b.grad = gw, gb
+
+
+@dataclass
+class Frame:
+    """What the views draw at one recorded step."""
+
+    step: int
+    region_class: np.ndarray  # (GRID*GRID,) uint8: the class the network gives each grid point
+    region_conf: np.ndarray  # (GRID*GRID,) float32: its probability
+    neurons: list[np.ndarray]  # per hidden layer (neurons, NEURON_GRID*NEURON_GRID) float32: each output
+    weights: list[tuple[np.ndarray, np.ndarray]]  # per Linear: (out, in) weights and biases
+
+
+@dataclass
+class Run:
+    config: Config
+    data: data2d.Data2D
+    records: list[dict] = field(default_factory=list)  # step, epoch, losses, accuracies
+    frames: list[Frame] = field(default_factory=list)
+    diverged_at: int | None = None
+    feature_scale: tuple[np.ndarray, np.ndarray] | None = None  # mean, std of the features (train)
+    net: MLP | None = None  # the trained network (kept on request: the loss landscape, tests)
+    path: list[list[np.ndarray]] = field(default_factory=list)  # the weights at every frame
+
+    @property
+    def final(self) -> dict:
+        return self.records[-1]
+
+    def summary(self) -> dict:
+        """The JSON of /playground: settings, data, per recorded step the losses and accuracies, the
+        final weights."""
+        last = self.frames[-1]
+        return {"config": {**asdict(self.config), "features": list(self.config.features),
+                           "hidden": list(self.config.hidden)},
+                "data": self.data.summary(), "diverged_at_step": self.diverged_at,
+                "final": dict(self.final), "records": self.records,
+                "frames_steps": [f.step for f in self.frames],
+                "final_weights": [{"weight": np.round(w, 5).tolist(), "bias": np.round(b, 5).tolist()}
+                                  for w, b in last.weights]}
+
+
+def _steps_to_record(steps: int, every: int) -> list[int]:
+    return sorted(set(range(0, steps + 1, every)) | {steps})
+
+
+def frame_steps(recorded: list[int], max_frames: int = MAX_FRAMES) -> set[int]:
+    """Up to ``max_frames`` of the recorded steps, evenly spread, the first and the last kept."""
+    if len(recorded) <= max_frames:
+        return set(recorded)
+    idx = np.unique(np.round(np.linspace(0, len(recorded) - 1, max_frames)).astype(int))
+    return {recorded[i] for i in idx}
+
+
+class _Features:
+    """Points → the network's standardised inputs (the training points' mean and spread)."""
+
+    def __init__(self, names: tuple[str, ...], x_train: np.ndarray):
+        self.names = names
+        f = data2d.features(x_train, names)
+        self.mean, self.std = f.mean(0), f.std(0) + 1e-6
+
+    def __call__(self, x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy((data2d.features(x, self.names) - self.mean) / self.std)
+
+
+def _evaluate(net: MLP, x: torch.Tensor, y: torch.Tensor, n_train: int) -> tuple[float, float, float, float]:
+    """Loss and accuracy on the training points (the first ``n_train`` of x) and on the test points
+    (the rest), in one forward pass."""
+    logits = net.forward(x)
+    losses = nn.functional.cross_entropy(logits, y, reduction="none")
+    right = (logits.argmax(1) == y).to(losses.dtype)
+    tr = (losses[:n_train].mean().item(), right[:n_train].mean().item())
+    te = (losses[n_train:].mean().item(), right[n_train:].mean().item()) if len(y) > n_train else (math.nan, math.nan)
+    return (*tr, *te)
+
+
+def _frame(net: MLP, step: int, grid_in: torch.Tensor, neuron_in: torch.Tensor) -> Frame:
+    conf, cls = torch.softmax(net.forward(grid_in), 1).max(1)
+    _, outs = net.forward(neuron_in, hidden=True)
+    return Frame(step, cls.numpy().astype(np.uint8), conf.numpy().astype(np.float32),
+                 [o.T.numpy().astype(np.float32).copy() for o in outs],
+                 [(w.numpy().copy(), b.numpy().copy()) for w, b in net.layers])
+
+
+def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_net: bool = False) -> Run:
+    """Train a fresh network on ``data`` with ``cfg`` and record the run (see the module's text).
+    Deterministic: the same settings and data give the same run."""
+    feats = _Features(cfg.features, data.x_train)
+    xtr, ytr = feats(data.x_train), torch.from_numpy(data.y_train)
+    xte, yte = feats(data.x_test), torch.from_numpy(data.y_test)
+    grid_in, neuron_in = feats(data2d.grid(GRID)), feats(data2d.grid(NEURON_GRID))
+    net = MLP(build_net(len(cfg.features), cfg.hidden, data.classes, cfg.activation, cfg.dropout, cfg.seed),
+              cfg.activation, cfg.dropout, cfg.seed)
+    opt = make_optimizer(cfg.optimizer, net.params, cfg.lr)
+    every = max(1, math.ceil(cfg.steps / MAX_RECORDS))
+    recorded = _steps_to_record(cfg.steps, every)
+    drawn = frame_steps(recorded, max_frames)
+    run = Run(cfg, data, feature_scale=(feats.mean, feats.std))
+    gen = torch.Generator().manual_seed(cfg.seed)
+    n, bs = len(ytr), min(cfg.batch_size, len(ytr))
+    order, pos = torch.randperm(n, generator=gen), 0
+
+    x_all, y_all = torch.cat([xtr, xte]), torch.cat([ytr, yte])
+
+    def record(step: int) -> bool:
+        with torch.no_grad():
+            tr_loss, tr_acc, te_loss, te_acc = _evaluate(net, x_all, y_all, len(ytr))
+            ok = math.isfinite(tr_loss) and tr_loss < DIVERGED
+            run.records.append({"step": step, "epoch": round(step * bs / n, 3),
+                                "train_loss": round(tr_loss, 5) if ok else None,
+                                "test_loss": round(te_loss, 5) if math.isfinite(te_loss) and ok else None,
+                                "train_acc": round(tr_acc, 4), "test_acc": round(te_acc, 4)
+                                if math.isfinite(te_acc) else None})
+            if ok and (step in drawn or step == cfg.steps):
+                run.frames.append(_frame(net, step, grid_in, neuron_in))
+                run.path.append([p.numpy().copy() for p in net.params])
+        return ok
+
+    record(0)
+    for step in range(1, cfg.steps + 1):
+        if pos + bs > n:
+            order, pos = torch.randperm(n, generator=gen), 0
+        idx = order[pos:pos + bs]
+        pos += bs
+        with torch.no_grad():
+            logits = net.forward(xtr[idx], train=True)
+            net.backward(logits, ytr[idx], cfg.l1, cfg.l2)
+            opt.step()
+        if step in recorded and not record(step):
+            run.diverged_at = step
+            break
+    run.net = net if keep_net else None
+    return run
+
+
+def predict(run: Run, x: np.ndarray) -> np.ndarray:
+    """Class probabilities of points ``x`` under the run's final weights (for tests and the API)."""
+    if run.net is None:
+        raise ValueError("train(..., keep_net=True) keeps the network")
+    mean, std = run.feature_scale
+    inp = torch.from_numpy((data2d.features(x, run.config.features) - mean) / std)
+    with torch.no_grad():
+        return torch.softmax(run.net.forward(inp), 1).numpy()
