@@ -37,8 +37,8 @@ from explorer.session import SessionStore
 from explorer.tabs import TABS
 from explorer.train import compute as training
 from explorer.train import views as train_view
-from explorer.ui import classroom, common, gradio_internals, send
 from explorer.ui import basics as basics_tab
+from explorer.ui import classroom, common, gradio_internals, send
 from explorer.ui import embeddings as embeddings_tab
 from explorer.warm import WarmUp
 

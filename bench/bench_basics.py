@@ -40,8 +40,8 @@ def args_for(seed: int) -> list:
 
 
 def in_process(repeats: int) -> dict[str, Any]:
-    from explorer.basics import data2d
     from explorer.basics import compute as pg
+    from explorer.basics import data2d
     from explorer.basics import views as bv
 
     d = data2d.make("xor", 500, 0.1, 2, 0.3, 0)

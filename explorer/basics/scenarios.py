@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from explorer.basics import data2d, surfaces
 from explorer.basics import compute as pg
+from explorer.basics import data2d, surfaces
 from explorer.scenario import Scenarios
 
 KEYS = ("dataset", "noise", "classes", "n_points", "test_share", "data_seed", "features", "hidden", "activation",

@@ -337,8 +337,8 @@ def landscape_figures(run: Run, lang: str) -> tuple[RawFigure, RawFigure, dict]:
     like the run itself."""
     import torch
 
-    from explorer.basics import landscape
     from explorer.basics import compute as pg
+    from explorer.basics import landscape
     from explorer.basics import surface_views as sv
 
     torch.set_num_threads(1)

@@ -27,7 +27,7 @@ from explorer.i18n import num, t
 from explorer.session import SessionStore
 from explorer.ui import inputs, wiring
 from explorer.ui.common import L, draw_events, float_in, friendly, int_in, session_key, shown_flag, user_error
-from explorer.ui.components import ImagePath, Number, OutputImage, Slider
+from explorer.ui.components import CheckboxGroup, ImagePath, Number, OutputImage, Slider
 from explorer.ui.wiring import GATE, HIDDEN, bind
 
 NETS = ("fashion", "fashion_adv", "session", "imagenet")
@@ -279,7 +279,7 @@ def _sweep_section() -> Sweep:
     gr.Markdown(L("adversarial_sweep_intro"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            nets_v = gr.CheckboxGroup([(L(f"net_{k}"), k) for k in SWEEP_NETS], value=["fashion", "fashion_adv"],
+            nets_v = CheckboxGroup([(L(f"net_{k}"), k) for k in SWEEP_NETS], value=["fashion", "fashion_adv"],
                                       label=L("adversarial_sweep_nets"), elem_id="sweep-nets")
             method = gr.Radio([(L(f"adversarial_method_{m}"), m) for m in adv.METHODS], value="fgsm",
                               label=L("adversarial_method_label"), elem_id="adv_method_label")

@@ -40,7 +40,7 @@ from explorer.session import SessionStore
 from explorer.streaming import newest_first
 from explorer.ui import wiring
 from explorer.ui.common import L, friendly, int_in, session_key, user_error
-from explorer.ui.components import Dataframe, Gallery, Number, OutputImage
+from explorer.ui.components import CheckboxGroup, Dataframe, Gallery, Number, OutputImage
 from explorer.ui.wiring import HIDDEN, bind, json_panel
 
 # A class teaching at once: the three ways take seconds of both cores (the demo shop's 90 images:
@@ -561,7 +561,7 @@ def layout() -> TeachUI:
             table = Dataframe(headers=["#", "file", "label"], datatype=["number", "str", "str"], type="array",
                                  interactive=True, static_columns=[0, 1], max_height=300, wrap=True,
                                  label=L("archive_teach_table"), elem_id="arch-teach-table")
-            methods = gr.CheckboxGroup([(L(f"archive_teach_m_{m}"), m) for m in teach.METHODS],
+            methods = CheckboxGroup([(L(f"archive_teach_m_{m}"), m) for m in teach.METHODS],
                                        value=list(teach.METHODS), label=L("archive_teach_methods"),
                                        elem_id="arch-teach-methods")
             seed = Number(0, precision=0, minimum=0, maximum=teach.MAX_SEED, label=L("archive_teach_seed"),

@@ -24,8 +24,8 @@ import gradio as gr
 
 from explorer import memo, worker
 from explorer.basics import backprop, data2d, neuron, surfaces
-from explorer.basics import neuron_views as nv
 from explorer.basics import compute as pg
+from explorer.basics import neuron_views as nv
 from explorer.basics import surface_views as sv
 from explorer.basics import views as bv
 from explorer.basics.scenarios import COMPARE_KEYS, OPT_SCENARIOS, SCENARIOS
@@ -35,7 +35,7 @@ from explorer.plots import RawFigure
 from explorer.session import SessionStore
 from explorer.ui import wiring
 from explorer.ui.common import NEXT_SCENARIO, L, draw_events, friendly, session_key, shown_flag
-from explorer.ui.components import Number, Slider
+from explorer.ui.components import CheckboxGroup, Number, OpenDropdown, Slider
 
 # A run is ~0.1-0.3 s of one core: two at a time (the machine's cores), the rest wait their turn
 # in the queue (30 students: a few seconds for the last, measured in bench/bench_basics.py).
@@ -320,7 +320,7 @@ def playground_section() -> Playground:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=320):
             with gr.Row(equal_height=True):
-                preset = gr.Dropdown([(L(sc.title_key), name) for name, sc in SCENARIOS.items()], value=None,
+                preset = OpenDropdown([(L(sc.title_key), name) for name, sc in SCENARIOS.items()], value=None,
                                      label=L("basics_scn_label"), info=L("basics_scn_info"), elem_id="basics-preset",
                                      scale=4)
                 next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="basics-next-preset", scale=0,
@@ -330,7 +330,7 @@ def playground_section() -> Playground:
                 source = gr.Radio([(L(f"basics_source_{s}"), s) for s in SOURCES], value="generated",
                                   label=L("basics_source_label"), elem_id="basics-source")
                 with gr.Group(visible=True) as gen_box:
-                    dataset = gr.Dropdown([(L(f"basics_ds_{n}"), n) for n in data2d.DATASETS], value=d["dataset"],
+                    dataset = OpenDropdown([(L(f"basics_ds_{n}"), n) for n in data2d.DATASETS], value=d["dataset"],
                                           label=L("basics_dataset_label"), elem_id="basics-dataset")
                     with gr.Row():
                         noise = Slider(0, 1, value=d["noise"], step=0.05, label=L("basics_noise_label"),
@@ -354,7 +354,7 @@ def playground_section() -> Playground:
                                         elem_id="basics-test-share")
                     data_seed = Number(0, precision=0, label=L("basics_data_seed_label"), elem_id="basics-data-seed")
             with gr.Accordion(L("basics_net_heading"), open=True):
-                features = gr.CheckboxGroup([(data2d.FEATURE_TEXT[f], f) for f in data2d.FEATURES],
+                features = CheckboxGroup([(data2d.FEATURE_TEXT[f], f) for f in data2d.FEATURES],
                                             value=list(d["features"]), label=L("basics_features_label"),
                                             info=L("basics_features_info"), elem_id="basics-features")
                 hidden = gr.Textbox(d["hidden"], label=L("basics_hidden_label"), info=L("basics_hidden_info"),
@@ -363,25 +363,25 @@ def playground_section() -> Playground:
                                       value=d["activation"], label=L("basics_activation_label"),
                                       elem_id="basics-activation")
             with gr.Accordion(L("basics_train_heading"), open=False):
-                optimizer = gr.Dropdown([(L(f"basics_optimizer_{o}"), o) for o in pg.OPTIMIZERS],
+                optimizer = OpenDropdown([(L(f"basics_optimizer_{o}"), o) for o in pg.OPTIMIZERS],
                                         value=d["optimizer"], label=L("basics_optimizer_label"),
                                         elem_id="basics-optimizer")
                 with gr.Row():
-                    lr = Number(d["lr"], label=L("basics_lr_label"), minimum=1e-5, maximum=10, elem_id="basics-lr")
+                    lr = Number(d["lr"], label=L("basics_lr_label"), elem_id="basics-lr")
                     batch_size = Slider(1, 100, value=d["batch_size"], step=1, label=L("basics_batch_size_label"),
                                         elem_id="basics-batch")
                 steps = Slider(1, pg.MAX_STEPS, value=d["steps"], step=1, label=L("basics_steps_label"),
                                info=L("basics_steps_info"), elem_id="basics-steps")
                 with gr.Row():
-                    l1 = Number(0, label=L("basics_l1_label"), minimum=0, maximum=1, elem_id="basics-l1")
-                    l2 = Number(0, label=L("basics_l2_label"), minimum=0, maximum=1, elem_id="basics-l2")
+                    l1 = Number(0, label=L("basics_l1_label"), elem_id="basics-l1")
+                    l2 = Number(0, label=L("basics_l2_label"), elem_id="basics-l2")
                     dropout = Slider(0, 0.9, value=0, step=0.05, label=L("basics_dropout_label"),
                                      elem_id="basics-dropout")
                 seed = Number(0, precision=0, label=L("seed_label"), elem_id="basics-seed")
             train = gr.Button(L("basics_train_run"), variant="primary", elem_id="basics-train")
             with gr.Accordion(L("basics_compare_heading"), open=False):
                 gr.Markdown(L("basics_compare_intro"))
-                compare_key = gr.Dropdown([(L(f"basics_{k}_label"), k) for k in COMPARE_KEYS], value="optimizer",
+                compare_key = OpenDropdown([(L(f"basics_{k}_label"), k) for k in COMPARE_KEYS], value="optimizer",
                                           label=L("basics_compare_key_label"), elem_id="basics-compare-key")
                 compare_value = gr.Textbox("adam", label=L("basics_compare_value_label"),
                                            info=L("basics_compare_value_info"), elem_id="basics-compare-value",
@@ -530,8 +530,8 @@ def neuron_section() -> NeuronSection:
             perc_data = gr.Radio([(L(f"basics_perc_ds_{d}"), d) for d in PERCEPTRON_DATA], value="separable",
                                  label=L("basics_perc_data_label"), elem_id="basics-perc-data")
             with gr.Row():
-                perc_lr = Number(1.0, label=L("basics_lr_label"), minimum=0.01, maximum=10, elem_id="basics-perc-lr")
-                perc_seed = Number(0, precision=0, minimum=0, label=L("basics_perc_seed_label"),
+                perc_lr = Number(1.0, label=L("basics_lr_label"), elem_id="basics-perc-lr")
+                perc_seed = Number(0, precision=0, label=L("basics_perc_seed_label"),
                                    info=L("basics_perc_seed_info"), elem_id="basics-perc-seed")
             perc_epochs = Slider(1, 200, value=20, step=1, label=L("basics_perc_epochs_label"),
                                  elem_id="basics-perc-epochs")
@@ -631,9 +631,9 @@ def backprop_section() -> BackpropSection:
             with gr.Row():
                 x1 = Number(ex["x"][0], label="x₁", elem_id="basics-bp-x1")
                 x2 = Number(ex["x"][1], label="x₂", elem_id="basics-bp-x2")
-                target = Number(ex["target"], label=L("basics_bp_target_label"), minimum=0, maximum=1,
+                target = Number(ex["target"], label=L("basics_bp_target_label"),
                                 elem_id="basics-bp-target")
-            lr = Number(ex["lr"], label=L("basics_lr_label"), minimum=0.001, maximum=10, elem_id="basics-bp-lr")
+            lr = Number(ex["lr"], label=L("basics_lr_label"), elem_id="basics-bp-lr")
             hidden = gr.Radio([(L(f"basics_neuron_act_{a}"), a) for a in backprop.HIDDEN_ACTIVATIONS], value="sigmoid",
                               label=L("basics_bp_hidden_label"), elem_id="basics-bp-hidden")
             loss = gr.Radio([(L(f"basics_bp_loss_{x}"), x) for x in backprop.LOSSES], value="mse",
@@ -766,17 +766,17 @@ def optimizer_section() -> OptimizerSection:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             with gr.Row(equal_height=True):
-                preset = gr.Dropdown([(L(sc.title_key), name) for name, sc in OPT_SCENARIOS.items()], value=None,
+                preset = OpenDropdown([(L(sc.title_key), name) for name, sc in OPT_SCENARIOS.items()], value=None,
                                      label=L("basics_scn_label"), elem_id="basics-opt-preset", scale=4)
                 next_preset = gr.Button(NEXT_SCENARIO, size="sm", elem_id="basics-opt-next-preset", scale=0,
                                         min_width=40, elem_classes=["dle-next-preset"])
             lesson = gr.Markdown(elem_id="basics-opt-lesson")
-            function = gr.Dropdown([(L(f"basics_fn_{f}"), f) for f in surfaces.FUNCTIONS], value="rosenbrock",
+            function = OpenDropdown([(L(f"basics_fn_{f}"), f) for f in surfaces.FUNCTIONS], value="rosenbrock",
                                    label=L("basics_function_label"), elem_id="basics-function")
-            optimizers = gr.CheckboxGroup([(L(f"basics_opt_{o}"), o) for o in surfaces.OPTIMIZERS],
+            optimizers = CheckboxGroup([(L(f"basics_opt_{o}"), o) for o in surfaces.OPTIMIZERS],
                                           value=["sgd", "momentum", "adam"], label=L("basics_optimizer_label"),
                                           elem_id="basics-optimizers")
-            lr = Number(None, label=L("basics_lr_label"), info=L("basics_opt_lr_info"), minimum=0, maximum=10,
+            lr = Number(None, label=L("basics_lr_label"), info=L("basics_opt_lr_info"),
                         elem_id="basics-opt-lr")
             steps = Slider(10, 1000, value=300, step=10, label=L("basics_steps_label"), elem_id="basics-opt-steps")
             with gr.Accordion(L("basics_opt_more"), open=False):

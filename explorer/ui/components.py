@@ -260,6 +260,17 @@ class Radio(gr.Radio):
         return super().preprocess(_as_choice(payload, self.choices))
 
 
+class CheckboxGroup(gr.CheckboxGroup):
+    """``gr.CheckboxGroup`` that reads a missing value (None: an API caller's, or a shared link's
+    settings left out) as nothing checked, which every handler already answers, instead of failing
+    inside its own preprocessing with Gradio's "has not enabled verbose error reporting"."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        return super().preprocess([] if payload is None else payload)
+
+
 class OpenDropdown(gr.Dropdown):
     """``gr.Dropdown`` that hands a value outside its current choices to the handler, which checks
     it and answers in the session's language. For a dropdown whose choices the server changes

@@ -311,6 +311,22 @@ class Radio(gr.Radio):
         from gradio.components.base import Component
 
 
+class CheckboxGroup(gr.CheckboxGroup):
+    """``gr.CheckboxGroup`` that reads a missing value (None: an API caller's, or a shared link's
+    settings left out) as nothing checked, which every handler already answers, instead of failing
+    inside its own preprocessing with Gradio's "has not enabled verbose error reporting"."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        return super().preprocess([] if payload is None else payload)
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
 class OpenDropdown(gr.Dropdown):
     """``gr.Dropdown`` that hands a value outside its current choices to the handler, which checks
     it and answers in the session's language. For a dropdown whose choices the server changes

@@ -35,7 +35,7 @@ from explorer.ui.common import (
     unless_scenario_set,
     user_error,
 )
-from explorer.ui.components import OutputImage, Slider
+from explorer.ui.components import CheckboxGroup, OutputImage, Slider
 from explorer.ui.wiring import GATE, HIDDEN, bind
 
 NETS = ("imagenet", "fashion", "fashion_adv", "session", "archive")  # archive: the classifier "Mi archivo" taught
@@ -294,7 +294,7 @@ def _controls_column() -> Controls:
     net = gr.Radio([(L(f"net_{k}"), k) for k in NETS], value="imagenet", label=L("net_label"), elem_id="sal-net")
     target = gr.Dropdown([], label=L("saliency_target_label"), info=L("saliency_target_info"),
                          allow_custom_value=True, elem_id="sal-target")
-    methods = gr.CheckboxGroup([(L(f"saliency_m_{m}"), m) for m in saliency.METHODS], value=DEFAULT_METHODS,
+    methods = CheckboxGroup([(L(f"saliency_m_{m}"), m) for m in saliency.METHODS], value=DEFAULT_METHODS,
                                label=L("saliency_methods_label"), elem_id="sal-methods")
     params = _method_params_section()
     with gr.Row():

@@ -26,7 +26,7 @@ from explorer.train.augment import AUGMENTATIONS
 from explorer.train.scenarios import SCENARIOS
 from explorer.ui import wiring
 from explorer.ui.common import NEXT_SCENARIO, L, friendly, session_key, user_error
-from explorer.ui.components import Number, OutputImage, Radio, Slider
+from explorer.ui.components import CheckboxGroup, Number, OutputImage, Radio, Slider
 from models.cnn import ACTIVATIONS, KERNEL_SIZES
 
 # Two trainings at once share the 2 cores of a Spaces CPU; more would only queue inside torch.
@@ -218,7 +218,7 @@ def _data_section(q) -> dict:
                              value=q["dataset"], **_setting("dataset")),
             train_size=Slider(P["train_size"].lo, P["train_size"].hi, value=q["train_size"],
                               step=100, label=L("train_size_label"), info=L("train_size_info")),
-            augment=gr.CheckboxGroup([(L(f"train_aug_{a}"), a) for a in AUGMENTATIONS],
+            augment=CheckboxGroup([(L(f"train_aug_{a}"), a) for a in AUGMENTATIONS],
                                      value=list(q["augment"]), **_setting("augment")))
 
 

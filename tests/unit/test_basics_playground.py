@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.basics import data2d
 from explorer.basics import compute as pg
+from explorer.basics import data2d
 from explorer.basics import views as bv
 from explorer.basics.scenarios import SCENARIOS
 from explorer.errors import InputError
-
 
 # ------------------------------------------------------------------------------------ the data
 

@@ -112,11 +112,11 @@ def expansions() -> dict[str, tuple]:
     from. A family the code builds that is missing here fails ``test_every_family_is_expanded``."""
     from explorer import images, nets
     from explorer.adversarial import compute as adversarial
+    from explorer.archive import teach
+    from explorer.attention import compute as attention
     from explorer.basics import backprop, data2d, neuron, surfaces
     from explorer.basics import compute as basics
     from explorer.basics.scenarios import COMPARE_KEYS
-    from explorer.archive import teach
-    from explorer.attention import compute as attention
     from explorer.embeddings import compute as embeddings
     from explorer.filters import convolution
     from explorer.saliency import compute as saliency

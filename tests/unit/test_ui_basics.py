@@ -53,7 +53,7 @@ def test_clicked_points_and_their_errors():
 
 
 def test_compare_runs_b_with_one_setting_changed():
-    status, fig_a, fig_b, cmp_fig, summary = ui.playground_compare(
+    status, fig_a, _fig_b, _cmp_fig, summary = ui.playground_compare(
         SessionStore(), *RUN.values(), "l2", "0,01", "es", Request())
     assert summary["a"]["config"]["l2"] == 0 and summary["b"]["config"]["l2"] == 0.01
     assert "**A** (L2: 0)" in status and "**B** (L2: 0,01)" in status
@@ -62,7 +62,8 @@ def test_compare_runs_b_with_one_setting_changed():
 
 def test_a_scenario_fills_every_control_and_runs():
     out = ui.apply_preset("lr_too_high", "en")
-    assert out[0] == "generated" and out[-3:-1] == ["lr", "10.0"] and out[-1] == t("en", "basics_scn_lr_too_high_lesson")
+    assert out[0] == "generated" and out[-3:-1] == ["lr", "10.0"]
+    assert out[-1] == t("en", "basics_scn_lr_too_high_lesson")
     values = out[1:-3]  # dataset ... seed; the clicked points and the CSV come after the data's seed
     res = ui.run_scenario(SessionStore(), "lr_too_high", "generated", *values[:6], "", None, *values[6:], "lr",
                           "10.0", "en", Request())
@@ -70,13 +71,13 @@ def test_a_scenario_fills_every_control_and_runs():
 
 
 def test_neuron_perceptron_and_backprop():
-    plane, act, summary = ui.neuron_view(1.0, -1.0, 0.5, "sigmoid", "en")
+    plane, _act, summary = ui.neuron_view(1.0, -1.0, 0.5, "sigmoid", "en")
     assert summary and plane.layout.title.text
-    text, fig, s = ui.perceptron_run("xor", 1.0, 20, 0, "es")
+    text, _, s = ui.perceptron_run("xor", 1.0, 20, 0, "es")
     assert "No converge" in text and not s["converged"]
-    text, fig, s = ui.perceptron_run("separable", 1.0, 20, 0, "en")
+    text, _, s = ui.perceptron_run("separable", 1.0, 20, 0, "en")
     assert "Converges" in text and s["converged"]
-    fig, table, line, js, new = ui.backprop_step(ui.DEFAULT_WEIGHTS, 0.05, 0.1, 0.01, 0.5, "sigmoid", "mse", "en")
+    _fig, _table, _line, js, new = ui.backprop_step(ui.DEFAULT_WEIGHTS, 0.05, 0.1, 0.01, 0.5, "sigmoid", "mse", "en")
     assert js["loss"] == pytest.approx(0.274811083, abs=1e-9) and js["loss_decreased"]
     assert new.startswith("0.149") and len(new.split(",")) == 9
     with pytest.raises(gr.Error) as err:
@@ -85,8 +86,8 @@ def test_neuron_perceptron_and_backprop():
 
 
 def test_optimizers_and_their_scenarios():
-    status, paths, loss, surf, result = ui.optimizers_run("rosenbrock", ["sgd", "adam"], None, 0.9, 0.9, 0.999, 0.99,
-                                                          200, None, None, 0, 0, "en")
+    status, *_, result = ui.optimizers_run("rosenbrock", ["sgd", "adam"], None, 0.9, 0.9, 0.999, 0.99, 200, None,
+                                           None, 0, 0, "en")
     assert [r["optimizer"] for r in result["runs"]] == ["sgd", "adam"] and len(result["runs"][0]["path"]) == 201
     assert "Rosenbrock" in status or "valley" in status
     for name in OPT_SCENARIOS:
