@@ -133,7 +133,8 @@ def launch_kwargs() -> dict:
     return dict(
         theme=gr.themes.Soft(),
         css=CSS,
-        js=f"() => {{ ({embeddings_tab.PLOT_EVENTS_JS})(); ({basics_tab.POINTS_JS})(); ({classroom.KEYS_JS})(); "
+        js=f"() => {{ ({embeddings_tab.PLOT_EVENTS_JS})(); ({basics_tab.POINTS_JS})(); ({common.PLOTLY_FRAMES_JS})(); "
+           f"({classroom.KEYS_JS})(); "
            f"({classroom.relabel_tabs_js()})(); }}",
         i18n=common.I18N,
         footer_links=["api", "settings"],

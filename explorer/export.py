@@ -13,6 +13,8 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from explorer.plots import frames_back
+
 
 class ExportError(ValueError):
     """A figure that is not a Plotly figure (``kind`` "not_plotly" or "unreadable")."""
@@ -28,9 +30,9 @@ def to_figure(value: Any) -> go.Figure:
         return value
     try:
         if isinstance(value, (str, bytes)):
-            return pio.from_json(value, skip_invalid=True)
-        if isinstance(value, dict):
-            return go.Figure(value, skip_invalid=True)
+            value = json.loads(value)
+        if isinstance(value, dict):  # an animation's frames, kept in the layout for the page: back in place
+            return go.Figure(frames_back(value), skip_invalid=True)
     except (ValueError, TypeError) as err:
         raise ExportError("unreadable", detail=type(err).__name__) from None
     raise ExportError("not_plotly", type=type(value).__name__)

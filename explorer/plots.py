@@ -229,6 +229,35 @@ def _untyped(value):
     return value
 
 
+def frames_in_meta(fig: dict) -> dict:
+    """``fig`` with its animation frames moved into ``layout.meta.frames``. Gradio's gr.Plot hands
+    plotly.js the data and the layout only (``Plotly.react``): frames left where Plotly keeps them
+    never reach the page, and ▶ does nothing. The page script ``ui.common.PLOTLY_FRAMES_JS`` adds
+    them back from the layout; the HTML export puts them back too (explorer.export)."""
+    frames = fig.get("frames")
+    if not frames:
+        return fig
+    layout = dict(fig.get("layout") or {})
+    meta = layout.get("meta")
+    layout["meta"] = {**(meta if isinstance(meta, dict) else {} if meta is None else {"value": meta}),
+                      "frames": frames}
+    return {**{k: v for k, v in fig.items() if k != "frames"}, "layout": layout}
+
+
+def frames_back(fig: dict) -> dict:
+    """The inverse of :func:`frames_in_meta`."""
+    meta = (fig.get("layout") or {}).get("meta")
+    if not isinstance(meta, dict) or "frames" not in meta:
+        return fig
+    layout = {**fig["layout"], "meta": {k: v for k, v in meta.items() if k != "frames"}}
+    return {**fig, "layout": layout, "frames": meta["frames"]}
+
+
+def playable(fig) -> RawFigure:
+    """A go.Figure with frames as a figure gr.Plot can animate (see :func:`frames_in_meta`)."""
+    return fig if isinstance(fig, RawFigure) else RawFigure(fig.to_plotly_json())
+
+
 class RawFigure:
     """A Plotly figure kept as the dict plotly.js reads, for figures too big to build fast with
     go.Figure's validating objects (an animated run of ~40 frames × ~50 traces: most of a second).
@@ -238,15 +267,17 @@ class RawFigure:
         self._fig, self._text = fig, text  # the dict, or its JSON text (made in a worker process)
 
     def to_json(self) -> str:
+        """The JSON gr.Plot sends, its frames where the page finds them (:func:`frames_in_meta`)."""
         if self._text is None:
-            self._text = pio.to_json(self._fig, validate=False, remove_uids=False)
+            self._text = pio.to_json(frames_in_meta(self._fig), validate=False, remove_uids=False)
         return self._text
 
     def to_dict(self) -> dict:
+        """The figure as plotly.js reads it, frames in their own place."""
         if self._fig is None:
             import json
 
-            self._fig = json.loads(self._text)
+            self._fig = frames_back(json.loads(self._text))
         return self._fig
 
     def to_figure(self) -> go.Figure:

@@ -31,7 +31,7 @@ from explorer.basics import views as bv
 from explorer.basics.scenarios import COMPARE_KEYS, OPT_SCENARIOS, SCENARIOS
 from explorer.errors import InputError
 from explorer.i18n import num, t
-from explorer.plots import RawFigure
+from explorer.plots import RawFigure, playable
 from explorer.session import SessionStore
 from explorer.ui import wiring
 from explorer.ui.common import NEXT_SCENARIO, L, draw_events, friendly, session_key, shown_flag
@@ -471,7 +471,7 @@ def perceptron_run(dataset, lr, max_epochs, shuffle_seed, lang):
         text = t(lang, "basics_perc_converged" if result.converged else "basics_perc_not_converged",
                  epochs=num(lang, result.epochs), errors=num(lang, result.errors_per_epoch[-1]),
                  w=f"({nv.fmt(lang, w1, 3)}; {nv.fmt(lang, w2, 3)})", b=nv.fmt(lang, b, 3))
-        return text, nv.perceptron_figure(result, pts, labels, lang), result.summary()
+        return text, playable(nv.perceptron_figure(result, pts, labels, lang)), result.summary()
     return _NEURON.get_or_make(key, make)
 
 
@@ -677,7 +677,7 @@ def _optimizer_status(result: dict, lang: str) -> str:
 
 
 def _surface_views(result: dict, lang: str):
-    return (_optimizer_status(result, lang), sv.paths_figure(result, lang), sv.loss_figure(result, lang),
+    return (_optimizer_status(result, lang), playable(sv.paths_figure(result, lang)), sv.loss_figure(result, lang),
             sv.surface3d_figure(result, lang), result)
 
 

@@ -34,6 +34,25 @@ DETECT_LANG_JS = """
 """
 
 
+# Gradio's gr.Plot hands plotly.js a figure's data and layout, not its frames: an animation's ▶
+# did nothing. Figures keep their frames in layout.meta.frames (explorer.plots.frames_in_meta); this
+# script, run once when the page loads, gives them back to every plot drawn since (once per figure),
+# so the browser plays, pauses and rewinds without asking the server.
+PLOTLY_FRAMES_JS = r"""
+() => {
+  const sync = (gd) => {
+    const frames = gd.layout && gd.layout.meta && gd.layout.meta.frames;
+    if (!frames || gd.__dleFrames === frames || !window.Plotly) return;
+    gd.__dleFrames = frames;
+    Promise.resolve(window.Plotly.deleteFrames(gd)).then(() => window.Plotly.addFrames(gd, frames));
+  };
+  const scan = () => document.querySelectorAll(".js-plotly-plot").forEach(sync);
+  new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
+  scan();
+}
+"""
+
+
 def lang_of(value: Any) -> str:
     return norm_lang(value if isinstance(value, str) else None)
 

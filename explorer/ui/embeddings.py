@@ -38,6 +38,7 @@ from explorer.embeddings import compute as emb
 from explorer.embeddings import views as ev
 from explorer.embeddings.scenarios import SCENARIOS
 from explorer.i18n import num, t
+from explorer.plots import playable
 from explorer.session import SessionStore
 from explorer.train import views as train_view
 from explorer.ui import inputs
@@ -592,7 +593,8 @@ def progress_view(store, run_v, lang, request: gr.Request, progress=gr.Progress(
         fr, secs = emb.progress_checkpoints(), None
     else:
         fr, secs = _session_progress(store, lang, request, progress)
-    fig = ev.progress_figure(fr.steps, fr.coords, fr.labels, names, fr.agreement, fr.accuracy, lang)
+    # its frames where the page script finds them: gr.Plot alone dropped them and ▶ did nothing
+    fig = playable(ev.progress_figure(fr.steps, fr.coords, fr.labels, names, fr.agreement, fr.accuracy, lang))
     kw = dict(n=num(lang, fr.coords.shape[1]), frames=len(fr.steps),
               first=num(lang, 100 * float(fr.agreement[0]), 1), last=num(lang, 100 * float(fr.agreement[-1]), 1))
     if run_v == "shipped":
