@@ -18,12 +18,13 @@ from bench.common import BENCH_DIR, ROOT, load_results
 BENCHES = {"startup": "bench.bench_startup", "ort": "bench.bench_ort", "filters": "bench.bench_filters",
            "saliency_adv": "bench.bench_saliency_adv", "attention": "bench.bench_attention", "e5": "bench.bench_e5",
            "embeddings": "bench.bench_embeddings", "archive": "bench.bench_archive", "teach": "bench.bench_teach",
-           "diffusion": "bench.bench_diffusion", "train": "bench.bench_train", "load": "bench.bench_load",
+           "diffusion": "bench.bench_diffusion", "basics": "bench.bench_basics", "train": "bench.bench_train",
+           "load": "bench.bench_load",
            "workers": "bench.bench_workers",
            "load_hammer": "bench.bench_load --hammer", "load_teach": "bench.bench_load --teach"}
 README = BENCH_DIR / "README.md"
 SECTIONS = ("train", "startup", "ort", "filters", "saliency_adv", "attention", "e5", "embeddings",
-            "archive", "teach", "diffusion", "load", "load_hammer", "load_teach", "workers")  # table order
+            "archive", "teach", "diffusion", "basics", "load", "load_hammer", "load_teach", "workers")  # table order
 
 SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (bench_startup.py)",
                   "ort": "Inference (bench_ort.py)", "filters": "Filters tab (bench_filters.py)",
@@ -34,6 +35,7 @@ SECTION_TITLES = {"train": "Training (bench_train.py)", "startup": "Start-up (be
                   "archive": "Embeddings tab, Mi archivo (bench_archive.py)",
                   "teach": "Mi archivo, teach it your categories (bench_teach.py)",
                   "diffusion": "Diffusion tab (bench_diffusion.py)",
+                  "basics": "Fundamentos tab, the network playground (bench_basics.py)",
                   "load": "A class on one server: 30 users and 2 trainings (bench_load.py)",
                   "workers": "Several processes behind nginx (bench_workers.py)",
                   "load_hammer": "A class on one server: 30 users, the same call at once (bench_load.py --hammer)",
@@ -124,6 +126,13 @@ METHOD = """\
   to the first update, the number of updates and the server's own sampling time; `/noise` (a
   dataset image at t = 500) and `/denoise_step`. The two sampling targets are checked end to end,
   the step target in-process.
+- **bench_basics.py** — the Fundamentos tab's network playground: a run of Playground size (500
+  points of XOR, 2 hidden layers of 8, tanh, Adam, 500 steps of 10) in-process (training and its
+  recording; the animated figure built and serialised), then end to end through `python app.py` and
+  gradio_client (`/playground`, a new seed each call so no answer comes from the cache, the figure's
+  JSON included: median of 7), then 30 users (five to a process, on the same two cores) calling it at
+  the same moment, each with its own seed, and again all with the same settings (a class on one
+  scenario: computed once).
 - **bench_load.py** — a class on one server: `python app.py` in its own process with its deployed
   queue settings; 30 users, each a thread with its own gradio_client session, cycle through
   `/classify` (the shipped CNN and EfficientNet-Lite0), `/saliency` (Grad-CAM), `/attention_text`

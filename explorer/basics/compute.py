@@ -108,19 +108,53 @@ def build_net(n_in: int, hidden: tuple[int, ...], classes: int, activation: str,
     return nn.Sequential(*layers)
 
 
+class FlatOptimizer:
+    """torch.optim's update rules, with its defaults (momentum: SGD with β = 0.9; Adam β = (0.9,
+    0.999), ε = 1e-8; RMSProp α = 0.99, ε = 1e-8; Adagrad ε = 1e-10), applied to all of a network's
+    parameters at once as one flat vector: a few tensor calls a step. torch.optim's own step cost
+    ~0.17 ms of Python around its kernels on these tiny networks, as much as the rest of the step
+    (profiled); the updates equal its (tests/unit/test_basics_playground.py)."""
+
+    def __init__(self, name: str, theta: torch.Tensor, lr: float):
+        self.name, self.theta, self.lr, self.t = name, theta, lr, 0
+        self.m = torch.zeros_like(theta)  # momentum's buffer, Adam's first moment
+        self.v = torch.zeros_like(theta)  # second moments (Adam, RMSProp), Adagrad's sum of squares
+
+    def step(self, g: torch.Tensor) -> None:
+        self.t += 1
+        theta, lr, name = self.theta, self.lr, self.name
+        if name == "sgd":
+            theta.add_(g, alpha=-lr)
+        elif name == "momentum":
+            if self.t == 1:
+                self.m.copy_(g)
+            else:
+                self.m.mul_(0.9).add_(g)
+            theta.add_(self.m, alpha=-lr)
+        elif name == "adam":
+            self.m.lerp_(g, 0.1)
+            self.v.mul_(0.999).addcmul_(g, g, value=0.001)
+            bc1, bc2 = 1 - 0.9 ** self.t, 1 - 0.999 ** self.t
+            theta.addcdiv_(self.m, (self.v.sqrt() / math.sqrt(bc2)).add_(1e-8), value=-lr / bc1)
+        elif name == "rmsprop":
+            self.v.mul_(0.99).addcmul_(g, g, value=0.01)
+            theta.addcdiv_(g, self.v.sqrt().add_(1e-8), value=-lr)
+        else:  # adagrad
+            self.v.addcmul_(g, g, value=1.0)
+            theta.addcdiv_(g, self.v.sqrt().add_(1e-10), value=-lr)
+
+
 def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    """torch.optim's optimizer ``name`` (momentum: SGD with β = 0.9), with its fused implementation
-    where torch has one on the CPU (SGD, Adam, Adagrad: one kernel for all the tensors) and its
-    multi-tensor one elsewhere: a tiny network's step costs a few calls, not one per tensor."""
+    """torch.optim's optimizer ``name``, as FlatOptimizer applies it (the reference its tests compare with)."""
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, fused=True)
+        return torch.optim.SGD(params, lr=lr)
     if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, fused=True)
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, fused=True)
+        return torch.optim.Adam(params, lr=lr)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, foreach=True)
-    return torch.optim.Adagrad(params, lr=lr, fused=True)
+        return torch.optim.RMSprop(params, lr=lr)
+    return torch.optim.Adagrad(params, lr=lr)
 
 
 class MLP:
@@ -133,7 +167,10 @@ class MLP:
     so the network starts from the same weights as the nn.Sequential of the same seed."""
 
     def __init__(self, net: nn.Sequential, activation: str, dropout: float, seed: int):
-        self.params = [p.detach().clone() for p in net.parameters()]
+        weights = [p.detach() for p in net.parameters()]
+        self.flat = torch.cat([w.reshape(-1) for w in weights])  # every parameter, one vector (the optimizer's)
+        bounds = np.cumsum([0] + [w.numel() for w in weights])
+        self.params = [self.flat[a:b].view(w.shape) for a, b, w in zip(bounds[:-1], bounds[1:], weights)]
         self.activation, self.dropout = activation, dropout
         self.gen = torch.Generator().manual_seed(seed + 7)
 
@@ -181,9 +218,10 @@ class MLP:
         logits = torch.addmm(b, h, w.T)
         return (logits, outs) if hidden else logits
 
-    def backward(self, logits: torch.Tensor, y: torch.Tensor, l1: float, l2: float) -> None:
+    def backward(self, logits: torch.Tensor, y: torch.Tensor, l1: float, l2: float) -> list[torch.Tensor]:
         """The cross-entropy's gradient (softmax − one-hot, averaged over the batch) carried back
-        through every layer into each parameter's ``.grad``, L1 and L2 added on the weights."""
+        through every layer: the gradient of every parameter, in ``params`` order, L1 and L2 added
+        on the weights."""
         g = torch.softmax(logits, 1)
         g[torch.arange(len(y)), y] -= 1
         g /= len(y)
@@ -200,12 +238,14 @@ class MLP:
             grads.append((gz.T @ h_in, gz.sum(0)))
             if li > 0:
                 gh = gz @ self.layers[li][0]
-        for (w, b), (gw, gb) in zip(self.layers, reversed(grads)):
+        out = []
+        for (w, _), (gw, gb) in zip(self.layers, reversed(grads)):
             if l2:
                 gw = gw + 2 * l2 * w
             if l1:
                 gw = gw + l1 * torch.sign(w)
-            w.grad, b.grad = gw, gb
+            out += [gw, gb]
+        return out
 
 
 @dataclass
@@ -299,7 +339,7 @@ def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_n
     grid_in, neuron_in = feats(data2d.grid(GRID)), feats(data2d.grid(NEURON_GRID))
     net = MLP(build_net(len(cfg.features), cfg.hidden, data.classes, cfg.activation, cfg.dropout, cfg.seed),
               cfg.activation, cfg.dropout, cfg.seed)
-    opt = make_optimizer(cfg.optimizer, net.params, cfg.lr)
+    opt = FlatOptimizer(cfg.optimizer, net.flat, cfg.lr)
     every = max(1, math.ceil(cfg.steps / MAX_RECORDS))
     recorded = _steps_to_record(cfg.steps, every)
     drawn = frame_steps(recorded, max_frames)
@@ -332,8 +372,7 @@ def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_n
         pos += bs
         with torch.no_grad():
             logits = net.forward(xtr[idx], train=True)
-            net.backward(logits, ytr[idx], cfg.l1, cfg.l2)
-            opt.step()
+            opt.step(torch.cat([g.reshape(-1) for g in net.backward(logits, ytr[idx], cfg.l1, cfg.l2)]))
         if step in recorded and not record(step):
             run.diverged_at = step
             break

@@ -82,11 +82,12 @@ class _Layout:
         return self.col_x[col], top - i * self.box_h * 1.22
 
 
-def _edge_traces(frame: Frame, lay: _Layout, node_names: list[list[str]], lang: str) -> list[dict]:
+def _edge_traces(frame: Frame, lay: _Layout, node_names: list[list[str]], lang: str, full: bool = True) -> list[dict]:
     """The weights as lines: 2 signs × 4 widths, and one invisible marker per weight that says its
-    value on hover."""
+    value on hover. ``full``: the traces as first drawn; else what a frame changes (the lines, and
+    the markers' values: their places and names never change)."""
     segs = {(s, b): ([], []) for s in (1, -1) for b in range(len(WIDTHS))}
-    hx, hy, ht = [], [], []
+    hx, hy, names, values = [], [], [], []
     for layer, (w, _) in enumerate(frame.weights):
         for j in range(w.shape[0]):
             x1, y1 = lay.node(layer + 1, j)
@@ -94,20 +95,21 @@ def _edge_traces(frame: Frame, lay: _Layout, node_names: list[list[str]], lang: 
                 x0, y0 = lay.node(layer, i)
                 v = float(w[j, i])
                 key = (1 if v >= 0 else -1, int(np.searchsorted(WIDTH_BINS, abs(v))))
-                xa, xb = x0 + lay.box_w / 2, x1 - lay.box_w / 2
+                xa, xb = round(x0 + lay.box_w / 2, 4), round(x1 - lay.box_w / 2, 4)
                 segs[key][0].extend((xa, xb, None))
-                segs[key][1].extend((y0, y1, None))
+                segs[key][1].extend((round(y0, 4), round(y1, 4), None))
                 hx.append(round(0.35 * xa + 0.65 * xb, 4))
                 hy.append(round(0.35 * y0 + 0.65 * y1, 4))
-                ht.append(f"{node_names[layer][i]} → {node_names[layer + 1][j]}<br>w = {num(lang, v, 3)}")
+                names.append(f"{node_names[layer][i]} → {node_names[layer + 1][j]}")
+                values.append(num(lang, v, 3))
     out = []
     for (sign, b), (xs, ys) in segs.items():
-        out.append(dict(type="scatter", x=[round(v, 4) if v is not None else None for v in xs], y=ys,
-                        mode="lines", hoverinfo="skip", showlegend=False, xaxis="x", yaxis="y",
-                        line=dict(color=POS_COLOR if sign > 0 else NEG_COLOR, width=WIDTHS[b]),
-                        opacity=0.75))
-    out.append(dict(type="scatter", x=hx, y=hy, text=ht, mode="markers", hovertemplate="%{text}<extra></extra>",
-                    marker=dict(size=7, opacity=0), showlegend=False, xaxis="x", yaxis="y"))
+        out.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False, xaxis="x",
+                        yaxis="y", line=dict(color=POS_COLOR if sign > 0 else NEG_COLOR, width=WIDTHS[b]),
+                        opacity=0.75) if full else dict(x=xs, y=ys))
+    out.append(dict(type="scatter", x=hx, y=hy, customdata=names, text=values, mode="markers",
+                    hovertemplate="%{customdata}<br>w = %{text}<extra></extra>", marker=dict(size=7, opacity=0),
+                    showlegend=False, xaxis="x", yaxis="y") if full else dict(text=values))
     return out
 
 
@@ -213,7 +215,7 @@ def playground_figure(run: Run, lang: str, label: str = "") -> RawFigure:
     frames, slider_steps = [], []
     heading = (f"{label} · " if label else "")
     for fr in run.frames:
-        data_upd = _edge_traces(fr, lay, names, lang)
+        data_upd = _edge_traces(fr, lay, names, lang, full=False)
         data_upd += [dict(z=typed(_neuron_picture(fr.neurons[li][j])))
                      for li, h in enumerate(cfg.hidden) for j in range(h)]
         data_upd += [dict(z=typed(region_values(fr, k))), dict(x=[fr.step, fr.step], y=[0, top])]

@@ -71,8 +71,10 @@ POINTS_JS = r"""
       if (window.Plotly) window.Plotly.extendTraces(gd, { x: [[x]], y: [[y]] }, [1 + cls]);
     });
   };
-  const scan = () => document.querySelectorAll("#basics-draw .js-plotly-plot").forEach(bind);
-  new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
+  let queued = false;  // one look per animation frame, however many changes the page makes
+  const scan = () => { queued = false; document.querySelectorAll("#basics-draw .js-plotly-plot").forEach(bind); };
+  new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(scan); } })
+    .observe(document.body, { childList: true, subtree: true });
   scan();
 }
 """
@@ -347,8 +349,9 @@ def playground_section() -> Playground:
                     points = gr.Textbox("", label=L("basics_points_json_label"), info=L("basics_points_json_info"),
                                         lines=2, max_lines=4, elem_id="basics-points")
                     clear = gr.Button(L("basics_clear_points"), size="sm", elem_id="basics-clear-points")
-                csv = gr.File(label=L("basics_csv_label"), file_types=[".csv", ".txt"], type="filepath",
-                              visible=False, elem_id="basics-csv")
+                # any file: Gradio's own type check refused others in English, with a traceback; the
+                # handler says what is wrong with it in the page's language
+                csv = gr.File(label=L("basics_csv_label"), type="filepath", visible=False, elem_id="basics-csv")
                 with gr.Row():
                     test_share = Slider(0, 0.9, value=d["test_share"], step=0.05, label=L("basics_test_share_label"),
                                         elem_id="basics-test-share")

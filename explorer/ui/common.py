@@ -46,8 +46,10 @@ PLOTLY_FRAMES_JS = r"""
     gd.__dleFrames = frames;
     Promise.resolve(window.Plotly.deleteFrames(gd)).then(() => window.Plotly.addFrames(gd, frames));
   };
-  const scan = () => document.querySelectorAll(".js-plotly-plot").forEach(sync);
-  new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
+  let queued = false;  // one look per animation frame, however many changes the page makes
+  const scan = () => { queued = false; document.querySelectorAll(".js-plotly-plot").forEach(sync); };
+  new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(scan); } })
+    .observe(document.body, { childList: true, subtree: true });
   scan();
 }
 """

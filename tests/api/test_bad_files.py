@@ -45,6 +45,7 @@ SKIP_DIRS = {".git", ".venv", "__pycache__", "node_modules"}
 IMAGE_UPLOADS = {"/classify", "/feature_maps", "/convolve", "/saliency", "/sanity_check", "/attack",
                  "/attention_image", "/noise", "/noise_animation", "/place_image"}
 COLLECTION_UPLOADS = {"/archive", "/archive_teach"}  # /archive_teach analyses what it is given
+CSV_UPLOADS = {"/playground", "/playground_compare", "/basics_points"}  # the Fundamentos tab's points (x1, x2, class)
 # The send-to bar: six tabs' image inputs and the Adversarial tab's attacked image.
 SEND = "/send_image"
 
@@ -106,10 +107,25 @@ def test_every_upload_is_covered(served):
     """An endpoint that takes a file and is not listed here fails: add it to the corpus runs."""
     with_files = {api for api, plist in endpoint_params(served).items()
                   if any(p.kind in ("File", "ImageEditor", "Sketchpad") for p in plist)}
-    expected = IMAGE_UPLOADS | COLLECTION_UPLOADS | {SEND}
+    expected = IMAGE_UPLOADS | COLLECTION_UPLOADS | CSV_UPLOADS | {SEND}
     assert with_files == expected, with_files ^ expected
     for api in IMAGE_UPLOADS:
         assert [p.name for p in endpoint_params(served)[api]][:5] == ["src", "smp", "idx", "up", "sk"], api
+
+
+def test_hostile_files_as_a_csv_of_points_get_a_clear_message(corpus, shared):
+    """Every file of the corpus (images, none of them a CSV) as the playground's CSV of points: a
+    translated message each time (not a UTF-8 text: its encoding; text without three columns of
+    numbers: the row that is wrong; too few rows: how many are needed), never Gradio's generic one."""
+    for i, (name, (path, _en, _es)) in enumerate(sorted(corpus.items())):
+        lang = "es" if i % 2 else "en"
+        for api in ("/playground", "/basics_points"):
+            args = list(SPECS[api].args)
+            args[0], args[8], args[-1] = "csv", handle_file(str(path)), lang
+            ok, msg = run(shared, api, args, SPECS[api])
+            assert not ok, f"{api} accepted {name}"
+            assert message_problem(msg, False, []) is None, (api, name, msg)
+    healthy(shared)
 
 
 @pytest.mark.parametrize("api", sorted(IMAGE_UPLOADS))

@@ -73,9 +73,12 @@ def test_training_progress_animation(app_url):
 
 
 def _plot(value) -> dict:
-    """A gr.Plot output as the client receives it: the Plotly figure's JSON."""
+    """A gr.Plot output as the client receives it: the Plotly figure's JSON (an animation's frames,
+    which travel in its layout for the page script, back in place)."""
     import json
-    return json.loads(value["plot"] if isinstance(value, dict) else value)
+
+    from explorer.plots import frames_back
+    return frames_back(json.loads(value["plot"] if isinstance(value, dict) else value))
 
 
 def _arr(v) -> np.ndarray:

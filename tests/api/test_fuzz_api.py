@@ -159,11 +159,11 @@ SPECS: dict[str, Spec] = {
                                  0.1, 10, 20, 0, 0, 0, 0, "optimizer", "adam", "en"]),
     "/basics_preset": Spec(["xor_hidden", "en"], examples=6),
     "/basics_points": Spec(["points", "xor", 0.1, 2, 100, 0.3, 0, "[[1, 1, 0], [2, 2, 1]]", None, "en"]),
-    "/neuron": Spec([1.0, -1.0, 0.5, "sigmoid", "en"]),
-    "/perceptron": Spec(["separable", 1.0, 20, 0, "en"]),
+    "/neuron": Spec([1.0, -1.0, 0.5, "sigmoid", "en"], examples=4),
+    "/perceptron": Spec(["separable", 1.0, 20, 0, "en"], examples=4),
     "/backprop_step": Spec(["0.15, 0.2, 0.25, 0.3, 0.35, 0.35, 0.4, 0.45, 0.6", 0.05, 0.1, 0.01, 0.5, "sigmoid", "mse",
                             "en"]),
-    "/optimizers": Spec(["bowl", ["sgd", "adam"], None, 0.9, 0.9, 0.999, 0.99, 50, None, None, 0, 0, "en"]),
+    "/optimizers": Spec(["bowl", ["sgd", "adam"], None, 0.9, 0.9, 0.999, 0.99, 50, None, None, 0, 0, "en"], examples=5),
     "/optimizers_preset": Spec(["opt_saddle", "en"], examples=6),
     "/landscape": Spec(["en"], examples=4),  # a fresh session has no network: a message
     # the page's language; the classroom header (share link, QR code)

@@ -11,9 +11,10 @@ from tests.e2e.test_diffusion_e2e import image_shown
 
 pytestmark = pytest.mark.slow
 
-TABS_EN = ["Train", "Filters", "Saliency", "Adversarial attacks", "Attention", "Embeddings", "My archive", "Diffusion"]
-TABS_ES = ["Entrenar", "Filtros", "Saliencia", "Ataques adversarios", "Atención", "Embeddings", "Mi archivo",
-           "Difusión"]
+TABS_EN = ["Train", "Fundamentals", "Filters", "Saliency", "Adversarial attacks", "Attention", "Embeddings",
+           "My archive", "Diffusion"]
+TABS_ES = ["Entrenar", "Fundamentos", "Filtros", "Saliencia", "Ataques adversarios", "Atención", "Embeddings",
+           "Mi archivo", "Difusión"]
 
 
 def tab_labels(page) -> list[str]:
@@ -31,7 +32,7 @@ def test_shared_link_restores_tab_language_and_presenter_mode(browser, app_url):
     page.goto(app_url + "?tab=diffusion&lang=en&presenter=1")
     page.wait_for_function(DIFFUSION_SELECTED_JS)
     page.wait_for_function("() => document.body.classList.contains('dle-presenter')")
-    page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 8)"
+    page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 9)"
                            ".map(e => e.textContent.trim()).join('|') === want", arg="|".join(TABS_EN))
     page.locator("#dif-status").get_by_text("Press ▶").wait_for()
     # the link it gives back reopens the same view
@@ -49,9 +50,9 @@ def test_shared_link_restores_tab_language_and_presenter_mode(browser, app_url):
 
 def test_language_switch_relabels_every_tab_and_sub_tab(open_app):
     page, _ = open_app("en-US")
-    assert tab_labels(page)[:8] == TABS_EN
+    assert tab_labels(page)[:9] == TABS_EN
     page.locator("#lang").get_by_text("Español").click()
-    page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 8)"
+    page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 9)"
                            ".map(e => e.textContent.trim()).join('|') === want", arg="|".join(TABS_ES))
     page.locator("#tab-filters-button").click()  # its sub-tabs are drawn now, after the switch
     page.wait_for_function("() => [...document.querySelectorAll('[role=tab]')].some(e => e.textContent.trim() === "

@@ -103,8 +103,7 @@ def test_hand_written_backpropagation_equals_autograd(activation, l1, l2, dropou
     gen_state = mlp.gen.get_state()
     with torch.no_grad():
         logits = mlp.forward(x, train=True)
-        mlp.backward(logits, y, l1, l2)
-    ours = [p.grad.clone() for p in mlp.params]
+        ours = mlp.backward(logits, y, l1, l2)
     # autograd on the same weights, the same dropout masks (the same generator state)
     mlp.gen.set_state(gen_state)
     leaves = [p.detach().clone().requires_grad_(True) for p in mlp.params]
@@ -115,6 +114,26 @@ def test_hand_written_backpropagation_equals_autograd(activation, l1, l2, dropou
     loss.backward()
     for a, b in zip(ours, leaves):
         assert torch.allclose(a, b.grad, atol=1e-12, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", pg.OPTIMIZERS)
+def test_the_flat_optimizer_steps_equal_torch_optims(name):
+    """The playground's optimizer on one flat vector against torch.optim's on the same tensors, fed
+    the same gradients for 60 steps."""
+    gen = torch.Generator().manual_seed(3)
+    shapes = [(5, 3), (5,), (2, 5), (2,)]
+    ref = [torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes]
+    flat = torch.cat([p.reshape(-1) for p in ref]).clone()
+    ref = [p.clone().requires_grad_(True) for p in ref]
+    torch_opt = pg.make_optimizer(name, ref, 0.05)
+    ours = pg.FlatOptimizer(name, flat, 0.05)
+    for _ in range(60):
+        grads = [torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes]
+        for p, g in zip(ref, grads):
+            p.grad = g.clone()
+        torch_opt.step()
+        ours.step(torch.cat([g.reshape(-1) for g in grads]))
+    assert torch.allclose(flat, torch.cat([p.detach().reshape(-1) for p in ref]), rtol=1e-12, atol=1e-13)
 
 
 def test_the_network_starts_from_pytorchs_own_initialisation():
