@@ -63,6 +63,7 @@ MAX_QUEUE = int(os.environ.get("DLE_MAX_QUEUE", "64"))
 def build_demo(store: SessionStore | None = None) -> gr.Blocks:
     """The whole app as a ``gr.Blocks``; per-session state lives in ``store``."""
     store = store or SessionStore()
+    gradio_internals.lazy_session_configs()  # a new session no longer copies every block's configuration
     # the Embeddings tab's thumbnail sprite is served from here (made at first use, not uploaded)
     gr.set_static_paths(embeddings_tab.static_paths())
     with gr.Blocks(title="Deep Learning Explorer", delete_cache=(1800, 3600)) as demo:

@@ -285,3 +285,73 @@ async (lang) => {
   return lang;
 }
 """
+
+
+# The source of gradio 6.31's SessionState.__init__ (state_holder.py:66-82) that
+# ``lazy_session_configs`` replaces; another version's is left alone.
+_SESSION_INIT_SHA = "1b2ea21dc42c45da"
+
+
+class _LazyConfigs(dict):
+    """A session's ``config_values`` (each block's configuration, what Gradio's deep links restore),
+    made when read rather than when the session starts: a block's entry when the session updates
+    it (Gradio sets it), all of them when something walks them (``SessionState.components``)."""
+
+    def __init__(self, state: Any, block_ids: Any):
+        super().__init__()
+        self._state, self._ids = state, block_ids
+
+    def _fill(self) -> None:
+        for k, v in self._state.blocks_config.blocks.items():
+            if k in self._ids and not dict.__contains__(self, k):
+                dict.__setitem__(self, k, self._state.blocks_config.config_for_block(k, [], v))
+
+    def items(self):
+        self._fill()
+        return super().items()
+
+    def values(self):
+        self._fill()
+        return super().values()
+
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+
+def lazy_session_configs() -> bool:
+    """Make Gradio's per-session state cheap to start. gradio/state_holder.py:66-82
+    (``SessionState.__init__``) computes every block's configuration for each new session
+    (``config_for_block``, with ``inspect.signature`` per component): 75 ms for this app's 795
+    blocks, on the server's main thread, for every browser tab and API client that makes its first
+    call — 2.3 s for a class of 30, and most of the main thread in bench/bench_basics.py's profile.
+    Those configurations only serve deep links (``components``, state_holder.py:141-145, read by
+    the ``/deep_link`` route), which this app does not offer: made when read instead. True if the
+    patch is in place (only for the Gradio source it was written against)."""
+    import hashlib
+    import os
+    from copy import copy
+
+    from gradio import state_holder
+
+    cls = state_holder.SessionState
+    if getattr(cls, "_dle_lazy", False):
+        return True
+    if hashlib.sha256(inspect.getsource(cls.__init__).encode()).hexdigest()[:16] != _SESSION_INIT_SHA:
+        return False
+
+    def __init__(self, blocks):  # state_holder.py:66-82, config_values made lazy
+        self.blocks_config = copy(blocks.default_config)
+        self.config_values = _LazyConfigs(self, blocks.blocks)
+        self.state_data = {}
+        self._state_ttl = {}
+        self.is_closed = False
+        self.STATE_TTL_WHEN_CLOSED = 1 if os.getenv("GRADIO_IS_E2E_TEST", None) else 3600
+
+    cls.__init__ = __init__
+    cls._dle_lazy = True
+    return True

@@ -360,3 +360,22 @@ def test_the_page_loads_that_core_module():
     entry = (Path(route_utils.BUILD_PATH_LIB) / entries[0]).read_text(encoding="utf-8")
     assert f"./{found[0].name}" in entry, changed(
         f"the page's entry module {entries[0]} no longer imports {found[0].name}", "SET_LOCALE_JS")
+
+
+def test_a_new_sessions_configurations_are_made_when_read():
+    """lazy_session_configs: a session starts without copying every block's configuration, and
+    what Gradio reads of them (one block's, or all: the deep-link route) is what it computed before."""
+    from gradio.state_holder import SessionState
+
+    from explorer.ui import gradio_internals
+
+    with gr.Blocks() as demo:
+        a = gr.Textbox("x", label="a")
+        gr.Slider(0, 3, value=1, label="b")
+    assert gradio_internals.lazy_session_configs()
+    state = SessionState(demo)
+    assert dict.__len__(state.config_values) == 0  # nothing made yet
+    state._update_value_in_config(a._id, "y")  # what Gradio does when an event updates a value
+    assert state.config_values[a._id]["props"]["value"] == "y"
+    configs = list(state.components)  # the deep-link route walks them all
+    assert len(configs) == len(demo.blocks) and any(c["props"].get("label") == "b" for c in configs)
