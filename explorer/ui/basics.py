@@ -835,22 +835,30 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
         with gr.Tabs():
             with gr.Tab(L("basics_sub_neuron"), id="basics-neuron", elem_id="tab-basics-neuron"):
                 n = neuron_section()
-            with gr.Tab(L("basics_sub_playground"), id="basics-playground", elem_id="tab-basics-playground"):
+            with gr.Tab(L("basics_sub_playground"), id="basics-playground", elem_id="tab-basics-playground") as pg_tab:
+                pg_shown = shown_flag()
                 p = playground_section()
-            with gr.Tab(L("basics_sub_backprop"), id="basics-backprop", elem_id="tab-basics-backprop"):
+            with gr.Tab(L("basics_sub_backprop"), id="basics-backprop", elem_id="tab-basics-backprop") as bp_tab:
+                bp_shown = shown_flag()
                 bp = backprop_section()
-            with gr.Tab(L("basics_sub_optimizers"), id="basics-optimizers", elem_id="tab-basics-optimizers"):
+            with gr.Tab(L("basics_sub_optimizers"), id="basics-optimizers", elem_id="tab-basics-optimizers") as o_tab:
+                o_shown = shown_flag()
                 o = optimizer_section()
     # named endpoints first (an unnamed event with the same function would take the name)
     wire_neuron(lang, n)
     wire_playground(store, lang, p)
     wire_backprop(lang, bp)
     wire_optimizers(store, lang, o)
+    # each section is drawn when first shown (the first with the tab): opening the tab costs one
+    # section's views, not four (a class opening it at once, the browser tests walking every tab)
     for ev in draw_events(tab, shown, lang):
         draw_neuron(ev, lang, n)
+    for ev in draw_events(pg_tab, pg_shown, lang):
         ev.success(wiring.lesson_handler(SCENARIOS), [p.preset, lang], [p.lesson], **wiring.HIDDEN)
         ev.success(wiring.bind(playground, store), p.inputs + [lang], [p.status, p.plot, p.json], **wiring.HIDDEN,
                    **RUN_QUEUE)
+    for ev in draw_events(bp_tab, bp_shown, lang):
         ev.success(backprop_show, bp.inputs + [lang], [bp.plot, bp.table, bp.summary, bp.json], **wiring.HIDDEN)
+    for ev in draw_events(o_tab, o_shown, lang):
         ev.success(optimizers_run, o.inputs + [lang], o.outputs, **wiring.HIDDEN)
     return None
