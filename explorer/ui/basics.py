@@ -198,12 +198,6 @@ def playground_compare(store: SessionStore, source, dataset, noise, classes, n_p
             {"compare": compare_key, "a": sum_a, "b": sum_b})
 
 
-def _scenario_values(name: str) -> list:
-    sc = SCENARIOS[name]
-    compare = sc["compare"]
-    return [sc[k] for k in PG_KEYS] + ([compare[0], _as_text(compare[1])] if compare else [gr.skip(), gr.skip()])
-
-
 def _as_text(value) -> str:
     return value if isinstance(value, str) else repr(value)
 
