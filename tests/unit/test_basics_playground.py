@@ -252,7 +252,9 @@ def test_the_run_figure_is_animated_light_and_labelled_in_both_languages():
 LESSONS = {
     "xor_one_neuron": lambda a, b: a["test_acc"] == 0.4778,
     "xor_hidden": lambda a, b: a["test_acc"] == 0.9889,
-    "lr_too_high": lambda a, b: a["test_acc"] == 0.8889 and b["test_acc"] == 0.5222 and b["train_loss"] > 14,
+    # lr 10 is chaotic: B's numbers differ from one processor to another (0.52 and 15 on an Intel
+    # Xeon, 0.59 and 11.4 on an AMD EPYC); the lesson's bounds hold on both
+    "lr_too_high": lambda a, b: a["test_acc"] == 0.8889 and 0.45 <= b["test_acc"] <= 0.62 and b["train_loss"] > 5,
     "features": lambda a, b: a["test_acc"] == 1.0,
     "spiral_depth": lambda a, b: a["test_acc"] == 0.68 and b["test_acc"] == 0.9867,
     "adam_vs_sgd": lambda a, b: a["test_acc"] == 0.62 and b["test_acc"] == 0.9867,

@@ -333,16 +333,20 @@ def test_ddpm_ignores_steps_and_eta(monkeypatch):
 
 
 @pytest.mark.slow  # ~5-10 s: the five DDIM scenarios, 107 guided U-Net passes on 16 images
-@pytest.mark.parametrize("name, hits", [("guided", 16), ("weak_guidance", 9), ("no_guidance", 1),
-                                        ("one_step", 2), ("five_steps", 16)])
-def test_scenario_lessons_say_what_the_cnn_recognises(name, hits):
+@pytest.mark.parametrize("name, hits, at_least", [("guided", 16, False), ("weak_guidance", 9, False),
+                                                  ("no_guidance", 1, False), ("one_step", 2, False),
+                                                  ("five_steps", 12, True)])
+def test_scenario_lessons_say_what_the_cnn_recognises(name, hits, at_least):
     """Each teaching scenario's lesson quotes how many of its 16 samples the CNN recognises: that is
-    what these exact settings give (the ES and EN lessons both carry the number)."""
+    what these exact settings give (the ES and EN lessons both carry the number). Five steps leave
+    a few samples near a boundary that the processor's rounding decides (16 on an Intel Xeon, 12 on
+    an AMD EPYC): that lesson says "at least"."""
     from explorer.i18n import TEXT
 
     p = SCENARIOS[name]
     cls = denoiser.EACH if p["cls"] == "each" else int(p["cls"])
     run = finish(denoiser.new_run(cls, p["scale"], p["seed"], p["sampler"], p["steps"], p["eta"], n=16))
-    assert int((run.recognised == run.y).sum()) == hits
+    got = int((run.recognised == run.y).sum())
+    assert got >= hits if at_least else got == hits
     for lang, word in (("es", "de"), ("en", "of")):
-        assert f"**{hits} {word} 16**" in TEXT[lang][f"diffusion_scn_{name}_lesson"]
+        assert f"{hits} {word} 16**" in TEXT[lang][f"diffusion_scn_{name}_lesson"]
