@@ -33,7 +33,7 @@ from explorer.diffusion import denoiser
 from explorer.embeddings import compute as embeddings
 from explorer.filters import compute as filters
 from explorer.i18n import DEFAULT_LANG
-from explorer.session import SessionStore
+from explorer.session import SessionStore, freeze_startup_heap
 from explorer.tabs import TABS
 from explorer.train import compute as training
 from explorer.train import views as train_view
@@ -115,8 +115,10 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         archive_search.CLASSES.get,  # Mi archivo's search: the 1,000 classes' names embedded (~6 s)
         embeddings.default_map, lambda: embeddings.features("cnn"),  # the default map, neighbour search
         embeddings.warm_up_umap,  # UMAP's compiled code (numba)
-        denoiser.warm_up], delay=float(os.environ.get("DLE_WARMUP_DELAY", "2")),
+        denoiser.warm_up,
+        freeze_startup_heap], delay=float(os.environ.get("DLE_WARMUP_DELAY", "2")),
         busy=training.active_runs, wait_idle=lambda s: training.wait_until_idle(timeout=s))
+    freeze_startup_heap()  # then again when the warm-up has loaded the rest (see there)
     warm.start()
     atexit.register(warm.end)
     return demo

@@ -122,6 +122,19 @@ def release_memory() -> None:
         pass
 
 
+def freeze_startup_heap() -> int:
+    """Collect, then move every object alive now into the collector's permanent generation
+    (``gc.freeze``): what start-up and the warm-up made (the models, Gradio's blocks and their
+    configuration, the imported libraries: ~1.5 million objects once warm) is never garbage, and
+    every full collection walked it all with the GIL held: ~0.2 s after start, ~0.8 s once warm
+    (profiled: one at each session release, :func:`release_memory`, plus Python's own automatic
+    ones). Frozen, a collection walks only what came after. Called when the app is built and
+    again when the warm-up ends; returns how many objects are frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 class SessionStore:
     """A thread-safe ``session_hash -> SessionData`` map with explicit and idle-time clean-up.
     ``release_after_s`` (None: never) after the last of a burst of sessions left, their memory is
