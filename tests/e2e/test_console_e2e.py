@@ -9,6 +9,7 @@ import pytest
 
 from explorer.tabs import TAB_IDS
 from explorer.ui.gradio_internals import queue_busy
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow
 
@@ -60,10 +61,12 @@ def test_no_console_error_on_load_tabs_and_language_switch(browser, served, app_
     page.on("requestfinished", lambda r: inflight.discard(r))
     page.on("requestfailed", lambda r: inflight.discard(r))  # an event stream the page closes itself
 
-    def open_tab(tab):
+    def open_tab(tab, photo: bool = False):
         page.locator(f"#tab-{tab}-button").click()
         page.locator(f"#tab-{tab}").wait_for(state="visible")
         settle(page, served, inflight)
+        if photo:  # every tab after the switch, as drawn (the flows run whole in one language only)
+            page.screenshot(path=str(ARTIFACTS / f"walk-{lang}-{tab}.png"), full_page=True)
 
     try:
         page.goto(app_url)
@@ -76,7 +79,7 @@ def test_no_console_error_on_load_tabs_and_language_switch(browser, served, app_
                                arg=train_label)
         settle(page, served, inflight)
         for tab in after_switch:
-            open_tab(tab)
+            open_tab(tab, photo=True)
         if after_switch:  # an image tab's source switched to ones with nothing in them yet: quiet too
             open_tab("filters")
             for source in ("upload", "draw", "sample"):

@@ -111,13 +111,10 @@ PLACE = {
     "es-ES": dict(lang="es", fashion="CNN Fashion-MNIST (incluida)", changed="cambiado de opinión",
                   which="la adversaria", target="Embeddings", moved="no son de la clase Zapatilla sino de Sandalia",
                   attacked="Atacada", original="Original", sandal="Sandalia"),
-    "en-US": dict(lang="en", fashion="Fashion-MNIST CNN (shipped)", changed="changed its mind",
-                  which="the adversarial one", target="Embeddings", moved="no longer Sneaker but Sandal",
-                  attacked="Attacked", original="Original", sandal="Sandal"),
 }
 
 
-@pytest.mark.parametrize("locale", list(PLACE))
+@pytest.mark.parametrize("locale", list(PLACE))  # one language (see conftest.first_views_only)
 def test_an_attacked_sneaker_sent_to_the_map(open_app, locale):
     """Adversarial tab: test image 12 (a sneaker) attacked at ε = 8/255 on the Fashion CNN; sent to
     Embeddings with the send-to bar, it lands on the map as a star among the sandals, its original
