@@ -26,7 +26,7 @@ import threading
 import time
 from typing import Any
 
-from bench.common import LoadMonitor, check, measurement, median, report, target, wait_for_quiet
+from bench.common import LoadMonitor, check, measurement, median, report, settle, target, wait_for_quiet
 
 RUN_S, CLASS_P95_S = 1.0, 3.0
 USERS_PER_PROCESS = 5
@@ -129,6 +129,7 @@ def over_http(repeats: int, users: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with app_server(settle_s=5.0) as (proc, url):
         server = psutil.Process(proc.pid)
+        print(f"  server up and warmed ({settle(server):.0f} s to settle)", flush=True)  # a class comes later
         c = Client(url, verbose=False, analytics_enabled=False, download_files=False)
         c.predict(*args_for(99), api_name="/playground")  # the first run (torch's kernels)
         single = []

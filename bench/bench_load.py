@@ -68,7 +68,7 @@ from typing import Any
 import numpy as np
 import psutil
 
-from bench.common import LoadMonitor, check, measurement, report, target, wait_for_quiet
+from bench.common import LoadMonitor, check, measurement, report, settle, target, wait_for_quiet
 
 P95_S = 2.0
 RSS_GROWTH = 0.10
@@ -664,17 +664,6 @@ def teach_main(args) -> dict[str, Any]:
 
 def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs), q)) if xs else float("nan")
-
-
-def settle(proc: psutil.Process, quiet: float = 20.0, most: float = 120.0) -> float:
-    """Until the server's own CPU stays below ``quiet`` % for 2 s (the background warm-up done)."""
-    t0 = time.monotonic()
-    calm = 0
-    while time.monotonic() - t0 < most and calm < 4:
-        c0 = sum(proc.cpu_times()[:2])
-        time.sleep(0.5)
-        calm = calm + 1 if (sum(proc.cpu_times()[:2]) - c0) / 0.5 * 100 < quiet else 0
-    return time.monotonic() - t0
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

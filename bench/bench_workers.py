@@ -28,8 +28,8 @@ from typing import Any
 
 import psutil
 
-from bench.bench_load import USERS_PER_PROCESS, _start_worker, hammer_users, pct, settle
-from bench.common import LoadMonitor, check, measurement, report, wait_for_quiet
+from bench.bench_load import USERS_PER_PROCESS, _start_worker, hammer_users, pct
+from bench.common import LoadMonitor, check, measurement, report, settle, wait_for_quiet
 
 CLASSIFY = ("sample", "cat", 0, None, None, "imagenet", "en")  # the same photo for everyone
 LABELS = {"direct": "python app.py alone", "1": "1 process behind nginx", "2": "2 processes behind nginx"}

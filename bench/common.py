@@ -339,3 +339,14 @@ def app_server(settle_s: float):
         yield app.proc, app.url
     finally:
         app.stop()
+
+
+def settle(proc: psutil.Process, quiet: float = 20.0, most: float = 120.0) -> float:
+    """Until the server's own CPU stays below ``quiet`` % for 2 s (the background warm-up done)."""
+    t0 = time.monotonic()
+    calm = 0
+    while time.monotonic() - t0 < most and calm < 4:
+        c0 = sum(proc.cpu_times()[:2])
+        time.sleep(0.5)
+        calm = calm + 1 if (sum(proc.cpu_times()[:2]) - c0) / 0.5 * 100 < quiet else 0
+    return time.monotonic() - t0

@@ -252,6 +252,14 @@ def render(results: dict[str, Any]) -> str:
                  f"torch {m.get('torch', '?')} ({m.get('torch_threads', '?')} threads).")
     dates = [f"{k} {results[k]['machine']['date']}" for k in BENCHES if k in results]
     lines += ["", f"Measured: {'; '.join(dates) if dates else 'never'}.", ""]
+    # the machines are shared and not always the same model: say which sections ran on another CPU
+    others = {}
+    for k in BENCHES:
+        model = results.get(k, {}).get("machine", {}).get("cpu_model")
+        if k in results and model and model != m.get("cpu_model"):
+            others.setdefault(model, []).append(k)
+    for model, keys in others.items():
+        lines += [f"Measured on another CPU ({model}): {', '.join(keys)}.", ""]
 
     lines += ["## Targets", ""] + targets_table(results) + [""]
     if CHART.exists():
