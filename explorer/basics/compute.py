@@ -1,5 +1,5 @@
 """The network playground of the Fundamentos tab: a small fully connected network trained on 2-D
-points, the whole run computed at once in torch and recorded, so the browser can play it, pause it
+points, the whole run computed at once and recorded, so the browser can play it, pause it
 and go back to any recorded step without asking the server again (TensorFlow Playground streams
 its run and forgets it; here a run is a thing one can rewind, compare and export).
 
@@ -10,6 +10,13 @@ hidden neuron's own output over the plane, and every weight.
 
 Two runs with the same seed and the same data start from the same weights and see the same
 batches: what differs between them is only what was changed (the optimizer, the activation, L2).
+
+The network starts from PyTorch's own initialisation (``build_net``) and draws its batches and
+dropout masks from torch's generators; the arithmetic of the steps is numpy's. On networks this
+small a step is some 40 operations on arrays of a few dozen numbers, and the cost is each
+operation's overhead: torch's is several times numpy's (measured on the 2-core machine: 500 steps
+of a 2-8-8-2 network, 294 ms in torch, 50 ms in numpy). The steps equal torch.optim's and
+autograd's (tests/unit/test_basics_playground.py).
 """
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
+from scipy.special import expit
 from torch import nn
 
 from explorer.basics import data2d
@@ -111,37 +119,39 @@ def build_net(n_in: int, hidden: tuple[int, ...], classes: int, activation: str,
 class FlatOptimizer:
     """torch.optim's update rules, with its defaults (momentum: SGD with β = 0.9; Adam β = (0.9,
     0.999), ε = 1e-8; RMSProp α = 0.99, ε = 1e-8; Adagrad ε = 1e-10), applied to all of a network's
-    parameters at once as one flat vector: a few tensor calls a step. torch.optim's own step cost
-    ~0.17 ms of Python around its kernels on these tiny networks, as much as the rest of the step
-    (profiled); the updates equal its (tests/unit/test_basics_playground.py)."""
+    parameters at once as one flat numpy vector, in place (the network's weights are views of it).
+    The updates equal torch.optim's (tests/unit/test_basics_playground.py)."""
 
-    def __init__(self, name: str, theta: torch.Tensor, lr: float):
+    def __init__(self, name: str, theta: np.ndarray, lr: float):
         self.name, self.theta, self.lr, self.t = name, theta, lr, 0
-        self.m = torch.zeros_like(theta)  # momentum's buffer, Adam's first moment
-        self.v = torch.zeros_like(theta)  # second moments (Adam, RMSProp), Adagrad's sum of squares
+        self.m = np.zeros_like(theta)  # momentum's buffer, Adam's first moment
+        self.v = np.zeros_like(theta)  # second moments (Adam, RMSProp), Adagrad's sum of squares
 
-    def step(self, g: torch.Tensor) -> None:
+    def step(self, g: np.ndarray) -> None:
         self.t += 1
-        theta, lr, name = self.theta, self.lr, self.name
+        theta, lr, name, m, v = self.theta, self.lr, self.name, self.m, self.v
         if name == "sgd":
-            theta.add_(g, alpha=-lr)
+            theta -= lr * g
         elif name == "momentum":
             if self.t == 1:
-                self.m.copy_(g)
+                m[:] = g
             else:
-                self.m.mul_(0.9).add_(g)
-            theta.add_(self.m, alpha=-lr)
+                m *= 0.9
+                m += g
+            theta -= lr * m
         elif name == "adam":
-            self.m.lerp_(g, 0.1)
-            self.v.mul_(0.999).addcmul_(g, g, value=0.001)
+            m += 0.1 * (g - m)
+            v *= 0.999
+            v += 0.001 * (g * g)
             bc1, bc2 = 1 - 0.9 ** self.t, 1 - 0.999 ** self.t
-            theta.addcdiv_(self.m, (self.v.sqrt() / math.sqrt(bc2)).add_(1e-8), value=-lr / bc1)
+            theta -= (lr / bc1) * m / (np.sqrt(v) / math.sqrt(bc2) + 1e-8)
         elif name == "rmsprop":
-            self.v.mul_(0.99).addcmul_(g, g, value=0.01)
-            theta.addcdiv_(g, self.v.sqrt().add_(1e-8), value=-lr)
+            v *= 0.99
+            v += 0.01 * (g * g)
+            theta -= lr * g / (np.sqrt(v) + 1e-8)
         else:  # adagrad
-            self.v.addcmul_(g, g, value=1.0)
-            theta.addcdiv_(g, self.v.sqrt().add_(1e-10), value=-lr)
+            v += g * g
+            theta -= lr * g / (np.sqrt(v) + 1e-10)
 
 
 def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
@@ -157,77 +167,86 @@ def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
     return torch.optim.Adagrad(params, lr=lr)
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
 class MLP:
-    """The network as its weight tensors, with the forward pass and backpropagation written out
-    (the chain rule, layer by layer: the course's "repetir el proceso de corrección"). On networks
-    this small, torch's autograd engine cost more than the arithmetic (0.4 ms of every step,
-    profiled); the gradients equal autograd's (tests/unit/test_basics_playground.py).
+    """The network as its weight arrays, with the forward pass and backpropagation written out
+    (the chain rule, layer by layer: the course's "repetir el proceso de corrección"); the
+    gradients equal autograd's (tests/unit/test_basics_playground.py).
 
     ``params`` alternates weights (out, in) and biases, as ``build_net``'s Linear layers hold them,
-    so the network starts from the same weights as the nn.Sequential of the same seed."""
+    so the network starts from the same weights as the nn.Sequential of the same seed; they are
+    views of ``flat``, the optimizer's vector. ``dtype``: float32 as torch's layers (float64 for
+    the tests that compare with autograd to the last digits)."""
 
-    def __init__(self, net: nn.Sequential, activation: str, dropout: float, seed: int):
-        weights = [p.detach() for p in net.parameters()]
-        self.flat = torch.cat([w.reshape(-1) for w in weights])  # every parameter, one vector (the optimizer's)
-        bounds = np.cumsum([0] + [w.numel() for w in weights])
-        self.params = [self.flat[a:b].view(w.shape) for a, b, w in zip(bounds[:-1], bounds[1:], weights)]
+    def __init__(self, net: nn.Sequential, activation: str, dropout: float, seed: int, dtype=np.float32):
+        weights = [p.detach().numpy().astype(dtype) for p in net.parameters()]
+        self.flat = np.concatenate([w.reshape(-1) for w in weights])  # every parameter, one vector
+        bounds = np.cumsum([0] + [w.size for w in weights])
+        self.params = [self.flat[a:b].reshape(w.shape) for a, b, w in zip(bounds[:-1], bounds[1:], weights)]
+        self.grad = np.zeros_like(self.flat)  # backward's answer, in the same order
+        self.grads = [self.grad[a:b].reshape(w.shape) for a, b, w in zip(bounds[:-1], bounds[1:], weights)]
         self.activation, self.dropout = activation, dropout
-        self.gen = torch.Generator().manual_seed(seed + 7)
+        self.gen = torch.Generator().manual_seed(seed + 7)  # dropout masks: torch's generator
 
     @property
-    def layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    def layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return list(zip(self.params[0::2], self.params[1::2]))
 
-    def _act(self, z: torch.Tensor) -> torch.Tensor:
+    def _act(self, z: np.ndarray) -> np.ndarray:
         if self.activation == "relu":
-            return torch.relu(z)
+            return np.maximum(z, 0)
         if self.activation == "tanh":
-            return torch.tanh(z)
+            return np.tanh(z)
         if self.activation == "sigmoid":
-            return torch.sigmoid(z)
+            return expit(z)
         return z
 
-    def _act_grad(self, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor | None:
+    def _act_grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:
         if self.activation == "relu":
-            return (z > 0).to(z.dtype)
+            return (z > 0).astype(z.dtype)
         if self.activation == "tanh":
             return 1 - a * a
         if self.activation == "sigmoid":
             return a * (1 - a)
         return None  # linear: the gradient passes unchanged
 
-    def forward(self, x: torch.Tensor, train: bool = False, hidden: bool = False):
+    def forward(self, x: np.ndarray, train: bool = False, hidden: bool = False):
         """Logits; with ``train`` dropout is applied (and what backward needs is kept); with
         ``hidden`` also every hidden layer's outputs."""
         self._cache = []
         outs, h = [], x
         for w, b in self.layers[:-1]:
-            z = torch.addmm(b, h, w.T)
+            z = h @ w.T + b
             a = self._act(z)
             mask = None
             out = a
             if train and self.dropout > 0:  # inverted dropout: the kept outputs scaled by 1/keep
                 keep = 1.0 - self.dropout
-                mask = (torch.rand(a.shape, generator=self.gen) < keep).to(a.dtype) / keep
+                mask = (torch.rand(a.shape, generator=self.gen).numpy() < keep).astype(a.dtype) / keep
                 out = a * mask
             self._cache.append((h, z, a, mask))
             outs.append(out)
             h = out
         w, b = self.layers[-1]
         self._last_in = h
-        logits = torch.addmm(b, h, w.T)
+        logits = h @ w.T + b
         return (logits, outs) if hidden else logits
 
-    def backward(self, logits: torch.Tensor, y: torch.Tensor, l1: float, l2: float) -> list[torch.Tensor]:
+    def backward(self, logits: np.ndarray, y: np.ndarray, l1: float, l2: float) -> np.ndarray:
         """The cross-entropy's gradient (softmax − one-hot, averaged over the batch) carried back
-        through every layer: the gradient of every parameter, in ``params`` order, L1 and L2 added
-        on the weights."""
-        g = torch.softmax(logits, 1)
-        g[torch.arange(len(y)), y] -= 1
+        through every layer: the gradient of every parameter as one flat vector in ``params`` order
+        (``grads`` are its views), L1 and L2 added on the weights."""
+        g = _softmax(logits)
+        g[np.arange(len(y)), y] -= 1
         g /= len(y)
-        grads = []
+        n = len(self.layers)
         w, _ = self.layers[-1]
-        grads.append((g.T @ self._last_in, g.sum(0)))
+        np.matmul(g.T, self._last_in, out=self.grads[2 * n - 2])
+        self.grads[2 * n - 1][:] = g.sum(0)
         gh = g @ w
         for li in range(len(self._cache) - 1, -1, -1):
             h_in, z, a, mask = self._cache[li]
@@ -235,17 +254,16 @@ class MLP:
                 gh = gh * mask
             d = self._act_grad(z, a)
             gz = gh if d is None else gh * d
-            grads.append((gz.T @ h_in, gz.sum(0)))
+            np.matmul(gz.T, h_in, out=self.grads[2 * li])
+            self.grads[2 * li + 1][:] = gz.sum(0)
             if li > 0:
                 gh = gz @ self.layers[li][0]
-        out = []
-        for (w, _), (gw, gb) in zip(self.layers, reversed(grads)):
+        for li, (w, _) in enumerate(self.layers):
             if l2:
-                gw = gw + 2 * l2 * w
+                self.grads[2 * li] += 2 * l2 * w
             if l1:
-                gw = gw + l1 * torch.sign(w)
-            out += [gw, gb]
-        return out
+                self.grads[2 * li] += l1 * np.sign(w)
+        return self.grad
 
 
 @dataclass
@@ -307,35 +325,37 @@ class _Features:
         f = data2d.features(x_train, names)
         self.mean, self.std = f.mean(0), f.std(0) + 1e-6
 
-    def __call__(self, x: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy((data2d.features(x, self.names) - self.mean) / self.std)
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return (data2d.features(x, self.names) - self.mean) / self.std
 
 
-def _evaluate(net: MLP, x: torch.Tensor, y: torch.Tensor, n_train: int) -> tuple[float, float, float, float]:
+def _evaluate(net: MLP, x: np.ndarray, y: np.ndarray, n_train: int) -> tuple[float, float, float, float]:
     """Loss and accuracy on the training points (the first ``n_train`` of x) and on the test points
     (the rest), in one forward pass."""
     logits = net.forward(x)
-    losses = nn.functional.cross_entropy(logits, y, reduction="none")
-    right = (logits.argmax(1) == y).to(losses.dtype)
-    tr = (losses[:n_train].mean().item(), right[:n_train].mean().item())
-    te = (losses[n_train:].mean().item(), right[n_train:].mean().item()) if len(y) > n_train else (math.nan, math.nan)
+    z = logits - logits.max(1, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged run: inf, nan
+        losses = np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y]
+    right = (logits.argmax(1) == y).astype(np.float64)
+    tr = (float(losses[:n_train].mean()), float(right[:n_train].mean()))
+    te = ((float(losses[n_train:].mean()), float(right[n_train:].mean())) if len(y) > n_train
+          else (math.nan, math.nan))
     return (*tr, *te)
 
 
-def _frame(net: MLP, step: int, grid_in: torch.Tensor, neuron_in: torch.Tensor) -> Frame:
-    conf, cls = torch.softmax(net.forward(grid_in), 1).max(1)
+def _frame(net: MLP, step: int, grid_in: np.ndarray, neuron_in: np.ndarray) -> Frame:
+    p = _softmax(net.forward(grid_in))
     _, outs = net.forward(neuron_in, hidden=True)
-    return Frame(step, cls.numpy().astype(np.uint8), conf.numpy().astype(np.float32),
-                 [o.T.numpy().astype(np.float32).copy() for o in outs],
-                 [(w.numpy().copy(), b.numpy().copy()) for w, b in net.layers])
+    return Frame(step, p.argmax(1).astype(np.uint8), p.max(1).astype(np.float32),
+                 [o.T.astype(np.float32) for o in outs], [(w.copy(), b.copy()) for w, b in net.layers])
 
 
 def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_net: bool = False) -> Run:
     """Train a fresh network on ``data`` with ``cfg`` and record the run (see the module's text).
     Deterministic: the same settings and data give the same run."""
     feats = _Features(cfg.features, data.x_train)
-    xtr, ytr = feats(data.x_train), torch.from_numpy(data.y_train)
-    xte, yte = feats(data.x_test), torch.from_numpy(data.y_test)
+    xtr, ytr = feats(data.x_train), data.y_train.astype(np.int64)
+    xte, yte = feats(data.x_test), data.y_test.astype(np.int64)
     grid_in, neuron_in = feats(data2d.grid(GRID)), feats(data2d.grid(NEURON_GRID))
     net = MLP(build_net(len(cfg.features), cfg.hidden, data.classes, cfg.activation, cfg.dropout, cfg.seed),
               cfg.activation, cfg.dropout, cfg.seed)
@@ -344,14 +364,14 @@ def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_n
     recorded = _steps_to_record(cfg.steps, every)
     drawn = frame_steps(recorded, max_frames)
     run = Run(cfg, data, feature_scale=(feats.mean, feats.std))
-    gen = torch.Generator().manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)  # the batches: torch's generator
     n, bs = len(ytr), min(cfg.batch_size, len(ytr))
-    order, pos = torch.randperm(n, generator=gen), 0
+    order, pos = torch.randperm(n, generator=gen).numpy(), 0
 
-    x_all, y_all = torch.cat([xtr, xte]), torch.cat([ytr, yte])
+    x_all, y_all = np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
 
     def record(step: int) -> bool:
-        with torch.no_grad():
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: its overflow is the lesson
             tr_loss, tr_acc, te_loss, te_acc = _evaluate(net, x_all, y_all, len(ytr))
             ok = math.isfinite(tr_loss) and tr_loss < DIVERGED
             run.records.append({"step": step, "epoch": round(step * bs / n, 3),
@@ -361,21 +381,20 @@ def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_n
                                 if math.isfinite(te_acc) else None})
             if ok and (step in drawn or step == cfg.steps):
                 run.frames.append(_frame(net, step, grid_in, neuron_in))
-                run.path.append([p.numpy().copy() for p in net.params])
+                run.path.append([p.copy() for p in net.params])
         return ok
 
     record(0)
-    for step in range(1, cfg.steps + 1):
-        if pos + bs > n:
-            order, pos = torch.randperm(n, generator=gen), 0
-        idx = order[pos:pos + bs]
-        pos += bs
-        with torch.no_grad():
-            logits = net.forward(xtr[idx], train=True)
-            opt.step(torch.cat([g.reshape(-1) for g in net.backward(logits, ytr[idx], cfg.l1, cfg.l2)]))
-        if step in recorded and not record(step):
-            run.diverged_at = step
-            break
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(1, cfg.steps + 1):
+            if pos + bs > n:
+                order, pos = torch.randperm(n, generator=gen).numpy(), 0
+            idx = order[pos:pos + bs]
+            pos += bs
+            opt.step(net.backward(net.forward(xtr[idx], train=True), ytr[idx], cfg.l1, cfg.l2))
+            if step in recorded and not record(step):
+                run.diverged_at = step
+                break
     run.net = net if keep_net else None
     return run
 
@@ -385,6 +404,4 @@ def predict(run: Run, x: np.ndarray) -> np.ndarray:
     if run.net is None:
         raise ValueError("train(..., keep_net=True) keeps the network")
     mean, std = run.feature_scale
-    inp = torch.from_numpy((data2d.features(x, run.config.features) - mean) / std)
-    with torch.no_grad():
-        return torch.softmax(run.net.forward(inp), 1).numpy()
+    return _softmax(run.net.forward((data2d.features(x, run.config.features) - mean) / std))

@@ -112,7 +112,7 @@ def test_a_scenario_sets_every_control_and_its_lesson(c):
     out = c.predict("spiral_depth", "es", api_name="/basics_preset")
     assert out[0] == "generated" and out[1] == "spiral" and out[8] == "8"
     assert list(out[-3:-1]) == ["hidden", "8, 8, 8, 8"]
-    assert "98,7 %" in out[-1]
+    assert "más del 97 %" in out[-1]
     with pytest.raises(AppError) as err:
         c.predict("nope", "en", api_name="/basics_preset")
     assert "Unknown scenario" in str(err.value)

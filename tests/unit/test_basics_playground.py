@@ -97,23 +97,23 @@ def test_clicked_classes_without_a_gap_are_renumbered():
 def test_hand_written_backpropagation_equals_autograd(activation, l1, l2, dropout):
     torch.manual_seed(0)
     net = pg.build_net(3, (5, 4), 3, activation, dropout, seed=3)
-    mlp = pg.MLP(net, activation, dropout, seed=3)
-    mlp.params = [p.double() for p in mlp.params]
+    mlp = pg.MLP(net, activation, dropout, seed=3, dtype=np.float64)
     x, y = torch.randn(16, 3, dtype=torch.float64), torch.randint(0, 3, (16,))
     gen_state = mlp.gen.get_state()
-    with torch.no_grad():
-        logits = mlp.forward(x, train=True)
-        ours = mlp.backward(logits, y, l1, l2)
+    ours = mlp.backward(mlp.forward(x.numpy(), train=True), y.numpy(), l1, l2).copy()
     # autograd on the same weights, the same dropout masks (the same generator state)
     mlp.gen.set_state(gen_state)
-    leaves = [p.detach().clone().requires_grad_(True) for p in mlp.params]
-    mlp_ref = pg.MLP(net, activation, dropout, seed=3)
-    mlp_ref.params, mlp_ref.gen = leaves, mlp.gen
-    loss = torch.nn.functional.cross_entropy(mlp_ref.forward(x, train=True), y)
+    leaves = [torch.from_numpy(p.copy()).requires_grad_(True) for p in mlp.params]
+    act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda z: z}[activation]
+    h = x
+    for w, b in zip(leaves[0:-2:2], leaves[1:-2:2]):
+        h = act(h @ w.T + b)
+        if dropout:
+            h = h * (torch.rand(h.shape, generator=mlp.gen) < 1 - dropout).to(h.dtype) / (1 - dropout)
+    loss = torch.nn.functional.cross_entropy(h @ leaves[-2].T + leaves[-1], y)
     loss = loss + sum(l2 * (w ** 2).sum() + l1 * w.abs().sum() for w in leaves[0::2])
     loss.backward()
-    for a, b in zip(ours, leaves):
-        assert torch.allclose(a, b.grad, atol=1e-12, rtol=1e-10)
+    assert np.allclose(ours, torch.cat([p.grad.reshape(-1) for p in leaves]).numpy(), atol=1e-12, rtol=1e-10)
 
 
 @pytest.mark.parametrize("name", pg.OPTIMIZERS)
@@ -123,7 +123,7 @@ def test_the_flat_optimizer_steps_equal_torch_optims(name):
     gen = torch.Generator().manual_seed(3)
     shapes = [(5, 3), (5,), (2, 5), (2,)]
     ref = [torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes]
-    flat = torch.cat([p.reshape(-1) for p in ref]).clone()
+    flat = torch.cat([p.reshape(-1) for p in ref]).numpy().copy()
     ref = [p.clone().requires_grad_(True) for p in ref]
     torch_opt = pg.make_optimizer(name, ref, 0.05)
     ours = pg.FlatOptimizer(name, flat, 0.05)
@@ -132,17 +132,17 @@ def test_the_flat_optimizer_steps_equal_torch_optims(name):
         for p, g in zip(ref, grads):
             p.grad = g.clone()
         torch_opt.step()
-        ours.step(torch.cat([g.reshape(-1) for g in grads]))
-    assert torch.allclose(flat, torch.cat([p.detach().reshape(-1) for p in ref]), rtol=1e-12, atol=1e-13)
+        ours.step(torch.cat([g.reshape(-1) for g in grads]).numpy())
+    assert np.allclose(flat, torch.cat([p.detach().reshape(-1) for p in ref]).numpy(), rtol=1e-12, atol=1e-13)
 
 
 def test_the_network_starts_from_pytorchs_own_initialisation():
     net = pg.build_net(2, (4,), 2, "tanh", 0.0, seed=11)
     mlp = pg.MLP(net, "tanh", 0.0, seed=11)
-    assert all(torch.equal(a, b) for a, b in zip(mlp.params, net.parameters()))
+    assert all(np.array_equal(a, b.detach().numpy()) for a, b in zip(mlp.params, net.parameters()))
     x = torch.randn(5, 2)
     with torch.no_grad():
-        assert torch.allclose(mlp.forward(x), net(x), atol=1e-6)
+        assert np.allclose(mlp.forward(x.numpy()), net(x).numpy(), atol=1e-6)
 
 
 # -------------------------------------------------------------------------------------- the runs
@@ -256,8 +256,10 @@ LESSONS = {
     # Xeon, 0.59 and 11.4 on an AMD EPYC); the lesson's bounds hold on both
     "lr_too_high": lambda a, b: a["test_acc"] == 0.8889 and 0.45 <= b["test_acc"] <= 0.62 and b["train_loss"] > 5,
     "features": lambda a, b: a["test_acc"] == 1.0,
-    "spiral_depth": lambda a, b: a["test_acc"] == 0.68 and b["test_acc"] == 0.9867,
-    "adam_vs_sgd": lambda a, b: a["test_acc"] == 0.62 and b["test_acc"] == 0.9867,
+    # the four-layer Adam run ends a test point or two either side of 98 % (0.9867 with torch's
+    # arithmetic, 0.98 with numpy's): the lessons say "over 97 %"
+    "spiral_depth": lambda a, b: a["test_acc"] == 0.68 and b["test_acc"] >= 0.97,
+    "adam_vs_sgd": lambda a, b: a["test_acc"] == 0.62 and b["test_acc"] >= 0.97,
     "l2_smooth": lambda a, b: (a["test_loss"], b["test_loss"], a["test_acc"], b["test_acc"]) == pytest.approx(
         (0.927, 0.694, 0.875, 0.85), abs=0.002),
 }
