@@ -342,11 +342,22 @@ def app_server(settle_s: float):
 
 
 def settle(proc: psutil.Process, quiet: float = 20.0, most: float = 120.0) -> float:
-    """Until the server's own CPU stays below ``quiet`` % for 2 s (the background warm-up done)."""
+    """Until the server and the processes it started (the warm-up's UMAP runs in a worker process)
+    stay below ``quiet`` % of one core for 2 s: the background warm-up done."""
+
+    def cpu() -> float:
+        total = 0.0
+        for p in [proc, *proc.children(recursive=True)]:
+            try:
+                total += sum(p.cpu_times()[:2])
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
     t0 = time.monotonic()
     calm = 0
     while time.monotonic() - t0 < most and calm < 4:
-        c0 = sum(proc.cpu_times()[:2])
+        c0 = cpu()
         time.sleep(0.5)
-        calm = calm + 1 if (sum(proc.cpu_times()[:2]) - c0) / 0.5 * 100 < quiet else 0
+        calm = calm + 1 if (cpu() - c0) / 0.5 * 100 < quiet else 0
     return time.monotonic() - t0
