@@ -59,7 +59,7 @@ $(PY):
 
 # Bytecode: every module compiled once, here (the .venv's in parallel; pip's own compiling is
 # serial, hence --no-compile), never at import. With PYTHONDONTWRITEBYTECODE=1 in the environment
-# (this machine's, and CI's) Python never writes .pyc files itself: every process that imported
+# (as on the development machines) Python never writes .pyc files itself: every process that imported
 # torch, gradio and scikit-learn compiled them from source again, 22 s instead of 9 s (measured),
 # and the app, each test process, each app the tests launch and each worker process is one.
 # (torch's py312_intrinsics.py is Python 3.12 syntax that nothing imports on 3.11.)
