@@ -47,8 +47,10 @@ def test_quick_preset_in_both_languages(open_app, locale):
     first_src = page.locator("#train-filters img").get_attribute("src")
     # generous: on a loaded 2-core machine the first steps can take a while (failed once at 30 s with
     # two other jobs building models on the same cores)
-    page.wait_for_function("(s) => document.querySelector('#train-filters img')?.getAttribute('src') !== s",
-                           arg=first_src, timeout=90_000)
+    # (or the run already ended: a warm quick run can finish before the first picture is read)
+    page.wait_for_function("([s, done]) => document.querySelector('#train-filters img')?.getAttribute('src') !== s"
+                           " || (document.querySelector('#train-status')?.textContent || '').includes(done)",
+                           arg=[first_src, x["done"]], timeout=90_000)
     page.screenshot(path=str(ARTIFACTS / f"train-{x['lang']}-running.png"), full_page=True)
     if first_views_only(locale, "en-US", external):
         return
