@@ -334,7 +334,7 @@ def _evaluate(net: MLP, x: np.ndarray, y: np.ndarray, n_train: int) -> tuple[flo
     (the rest), in one forward pass."""
     logits = net.forward(x)
     z = logits - logits.max(1, keepdims=True)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged run: inf, nan
+    with np.errstate(divide="ignore"):  # a diverged run: inf, nan (train's errstate covers the rest)
         losses = np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y]
     right = (logits.argmax(1) == y).astype(np.float64)
     tr = (float(losses[:n_train].mean()), float(right[:n_train].mean()))
@@ -371,21 +371,20 @@ def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_n
     x_all, y_all = np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
 
     def record(step: int) -> bool:
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: its overflow is the lesson
-            tr_loss, tr_acc, te_loss, te_acc = _evaluate(net, x_all, y_all, len(ytr))
-            ok = math.isfinite(tr_loss) and tr_loss < DIVERGED
-            run.records.append({"step": step, "epoch": round(step * bs / n, 3),
-                                "train_loss": round(tr_loss, 5) if ok else None,
-                                "test_loss": round(te_loss, 5) if math.isfinite(te_loss) and ok else None,
-                                "train_acc": round(tr_acc, 4), "test_acc": round(te_acc, 4)
-                                if math.isfinite(te_acc) else None})
-            if ok and (step in drawn or step == cfg.steps):
-                run.frames.append(_frame(net, step, grid_in, neuron_in))
-                run.path.append([p.copy() for p in net.params])
+        tr_loss, tr_acc, te_loss, te_acc = _evaluate(net, x_all, y_all, len(ytr))
+        ok = math.isfinite(tr_loss) and tr_loss < DIVERGED
+        run.records.append({"step": step, "epoch": round(step * bs / n, 3),
+                            "train_loss": round(tr_loss, 5) if ok else None,
+                            "test_loss": round(te_loss, 5) if math.isfinite(te_loss) and ok else None,
+                            "train_acc": round(tr_acc, 4), "test_acc": round(te_acc, 4)
+                            if math.isfinite(te_acc) else None})
+        if ok and (step in drawn or step == cfg.steps):
+            run.frames.append(_frame(net, step, grid_in, neuron_in))
+            run.path.append([p.copy() for p in net.params])
         return ok
 
-    record(0)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: its overflow is the lesson
+        record(0)
         for step in range(1, cfg.steps + 1):
             if pos + bs > n:
                 order, pos = torch.randperm(n, generator=gen).numpy(), 0
