@@ -77,7 +77,10 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
                 controls = classroom.build_controls()
         header = classroom.build_panel(controls)
         send_bar = send.build_bar()  # shown above the tabs that have an image
-        with gr.Tabs() as tabs:  # explorer.tabs.TABS: the page's tabs, in order
+        # Every tab stays on screen (a second row when the page is narrow: a projector in presenter
+        # mode, a phone) rather than in Gradio's "⋯" menu: the menu's items were not relabelled on a
+        # language switch, and its widths were measured in the browser's language, not the page's.
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # explorer.tabs.TABS: the page's tabs, in order
             built = {tab.id: importlib.import_module(f"explorer.ui.{tab.id}").build(store, lang) for tab in TABS}
         images = {tab.id: built[tab.id] for tab in TABS if tab.takes_image}  # their image inputs
 

@@ -826,7 +826,7 @@ def build(store: SessionStore, lang: gr.Radio) -> None:
     with gr.Tab(L("tab_basics"), id="basics", elem_id="tab-basics") as tab:
         shown = shown_flag()
         gr.Markdown(L("basics_intro"))
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # as the page's tabs (app.py): no "⋯" menu
             with gr.Tab(L("basics_sub_neuron"), id="basics-neuron", elem_id="tab-basics-neuron"):
                 n = neuron_section()
             with gr.Tab(L("basics_sub_playground"), id="basics-playground", elem_id="tab-basics-playground") as pg_tab:

@@ -135,10 +135,13 @@ def relabel_tabs_js() -> str:
             " const to = lang === 'es' ? 0 : lang === 'en' ? 1 : -1; if (to < 0) return;"
             " for (const b of document.querySelectorAll('[role=tab]')) {"
             " const txt = b.textContent.trim(); const p = P.find((q) => q[0] === txt || q[1] === txt);"
-            " if (p && txt !== p[to]) b.textContent = p[to]; } };"
+            # the text node itself is edited (not replaced): Svelte keeps writing its labels into it
+            # when it redraws a button, and the observer (characterData) relabels them again
+            " const node = [...b.childNodes].find((n) => n.nodeType === 3 && n.data.trim());"
+            " if (p && node && txt !== p[to]) node.data = p[to]; } };"
             " let pending = false; new MutationObserver(() => { if (!pending) { pending = true;"
             " setTimeout(() => { pending = false; relabel(); }, 30); } })"
-            ".observe(document.body, {childList: true, subtree: true, attributes: false});"
+            ".observe(document.body, {childList: true, subtree: true, characterData: true, attributes: false});"
             " new MutationObserver(relabel).observe(document.documentElement, {attributes: true,"
             " attributeFilter: ['data-dle-lang']}); }")
 

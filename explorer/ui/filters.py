@@ -626,7 +626,7 @@ def build(store: SessionStore, lang: gr.Radio) -> inputs.ImageInputs:
         shown = shown_flag()  # drawn once the tab has been opened
         gr.Markdown(L("filters_intro"))
         top = _top_section()
-        with gr.Tabs() as views:
+        with gr.Tabs(overflow_behavior="wrap") as views:  # as the page's tabs (app.py)
             maps, weights, mx, pg = _maps_tab(), _weights_tab(), _maximize_tab(), _playground_tab()
         api_row = gr.Button(visible=False)  # never shown: it carries the direct API endpoints
     page = Page(lang, top, views, maps, weights, mx, pg, api_row)

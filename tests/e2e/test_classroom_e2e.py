@@ -26,7 +26,10 @@ def selected_tab(page) -> str:
 
 
 def test_shared_link_restores_tab_language_and_presenter_mode(browser, app_url):
-    ctx = browser.new_context(locale="es-ES", viewport={"width": 1440, "height": 1000})
+    # a projector's 1280 × 720 in presenter mode: the tabs do not fit on one row. They wrap to a
+    # second one (every tab on screen, in the page's language), not into Gradio's "⋯" menu, whose
+    # items kept the browser's language; and the open tab's button is labelled as its own tab
+    ctx = browser.new_context(locale="es-ES", viewport={"width": 1280, "height": 720})
     page = ctx.new_page()
     page.set_default_timeout(30_000)
     page.goto(app_url + "?tab=diffusion&lang=en&presenter=1")
@@ -34,6 +37,12 @@ def test_shared_link_restores_tab_language_and_presenter_mode(browser, app_url):
     page.wait_for_function("() => document.body.classList.contains('dle-presenter')")
     page.wait_for_function("(want) => [...document.querySelectorAll('[role=tab]')].slice(0, 9)"
                            ".map(e => e.textContent.trim()).join('|') === want", arg="|".join(TABS_EN))
+    assert page.locator("[role=tab][aria-selected=true]").first.text_content().strip() == "Diffusion"
+    assert page.locator("button[aria-label='More tabs']:visible").count() == 0
+    off = page.evaluate("() => [...document.querySelectorAll('[role=tab]')].slice(0, 9).filter((e) => {"
+                        " const r = e.getBoundingClientRect(); return !r.width || r.right > innerWidth; })"
+                        ".map((e) => e.textContent.trim())")
+    assert not off, off  # every tab on screen
     page.locator("#dif-status").get_by_text("Press ▶").wait_for()
     # the link it gives back reopens the same view
     page.locator("#dle-share").click()
