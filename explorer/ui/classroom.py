@@ -13,6 +13,7 @@ import io
 import ipaddress
 import re
 import socket
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,9 @@ async (drove) => {
   return [];
 }
 """
+
+# the page's query string ("" without one: the box keeps its value and nothing is restored)
+QUERY_JS = "() => window.location.search.length > 1 ? window.location.search : ''"
 
 RESTORE_TAB_JS = """
 () => {
@@ -336,8 +340,8 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
     plan = gr.State(None)  # (tab, the other settings' values, whether a driver was set)
     drove_flag = gr.Checkbox(False, visible=False, elem_id="dle-restore-drove")  # read by SETTLE_JS
 
-    def restore(request: gr.Request):
-        params = dict(request.query_params) if request is not None else {}
+    def restore(query: str):
+        params = dict(urllib.parse.parse_qsl(query.lstrip("?") if isinstance(query, str) else ""))
         r = parse_query(params)
         values = share.read([s.field for s in settings if s.tab == r.tab], params) if r.tab else {}
         drove = any((r.tab, k) in first_keys for k in values)
@@ -356,8 +360,16 @@ def wire(demo: gr.Blocks, h: Header, tabs: gr.Tabs, lang: gr.Radio, listening_on
 
     # The tab is opened by clicking its button (as a user would), not with gr.Tabs(selected=...):
     # that update left the other tabs' labels in the browser's language after a language switch.
+    # Only a page opened with a query runs it: a page's browser keeps the loading status of every
+    # input and output of every event it has run, and refreshes them all at each later event (each
+    # by a walk of the whole component tree, in Gradio 6's Blocks.update_loading_stati_state):
+    # restore_rest's 154 outputs made every page load cost 1.4 s more of the browser's time, and
+    # every click after it more. The address reaches the server as the hidden box's change.
     quiet = dict(api_visibility="private", queue=False, show_progress="hidden")
-    demo.load(restore, None, [h.current_tab, h.presenter, plan, drove_flag] + [s.comp for s in first], **quiet).then(
+    query = gr.Textbox("", visible=False, elem_id="dle-query")
+    demo.load(None, None, [query], js=QUERY_JS, **quiet)
+    first_outs = [h.current_tab, h.presenter, plan, drove_flag] + [s.comp for s in first]
+    query.change(restore, [query], first_outs, **quiet).then(
         None, [drove_flag], None, js=SETTLE_JS, **quiet).then(
         restore_rest, [plan], [s.comp for s in rest], **quiet).then(
         None, None, None, js=RESTORE_TAB_JS, **quiet)

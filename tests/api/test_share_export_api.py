@@ -69,3 +69,20 @@ def test_export_of_a_tab_with_no_figure_yet_says_so(app_url):
         c.predict(lang_v="es", href="http://127.0.0.1:7860/?tab=diffusion", api_name="/export_html")
     with pytest.raises(AppError, match="shows no figure to export yet"):
         c.predict(lang_v="en", href="http://127.0.0.1:7860/", api_name="/export_html")
+
+
+def test_a_page_without_a_link_runs_only_light_events_at_load(served):
+    """Every input and output of an event the page has run gets a loading status that the browser
+    refreshes, by a walk of the whole component tree, at every later event (Gradio 6). What a page
+    load runs must therefore touch few components: the link's restore (154 settings) runs only when
+    the address has a query, through the hidden box the load fills with it."""
+    cfg = served.get_config_file()
+    ids = {c["id"]: c for c in cfg["components"]}
+    on_load = [d for d in cfg["dependencies"] if any(t[1] == "load" for t in d["targets"])]
+    assert on_load
+    for d in on_load:
+        assert len(d["inputs"]) + len(d["outputs"]) <= 3, (d.get("api_name"), d["js"] and d["js"][:60])
+    query_box = next(c["id"] for c in ids.values() if c.get("props", {}).get("elem_id") == "dle-query")
+    restore = [d for d in cfg["dependencies"] if [query_box, "change"] in [list(t) for t in d["targets"]]]
+    assert len(restore) == 1 and restore[0]["backend_fn"] and len(restore[0]["outputs"]) >= 4
+    assert any(d["outputs"] == [query_box] and "location.search" in (d["js"] or "") for d in on_load)
