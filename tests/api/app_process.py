@@ -53,7 +53,9 @@ def _trim() -> None:
 def stats(demo) -> dict:
     from explorer.ui.gradio_internals import gradio_session_count
 
-    warming = any(isinstance(t, threading.Timer) and t.is_alive() for t in threading.enumerate())
+    # the warm-up is explorer.warm.WarmUp, a thread of that name (a threading.Timer once: when it
+    # changed, this saw no warm-up, and the first stop measured its CPU after the training's)
+    warming = any(t.name == "dle-warm-up" and t.is_alive() for t in threading.enumerate())
     return {
         "sessions": len(demo.dle_store),
         "releases": demo.dle_store.releases,

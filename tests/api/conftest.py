@@ -66,7 +66,9 @@ class AppProcess:
     def wait_warm(self, timeout: float = 180) -> None:
         """Until the launch-time warm-up (torch, MiniLM, UMAP's compiled code, ...) has finished."""
         deadline = time.monotonic() + timeout
-        time.sleep(3)  # the warm-up timer starts 2 s after launch
+        time.sleep(1)  # (the thread starts as the app is built)
+        # it takes tens of seconds: not seen at all means this no longer recognises it
+        assert self.ask()["warming_up"], "no warm-up thread seen (tests/api/app_process.py: stats)"
         while self.ask()["warming_up"] and time.monotonic() < deadline:
             time.sleep(0.5)
 
