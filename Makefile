@@ -15,9 +15,10 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 WORKERS ?= 1
 # the tests run in TEST_PROCESSES pytest processes (pytest-xdist), each test file whole in one of
-# them; TEST_PROCESSES=0 runs them in this one process. OMP_WAIT_POLICY=PASSIVE: torch's OpenMP
-# threads sleep when idle instead of spinning; two test processes on two cores each spinning while
-# the other computed made two CPU-heavy tests run side by side in 92 s against 25 s (measured).
+# them, the longest first (tests/conftest.py); TEST_PROCESSES=0 runs them in this one process.
+# OMP_WAIT_POLICY=PASSIVE: torch's OpenMP threads sleep when idle instead of spinning; two test
+# processes on two cores each spinning while the other computed made two CPU-heavy tests run side
+# by side in 92 s against 25 s (measured).
 TEST_PROCESSES ?= 2
 
 .PHONY: run test assets bench setup setup-dev sysdeps sysdeps-test sysdeps-proxy clean
@@ -34,7 +35,7 @@ endif
 test: sysdeps-test $(DEV_STAMP)  ## lint (ruff, pyproject.toml), then unit, API and browser tests
 	$(PY) -m ruff check .
 	$(COMPILE) app.py explorer models bench scripts tests >/dev/null
-	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(PY) -m pytest $(if $(filter-out 0,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadfile) tests
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(PY) -m pytest $(if $(filter-out 0,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder) tests
 
 assets: sysdeps $(APP_STAMP)  ## rebuild assets/ (checkpoints, ONNX, manifest.json) from fixed seeds
 	$(PY) -m scripts.build_assets

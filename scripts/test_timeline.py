@@ -1,8 +1,10 @@
 """What a `make test` run spent its time on, from the timeline tests/conftest.py writes
 (test-artifacts/timeline-<worker>.jsonl): per pytest-xdist worker, when it started and finished and
 how long it sat idle at the end while the other finished; the test files that took longest.
+``--write`` also records each file's seconds in tests/file_seconds.json, the order in which
+tests/conftest.py hands the files to the workers (the longest first).
 
-    python -m scripts.test_timeline [test-artifacts]
+    python -m scripts.test_timeline [test-artifacts] [--write]
 """
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+ORDER_FILE = Path(__file__).resolve().parent.parent / "tests" / "file_seconds.json"
 
-def main(folder: str = "test-artifacts") -> None:
+
+def main(folder: str = "test-artifacts", write: bool = False) -> None:
     rows = {}
     for path in sorted(Path(folder).glob("timeline-*.jsonl")):
         rows[path.stem.removeprefix("timeline-")] = [json.loads(line) for line in path.read_text().splitlines()]
@@ -32,7 +36,11 @@ def main(folder: str = "test-artifacts") -> None:
     print("slowest files:")
     for name, s in sorted(files.items(), key=lambda kv: -kv[1])[:25]:
         print(f"  {s:7.1f} s  {name}")
+    if write:
+        ORDER_FILE.write_text(json.dumps({k: round(v, 1) for k, v in sorted(files.items())}, indent=1) + "\n")
+        print(f"wrote {ORDER_FILE}")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    args = [a for a in sys.argv[1:] if a != "--write"]
+    main(*args, write="--write" in sys.argv[1:])

@@ -202,3 +202,14 @@ def pytest_runtest_protocol(item, nextitem):
     with _TIMELINE.open("a") as f:
         f.write(json.dumps({"test": item.nodeid, "start": round(start, 2),
                             "seconds": round(time.time() - start, 2)}) + "\n")
+
+
+# The longest files first: pytest-xdist (--dist loadfile --no-loadscope-reorder, the Makefile)
+# hands whole files to its processes in collection order, so a long file started last kept one
+# process busy while the other sat idle (38 s at the end of a run). Each file's seconds come from
+# the last measured run (python -m scripts.test_timeline test-artifacts --write); a file not listed
+# yet keeps its place after them. The order inside a file is kept (the sort is stable).
+def pytest_collection_modifyitems(session, config, items):
+    path = Path(__file__).parent / "file_seconds.json"
+    seconds = json.loads(path.read_text()) if path.exists() else {}
+    items.sort(key=lambda item: -seconds.get(item.nodeid.split("::")[0], 0.0))
