@@ -72,8 +72,12 @@ def cpu_percent(srv, seconds: float = 0.5) -> float:
 
 
 def wait_quiet(srv, timeout: float = 20.0) -> None:
-    """Until the previous case's work (and anything else) has left the server."""
+    """Until the previous case's work (and anything else) has left the server: its session's
+    memory handed back too (explorer.session.RELEASE_AFTER_S after it left, a collection and a trim
+    that fell inside the next case's trace and made a stopped run look busy), then a quiet CPU."""
     deadline = time.monotonic() + timeout
+    while ((st := srv.ask())["sessions"] or st["release_pending"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
     while cpu_percent(srv) >= QUIET and time.monotonic() < deadline:
         pass
 
