@@ -118,6 +118,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
         archive_search.CLASSES.get,  # Mi archivo's search: the 1,000 classes' names embedded (~6 s)
         embeddings.default_map, lambda: embeddings.features("cnn"),  # the default map, neighbour search
         embeddings.warm_up_umap,  # UMAP's compiled code (numba)
+        basics_tab.warm_up,  # the playground's worker processes (after UMAP's: it reuses that one)
         denoiser.warm_up,
         freeze_startup_heap], delay=float(os.environ.get("DLE_WARMUP_DELAY", "2")),
         busy=training.active_runs, wait_idle=lambda s: training.wait_until_idle(timeout=s))

@@ -173,6 +173,31 @@ def run(fn: Callable, *args: Any, stop: StopEvent | None = None, **kwargs: Any) 
     raise value
 
 
+def prime(n: int, fn: Callable, *args: Any) -> int:
+    """Have ``n`` workers (at most :data:`KEEP_IDLE`) run ``fn(*args)`` at the same time, then keep
+    them idle: what ``fn`` imports or warms is ready in each for the calls that come in parallel
+    (a class pressing "Train" at once: each of the two workers imported torch at its first run,
+    ~2 s, inside the burst). Returns how many were primed."""
+    n = max(0, min(n, KEEP_IDLE))
+    taken = [_take() for _ in range(n)]
+    primed = 0
+    try:
+        for w in taken:
+            w.conn.send((fn, args, {}))
+        for w in taken:
+            ok, value = pickle.loads(w.conn.recv_bytes())
+            if not ok:
+                raise value
+            primed += 1
+    except BaseException:
+        for w in taken:
+            _drop(w)
+        raise
+    for w in taken:
+        _give_back(w)
+    return primed
+
+
 def start() -> None:
     """Have an idle worker ready (started, not yet used): the first call does not wait for Python."""
     with _lock:

@@ -332,6 +332,16 @@ def computed_run(cfg, data: data2d.Data2D, lang: str, label: str = "") -> tuple[
     return run, RawFigure(text=fig.to_json()), run.summary()
 
 
+def warm_worker() -> None:
+    """What a worker process needs before its first run, paid at the app's warm-up
+    (``explorer.worker.prime``): torch and the playground's modules imported, and a tiny run
+    trained and drawn once."""
+    from explorer.basics import compute as pg
+
+    data = data2d.make("xor", 60, 0.1, 2, 0.3, 0)
+    computed_run(pg.Config(hidden=(4,), steps=20), data, "es")
+
+
 def landscape_figures(run: Run, lang: str) -> tuple[RawFigure, RawFigure, dict]:
     """The loss of the run's network (training points) along the line from its first weights to
     its last (Goodfellow et al. 2015) and over a plane through the last (Li et al. 2018, the path's

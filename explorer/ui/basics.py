@@ -43,6 +43,12 @@ BASICS_CONCURRENCY = int(os.environ.get("DLE_BASICS_CONCURRENCY", "2"))
 RUN_QUEUE = dict(concurrency_limit=BASICS_CONCURRENCY, concurrency_id="basics")
 SOURCES = ("generated", "points", "csv")
 
+
+def warm_up() -> None:
+    """The app's warm-up: as many worker processes as runs go at once, each with torch and the
+    playground imported and a tiny run done (a class's first runs paid that inside the burst)."""
+    worker.prime(BASICS_CONCURRENCY, bv.warm_worker)
+
 # ------------------------------------------------------------------------------ the playground
 
 # Plotly's clicks are not Gradio events: this script, run once when the page loads, listens on the

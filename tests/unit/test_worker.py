@@ -163,3 +163,35 @@ def test_a_worker_keeps_numbas_compiled_code_on_disk(tmp_path):
                          cwd=ROOT, timeout=120)
     assert out.stdout.split() == ["5", "FunctionCache"], out.stderr[-2000:]
     assert list((tmp_path / "cache").rglob("*.nbi")), "nothing written to numba's cache"
+
+
+def imported(name: str) -> bool:
+    """In a worker: whether ``name`` is imported there."""
+    return name in sys.modules
+
+
+def load(name: str) -> None:
+    """In a worker: import ``name``."""
+    __import__(name)
+
+
+def test_prime_readies_workers_that_the_next_parallel_calls_use():
+    """The app's warm-up primes as many workers as runs go at once (explorer.ui.basics.warm_up):
+    both calls of a burst then find the module imported, in the primed processes, no new one."""
+    worker.shutdown()
+    worker.reopen()
+    assert worker.prime(5, load, "wave") == worker.KEEP_IDLE  # at most what is kept
+    primed = worker.pids()
+    assert len(primed) == worker.KEEP_IDLE
+    answers: list = []
+    calls = [threading.Thread(target=lambda: answers.append((worker.run(os.getpid), worker.run(imported, "wave"))))
+             for _ in range(worker.KEEP_IDLE)]
+    for th in calls:
+        th.start()
+    for th in calls:
+        th.join(30)
+    assert all(seen for _, seen in answers) and len(answers) == worker.KEEP_IDLE
+    assert {pid for pid, _ in answers} <= set(primed) and worker.pids() == primed
+    with pytest.raises(ModuleNotFoundError):
+        worker.prime(1, load, "no_such_module_here")
+    assert worker.run(math.hypot, 3, 4) == 5.0
