@@ -85,8 +85,18 @@ class _Worker:
     def call(self, fn: Callable, args: tuple, kwargs: dict, stop: StopEvent | None) -> tuple[bool, Any]:
         """Send the call and wait for ``(ok, result or exception)``; :class:`Stopped` when ``stop``
         is set first (the worker is then killed), :class:`WorkerError` when the worker is gone."""
+        self.send(fn, args, kwargs)
+        return self.answer(stop)
+
+    def send(self, fn: Callable, args: tuple, kwargs: dict) -> None:
         try:
             self.conn.send((fn, args, kwargs))
+        except (EOFError, OSError) as err:
+            raise WorkerError(f"the worker process ended (exit code {self.proc.poll()})") from err
+
+    def answer(self, stop: StopEvent | None = None) -> tuple[bool, Any]:
+        """The sent call's ``(ok, result or exception)`` (see :meth:`call`)."""
+        try:
             while not self.conn.poll(POLL_S):
                 if stop is not None and stop.is_set():
                     self.kill()
@@ -183,9 +193,9 @@ def prime(n: int, fn: Callable, *args: Any) -> int:
     primed = 0
     try:
         for w in taken:
-            w.conn.send((fn, args, {}))
+            w.send(fn, args, {})
         for w in taken:
-            ok, value = pickle.loads(w.conn.recv_bytes())
+            ok, value = w.answer()
             if not ok:
                 raise value
             primed += 1
