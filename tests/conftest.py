@@ -210,6 +210,7 @@ def pytest_runtest_protocol(item, nextitem):
 # the last measured run (python -m scripts.test_timeline test-artifacts --write); a file not listed
 # yet keeps its place after them. The order inside a file is kept (the sort is stable).
 def pytest_collection_modifyitems(session, config, items):
-    path = Path(__file__).parent / "file_seconds.json"
-    seconds = json.loads(path.read_text()) if path.exists() else {}
+    from scripts.test_timeline import ORDER_FILE  # the one place that names the file
+
+    seconds = json.loads(ORDER_FILE.read_text()) if ORDER_FILE.exists() else {}
     items.sort(key=lambda item: -seconds.get(item.nodeid.split("::")[0], 0.0))
