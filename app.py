@@ -40,7 +40,7 @@ from explorer.train import views as train_view
 from explorer.ui import basics as basics_tab
 from explorer.ui import classroom, common, gradio_internals, send
 from explorer.ui import embeddings as embeddings_tab
-from explorer.warm import WarmUp
+from explorer.warm import OneAtATime, WarmUp
 
 CSS = """
 #dle-header h1 { margin-bottom: 0; }
@@ -115,9 +115,10 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
     # and a teacher may click Train as soon as the page opens), the other tabs once it is up.
     warm = WarmUp(train_view.warm_up, [
         filters.warm_up, attention.warm_up,
-        archive_search.CLASSES.get,  # Mi archivo's search: the 1,000 classes' names embedded (~6 s)
+        # Mi archivo's search: the 1,000 classes' names embedded (~8 s of CPU, then kept on disk)
+        OneAtATime(archive_search.CLASSES.get, "imagenet-lemmas"),
         embeddings.default_map, lambda: embeddings.features("cnn"),  # the default map, neighbour search
-        embeddings.warm_up_umap,  # UMAP's compiled code (numba)
+        OneAtATime(embeddings.warm_up_umap, "umap-numba"),  # UMAP's compiled code (numba's disk cache)
         basics_tab.warm_up,  # the playground's worker processes (after UMAP's: it reuses that one)
         denoiser.warm_up,
         freeze_startup_heap], delay=float(os.environ.get("DLE_WARMUP_DELAY", "2")),

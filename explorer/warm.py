@@ -6,14 +6,35 @@ started at once; then, ``delay`` s later, the other tabs' ``steps``, one at a ti
 while ``busy()`` says a training runs (app.py passes the Train tab's ``active_runs``), up to
 ``yield_s``: on 2 cores a warm-up running beside the first training takes half the CPU and much of
 the GIL from it.
+
+A step wrapped in :class:`OneAtATime` fills a cache on disk that the machine's processes share
+(:mod:`explorer.diskcache`: numba's compiled code, the embedded class names): it runs in one
+process at a time, so when several app processes start together (``make run WORKERS=N``, the test
+suite's servers) the second loads what the first computed instead of computing it beside it.
 """
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from explorer import diskcache
 
 YIELD_S = 60.0  # a class that trains without pause still gets the other tabs warmed
+LOCK_WAIT_S = 120.0  # another process's step that takes longer is not waited for: run beside it
+
+
+@dataclass(frozen=True)
+class OneAtATime:
+    """A warm-up step that fills a cache the machine's processes share: while another process
+    runs the step of the same ``name``, this one waits (up to ``LOCK_WAIT_S``)."""
+
+    fn: Callable[[], object]
+    name: str
+
+    def __call__(self) -> object:
+        return self.fn()
 
 
 class WarmUp(threading.Thread):
@@ -43,7 +64,13 @@ class WarmUp(threading.Thread):
                     self.wait_idle(0.25)
                 if self.stopping.is_set():
                     return
-                step()
+                if isinstance(step, OneAtATime):
+                    with diskcache.one_at_a_time(step.name, LOCK_WAIT_S, self.stopping.is_set):
+                        if self.stopping.is_set():
+                            return
+                        step()
+                else:
+                    step()
                 self.done.append(i)
         except Exception as err:
             print(f"warm-up skipped: {err}", flush=True)

