@@ -209,8 +209,36 @@ def pytest_runtest_protocol(item, nextitem):
 # process busy while the other sat idle (38 s at the end of a run). Each file's seconds come from
 # the last measured run (python -m scripts.test_timeline test-artifacts --write); a file not listed
 # yet keeps its place after them. The order inside a file is kept (the sort is stable).
+#
+# Files that share an expensive session-scoped fixture go to the same process, as one unit: the app
+# served by a process of its own (tests/api/conftest.py: app_process) is built and warmed up once,
+# not once in each test process (~45 s of a busy machine each).
+TOGETHER = {"tests/api/test_cancel.py": "app_process", "tests/api/test_sessions.py": "app_process"}
+
+
+def unit_of(nodeid: str) -> str:
+    file = nodeid.split("::", 1)[0]
+    return TOGETHER.get(file, file)
+
+
 def pytest_collection_modifyitems(session, config, items):
     from scripts.test_timeline import ORDER_FILE  # the one place that names the file
 
     seconds = json.loads(ORDER_FILE.read_text()) if ORDER_FILE.exists() else {}
-    items.sort(key=lambda item: -seconds.get(item.nodeid.split("::")[0], 0.0))
+    weight: dict[str, float] = {}
+    for file in {item.nodeid.split("::", 1)[0] for item in items}:
+        weight[unit_of(file)] = weight.get(unit_of(file), 0.0) + seconds.get(file, 0.0)
+    items.sort(key=lambda item: (-weight[unit_of(item.nodeid)], unit_of(item.nodeid)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, with the files of :data:`TOGETHER` as one unit."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Together(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    return Together(config, log)
