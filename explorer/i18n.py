@@ -76,10 +76,15 @@ def t(lang: str | None, key: str, **kw) -> str:
 def num(lang: str | None, x: float, digits: int = 0) -> str:
     """``x`` written as a reader of ``lang`` expects: 12,345.6 in English; 12 345,6 in Spanish
     (comma decimals, a thin no-break space between thousands)."""
-    text = f"{x:,.{digits}f}"
+    return nums(lang, (x,), digits)[0]
+
+
+def nums(lang: str | None, xs, digits: int = 0) -> list[str]:
+    """:func:`num` of each of ``xs`` (the language looked up once: for thousands of numbers)."""
+    texts = [f"{x:,.{digits}f}" for x in xs]
     if norm_lang(lang) == "es":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
+        texts = [s.replace(",", "\u202f").replace(".", ",") for s in texts]
+    return texts
 
 
 def config_error_message(lang: str | None, err) -> str:

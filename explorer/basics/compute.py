@@ -21,7 +21,7 @@ autograd's (tests/unit/test_basics_playground.py).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -271,8 +271,9 @@ class Frame:
     """What the views draw at one recorded step."""
 
     step: int
-    region_class: np.ndarray  # (GRID*GRID,) uint8: the class the network gives each grid point
-    region_conf: np.ndarray  # (GRID*GRID,) float32: its probability
+    # the pictures (None and [] in a run sent back by a worker process: Run.without_pictures)
+    region_class: np.ndarray | None  # (GRID*GRID,) uint8: the class the network gives each grid point
+    region_conf: np.ndarray | None  # (GRID*GRID,) float32: its probability
     neurons: list[np.ndarray]  # per hidden layer (neurons, NEURON_GRID*NEURON_GRID) float32: each output
     weights: list[tuple[np.ndarray, np.ndarray]]  # per Linear: (out, in) weights and biases
 
@@ -291,6 +292,13 @@ class Run:
     @property
     def final(self) -> dict:
         return self.records[-1]
+
+    def without_pictures(self) -> Run:
+        """The run without what only its figure needs (each frame's regions and neurons' outputs:
+        ~1.5 MB of a run's 1.6): what a worker process sends back once the figure is drawn. The
+        records, the frames' weights and the path (the loss landscape) stay."""
+        return replace(self, frames=[replace(f, region_class=None, region_conf=None, neurons=[])
+                                     for f in self.frames])
 
     def summary(self) -> dict:
         """The JSON of /playground: settings, data, per recorded step the losses and accuracies, the

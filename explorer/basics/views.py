@@ -14,7 +14,7 @@ import numpy as np
 
 from explorer.basics import data2d
 from explorer.basics.compute import GRID, NEURON_GRID, Frame, Run
-from explorer.i18n import num, t
+from explorer.i18n import num, nums, t
 from explorer.plots import RawFigure, typed
 
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728")  # Playground's orange and blue first
@@ -82,35 +82,48 @@ class _Layout:
         return self.col_x[col], top - i * self.box_h * 1.22
 
 
-def _edge_traces(frame: Frame, lay: _Layout, node_names: list[list[str]], lang: str, full: bool = True) -> list[dict]:
+class _Edges:
     """The weights as lines: 2 signs × 4 widths, and one invisible marker per weight that says its
-    value on hover. ``full``: the traces as first drawn; else what a frame changes (the lines, and
-    the markers' values: their places and names never change)."""
-    segs = {(s, b): ([], []) for s in (1, -1) for b in range(len(WIDTHS))}
-    hx, hy, names, values = [], [], [], []
-    for layer, (w, _) in enumerate(frame.weights):
-        for j in range(w.shape[0]):
-            x1, y1 = lay.node(layer + 1, j)
-            for i in range(w.shape[1]):
-                x0, y0 = lay.node(layer, i)
-                v = float(w[j, i])
-                key = (1 if v >= 0 else -1, int(np.searchsorted(WIDTH_BINS, abs(v))))
-                xa, xb = round(x0 + lay.box_w / 2, 4), round(x1 - lay.box_w / 2, 4)
-                segs[key][0].extend((xa, xb, None))
-                segs[key][1].extend((round(y0, 4), round(y1, 4), None))
-                hx.append(round(0.35 * xa + 0.65 * xb, 4))
-                hy.append(round(0.35 * y0 + 0.65 * y1, 4))
-                names.append(f"{node_names[layer][i]} → {node_names[layer + 1][j]}")
-                values.append(num(lang, v, 3))
-    out = []
-    for (sign, b), (xs, ys) in segs.items():
-        out.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False, xaxis="x",
-                        yaxis="y", line=dict(color=POS_COLOR if sign > 0 else NEG_COLOR, width=WIDTHS[b]),
-                        opacity=0.75) if full else dict(x=xs, y=ys))
-    out.append(dict(type="scatter", x=hx, y=hy, customdata=names, text=values, mode="markers",
-                    hovertemplate="%{customdata}<br>w = %{text}<extra></extra>", marker=dict(size=7, opacity=0),
-                    showlegend=False, xaxis="x", yaxis="y") if full else dict(text=values))
-    return out
+    value on hover. Where each line runs and what each marker is called never change: worked out
+    once per figure; a frame only sorts the weights into the 8 line traces and writes their values
+    (a run has ~40 frames of ~100 weights: done weight by weight, this was half the figure's time)."""
+
+    def __init__(self, lay: _Layout, node_names: list[list[str]]):
+        seg_x, seg_y, hx, hy, self.names = [], [], [], [], []
+        for layer in range(len(lay.sizes) - 1):
+            for j in range(lay.sizes[layer + 1]):
+                x1, y1 = lay.node(layer + 1, j)
+                for i in range(lay.sizes[layer]):
+                    x0, y0 = lay.node(layer, i)
+                    xa, xb = round(x0 + lay.box_w / 2, 4), round(x1 - lay.box_w / 2, 4)
+                    seg_x.append((xa, xb, None))
+                    seg_y.append((round(y0, 4), round(y1, 4), None))
+                    hx.append(round(0.35 * xa + 0.65 * xb, 4))
+                    hy.append(round(0.35 * y0 + 0.65 * y1, 4))
+                    self.names.append(f"{node_names[layer][i]} → {node_names[layer + 1][j]}")
+        self.seg_x, self.seg_y, self.hx, self.hy = seg_x, seg_y, hx, hy
+
+    def traces(self, frame: Frame, lang: str, full: bool = True) -> list[dict]:
+        """``full``: the traces as first drawn; else what a frame changes (the lines, and the
+        markers' values)."""
+        v = np.concatenate([w.ravel() for w, _ in frame.weights])  # weight [j, i] of each layer, in order
+        sign = np.where(v >= 0, 1, -1)
+        width = np.searchsorted(WIDTH_BINS, np.abs(v))
+        out = []
+        for s in (1, -1):
+            for b in range(len(WIDTHS)):
+                idx = np.flatnonzero((sign == s) & (width == b)).tolist()
+                xs = [c for e in idx for c in self.seg_x[e]]
+                ys = [c for e in idx for c in self.seg_y[e]]
+                out.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                xaxis="x", yaxis="y", line=dict(color=POS_COLOR if s > 0 else NEG_COLOR,
+                                                                width=WIDTHS[b]), opacity=0.75)
+                           if full else dict(x=xs, y=ys))
+        values = nums(lang, v.tolist(), 3)
+        out.append(dict(type="scatter", x=self.hx, y=self.hy, customdata=self.names, text=values, mode="markers",
+                        hovertemplate="%{customdata}<br>w = %{text}<extra></extra>", marker=dict(size=7, opacity=0),
+                        showlegend=False, xaxis="x", yaxis="y") if full else dict(text=values))
+        return out
 
 
 def _title(run: Run, frame: Frame, lang: str) -> str:
@@ -143,7 +156,8 @@ def playground_figure(run: Run, lang: str, label: str = "") -> RawFigure:
     first = run.frames[0]
     # 1. the weights (frame-dependent), on the diagram's own axes
     edge_idx = list(range(len(WIDTHS) * 2 + 1))
-    traces += _edge_traces(first, lay, names, lang)
+    edges = _Edges(lay, names)
+    traces += edges.traces(first, lang)
     axes["xaxis"] = dict(domain=[0, 0.56], range=[0, 0.56], visible=False, fixedrange=True)
     axes["yaxis"] = dict(domain=[0, 1], range=[0, 1], visible=False, fixedrange=True)
     # 2. the neurons' pictures: inputs (fixed), hidden (frame-dependent); outputs as coloured dots
@@ -215,7 +229,7 @@ def playground_figure(run: Run, lang: str, label: str = "") -> RawFigure:
     frames, slider_steps = [], []
     heading = (f"{label} · " if label else "")
     for fr in run.frames:
-        data_upd = _edge_traces(fr, lay, names, lang, full=False)
+        data_upd = edges.traces(fr, lang, full=False)
         data_upd += [dict(z=typed(_neuron_picture(fr.neurons[li][j])))
                      for li, h in enumerate(cfg.hidden) for j in range(h)]
         data_upd += [dict(z=typed(region_values(fr, k))), dict(x=[fr.step, fr.step], y=[0, top])]
@@ -321,7 +335,8 @@ def computed_run(cfg, data: data2d.Data2D, lang: str, label: str = "") -> tuple[
     server. A class pressing "Train" at once ran ~30 trainings of thousands of tiny torch calls in
     the server's threads, each handing the GIL to the other at every call: each run took 5-10
     times as long as alone (bench/bench_basics.py). In worker processes they run side by side on
-    the cores; the answer comes back as the figure's JSON text, ready to send."""
+    the cores; the answer comes back as the figure's JSON text, ready to send, and the run without
+    its pictures (pickled back to the server: 0.1 MB instead of 1.6)."""
     import torch
 
     from explorer.basics import compute as pg
@@ -329,7 +344,7 @@ def computed_run(cfg, data: data2d.Data2D, lang: str, label: str = "") -> tuple[
     torch.set_num_threads(1)  # a worker's own (tiny tensors: threads only cost)
     run = pg.train(cfg, data)
     fig = playground_figure(run, lang, label=label)
-    return run, RawFigure(text=fig.to_json()), run.summary()
+    return run.without_pictures(), RawFigure(text=fig.to_json()), run.summary()
 
 
 def warm_worker() -> None:
