@@ -14,8 +14,10 @@ moment both compile). Two tools:
   warm-up step that fills such a cache runs in one process at a time: the second then loads what
   the first wrote instead of computing it beside it (:class:`explorer.warm.OneAtATime`).
 
-Without ``fcntl`` (Windows) the lock is a no-op: each process computes, as before. The folder is
-``DLE_CACHE_DIR``, by default ``<tempdir>/dle-cache``; deleting it only costs the next start time.
+Without ``fcntl`` (Windows), or where the folder cannot be written, the lock is a no-op and nothing
+is kept: each process computes, as before. The folder is ``DLE_CACHE_DIR``, by default
+``<tempdir>/dle-cache-<user id>`` (one per user: a folder of another user's is neither read nor
+written); deleting it only costs the next start time.
 """
 from __future__ import annotations
 
@@ -39,7 +41,9 @@ POLL_S = 0.2
 
 
 def directory() -> Path:
-    d = Path(os.environ.get("DLE_CACHE_DIR") or Path(tempfile.gettempdir()) / "dle-cache")
+    """The folder (made if need be); OSError if it cannot be."""
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
+    d = Path(os.environ.get("DLE_CACHE_DIR") or Path(tempfile.gettempdir()) / f"dle-cache-{user}")
     d.mkdir(parents=True, exist_ok=True)
     return d
 
@@ -51,7 +55,10 @@ def digest(key) -> str:
 
 def array(name: str, key, make: Callable[[], np.ndarray]) -> np.ndarray:
     """The array kept as ``name`` for ``key``, or ``make()``'s (then kept)."""
-    path = directory() / f"{name}-{digest(key)}.npy"
+    try:
+        path = directory() / f"{name}-{digest(key)}.npy"
+    except OSError:  # no folder to keep it in
+        return np.asarray(make())
     with contextlib.suppress(OSError, ValueError):
         return np.load(path, allow_pickle=False)
     value = np.asarray(make())
@@ -71,10 +78,14 @@ def one_at_a_time(name: str, wait_s: float, stop: Callable[[], bool] = lambda: F
     """Hold the machine-wide lock ``name`` for the block; yields True once held. Waits at most
     ``wait_s`` (then yields False and the block runs anyway: a stuck holder must not stop the
     app) and gives up at once when ``stop()`` (the process is exiting: yields False)."""
-    if fcntl is None:
+    try:
+        f = open(directory() / f"{name}.lock", "a") if fcntl is not None else None
+    except OSError:  # no folder for the lock: run beside the others
+        f = None
+    if f is None:
         yield False
         return
-    with open(directory() / f"{name}.lock", "a") as f:
+    with f:
         deadline = time.monotonic() + wait_s
         held = False
         while not stop():

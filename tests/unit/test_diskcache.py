@@ -84,3 +84,22 @@ def test_two_warm_ups_run_a_shared_step_one_after_the_other():
         w.join(timeout=10)
     assert overlaps == [1, 1] and sorted(ran) == ["own", "own", "shared", "shared"]
     assert all(w.done == [-1, 0, 1] for w in warm)
+
+
+def test_without_a_folder_to_keep_things_in_everything_still_runs(tmp_path, monkeypatch):
+    """DLE_CACHE_DIR under a file (a folder that cannot be made: a read-only disk, another user's
+    folder): the array is made each time and the step runs unlocked, never an exception (a warm-up
+    step that raised would end the whole warm-up)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("DLE_CACHE_DIR", str(blocker / "cache"))
+    made = []
+    for _ in range(2):
+        assert (diskcache.array("x", [1], lambda: made.append(1) or np.ones(2)) == 1).all()
+    assert made == [1, 1]
+    with diskcache.one_at_a_time("step", wait_s=1) as held:
+        assert not held
+    w = WarmUp(lambda: None, [OneAtATime(lambda: made.append(2), "s")], delay=0.0)
+    w.start()
+    w.join(timeout=5)
+    assert w.done == [-1, 0] and made[-1] == 2
