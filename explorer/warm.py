@@ -10,7 +10,9 @@ the GIL from it.
 A step wrapped in :class:`OneAtATime` fills a cache on disk that the machine's processes share
 (:mod:`explorer.diskcache`: numba's compiled code, the embedded class names): it runs in one
 process at a time, so when several app processes start together (``make run WORKERS=N``, the test
-suite's servers) the second loads what the first computed instead of computing it beside it.
+suite's servers) the second loads what the first computed instead of computing it beside it. A
+step whose lock another process holds is put back after the others (once), so the wait does not
+hold them up.
 """
 from __future__ import annotations
 
@@ -58,16 +60,24 @@ class WarmUp(threading.Thread):
             self.done.append(-1)
             if self.stopping.wait(max(0.0, self.delay - (time.monotonic() - t0))):
                 return
-            for i, step in enumerate(self.steps):
+            todo, deferred = list(enumerate(self.steps)), set()
+            while todo:
+                i, step = todo.pop(0)
                 deadline = time.monotonic() + self.yield_s
                 while self.busy() and time.monotonic() < deadline and not self.stopping.is_set():
                     self.wait_idle(0.25)
                 if self.stopping.is_set():
                     return
                 if isinstance(step, OneAtATime):
-                    with diskcache.one_at_a_time(step.name, LOCK_WAIT_S, self.stopping.is_set):
+                    # held by another process: the other steps first, then wait for it (once)
+                    wait = LOCK_WAIT_S if i in deferred or not todo else 0.0
+                    with diskcache.one_at_a_time(step.name, wait, self.stopping.is_set) as held:
                         if self.stopping.is_set():
                             return
+                        if not held and not wait:
+                            deferred.add(i)
+                            todo.append((i, step))
+                            continue
                         step()
                 else:
                     step()

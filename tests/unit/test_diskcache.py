@@ -83,7 +83,22 @@ def test_two_warm_ups_run_a_shared_step_one_after_the_other():
     for w in warm:
         w.join(timeout=10)
     assert overlaps == [1, 1] and sorted(ran) == ["own", "own", "shared", "shared"]
-    assert all(w.done == [-1, 0, 1] for w in warm)
+    assert all(sorted(w.done) == [-1, 0, 1] for w in warm)
+
+
+def test_a_step_another_process_holds_waits_behind_the_others():
+    """Another process fills the cache (the lock is held): this warm-up does its other steps
+    first, then waits for the lock and runs the step once it is free."""
+    ran = []
+    with diskcache.one_at_a_time("umap-held", wait_s=1) as held:
+        assert held
+        w = WarmUp(lambda: None, [OneAtATime(lambda: ran.append("shared"), "umap-held"),
+                                  lambda: ran.append("a"), lambda: ran.append("b")], delay=0.0)
+        w.start()
+        time.sleep(0.8)
+        assert ran == ["a", "b"] and w.is_alive()  # waiting for the lock, the others done
+    w.join(timeout=5)
+    assert ran == ["a", "b", "shared"] and w.done == [-1, 1, 2, 0]
 
 
 def test_without_a_folder_to_keep_things_in_everything_still_runs(tmp_path, monkeypatch):
