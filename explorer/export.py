@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from explorer.plots import frames_back
+from explorer.plots import ADD_FRAMES_JS, WHOLE_FRAMES, frames_back, frames_in_meta
 
 
 class ExportError(ValueError):
@@ -31,8 +31,11 @@ def to_figure(value: Any) -> go.Figure:
     try:
         if isinstance(value, (str, bytes)):
             value = json.loads(value)
-        if isinstance(value, dict):  # an animation's frames, kept in the layout for the page: back in place
-            return go.Figure(frames_back(value), skip_invalid=True)
+        if isinstance(value, dict):  # an animation's frames, kept in the layout for the page: back in place,
+            # unless the page's own function gives them (html_page), as it does in the app
+            meta = (value.get("layout") or {}).get("meta")
+            whole = isinstance(meta, dict) and meta.get(WHOLE_FRAMES)
+            return go.Figure(value if whole else frames_back(value), skip_invalid=True)
     except (ValueError, TypeError) as err:
         raise ExportError("unreadable", detail=type(err).__name__) from None
     raise ExportError("not_plotly", type=type(value).__name__)
@@ -60,8 +63,17 @@ def html_page(figures: Iterable[tuple[str, Any]], title: str, subtitle: str = ""
     sections = []
     for i, (heading, value) in enumerate(figures):
         fig = to_figure(value)
+        post = None
+        meta = fig.layout.meta
+        if isinstance(meta, dict) and meta.get(WHOLE_FRAMES):
+            # played as in the app: the frames given to plotly.js by the page's own function (see there)
+            # from layout.meta.frames, where they stay as the app made them (go.Figure would have
+            # written a "scatter" type into each frame's heatmap updates)
+            if fig.frames:
+                fig = go.Figure(frames_in_meta(fig.to_plotly_json()), skip_invalid=True)
+            post = f"({ADD_FRAMES_JS.strip()})(document.getElementById('{{plot_id}}'));"
         div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"figure-{i + 1}",
-                          config={"displaylogo": False, "responsive": True})
+                          config={"displaylogo": False, "responsive": True}, post_script=post)
         sub = figure_title(fig)
         h = html.escape(heading) + (f" — {html.escape(sub)}" if sub and sub != heading else "")
         sections.append(f'<section>\n<h2>{h}</h2>\n{div}\n</section>')

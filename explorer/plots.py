@@ -233,7 +233,7 @@ def frames_in_meta(fig: dict) -> dict:
     """``fig`` with its animation frames moved into ``layout.meta.frames``. Gradio's gr.Plot hands
     plotly.js the data and the layout only (``Plotly.react``): frames left where Plotly keeps them
     never reach the page, and ▶ does nothing. The page script ``ui.common.PLOTLY_FRAMES_JS`` adds
-    them back from the layout; the HTML export puts them back too (explorer.export)."""
+    them back from the layout (:data:`ADD_FRAMES_JS`), and so does the HTML export (explorer.export)."""
     frames = fig.get("frames")
     if not frames:
         return fig
@@ -242,6 +242,51 @@ def frames_in_meta(fig: dict) -> dict:
     layout["meta"] = {**(meta if isinstance(meta, dict) else {} if meta is None else {"value": meta}),
                       "frames": frames}
     return {**{k: v for k, v in fig.items() if k != "frames"}, "layout": layout}
+
+
+# layout.meta key of an animated figure whose frames are drawn whole (see ADD_FRAMES_JS): a figure with
+# traces plotly.js cannot move (heatmaps, contours) or that no frame changes (the data's points).
+WHOLE_FRAMES = "whole_frames"
+
+# The page's (and the HTML export's) function that gives a plot its frames from layout.meta.frames,
+# once per figure. plotly.js plays a frame through its transition, which first draws only the frame's
+# traces that it can move (scatter) and drops every other trace of the figure from the drawing
+# (heatmaps, contours, the points no frame changes) until its redraw at the frame's end: played, the
+# playground showed no regions, neuron pictures or points in 25 of 30 looks (every 100 ms, headless
+# Chromium). For a figure marked WHOLE_FRAMES the frames go to plotly.js without their data, so its
+# transition has nothing to draw, and the data is put in the figure as each frame starts
+# (plotly_animatingframe, before the transition runs): each frame is drawn once, whole, as in the
+# figure the server sent. Play, pause, the slider and the titles stay plotly.js's own.
+ADD_FRAMES_JS = r"""
+(gd) => {
+  const meta = gd.layout && gd.layout.meta;
+  const frames = meta && meta.frames;
+  if (!frames || gd.__dleFrames === frames || !window.Plotly) return;
+  gd.__dleFrames = frames;
+  let given = frames;
+  if (meta.whole_frames && typeof gd.on === "function") {
+    const byName = new Map(frames.map((f) => [String(f.name), f]));
+    const leaf = (v) => v === null || typeof v !== "object" || Array.isArray(v) || ArrayBuffer.isView(v)
+      || "bdata" in v;
+    const merge = (a, b) => {
+      if (leaf(a) || leaf(b)) return b;
+      const out = { ...a };
+      for (const k of Object.keys(b)) out[k] = merge(a[k], b[k]);
+      return out;
+    };
+    if (gd.__dleWhole) gd.removeListener("plotly_animatingframe", gd.__dleWhole);
+    gd.__dleWhole = (ev) => {
+      const f = byName.get(String(ev && ev.name));
+      if (!f || !f.data) return;
+      const idx = f.traces || f.data.map((_, i) => i);
+      f.data.forEach((d, i) => { if (gd.data[idx[i]]) gd.data[idx[i]] = merge(gd.data[idx[i]], d); });
+    };
+    gd.on("plotly_animatingframe", gd.__dleWhole);
+    given = frames.map(({ data, traces, ...rest }) => rest);
+  }
+  Promise.resolve(window.Plotly.deleteFrames(gd)).then(() => window.Plotly.addFrames(gd, given));
+}
+"""
 
 
 def frames_back(fig: dict) -> dict:

@@ -25,7 +25,7 @@ from explorer.basics.neuron import (
     xor_hidden_layer,
 )
 from explorer.i18n import num, t
-from explorer.plots import layout
+from explorer.plots import WHOLE_FRAMES, layout
 
 CLASS_COLORS = ("#2166ac", "#b2182b")  # class 0 blue, class 1 red (the heatmaps' low and high ends)
 CLASS_SYMBOLS = ("circle", "diamond")
@@ -293,6 +293,7 @@ def perceptron_figure(result: PerceptronResult, points: Any, labels: Any, lang: 
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
                                     transition=dict(duration=0))])
     fig.update_layout(
+        meta={WHOLE_FRAMES: True},  # the points no frame changes stay drawn while it plays (explorer.plots)
         title=dict(text=caption(shown[0]), font=dict(size=14)),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.11, xanchor="left", yanchor="top",
                           showactive=False, buttons=[play, pause])],

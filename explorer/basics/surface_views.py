@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from explorer.basics import surfaces
 from explorer.i18n import num, t
-from explorer.plots import layout
+from explorer.plots import WHOLE_FRAMES, layout
 
 COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22", "#393b79", "#637939")  # one per run, in order
@@ -224,7 +224,8 @@ def paths_figure(result: dict, lang: str) -> go.Figure:
     frames = [dict(data=run_traces(s, full=False), traces=moving, name=str(s)) for s in steps]
     fig = go.Figure(data=fixed + run_traces(steps[0], full=True), frames=frames)
     # redraw=True: plotly.js drops the contour trace from the plot when it animates without a redraw
-    # (seen with plotly.js 4.1 and the minimal figure: a contour and one animated line)
+    # (seen with plotly.js 4.1 and the minimal figure: a contour and one animated line); and without
+    # WHOLE_FRAMES it dropped it during each frame's transition too, until that redraw
     play = dict(label=t(lang, "basics_play"), method="animate",
                 args=[None, dict(frame=dict(duration=120, redraw=True), transition=dict(duration=0),
                                  fromcurrent=True, mode="immediate")])
@@ -232,6 +233,7 @@ def paths_figure(result: dict, lang: str) -> go.Figure:
                  args=[[None], dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0),
                                     mode="immediate")])
     fig.update_layout(
+        meta={WHOLE_FRAMES: True},  # the contour stays drawn while it plays (explorer.plots.ADD_FRAMES_JS)
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.1, xanchor="left", yanchor="top",
                           showactive=False, buttons=[play, pause])],
         sliders=[dict(active=0, x=0.3, y=-0.06, len=0.7, currentvalue=dict(prefix=step_word + ": "),

@@ -15,7 +15,7 @@ import numpy as np
 from explorer.basics import data2d
 from explorer.basics.compute import GRID, NEURON_GRID, Frame, Run
 from explorer.i18n import num, nums, t
-from explorer.plots import RawFigure, typed
+from explorer.plots import WHOLE_FRAMES, RawFigure, typed
 
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728")  # Playground's orange and blue first
 POS_COLOR, NEG_COLOR = "#0877bd", "#f59322"
@@ -258,7 +258,7 @@ def playground_figure(run: Run, lang: str, label: str = "") -> RawFigure:
         sliders=[dict(active=len(frames) - 1, x=0.15, len=0.43, y=-0.01, yanchor="top", steps=slider_steps,
                       currentvalue=dict(prefix=t(lang, "basics_axis_step") + ": ", font=dict(size=12)),
                       pad=dict(t=10, b=0))],
-        meta=dict(kind="playground", steps=[f.step for f in run.frames]),
+        meta={"kind": "playground", "steps": [f.step for f in run.frames], WHOLE_FRAMES: True},
         **axes)
     return RawFigure(dict(data=traces, layout=layout, frames=frames))
 

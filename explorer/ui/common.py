@@ -13,6 +13,7 @@ import gradio as gr
 
 from explorer import data, errors, images, params
 from explorer.i18n import TEXT, config_error_message, image_error_message, lang_from_accept, norm_lang, num, t
+from explorer.plots import ADD_FRAMES_JS
 
 log = logging.getLogger("explorer")
 
@@ -40,12 +41,7 @@ DETECT_LANG_JS = """
 # so the browser plays, pauses and rewinds without asking the server.
 PLOTLY_FRAMES_JS = r"""
 () => {
-  const sync = (gd) => {
-    const frames = gd.layout && gd.layout.meta && gd.layout.meta.frames;
-    if (!frames || gd.__dleFrames === frames || !window.Plotly) return;
-    gd.__dleFrames = frames;
-    Promise.resolve(window.Plotly.deleteFrames(gd)).then(() => window.Plotly.addFrames(gd, frames));
-  };
+  const sync = """ + ADD_FRAMES_JS.strip() + r""";
   let queued = false;  // one look per animation frame, however many changes the page makes
   const scan = () => { queued = false; document.querySelectorAll(".js-plotly-plot").forEach(sync); };
   new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(scan); } })

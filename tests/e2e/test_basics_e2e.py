@@ -34,6 +34,18 @@ def shown_title(page, sel: str) -> str:
     return page.evaluate("(s) => document.querySelector(s + ' .js-plotly-plot')?._fullLayout?.title?.text ?? ''", sel)
 
 
+def drawn(page, sel: str) -> dict:
+    """What the animated figure shows now: its title, its heatmap traces and the pictures drawn for
+    them, the data points drawn, and the decision regions' picture (a short fingerprint)."""
+    return page.evaluate("""(s) => { const gd = document.querySelector(s + ' .js-plotly-plot');
+        const pics = gd.querySelectorAll('.heatmaplayer image');
+        const region = gd.querySelector('.subplot.x2y2 .heatmaplayer image');
+        const href = region ? region.getAttribute('href') || '' : '';
+        return {title: gd._fullLayout.title.text, heatmaps: gd._fullData.filter(t => t.type === 'heatmap').length,
+                pictures: pics.length, points: gd.querySelectorAll('.scatterlayer .point').length,
+                regions: href.length + ':' + href.slice(-40)}; }""", sel)
+
+
 @pytest.mark.parametrize("locale", list(TEXTS))
 def test_basics_tab(open_app, locale):
     x = TEXTS[locale]
@@ -57,10 +69,22 @@ def test_basics_tab(open_app, locale):
     assert last.startswith(f"{x['step']} 500")  # it opens on the run's last step
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if "/queue/join" in r.url else None)
+    still = drawn(page, "#basics-pg-plot")
+    assert still["pictures"] == still["heatmaps"] == 7 and still["points"] > 300  # 2 inputs, 4 neurons, regions
     page.locator("#basics-pg-plot .updatemenu-button").first.click()  # ▶: the browser plays the recorded steps
     page.wait_for_function("([s, t]) => (document.querySelector(s + ' .js-plotly-plot')?._fullLayout?.title?.text"
                            " ?? t) !== t", arg=["#basics-pg-plot", last], timeout=30_000)
-    page.wait_for_timeout(1500)
+    # while it plays, every look finds the whole figure drawn (plotly.js's transition left the
+    # pictures and the points out of all but the end of each frame: blank in 25 of 30 looks), and
+    # the drawing follows the steps
+    looks = []
+    for _ in range(12):
+        looks.append(drawn(page, "#basics-pg-plot"))
+        page.wait_for_timeout(100)
+    playing = [k for k in looks if not k["title"].startswith(f"{x['step']} 500")]
+    assert len(playing) >= 3, looks
+    assert all(k["pictures"] == 7 and k["points"] == still["points"] for k in playing), looks
+    assert len({k["regions"] for k in playing} | {still["regions"]}) >= 3, "the regions' picture did not change"
     assert shown_title(page, "#basics-pg-plot").startswith(x["step"])
     assert requests == []  # played and rewound without asking the server
     page.screenshot(path=str(ARTIFACTS / f"basics-playground-{locale}.png"), full_page=True)

@@ -103,3 +103,27 @@ def test_file_name_names_the_tab_and_the_time():
     when = datetime.datetime(2025, 3, 4, 9, 5)
     assert export.file_name("attention", when) == "deep-learning-explorer-attention-2025-03-04-0905.html"
     assert export.file_name("../etc", when) == "deep-learning-explorer-etc-2025-03-04-0905.html"
+
+
+def test_an_animation_drawn_whole_plays_in_the_page_as_in_the_app():
+    """A figure marked WHOLE_FRAMES (the playground: heatmaps its frames change) keeps its frames in
+    layout.meta as the app made them, and the page gives them to plotly.js with the app's own
+    function; other animations keep plotly.js's frames."""
+    from explorer.plots import ADD_FRAMES_JS, WHOLE_FRAMES, RawFigure
+
+    frames = [dict(name=str(k), data=[dict(z=[[k, 1], [2, 3]])], traces=[0], layout=dict(title=dict(text=f"s{k}")))
+              for k in range(3)]
+    whole = RawFigure(dict(data=[dict(type="heatmap", z=[[0, 1], [2, 3]])], frames=frames,
+                           layout=dict(meta={WHOLE_FRAMES: True})))
+    moving = RawFigure(dict(data=[dict(type="scatter", x=[0], y=[0])], frames=[
+        dict(name="1", data=[dict(type="scatter", x=[1], y=[1])])]))
+    page = export.html_page([("A", whole.to_json()), ("B", moving.to_json())], "t", "", "en")
+    layouts = []
+    for m in re.finditer(r'Plotly\.newPlot\(\s*"figure-\d",\s*', page):
+        dec = json.JSONDecoder()
+        _, end = dec.raw_decode(page, m.end())  # the data
+        layouts.append(dec.raw_decode(page, page.index("{", end))[0])
+    assert layouts[0]["meta"]["frames"] == frames  # untouched: no "type" written into the heatmap's updates
+    assert page.count(ADD_FRAMES_JS.strip()) == 1 and "document.getElementById('figure-1')" in page
+    assert "frames" not in layouts[1].get("meta", {})
+    assert re.search(r"Plotly\.addFrames\('figure-2'", page)  # plotly.py's own way for the other one
