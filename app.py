@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import importlib
 import os
+import signal
 import tempfile
 
 # Offline and quiet, before anything imports huggingface_hub or gradio.
@@ -126,6 +127,7 @@ def build_demo(store: SessionStore | None = None) -> gr.Blocks:
     freeze_startup_heap()  # then again when the warm-up has loaded the rest (see there)
     warm.start()
     atexit.register(warm.end)
+    atexit.register(store.close_all)
     return demo
 
 
@@ -152,7 +154,15 @@ def launch_kwargs() -> dict:
     )
 
 
+def _interrupted(signum, frame):
+    signal.signal(signum, signal.SIG_IGN)  # once: a second one would interrupt the closing itself
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    # A service manager's stop (SIGTERM: docker, systemd, Spaces) ends the server as Ctrl-C does, so
+    # the exit hooks run: worker processes ended, sessions' temp folders removed.
+    signal.signal(signal.SIGTERM, _interrupted)
     print(f"Deep Learning Explorer — default language {DEFAULT_LANG}; serving on "
           f"http://{launch_kwargs()['server_name']}:{launch_kwargs()['server_port']}", flush=True)
     build_demo().launch(**launch_kwargs())

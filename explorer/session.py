@@ -167,6 +167,14 @@ class SessionStore:
             sess.close()
             self._schedule_release()
 
+    def close_all(self) -> None:
+        """End every session (their temp folders go): the server is ending. Registered with
+        ``atexit`` by app.py; without it each session still open at exit left its folder behind."""
+        with self._lock:
+            sessions, self._data = list(self._data.values()), {}
+        for sess in sessions:
+            sess.close()
+
     def _sweep(self, now: float) -> None:
         stale = [k for k, s in self._data.items()
                  if not s.running and now - s.last_seen > self.idle_ttl_s]

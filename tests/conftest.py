@@ -26,9 +26,22 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # which inherit the environment of the process that starts them; each gets a folder of its own so
 # two servers never write the same cached file (named by its contents) at the same moment.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+# What is meant to be shared by every process of the machine stays in the shared temp folder, where
+# the app would put it (numba's compiled code, matplotlib's font cache, explorer.diskcache's arrays)...
+_SHARED_TMP = tempfile.gettempdir()
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(_SHARED_TMP, "numba_cache"))
+os.environ.setdefault("MPLCONFIGDIR", os.path.join(_SHARED_TMP, "matplotlib"))
+os.environ.setdefault("DLE_CACHE_DIR", os.path.join(
+    _SHARED_TMP, f"dle-cache-{os.getuid() if hasattr(os, 'getuid') else os.environ.get('USERNAME', '')}"))
+# ... and everything else a test process, its servers and its browsers write goes in a temp folder of
+# the process's own, removed when it ends (registered first, so it runs after the other exit hooks).
+# gradio_client leaves an empty folder in the temp dir for every file it downloads
+# (Endpoint._download_file: one a call, never removed): 27,000 of them after a day of test runs.
+_PRIVATE_TMP = tempfile.mkdtemp(prefix=f"dle-test-{_WORKER or 'main'}-")
+atexit.register(shutil.rmtree, _PRIVATE_TMP, ignore_errors=True)
+tempfile.tempdir = os.environ["TMPDIR"] = _PRIVATE_TMP
 if _WORKER or "GRADIO_TEMP_DIR" not in os.environ:
-    os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix=f"dle-test-gradio-{_WORKER or 'main'}-")
-    atexit.register(shutil.rmtree, os.environ["GRADIO_TEMP_DIR"], ignore_errors=True)
+    os.environ["GRADIO_TEMP_DIR"] = os.path.join(_PRIVATE_TMP, "gradio")
 
 ARTIFACTS = ROOT / "test-artifacts"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

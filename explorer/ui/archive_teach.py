@@ -17,9 +17,11 @@ API (gradio_client): ``/archive_teach`` (files, labels, ways, seed; streams), ``
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -449,6 +451,7 @@ def stop_teach(store, request: gr.Request) -> None:
 def _demo(per_class: int, labelled: int, seed: int, framing: str) -> demo.Demo:
     """The demo shop's zip, written once per process (a second or two) into a folder of its own."""
     folder = tempfile.mkdtemp(prefix="dle-demo-")
+    atexit.register(shutil.rmtree, folder, True)
     return demo.demo_collection(folder, per_class=per_class, labelled=labelled, seed=seed, framing=framing)
 
 

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,9 +31,9 @@ class AppProcess:
                    # a temp dir of its own, so only this server's dle-session-* folders are counted;
                    # numba's cache stays where app.py would put it (UMAP's compiled code is reused)
                    TMPDIR=str(tmp), GRADIO_TEMP_DIR=str(tmp / "gradio"),
-                   NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR",
-                                                  os.path.join(tempfile.gettempdir(), "numba_cache")),
-                   MPLCONFIGDIR=os.path.join(tempfile.gettempdir(), "matplotlib"))
+                   # (tests/conftest.py points these at the shared temp folder)
+                   NUMBA_CACHE_DIR=os.environ["NUMBA_CACHE_DIR"], MPLCONFIGDIR=os.environ["MPLCONFIGDIR"],
+                   DLE_CACHE_DIR=os.environ["DLE_CACHE_DIR"])
         self.log = open(tmp / "server.log", "w+")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "api" / "app_process.py")],
                                      cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
