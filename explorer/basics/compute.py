@@ -12,14 +12,18 @@ Two runs with the same seed and the same data start from the same weights and se
 batches: what differs between them is only what was changed (the optimizer, the activation, L2).
 
 The network starts from PyTorch's own initialisation (``build_net``) and draws its batches and
-dropout masks from torch's generators; the arithmetic of the steps is numpy's. On networks this
-small a step is some 40 operations on arrays of a few dozen numbers, and the cost is each
-operation's overhead: torch's is several times numpy's (measured on the 2-core machine: 500 steps
-of a 2-8-8-2 network, 294 ms in torch, 50 ms in numpy). The steps equal torch.optim's and
-autograd's (tests/unit/test_basics_playground.py).
+dropout masks from torch's generators. On networks this small a step is some 40 operations on
+arrays of a few dozen numbers, and the cost is each operation's overhead: torch's is several times
+numpy's (measured on the 2-core machine: 500 steps of a 2-8-8-2 network, 294 ms in torch, 50 ms in
+numpy), and numpy's is many times a compiled loop's: the steps run in one numba-compiled function
+(``steps_kernel``, ~5 ms for those 500 steps), and the recorded steps' evaluations and pictures are
+computed afterwards for all of them at once (``_forward_all``). ``MLP`` and ``FlatOptimizer`` write
+the same steps with numpy arrays: they equal autograd's and torch.optim's, and the compiled steps
+equal theirs (tests/unit/test_basics_playground.py); ``MLP`` is also the trained network a run keeps.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field, replace
 
@@ -28,6 +32,7 @@ import torch
 from scipy.special import expit
 from torch import nn
 
+from explorer import diskcache
 from explorer.basics import data2d
 from explorer.errors import InputError
 
@@ -313,6 +318,180 @@ class Run:
                                   for w, b in last.weights]}
 
 
+ACT_CODES = {a: i for i, a in enumerate(ACTIVATIONS)}  # relu, tanh, sigmoid, linear
+OPT_CODES = {o: i for i, o in enumerate(OPTIMIZERS)}  # sgd, momentum, adam, rmsprop, adagrad
+CHUNK = 200_000  # numbers of batch indices and dropout masks handed to the compiled steps at a time
+
+
+@functools.lru_cache(maxsize=1)
+def steps_kernel():
+    """The training steps compiled by numba (once per machine: numba's disk cache, NUMBA_CACHE_DIR):
+    the arithmetic of MLP.forward, MLP.backward and FlatOptimizer.step, in float32 as theirs, number
+    by number instead of array by array. On these networks the numpy loop's cost is the overhead of
+    ~40 small operations a step; measured, 500 steps of a 2-8-8-2 network and its 126 evaluations
+    (bench/bench_basics.py). Equal to that loop to float32's rounding (tests/unit/test_basics_playground.py)."""
+    import numba
+
+    jit = numba.njit(cache=True, nogil=True)
+
+    @jit
+    def act_fn(z, act):
+        if act == 0:
+            return z if z > 0 else np.float32(0)
+        if act == 1:
+            return np.tanh(z)
+        if act == 2:
+            return np.float32(1) / (np.float32(1) + np.exp(-z))
+        return z
+
+    @jit
+    def forward(theta, sizes, woff, coff, act, xb, out, pre, mask, use_mask):
+        """Rows of ``xb`` → every layer's output in ``out`` (columns coff[l]:coff[l + 1]; layer 0 the
+        input, hidden layers after dropout, the logits last) and the hidden activations before
+        dropout in ``pre``."""
+        n, nl = xb.shape[0], len(sizes) - 1
+        for i in range(n):
+            for j in range(sizes[0]):
+                out[i, j] = xb[i, j]
+        for li in range(nl):
+            nin, nout = sizes[li], sizes[li + 1]
+            w0, c_in, c_out = woff[li], coff[li], coff[li + 1]
+            b0 = w0 + nin * nout
+            for i in range(n):
+                for o in range(nout):
+                    s = np.float32(0)
+                    for k in range(nin):
+                        s += out[i, c_in + k] * theta[w0 + o * nin + k]
+                    s += theta[b0 + o]
+                    if li == nl - 1:
+                        out[i, c_out + o] = s
+                    else:
+                        a = act_fn(s, act)
+                        pre[i, c_out + o] = a
+                        out[i, c_out + o] = a * mask[i, c_out + o] if use_mask else a
+
+    @jit
+    def run(theta, m, v, t0, sizes, act, opt, lr, l1, l2, x, y, batches, masks, use_mask, rec_steps, r, snaps):
+        """Steps t0 + 1 … t0 + len(batches); the weights at each step of ``rec_steps`` from index
+        ``r`` on (step 0's too, when t0 is 0) in ``snaps``. Returns the next index of ``rec_steps``."""
+        nl = len(sizes) - 1
+        woff = np.zeros(nl + 1, np.int64)
+        coff = np.zeros(nl + 2, np.int64)
+        for li in range(nl):
+            woff[li + 1] = woff[li] + sizes[li] * sizes[li + 1] + sizes[li + 1]
+        for li in range(nl + 1):
+            coff[li + 1] = coff[li] + sizes[li]
+        bs, k, width, widest = batches.shape[1], sizes[nl], coff[nl + 1], sizes.max()
+        out = np.zeros((bs, width), np.float32)
+        pre = np.zeros((bs, width), np.float32)
+        xb = np.zeros((bs, sizes[0]), np.float32)
+        g = np.zeros((bs, widest), np.float32)  # the loss's gradient at a layer's output, then its input
+        gh = np.zeros((bs, widest), np.float32)
+        grad = np.zeros_like(theta)
+        one, c_log = np.float32(1), coff[nl]
+        for j in range(-1, batches.shape[0]):
+            step = t0 + j + 1
+            if j >= 0:
+                mask = masks[j] if use_mask else masks[0]
+                for i in range(bs):
+                    for q in range(sizes[0]):
+                        xb[i, q] = x[batches[j, i], q]
+                forward(theta, sizes, woff, coff, act, xb, out, pre, mask, use_mask)
+                for i in range(bs):  # softmax − one-hot, over the batch's size
+                    mx = out[i, c_log]
+                    for o in range(1, k):
+                        mx = max(mx, out[i, c_log + o])
+                    s = np.float32(0)
+                    for o in range(k):
+                        g[i, o] = np.exp(out[i, c_log + o] - mx)
+                        s += g[i, o]
+                    for o in range(k):
+                        g[i, o] = g[i, o] / s
+                    g[i, y[batches[j, i]]] -= one
+                    for o in range(k):
+                        g[i, o] = g[i, o] / np.float32(bs)
+                for li in range(nl - 1, -1, -1):
+                    nin, nout = sizes[li], sizes[li + 1]
+                    w0, c_in = woff[li], coff[li]
+                    b0 = w0 + nin * nout
+                    if li < nl - 1:  # a hidden layer: back through its dropout and its activation
+                        c_out = coff[li + 1]
+                        for i in range(bs):
+                            for o in range(nout):
+                                d = g[i, o] * mask[i, c_out + o] if use_mask else g[i, o]
+                                a = pre[i, c_out + o]
+                                if act == 0:
+                                    d = d if a > 0 else np.float32(0)
+                                elif act == 1:
+                                    d = d * (one - a * a)
+                                elif act == 2:
+                                    d = d * (a * (one - a))
+                                g[i, o] = d
+                    for o in range(nout):
+                        sb = np.float32(0)
+                        for i in range(bs):
+                            sb += g[i, o]
+                        grad[b0 + o] = sb
+                        for q in range(nin):
+                            sw = np.float32(0)
+                            for i in range(bs):
+                                sw += g[i, o] * out[i, c_in + q]
+                            grad[w0 + o * nin + q] = sw
+                    if li > 0:
+                        for i in range(bs):
+                            for q in range(nin):
+                                s = np.float32(0)
+                                for o in range(nout):
+                                    s += g[i, o] * theta[w0 + o * nin + q]
+                                gh[i, q] = s
+                        for i in range(bs):
+                            for q in range(nin):
+                                g[i, q] = gh[i, q]
+                for li in range(nl):  # L2 and L1, on the weights only
+                    for p in range(woff[li], woff[li] + sizes[li] * sizes[li + 1]):
+                        if l2 != 0:
+                            grad[p] += np.float32(2 * l2) * theta[p]
+                        if l1 != 0:
+                            grad[p] += np.float32(l1) * np.sign(theta[p])
+                lr32 = np.float32(lr)
+                if opt == 0:  # sgd
+                    for p in range(len(theta)):
+                        theta[p] -= lr32 * grad[p]
+                elif opt == 1:  # momentum
+                    for p in range(len(theta)):
+                        m[p] = grad[p] if step == 1 else np.float32(0.9) * m[p] + grad[p]
+                        theta[p] -= lr32 * m[p]
+                elif opt == 2:  # adam
+                    f1 = np.float32(lr / (1 - 0.9 ** step))
+                    f2 = np.float32(math.sqrt(1 - 0.999 ** step))
+                    for p in range(len(theta)):
+                        m[p] += np.float32(0.1) * (grad[p] - m[p])
+                        v[p] = np.float32(0.999) * v[p] + np.float32(0.001) * (grad[p] * grad[p])
+                        theta[p] -= f1 * m[p] / (np.sqrt(v[p]) / f2 + np.float32(1e-8))
+                elif opt == 3:  # rmsprop
+                    for p in range(len(theta)):
+                        v[p] = np.float32(0.99) * v[p] + np.float32(0.01) * (grad[p] * grad[p])
+                        theta[p] -= lr32 * grad[p] / (np.sqrt(v[p]) + np.float32(1e-8))
+                else:  # adagrad
+                    for p in range(len(theta)):
+                        v[p] += grad[p] * grad[p]
+                        theta[p] -= lr32 * grad[p] / (np.sqrt(v[p]) + np.float32(1e-10))
+            if r < len(rec_steps) and step == rec_steps[r]:
+                snaps[r, :] = theta
+                r += 1
+        return r
+
+    # compiled now, for the argument types train() gives, by one process of the machine at a time:
+    # the others wait (at most a minute), then read numba's cache instead of compiling again
+    # (~12 s of CPU; the warm-up's worker processes and the test processes start together)
+    with diskcache.one_at_a_time("playground-numba", wait_s=60):
+        f32, i64 = np.float32, np.int64
+        run(np.zeros(3, f32), np.zeros(3, f32), np.zeros(3, f32), 0, np.array([1, 1], i64), 0, 0, 0.1, 0.0,
+            0.0, np.zeros((1, 1), f32), np.zeros(1, i64), np.zeros((1, 1), i64), np.ones((1, 1, 1), f32), False,
+            np.zeros(1, i64), 0, np.zeros((1, 3), f32))
+    return run
+
+
 def _steps_to_record(steps: int, every: int) -> list[int]:
     return sorted(set(range(0, steps + 1, every)) | {steps})
 
@@ -337,73 +516,142 @@ class _Features:
         return (data2d.features(x, self.names) - self.mean) / self.std
 
 
-def _evaluate(net: MLP, x: np.ndarray, y: np.ndarray, n_train: int) -> tuple[float, float, float, float]:
-    """Loss and accuracy on the training points (the first ``n_train`` of x) and on the test points
-    (the rest), in one forward pass."""
-    logits = net.forward(x)
-    z = logits - logits.max(1, keepdims=True)
-    with np.errstate(divide="ignore"):  # a diverged run: inf, nan (train's errstate covers the rest)
-        losses = np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y]
-    right = (logits.argmax(1) == y).astype(np.float64)
-    tr = (float(losses[:n_train].mean()), float(right[:n_train].mean()))
-    te = ((float(losses[n_train:].mean()), float(right[n_train:].mean())) if len(y) > n_train
-          else (math.nan, math.nan))
-    return (*tr, *te)
+def _forward_all(snaps: np.ndarray, net: MLP, x: np.ndarray, hidden: bool = False):
+    """MLP.forward for every row of ``snaps`` (the network's flat weights at some recorded steps) at
+    once, as a batch of networks, layer by layer, points last: logits (records, classes, points),
+    with ``hidden`` also each hidden layer's outputs (records, neurons, points). One step at a
+    time, the recorded steps' evaluations and frames were 40 ms of a 500-step run's 45 (each small
+    operation's overhead again); points last, the reductions over the classes run along rows."""
+    nrec, h, outs = len(snaps), np.ascontiguousarray(x.T)[None], []
+    bounds = np.cumsum([0] + [p.size for p in net.params])
+    layers = len(net.params) // 2
+    for li in range(layers):
+        w_shape, b0, b1 = net.params[2 * li].shape, bounds[2 * li + 1], bounds[2 * li + 2]
+        h = snaps[:, bounds[2 * li]:b0].reshape(nrec, *w_shape) @ h + snaps[:, b0:b1][:, :, None]
+        if li < layers - 1:
+            h = net._act(h)
+            outs.append(h)
+    return (h, outs) if hidden else h
 
 
-def _frame(net: MLP, step: int, grid_in: np.ndarray, neuron_in: np.ndarray) -> Frame:
-    p = _softmax(net.forward(grid_in))
-    _, outs = net.forward(neuron_in, hidden=True)
-    return Frame(step, p.argmax(1).astype(np.uint8), p.max(1).astype(np.float32),
-                 [o.T.astype(np.float32) for o in outs], [(w.copy(), b.copy()) for w, b in net.layers])
+def _evaluate_all(snaps: np.ndarray, net: MLP, x: np.ndarray, y: np.ndarray, n_train: int) -> np.ndarray:
+    """:func:`_evaluate` at every row of ``snaps``: (records, 4) train loss and accuracy, test
+    loss and accuracy (NaN without test points)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging run: the lesson
+        logits = _forward_all(snaps, net, x)
+        z = logits - logits.max(1, keepdims=True)
+        losses = np.log(np.exp(z).sum(1)) - np.take_along_axis(z, y[None, None, :], 1)[:, 0, :]
+    right = (logits.argmax(1) == y[None]).astype(np.float64)
+    out = np.full((len(snaps), 4), math.nan)
+    out[:, 0], out[:, 1] = losses[:, :n_train].mean(1), right[:, :n_train].mean(1)
+    if len(y) > n_train:
+        out[:, 2], out[:, 3] = losses[:, n_train:].mean(1), right[:, n_train:].mean(1)
+    return out
+
+
+def _frames_all(steps: list[int], snaps: np.ndarray, net: MLP, grid_in: np.ndarray,
+                neuron_in: np.ndarray) -> list[Frame]:
+    """:func:`_frame` at each of ``steps``, whose weights are the rows of ``snaps``."""
+    logits = _forward_all(snaps, net, grid_in)
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    p = e / e.sum(1, keepdims=True)
+    cls, conf = p.argmax(1).astype(np.uint8), p.max(1).astype(np.float32)
+    _, outs = _forward_all(snaps, net, neuron_in, hidden=True)
+    bounds = np.cumsum([0] + [q.size for q in net.params])
+    frames = []
+    for i, step in enumerate(steps):
+        params = [snaps[i, a:b].reshape(q.shape).copy() for a, b, q in zip(bounds[:-1], bounds[1:], net.params)]
+        frames.append(Frame(step, cls[i], conf[i], [o[i].astype(np.float32) for o in outs],
+                            list(zip(params[0::2], params[1::2]))))
+    return frames
 
 
 def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_net: bool = False) -> Run:
     """Train a fresh network on ``data`` with ``cfg`` and record the run (see the module's text).
     Deterministic: the same settings and data give the same run."""
     feats = _Features(cfg.features, data.x_train)
-    xtr, ytr = feats(data.x_train), data.y_train.astype(np.int64)
+    # (C-ordered float32 and int64, as steps_kernel was compiled for)
+    xtr, ytr = np.ascontiguousarray(feats(data.x_train), np.float32), data.y_train.astype(np.int64)
     xte, yte = feats(data.x_test), data.y_test.astype(np.int64)
     grid_in, neuron_in = feats(data2d.grid(GRID)), feats(data2d.grid(NEURON_GRID))
     net = MLP(build_net(len(cfg.features), cfg.hidden, data.classes, cfg.activation, cfg.dropout, cfg.seed),
               cfg.activation, cfg.dropout, cfg.seed)
-    opt = FlatOptimizer(cfg.optimizer, net.flat, cfg.lr)
     every = max(1, math.ceil(cfg.steps / MAX_RECORDS))
     recorded = _steps_to_record(cfg.steps, every)
     drawn = frame_steps(recorded, max_frames)
     run = Run(cfg, data, feature_scale=(feats.mean, feats.std))
-    gen = torch.Generator().manual_seed(cfg.seed)  # the batches: torch's generator
     n, bs = len(ytr), min(cfg.batch_size, len(ytr))
-    order, pos = torch.randperm(n, generator=gen).numpy(), 0
-
     x_all, y_all = np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
-
-    def record(step: int) -> bool:
-        tr_loss, tr_acc, te_loss, te_acc = _evaluate(net, x_all, y_all, len(ytr))
+    sizes = np.array([len(cfg.features), *cfg.hidden, data.classes], np.int64)
+    rec_steps = np.array(recorded, np.int64)
+    snaps = np.zeros((len(recorded), net.flat.size), np.float32)  # the weights at each recorded step
+    theta, m, v = net.flat.copy(), np.zeros_like(net.flat), np.zeros_like(net.flat)
+    schedule = Schedule(cfg, n, bs, sizes, net)
+    kernel, r = steps_kernel(), 0
+    for t0, batches, masks in schedule.chunks():
+        r = kernel(theta, m, v, t0, sizes, ACT_CODES[cfg.activation], OPT_CODES[cfg.optimizer], float(cfg.lr),
+                   float(cfg.l1), float(cfg.l2), xtr, ytr, batches, masks, schedule.dropout, rec_steps, r, snaps)
+    recs = _evaluate_all(snaps, net, x_all, y_all, n)  # train loss, accuracy; test loss, accuracy
+    shown = []  # the records drawn as frames
+    for r, step in enumerate(recorded):
+        tr_loss, tr_acc, te_loss, te_acc = (float(f) for f in recs[r])
         ok = math.isfinite(tr_loss) and tr_loss < DIVERGED
         run.records.append({"step": step, "epoch": round(step * bs / n, 3),
                             "train_loss": round(tr_loss, 5) if ok else None,
                             "test_loss": round(te_loss, 5) if math.isfinite(te_loss) and ok else None,
                             "train_acc": round(tr_acc, 4), "test_acc": round(te_acc, 4)
                             if math.isfinite(te_acc) else None})
+        net.flat[:] = snaps[r]  # (the network's parameters are views of it)
         if ok and (step in drawn or step == cfg.steps):
-            run.frames.append(_frame(net, step, grid_in, neuron_in))
-            run.path.append([p.copy() for p in net.params])
-        return ok
-
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: its overflow is the lesson
-        record(0)
-        for step in range(1, cfg.steps + 1):
-            if pos + bs > n:
-                order, pos = torch.randperm(n, generator=gen).numpy(), 0
-            idx = order[pos:pos + bs]
-            pos += bs
-            opt.step(net.backward(net.forward(xtr[idx], train=True), ytr[idx], cfg.l1, cfg.l2))
-            if step in recorded and not record(step):
-                run.diverged_at = step
-                break
+            shown.append(r)
+        if not ok and step > 0:  # the learning rate was too high: the run ends here
+            run.diverged_at = step
+            break
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run's last frames
+        run.frames = _frames_all([recorded[r] for r in shown], snaps[shown], net, grid_in, neuron_in)
+    run.path = [[w.copy() for wb in f.weights for w in wb] for f in run.frames]
     run.net = net if keep_net else None
     return run
+
+
+class Schedule:
+    """A run's batches and dropout masks, drawn as the numpy loop drew them: the batches from
+    torch's generator seeded with the run's seed (a new permutation of the training points each
+    epoch), the masks from the network's own (MLP.gen), layer by layer, step by step. Handed to
+    the compiled steps CHUNK numbers at a time (a long run with big batches and dropout would
+    otherwise hold hundreds of MB of masks)."""
+
+    def __init__(self, cfg: Config, n: int, bs: int, sizes: np.ndarray, net: MLP):
+        self.steps, self.n, self.bs, self.sizes, self.net = cfg.steps, n, bs, sizes, net
+        self.dropout = cfg.dropout > 0 and len(sizes) > 2
+        self.keep = 1.0 - cfg.dropout
+        self.gen = torch.Generator().manual_seed(cfg.seed)  # the batches: torch's generator
+        self.width = int(sizes.sum())
+        self.order, self.pos = torch.randperm(n, generator=self.gen).numpy(), 0
+
+    def _batch(self) -> np.ndarray:
+        if self.pos + self.bs > self.n:
+            self.order, self.pos = torch.randperm(self.n, generator=self.gen).numpy(), 0
+        self.pos += self.bs
+        return self.order[self.pos - self.bs:self.pos]
+
+    def chunks(self):
+        """(steps done before, batch indices (steps, bs), masks (steps, bs, width) or one unused)."""
+        per_step = self.bs * (1 + (self.width if self.dropout else 0))
+        size = max(1, CHUNK // per_step)
+        unused = np.ones((1, 1, 1), np.float32)
+        for t0 in range(0, self.steps, size):
+            k = min(size, self.steps - t0)
+            batches = np.stack([self._batch() for _ in range(k)]).astype(np.int64)
+            masks = unused
+            if self.dropout:
+                masks = np.ones((k, self.bs, self.width), np.float32)
+                cols = np.cumsum(self.sizes)
+                for j in range(k):
+                    for li, h in enumerate(self.sizes[1:-1]):
+                        draw = torch.rand((self.bs, int(h)), generator=self.net.gen).numpy()
+                        masks[j, :, cols[li]:cols[li] + h] = (draw < self.keep).astype(np.float32) / self.keep
+            yield t0, batches, masks
 
 
 def predict(run: Run, x: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 backpropagation against torch.autograd, the runs (seeded, recorded, comparable), the scenarios'
 measured lessons, and the animated figure."""
 import json
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -143,6 +144,69 @@ def test_the_network_starts_from_pytorchs_own_initialisation():
     x = torch.randn(5, 2)
     with torch.no_grad():
         assert np.allclose(mlp.forward(x.numpy()), net(x).numpy(), atol=1e-6)
+
+
+def numpy_steps(cfg, d, steps_to_record):
+    """The playground's steps as the numpy loop took them (MLP.forward, MLP.backward,
+    FlatOptimizer.step; the batches and masks from torch's generators, drawn in the loop): the
+    reference of the compiled steps. Returns {step: (weights, train loss)}."""
+    feats = pg._Features(cfg.features, d.x_train)
+    xtr, ytr = feats(d.x_train), d.y_train.astype(np.int64)
+    net = pg.MLP(pg.build_net(len(cfg.features), cfg.hidden, d.classes, cfg.activation, cfg.dropout, cfg.seed),
+                 cfg.activation, cfg.dropout, cfg.seed)
+    opt = pg.FlatOptimizer(cfg.optimizer, net.flat, cfg.lr)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    n, bs = len(ytr), min(cfg.batch_size, len(ytr))
+    order, pos, out = torch.randperm(n, generator=gen).numpy(), 0, {}
+    for step in range(1, cfg.steps + 1):
+        if pos + bs > n:
+            order, pos = torch.randperm(n, generator=gen).numpy(), 0
+        idx = order[pos:pos + bs]
+        pos += bs
+        opt.step(net.backward(net.forward(xtr[idx], train=True), ytr[idx], cfg.l1, cfg.l2))
+        if step in steps_to_record:
+            z = net.forward(xtr)
+            z = z - z.max(1, keepdims=True)
+            out[step] = (net.flat.copy(), float((np.log(np.exp(z).sum(1)) - z[np.arange(n), ytr]).mean()))
+    return out
+
+
+@pytest.mark.parametrize("optimizer", pg.OPTIMIZERS)
+@pytest.mark.parametrize("activation, hidden, l1, l2, dropout, batch", [
+    ("tanh", (8, 8), 0.0, 0.0, 0.0, 10), ("relu", (5, 3), 0.001, 0.003, 0.0, 16),
+    ("sigmoid", (4,), 0.0, 0.0, 0.25, 7), ("linear", (), 0.0, 0.01, 0.0, 32)])
+def test_the_compiled_steps_equal_the_numpy_loop(optimizer, activation, hidden, l1, l2, dropout, batch):
+    """The run's steps (numba, explorer.basics.compute.steps_kernel) against the numpy loop they
+    replaced, on the same data, batches and dropout masks: the same weights and losses to float32's
+    rounding after 1, 10 and 60 steps, for every optimizer and activation, with L1, L2 and dropout.
+    A long run's masks come in several chunks (CHUNK made small here)."""
+    d = data2d.make("circles", 160, 0.1, 3, 0.25, seed=4)
+    cfg = pg.Config(features=("x1", "x2", "x1x2"), hidden=hidden, activation=activation, optimizer=optimizer,
+                    lr=0.05, batch_size=batch, steps=60, l1=l1, l2=l2, dropout=dropout, seed=5)
+    ref = numpy_steps(cfg, d, {1, 10, 60})
+    with mock.patch.object(pg, "CHUNK", 500):
+        run = pg.train(cfg, d, keep_net=True)
+    # float32's rounding: ~1e-7 for most; RMSProp divides by the gradients' own size, which carries
+    # a rounding of the first steps through (up to 4e-5 seen, on weights of size ~2)
+    assert np.abs(run.net.flat - ref[60][0]).max() < 2e-4
+    losses = {r["step"]: r["train_loss"] for r in run.records}
+    for step in (10, 60):
+        assert losses.get(step) is None or abs(losses[step] - ref[step][1]) < 1e-4 * max(1, ref[step][1])
+    assert run.path[-1][0].dtype == np.float32
+    assert len(pg.steps_kernel().signatures) == 1  # compiled once, for the types every run gives it
+
+
+def test_the_compiled_steps_stop_a_run_that_diverges_where_the_numpy_loop_did():
+    d = data2d.make("circles", 200, 0.1, 2, 0.3, seed=0)
+    cfg = pg.Config(hidden=(8, 8), activation="relu", optimizer="sgd", lr=1000.0, steps=300)
+    run = pg.train(cfg, d)
+    recorded = [r["step"] for r in run.records]
+    with np.errstate(all="ignore"):
+        ref = numpy_steps(cfg, d, set(recorded))
+    first_bad = next(s for s in recorded[1:] if not (np.isfinite(ref[s][1]) and ref[s][1] < pg.DIVERGED))
+    assert run.diverged_at == first_bad and run.records[-1]["step"] == run.diverged_at
+    assert run.records[-1]["train_loss"] is None and all(r["train_loss"] is not None for r in run.records[:-1])
+    assert run.frames and all(f.step < run.diverged_at for f in run.frames)
 
 
 # -------------------------------------------------------------------------------------- the runs
