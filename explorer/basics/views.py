@@ -54,8 +54,14 @@ def region_values(frame: Frame, classes: int) -> np.ndarray:
 def _neuron_picture(z: np.ndarray) -> np.ndarray:
     """A neuron's outputs over the grid as bytes 0..255 around 128 = 0, scaled by its largest |value|
     (its shape, not its size: the size is in the hover of its lines)."""
-    m = float(np.abs(z).max()) or 1.0
-    return np.round((z / m + 1) * 127.5).astype(np.uint8).reshape(NEURON_GRID, NEURON_GRID)
+    return _neuron_pictures(z[None])[0]
+
+
+def _neuron_pictures(z: np.ndarray) -> np.ndarray:
+    """:func:`_neuron_picture` of each row of ``z`` (neurons, grid points), in one operation."""
+    m = np.abs(z).max(1, keepdims=True)
+    m[m == 0] = 1.0
+    return np.round((z / m + 1) * 127.5).astype(np.uint8).reshape(len(z), NEURON_GRID, NEURON_GRID)
 
 
 def _feature_pictures(names: tuple[str, ...]) -> list[np.ndarray]:
@@ -230,8 +236,8 @@ def playground_figure(run: Run, lang: str, label: str = "") -> RawFigure:
     heading = (f"{label} · " if label else "")
     for fr in run.frames:
         data_upd = edges.traces(fr, lang, full=False)
-        data_upd += [dict(z=typed(_neuron_picture(fr.neurons[li][j])))
-                     for li, h in enumerate(cfg.hidden) for j in range(h)]
+        if cfg.hidden:  # every hidden neuron's picture, layer by layer
+            data_upd += [dict(z=typed(p)) for p in _neuron_pictures(np.concatenate(fr.neurons))]
         data_upd += [dict(z=typed(region_values(fr, k))), dict(x=[fr.step, fr.step], y=[0, top])]
         name = str(fr.step)
         frames.append(dict(name=name, data=data_upd, traces=changing,
