@@ -26,7 +26,7 @@ import threading
 import time
 from typing import Any
 
-from bench.common import LoadMonitor, check, measurement, median, report, settle, target, wait_for_quiet
+from bench.common import LoadMonitor, check, client, measurement, median, report, settle, target, wait_for_quiet
 
 RUN_S, CLASS_P95_S = 1.0, 3.0
 USERS_PER_PROCESS = 5
@@ -65,7 +65,6 @@ def in_process(repeats: int) -> dict[str, Any]:
 def class_group(url: str, users: list[int], go, same: bool) -> dict[str, Any]:
     """These users, each a thread with its own client, connect, wait at the barrier ``go``, then
     each call /playground once (seed = user number + 100, or all seed 0 when ``same``)."""
-    from gradio_client import Client
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     lat: list[float] = []
@@ -76,8 +75,7 @@ def class_group(url: str, users: list[int], go, same: bool) -> dict[str, Any]:
 
     def user(u: int) -> None:
         try:
-            clients[u] = Client(url, verbose=False, analytics_enabled=False, download_files=False,
-                                httpx_kwargs={"timeout": 60})
+            clients[u] = client(url, download_files=False, httpx_kwargs={"timeout": 60})
             clients[u].httpx_kwargs = {}
         except Exception as err:
             with lock:
@@ -122,7 +120,6 @@ def over_http(repeats: int, users: int) -> dict[str, Any]:
     from multiprocessing import get_context
 
     import psutil
-    from gradio_client import Client
 
     from bench.common import app_server
 
@@ -130,7 +127,7 @@ def over_http(repeats: int, users: int) -> dict[str, Any]:
     with app_server(settle_s=5.0) as (proc, url):
         server = psutil.Process(proc.pid)
         print(f"  server up and warmed ({settle(server):.0f} s to settle)", flush=True)  # a class comes later
-        c = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        c = client(url, download_files=False)
         c.predict(*args_for(99), api_name="/playground")  # the first run (torch's kernels)
         single = []
         for seed in range(repeats):
