@@ -11,6 +11,10 @@ c) A class: 30 users (each its own session, five to a process), all calling ``/p
    the same moment, each with its own seed (nothing shared), then again all with the same
    settings (a class on the same scenario: computed once, explorer.memo). p50, p95, errors.
 
+The clients run on the server's two cores (six processes of five threads); they share one TLS
+context per process (bench.common.client): gradio_client's default loads the CA store at every
+request, 70 ms of a client's CPU per call that was counted as the class's waiting.
+
 Targets: (b) ≤ 1 s; (c) with different seeds, p95 ≤ 3 s and 0 errors.
 
     .venv/bin/python -m bench.bench_basics [--repeats 7] [--users 30]

@@ -132,7 +132,11 @@ METHOD = """\
   gradio_client (`/playground`, a new seed each call so no answer comes from the cache, the figure's
   JSON included: median of 7), then 30 users (five to a process, on the same two cores) calling it at
   the same moment, each with its own seed, and again all with the same settings (a class on one
-  scenario: computed once).
+  scenario: computed once); the clients share one TLS context per process (`bench.common.client`:
+  gradio_client's default loads the CA store at every request, ~70 ms of the clients' CPU per
+  call on the server's two cores). Measured side by side with that harness: 30 users p95 3.31 and
+  3.38 s with the numpy steps, 1.90 and 1.80 s with the compiled steps and the batched
+  evaluations (and 6.16 s with the numpy steps and the default clients).
 - **bench_load.py** — a class on one server: `python app.py` in its own process with its deployed
   queue settings; 30 users, each a thread with its own gradio_client session, cycle through
   `/classify` (the shipped CNN and EfficientNet-Lite0), `/saliency` (Grad-CAM), `/attention_text`
