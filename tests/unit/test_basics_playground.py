@@ -2,6 +2,7 @@
 backpropagation against torch.autograd, the runs (seeded, recorded, comparable), the scenarios'
 measured lessons, and the animated figure."""
 import json
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -194,6 +195,21 @@ def test_the_compiled_steps_equal_the_numpy_loop(optimizer, activation, hidden, 
         assert losses.get(step) is None or abs(losses[step] - ref[step][1]) < 1e-4 * max(1, ref[step][1])
     assert run.path[-1][0].dtype == np.float32
     assert len(pg.steps_kernel().signatures) == 1  # compiled once, for the types every run gives it
+
+
+def test_a_new_process_reads_the_compiled_steps_from_numbas_disk_cache():
+    """Compiled once per machine: a second process loads the code (a closure over compiled
+    functions got a new cache key in every process, and every process compiled it again: 25 s)."""
+    import os
+    import subprocess
+    import sys
+
+    pg.steps_kernel()  # compiled (or read) and kept here first
+    code = ("from explorer.basics import compute as pg; k = pg.steps_kernel(); "
+            "print(sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[2], env=dict(os.environ))
+    assert out.stdout.split() == ["1", "0"], out.stdout + out.stderr[-2000:]
 
 
 def test_the_compiled_steps_stop_a_run_that_diverges_where_the_numpy_loop_did():
