@@ -262,7 +262,8 @@ def playground_figure(run: Run, lang: str, label: str = "") -> RawFigure:
                                    args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
                                                       transition=dict(duration=0))])])],
         sliders=[dict(active=len(frames) - 1, x=0.15, len=0.43, y=-0.01, yanchor="top", steps=slider_steps,
-                      currentvalue=dict(prefix=t(lang, "basics_axis_step") + ": ", font=dict(size=12)),
+                      # its value at the right end: at the left it hid under the play and pause buttons
+                      currentvalue=dict(prefix=t(lang, "basics_axis_step") + ": ", font=dict(size=12), xanchor="right"),
                       pad=dict(t=10, b=0))],
         meta={"kind": "playground", "steps": [f.step for f in run.frames], WHOLE_FRAMES: True},
         **axes)
