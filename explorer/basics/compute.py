@@ -383,8 +383,8 @@ def _forward_all(snaps: np.ndarray, net: MLP, x: np.ndarray, hidden: bool = Fals
 
 
 def _evaluate_all(snaps: np.ndarray, net: MLP, x: np.ndarray, y: np.ndarray, n_train: int) -> np.ndarray:
-    """:func:`_evaluate` at every row of ``snaps``: (records, 4) train loss and accuracy, test
-    loss and accuracy (NaN without test points)."""
+    """Loss and accuracy on the training points (the first ``n_train`` of x) and on the test
+    points (the rest) at every row of ``snaps``: (records, 4), NaN without test points."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging run: the lesson
         logits = _forward_all(snaps, net, x)
         z = logits - logits.max(1, keepdims=True)
@@ -399,7 +399,8 @@ def _evaluate_all(snaps: np.ndarray, net: MLP, x: np.ndarray, y: np.ndarray, n_t
 
 def _frames_all(steps: list[int], snaps: np.ndarray, net: MLP, grid_in: np.ndarray,
                 neuron_in: np.ndarray) -> list[Frame]:
-    """:func:`_frame` at each of ``steps``, whose weights are the rows of ``snaps``."""
+    """What the views draw (a :class:`Frame`) at each of ``steps``, whose weights are the rows of
+    ``snaps``: each grid point's class and probability, each hidden neuron's outputs, the weights."""
     logits = _forward_all(snaps, net, grid_in)
     e = np.exp(logits - logits.max(1, keepdims=True))
     p = e / e.sum(1, keepdims=True)
@@ -434,7 +435,7 @@ def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_n
     rec_steps = np.array(recorded, np.int64)
     snaps = np.zeros((len(recorded), net.flat.size), np.float32)  # the weights at each recorded step
     theta, m, v = net.flat.copy(), np.zeros_like(net.flat), np.zeros_like(net.flat)
-    schedule = Schedule(cfg, n, bs, sizes, net)
+    schedule = Schedule(cfg, n, bs, sizes, net.gen)
     kernel, r = steps_kernel(), 0
     for t0, batches, masks in schedule.chunks():
         r = kernel(theta, m, v, t0, sizes, ACT_CODES[cfg.activation], OPT_CODES[cfg.optimizer], float(cfg.lr),
@@ -449,12 +450,12 @@ def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_n
                             "test_loss": round(te_loss, 5) if math.isfinite(te_loss) and ok else None,
                             "train_acc": round(tr_acc, 4), "test_acc": round(te_acc, 4)
                             if math.isfinite(te_acc) else None})
-        net.flat[:] = snaps[r]  # (the network's parameters are views of it)
         if ok and (step in drawn or step == cfg.steps):
             shown.append(r)
         if not ok and step > 0:  # the learning rate was too high: the run ends here
             run.diverged_at = step
             break
+    net.flat[:] = snaps[r]  # the network as the run left it (its parameters are views of flat)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run's last frames
         run.frames = _frames_all([recorded[r] for r in shown], snaps[shown], net, grid_in, neuron_in)
     run.path = [[w.copy() for wb in f.weights for w in wb] for f in run.frames]
@@ -465,12 +466,12 @@ def train(cfg: Config, data: data2d.Data2D, max_frames: int = MAX_FRAMES, keep_n
 class Schedule:
     """A run's batches and dropout masks, drawn as the numpy loop drew them: the batches from
     torch's generator seeded with the run's seed (a new permutation of the training points each
-    epoch), the masks from the network's own (MLP.gen), layer by layer, step by step. Handed to
+    epoch), the masks from ``masks_gen`` (the network's own, MLP.gen), layer by layer, step by step. Handed to
     the compiled steps CHUNK numbers at a time (a long run with big batches and dropout would
     otherwise hold hundreds of MB of masks)."""
 
-    def __init__(self, cfg: Config, n: int, bs: int, sizes: np.ndarray, net: MLP):
-        self.steps, self.n, self.bs, self.sizes, self.net = cfg.steps, n, bs, sizes, net
+    def __init__(self, cfg: Config, n: int, bs: int, sizes: np.ndarray, masks_gen: torch.Generator):
+        self.steps, self.n, self.bs, self.sizes, self.masks_gen = cfg.steps, n, bs, sizes, masks_gen
         self.dropout = cfg.dropout > 0 and len(sizes) > 2
         self.keep = 1.0 - cfg.dropout
         self.gen = torch.Generator().manual_seed(cfg.seed)  # the batches: torch's generator
@@ -497,7 +498,7 @@ class Schedule:
                 cols = np.cumsum(self.sizes)
                 for j in range(k):
                     for li, h in enumerate(self.sizes[1:-1]):
-                        draw = torch.rand((self.bs, int(h)), generator=self.net.gen).numpy()
+                        draw = torch.rand((self.bs, int(h)), generator=self.masks_gen).numpy()
                         masks[j, :, cols[li]:cols[li] + h] = (draw < self.keep).astype(np.float32) / self.keep
             yield t0, batches, masks
 
