@@ -40,10 +40,15 @@ except ImportError:  # Windows
 POLL_S = 0.2
 
 
+def default_directory() -> Path:
+    """Where the folder is unless DLE_CACHE_DIR says: one per user in the temp folder."""
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
+    return Path(tempfile.gettempdir()) / f"dle-cache-{user}"
+
+
 def directory() -> Path:
     """The folder (made if need be); OSError if it cannot be."""
-    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
-    d = Path(os.environ.get("DLE_CACHE_DIR") or Path(tempfile.gettempdir()) / f"dle-cache-{user}")
+    d = Path(os.environ.get("DLE_CACHE_DIR") or default_directory())
     d.mkdir(parents=True, exist_ok=True)
     return d
 

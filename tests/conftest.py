@@ -20,6 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from explorer import diskcache as _diskcache  # noqa: E402  (light: where its folder is, below)
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Gradio's upload and cache folder: one per test process. `make test` runs pytest-xdist workers,
@@ -31,8 +33,7 @@ _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 _SHARED_TMP = tempfile.gettempdir()
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(_SHARED_TMP, "numba_cache"))
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(_SHARED_TMP, "matplotlib"))
-os.environ.setdefault("DLE_CACHE_DIR", os.path.join(
-    _SHARED_TMP, f"dle-cache-{os.getuid() if hasattr(os, 'getuid') else os.environ.get('USERNAME', '')}"))
+os.environ.setdefault("DLE_CACHE_DIR", str(_diskcache.default_directory()))
 # ... and everything else a test process, its servers and its browsers write goes in a temp folder of
 # the process's own, removed when it ends (registered first, so it runs after the other exit hooks).
 # gradio_client leaves an empty folder in the temp dir for every file it downloads
