@@ -36,6 +36,11 @@ def open_app(browser, app_url):
         external: list[str] = []
         page.on("request", lambda r: external.append(r.url)
                 if not r.url.startswith((app_url, "data:", "blob:")) else None)
+        # what the page said went wrong, for a failing test's message (see why_not_shown)
+        page.dle_console = []
+        page.on("console", lambda m: page.dle_console.append(f"{m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: page.dle_console.append(f"page error: {e}"))
         page.goto(app_url)
         page.wait_for_selector("#train-start")
         return page, external
@@ -69,3 +74,16 @@ def first_views_only(locale: str, whole_in: str, external: list[str]) -> bool:
         return False
     assert external == [], f"requests left this machine: {external[:5]}"
     return True
+
+
+def why_not_shown(page, selector: str, name: str) -> str:
+    """For a test that waited in vain for ``selector``: a screenshot (test-artifacts/<name>.png) and
+    what the page holds there and said meanwhile."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    held = page.evaluate("""(sel) => { const parts = sel.split(' '); let out = [];
+        for (let i = 1; i <= parts.length; i++) { const q = parts.slice(0, i).join(' ');
+            const els = document.querySelectorAll(q); const r = els[0] && els[0].getBoundingClientRect();
+            out.push(`${q}: ${els.length}` + (r ? ` (first ${Math.round(r.width)}x${Math.round(r.height)})` : '')); }
+        return out.join('\\n'); }""", selector)
+    said = "\n".join(getattr(page, "dle_console", [])[-20:]) or "(nothing)"
+    return f"{selector} not shown; screenshot test-artifacts/{name}.png\n{held}\nthe console said:\n{said}"

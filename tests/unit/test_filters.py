@@ -72,24 +72,33 @@ def test_feature_maps_equal_a_hand_written_forward(cnn, fashion):
         filters.feature_maps(cnn, x, "features.nope")
 
 
+ROUNDS, CALLS, GROWTH_MB = 3, 40, 8.0
+
+
 def test_hooks_are_always_removed_and_memory_stays_flat(cnn, eff):
+    """Memory as the process's resident set, in rounds of CALLS calls: a leak grows it in every
+    round; a round that does not grow shows there is none. In `make test` this process also serves
+    the app (its threads allocate and free meanwhile: one round of 100 calls once measured 40 MB),
+    so the quietest round is what is judged (a leak of 8 MB per 40 calls, 20 MB per 100, fails)."""
     x_small = torch.rand(1, 1, 28, 28)
     x_big = torch.rand(1, 3, 224, 224)
     layer = eff.stages()[5].name
     for _ in range(10):  # warm the allocator
         filters.feature_maps(cnn, x_small, "features.act2")
         filters.feature_maps(eff, x_big, layer)
-    gc.collect()
-    before = _rss_mb()
-    for _i in range(100):
-        filters.feature_maps(cnn, x_small, "features.act2")
-        filters.feature_maps(eff, x_big, layer)
-        with pytest.raises(RuntimeError), nets.capture(eff.module, [layer]):  # an exception inside the block
-            raise RuntimeError("boom")
-    gc.collect()
-    grown = _rss_mb() - before
+    grown = []
+    for _round in range(ROUNDS):
+        gc.collect()
+        before = _rss_mb()
+        for _i in range(CALLS):
+            filters.feature_maps(cnn, x_small, "features.act2")
+            filters.feature_maps(eff, x_big, layer)
+            with pytest.raises(RuntimeError), nets.capture(eff.module, [layer]):  # an exception inside the block
+                raise RuntimeError("boom")
+        gc.collect()
+        grown.append(round(_rss_mb() - before, 1))
     assert _hooks(cnn.module) == 0 and _hooks(eff.module) == 0
-    assert grown < 40, f"memory grew {grown:.0f} MB over 100 calls"
+    assert min(grown) < GROWTH_MB, f"memory grew in every round of {CALLS} calls: {grown} MB"
 
 
 def test_concurrent_users_get_their_own_activations(eff):
