@@ -41,6 +41,7 @@ from explorer.train import views as train_view
 from explorer.ui import basics as basics_tab
 from explorer.ui import classroom, common, gradio_internals, send
 from explorer.ui import embeddings as embeddings_tab
+from explorer.ui.response_cache import ResponseCache
 from explorer.warm import OneAtATime, WarmUp
 
 CSS = """
@@ -151,6 +152,8 @@ def launch_kwargs() -> dict:
         max_file_size="200mb",  # "Mi archivo" takes zips of up to 200 MB of images
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", os.environ.get("PORT", "7860"))),
+        # the page, its configuration and static files answered from memory (explorer.ui.response_cache)
+        app_kwargs={"lifespan": gradio_internals.outermost_middleware(ResponseCache)},
     )
 
 

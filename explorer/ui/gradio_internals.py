@@ -137,6 +137,30 @@ def queue_busy(demo: gr.Blocks) -> bool:
     return any(q.active_jobs) or any(eq.queue for eq in q.event_queue_per_concurrency_id.values())
 
 
+def outermost_middleware(wrap: Callable[[Any], Any]) -> Callable:
+    """A ``lifespan`` for ``launch(app_kwargs={"lifespan": ...})`` that puts ``wrap(stack)``
+    outside every middleware of the served app, Gradio's own included (its CORS headers and its
+    Brotli compression, which ``app_kwargs["middleware"]`` would sit inside of); an app with a login
+    (its pages depend on who asks) is left as it is. ``app.dle_wrapped`` is what ``wrap`` returned.
+
+    routes.py:394 (``App.create_app`` hands ``app_kwargs["lifespan"]`` to
+    route_utils.py:1241 ``create_lifespan_handler``, entered with the app at start-up, before the
+    first request); routes.py:410-419 (``add_middleware``: CORS, Brotli); Starlette's
+    ``Starlette.__call__`` (applications.py:92-96: every request goes through
+    ``self.middleware_stack``, built before the lifespan runs); routes.py:700-706 (``app.auth``,
+    ``app.auth_dependency``: the login)."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app):
+        if getattr(app, "auth", None) is None and getattr(app, "auth_dependency", None) is None:
+            stack = app.middleware_stack if app.middleware_stack is not None else app.build_middleware_stack()
+            app.dle_wrapped = app.middleware_stack = wrap(stack)
+        yield
+
+    return lifespan
+
+
 def static_paths() -> list[Path]:
     """Every path ``gr.set_static_paths`` has marked as served without checks, in this process
     (Gradio's own included).

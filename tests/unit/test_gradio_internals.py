@@ -187,6 +187,41 @@ def test_queue_busy_reads_the_queue_s_waiting_and_running_events(tiny):
     assert not gi.queue_busy(tiny.demo)
 
 
+def test_outermost_middleware_wraps_every_middleware_of_the_served_app():
+    """The wrapper sees what leaves the server: Gradio's Brotli-compressed scripts, its CORS headers."""
+    import httpx
+
+    from tests.conftest import free_port
+
+    seen = []
+
+    def wrap(stack):
+        async def outer(scope, receive, send):
+            async def watch(message):
+                if message["type"] == "http.response.start":
+                    seen.append((scope["path"], dict(message.get("headers", []))))
+                await send(message)
+            await stack(scope, receive, send=watch)
+        return outer
+
+    with gr.Blocks() as tiny:
+        gr.Textbox()
+    tiny.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True,
+                app_kwargs={"lifespan": gi.outermost_middleware(wrap)})
+    try:
+        url = tiny.local_url.rstrip("/")
+        script = re.findall(r'src="\.?/?(assets/[^"]+\.js)"', httpx.get(url + "/").text)[0]
+        httpx.get(f"{url}/{script}", headers={"Accept-Encoding": "br", "Origin": url})
+        assert getattr(tiny.app, "dle_wrapped", None) is not None, changed(
+            "the app's lifespan (app_kwargs) is not entered with the app, or middleware_stack is gone",
+            "outermost_middleware")
+        headers = dict(seen).get(f"/{script}", {})
+        assert headers.get(b"content-encoding") == b"br", changed(
+            "the wrapper no longer sits outside Gradio's Brotli middleware", "outermost_middleware")
+    finally:
+        tiny.close()
+
+
 def test_static_paths_are_the_ones_set_static_paths_marked(tmp_path):
     from gradio.data_classes import _StaticFiles
 
