@@ -1,10 +1,18 @@
 """explorer.ui.response_cache: the page, its configuration and static files answered from memory,
 only for requests that would get the same bytes."""
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from explorer.ui.response_cache import ResponseCache, cacheable
+
+
+def run(coro):
+    """``asyncio.run`` in a thread of its own: in `make test` this process may already run an event
+    loop on its main thread (Playwright's sync API, kept by the browser tests' session fixture)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 class Inner:
@@ -40,7 +48,7 @@ def request(app, path="/config", query=b"", method="GET", **headers):
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     start = sent[0]
     body = b"".join(m.get("body", b"") for m in sent[1:])
     return start["status"], dict(start["headers"]), body
@@ -113,7 +121,7 @@ def test_identical_requests_at_once_wait_for_the_first_answer():
         await asyncio.gather(*(one() for _ in range(30)))
         return outs
 
-    outs = asyncio.run(many())
+    outs = run(many())
     assert inner.calls == 1 and len(set(outs)) == 1 and len(outs) == 30
 
 
