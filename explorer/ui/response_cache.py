@@ -1,12 +1,13 @@
 """The page and its static files answered from memory: what every browser and every API client
 asks first is the same for all of them, and Gradio computes it again for each.
 
-Measured on the 2-core machine (the app served in-process, a headless Chromium opening the page):
-each page load cost the server ~1.1 s of CPU — the page itself (Gradio's ``main``: a deep copy of
-the app's 1 MB configuration, its API description made again, 0.45 s), the 110 script and style
-files (read in 64 KB pieces through a thread each, Brotli-compressed again for every browser,
-~0.5 s), and each ``gradio_client.Client`` asks for ``/config`` and ``/gradio_api/info`` (0.55 s).
-A class of 30 opening the page at once queued ~33 s of that behind one GIL.
+Measured on the 2-core machine (the app served in-process, a headless Chromium opening the page,
+py-spy on the server): a page load cost the server ~1.5 s of CPU, ~0.6 s of it making again what is
+the same for every visitor — the page (Gradio's ``main``: a deep copy of the app's 1 MB
+configuration and its API description made again) and the ~110 script and style files (read in
+64 KB pieces through a thread each, Brotli-compressed again for every browser); each
+``gradio_client.Client`` asks for ``/config`` and ``/gradio_api/info`` first (~0.5 s). With this
+cache: 0.88-1.05 s per page load against 1.46-1.80 s, side by side; ``/config`` 4 ms.
 
 :class:`ResponseCache` is an ASGI middleware placed outside Gradio's own (its compression
 included, see :func:`explorer.ui.gradio_internals.outermost_middleware`): a GET of a path that is

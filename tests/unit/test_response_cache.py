@@ -136,3 +136,27 @@ def test_the_least_recently_used_go_first_past_the_bound():
     assert inner.calls == 3
     request(app, path="/assets/b.js")
     assert inner.calls == 4
+
+
+def test_a_request_that_waited_too_long_makes_its_own_answer_kept_once(monkeypatch):
+    from explorer.ui import response_cache
+
+    monkeypatch.setattr(response_cache, "WAIT_S", 0.05)
+    inner = Inner(delay=0.3, chunks=1)
+    app = ResponseCache(inner)
+
+    async def two():
+        async def one():
+            sent = []
+
+            async def send(m):
+                sent.append(m)
+
+            await app({"type": "http", "method": "GET", "path": "/config", "query_string": b"",
+                       "headers": [(b"host", b"h")], "scheme": "http", "root_path": ""}, None, send)
+            return sent[0]["status"]
+
+        return await asyncio.gather(one(), one())
+
+    assert run(two()) == [200, 200] and inner.calls == 2
+    assert app.stats()["entries"] == 1 and app.bytes == len(app.entries[next(iter(app.entries))][1])
