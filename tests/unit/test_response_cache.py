@@ -35,7 +35,7 @@ class Inner:
                         "more_body": i < self.chunks - 1})
 
 
-def request(app, path="/config", query=b"", method="GET", **headers):
+async def fetch(app, path="/config", query=b"", method="GET", **headers):
     """(status, headers, body) of one request to ``app``; ``host`` and other headers as keywords."""
     hdrs = {"host": "127.0.0.1:7860", **{k.replace("_", "-"): v for k, v in headers.items()}}
     scope = {"type": "http", "method": method, "path": path, "query_string": query, "scheme": "http",
@@ -48,10 +48,13 @@ def request(app, path="/config", query=b"", method="GET", **headers):
     async def send(message):
         sent.append(message)
 
-    run(app(scope, receive, send))
-    start = sent[0]
-    body = b"".join(m.get("body", b"") for m in sent[1:])
-    return start["status"], dict(start["headers"]), body
+    await app(scope, receive, send)
+    return sent[0]["status"], dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def request(app, *args, **kwargs):
+    """:func:`fetch`, one request on its own."""
+    return run(fetch(app, *args, **kwargs))
 
 
 def test_a_page_asked_twice_is_made_once_and_answered_whole():
@@ -106,23 +109,10 @@ def test_identical_requests_at_once_wait_for_the_first_answer():
     app = ResponseCache(inner)
 
     async def many():
-        outs = []
-
-        async def one():
-            sent = []
-
-            async def send(m):
-                sent.append(m)
-
-            await app({"type": "http", "method": "GET", "path": "/config", "query_string": b"",
-                       "headers": [(b"host", b"h")], "scheme": "http", "root_path": ""}, None, send)
-            outs.append(b"".join(m.get("body", b"") for m in sent[1:]))
-
-        await asyncio.gather(*(one() for _ in range(30)))
-        return outs
+        return await asyncio.gather(*(fetch(app) for _ in range(30)))
 
     outs = run(many())
-    assert inner.calls == 1 and len(set(outs)) == 1 and len(outs) == 30
+    assert inner.calls == 1 and len({body for _, _, body in outs}) == 1 and len(outs) == 30
 
 
 def test_the_least_recently_used_go_first_past_the_bound():
@@ -146,17 +136,7 @@ def test_a_request_that_waited_too_long_makes_its_own_answer_kept_once(monkeypat
     app = ResponseCache(inner)
 
     async def two():
-        async def one():
-            sent = []
-
-            async def send(m):
-                sent.append(m)
-
-            await app({"type": "http", "method": "GET", "path": "/config", "query_string": b"",
-                       "headers": [(b"host", b"h")], "scheme": "http", "root_path": ""}, None, send)
-            return sent[0]["status"]
-
-        return await asyncio.gather(one(), one())
+        return [status for status, _, _ in await asyncio.gather(fetch(app), fetch(app))]
 
     assert run(two()) == [200, 200] and inner.calls == 2
     assert app.stats()["entries"] == 1 and app.bytes == len(app.entries[next(iter(app.entries))][1])
