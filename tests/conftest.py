@@ -80,6 +80,48 @@ def shared_tls():
     return _TLS[0]
 
 
+def _http_clients_made_cheaper() -> None:
+    """What every HTTP client of a test process spends for nothing, measured with py-spy over a
+    whole clean run (two test processes, ~1,400 s of CPU):
+
+    - a client made with the default ``verify=True`` (the README's examples as written; the file
+      downloads of a gradio_client, each a new httpx client) loaded the CA certificates again:
+      23 s. It gets the process's one context (made the way httpx makes it, once).
+    - every ``gradio_client.Client`` parses the app's 1.1 MB configuration and its API description
+      with Python's json: 34 s over the run. orjson (installed with Gradio) parses them 3-4x faster,
+      to the same Python values; what it refuses (NaN, huge integers) goes to json as before.
+    """
+    import httpx
+    import httpx._transports.default as transport
+    import orjson
+
+    make = transport.create_ssl_context
+    default: list = []
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):
+        if verify is True and cert is None and trust_env:
+            if not default:
+                default.append(make(verify=True, cert=None, trust_env=True))
+            return default[0]
+        return make(verify=verify, cert=cert, trust_env=trust_env)
+
+    transport.create_ssl_context = create_ssl_context
+    parse = httpx.Response.json
+
+    def json_of(self, **kwargs):
+        if not kwargs:
+            try:
+                return orjson.loads(self.content)
+            except orjson.JSONDecodeError:
+                pass
+        return parse(self, **kwargs)
+
+    httpx.Response.json = json_of
+
+
+_http_clients_made_cheaper()
+
+
 def api_client(url: str, **kwargs):
     """A ``gradio_client.Client`` for the app under test (quiet, no analytics), its requests sharing
     one TLS context."""
@@ -101,8 +143,13 @@ def served(fashion):
     """The whole app, launched in this process on a free port (as Gradio's own tests do).
     Returns the Blocks; ``served.local_url`` is its address, ``served.dle_store`` its sessions."""
     import app
+    from explorer.session import SessionStore
 
-    demo = app.build_demo()
+    # No memory release after sessions end in the tests' own processes: there it was a full garbage
+    # collection of the whole test process (pytest, Playwright, every test's objects) each time,
+    # 25 s of CPU over a run (py-spy). The release is tested on the app's own process
+    # (tests/api/test_sessions.py, tests/api/app_process.py).
+    demo = app.build_demo(SessionStore(release_after_s=None))
     kwargs = {k: v for k, v in app.launch_kwargs().items() if k not in ("server_name", "server_port")}
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True,
                 **kwargs)
