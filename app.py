@@ -152,8 +152,10 @@ def launch_kwargs() -> dict:
         max_file_size="200mb",  # "Mi archivo" takes zips of up to 200 MB of images
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", os.environ.get("PORT", "7860"))),
-        # the page, its configuration and static files answered from memory (explorer.ui.response_cache)
-        app_kwargs={"lifespan": gradio_internals.outermost_middleware(ResponseCache)},
+        # the page, its configuration and static files answered from memory (explorer.ui.response_cache),
+        # Gradio's front-end files with our fixes (gradio_internals.FRONTEND_FIXES) among them
+        app_kwargs={"lifespan": gradio_internals.outermost_middleware(
+            lambda app: ResponseCache(gradio_internals.FrontendFixes(app)))},
     )
 
 

@@ -379,3 +379,77 @@ def lazy_session_configs() -> bool:
     cls.__init__ = __init__
     cls._dle_lazy = True
     return True
+
+
+# ------------------------------------------------------------------------- front-end file fixes
+
+# Gradio's loading screen leaves an animation loop running for as long as the page is open.
+# templates/frontend/assets/statustracker-DQF-KcRT.js (the StatusTracker): while its status is
+# "pending" it counts the seconds with ``function ze(){me(()=>{F(Pe,(performance.now()-w(de))/1e3),
+# W&&ze()})}`` (``me``: ``window.requestAnimationFrame``, taken when the module loads; ``W``: the
+# loop runs), stopped only by the status changing (``He``). The page's own loading tracker
+# (assets/Index-Akn07EZk2.js, "Cargando...") is removed while pending, so nothing stops its loop:
+# an open page then asked for 60 animation frames a second forever (seen with Chrome's debugger:
+# the loop's element, ``$``, detached from the page). Measured on the 2-core machine, side by side:
+# an idle page cost Chromium 0.065-0.074 of a core, 0.001-0.004 with the fix — a class's laptops and
+# phones, and every browser test while it waits (tests/e2e/test_console_e2e.py counts the frames).
+# The fix: the loop also ends when its element has left the page.
+# {asset file: [(text, replacement)]}; a text is replaced only where it occurs exactly once.
+FRONTEND_FIXES = {
+    "statustracker-DQF-KcRT.js": [(
+        "function ze(){me(()=>{F(Pe,(performance.now()-w(de))/1e3),W&&ze()})}",
+        "function ze(){me(()=>{F(Pe,(performance.now()-w(de))/1e3),W&&($&&!$.isConnected?W=!1:ze())})}",
+    )],
+}
+
+
+def fixed_frontend_files(fixes: dict = FRONTEND_FIXES) -> dict[str, bytes]:
+    """{file name: its fixed text} for each file of ``fixes`` whose every text is found exactly once
+    in the installed front end (route_utils.py:1380, ``BUILD_PATH_LIB``: what ``/assets/`` serves,
+    routes.py:1293-1295); another Gradio version's files are left as they are."""
+    from gradio import route_utils
+
+    out = {}
+    for name, edits in fixes.items():
+        try:
+            text = (Path(route_utils.BUILD_PATH_LIB) / name).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        if all(text.count(old) == 1 for old, _ in edits):
+            for old, new in edits:
+                text = text.replace(old, new)
+            out[name] = text.encode("utf-8")
+    return out
+
+
+class FrontendFixes:
+    """ASGI middleware: a GET of ``/assets/<name>`` for a file of :func:`fixed_frontend_files` is
+    answered with the fixed file (Brotli-compressed when the browser takes it, as Gradio would);
+    everything else goes to the app. Installed inside :class:`explorer.ui.response_cache.ResponseCache`,
+    which then keeps the fixed answer."""
+
+    def __init__(self, app: Any, files: dict[str, bytes] | None = None):
+        import brotli
+
+        self.app = app
+        files = fixed_frontend_files() if files is None else files
+        self.files = {f"/assets/{name}": (body, brotli.compress(body, quality=11)) for name, body in files.items()}
+
+    async def __call__(self, scope, receive, send):
+        if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD"):
+            path = scope.get("path", "")
+            root = scope.get("root_path", "")
+            found = self.files.get(path[len(root):] if root and path.startswith(root) else path)
+            headers = {k.lower(): v for k, v in scope.get("headers", [])}
+            if found is not None and b"range" not in headers:
+                codings = headers.get(b"accept-encoding", b"").split(b",")
+                brotli_ok = b"br" in [c.split(b";")[0].strip() for c in codings]
+                body = found[1] if brotli_ok else found[0]
+                out = [(b"content-type", b"text/javascript; charset=utf-8"),
+                       (b"content-length", str(len(body)).encode()), (b"vary", b"Accept-Encoding")]
+                if brotli_ok:
+                    out.append((b"content-encoding", b"br"))
+                await send({"type": "http.response.start", "status": 200, "headers": out})
+                await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+                return
+        await self.app(scope, receive, send)

@@ -2,7 +2,9 @@
 either language, writes no error to the browser's console and gets no failed response (before:
 6 HTTP 500s on every load, from the hidden tabs' "not shown yet" gates, and one for each tab opened
 a second time); nor does choosing an image source that holds nothing yet (an upload, a drawing:
-one HTTP 500 each before)."""
+one HTTP 500 each before). And once loaded, an idle page asks the browser for no animation frames
+(before: 60 a second for as long as it stayed open, the loop of Gradio's loading screen;
+explorer.ui.gradio_internals.FRONTEND_FIXES)."""
 import time
 
 import pytest
@@ -68,10 +70,23 @@ def test_no_console_error_on_load_tabs_and_language_switch(browser, served, app_
         if photo:  # every tab after the switch, as drawn (the flows run whole in one language only)
             page.screenshot(path=str(ARTIFACTS / f"walk-{lang}-{tab}.png"), full_page=True)
 
+    # every animation frame the page asks for, counted (installed before Gradio's scripts load:
+    # they keep their own reference to requestAnimationFrame)
+    page.add_init_script("""(() => { const raf = window.requestAnimationFrame.bind(window); window.dleFrames = 0;
+      window.requestAnimationFrame = (cb) => { window.dleFrames++; return raf(cb); }; })()""")
     try:
         page.goto(app_url)
         page.wait_for_selector("#train-start")
         settle(page, served, inflight)
+        # the progress bars' springs settle within seconds; a loop that never ends does not
+        per_second = []
+        for _ in range(20):
+            frames = page.evaluate("() => window.dleFrames")
+            page.wait_for_timeout(1000)
+            per_second.append(page.evaluate("() => window.dleFrames") - frames)
+            if per_second[-1] < 3:
+                break
+        assert per_second[-1] < 3, f"{locale}: an idle page kept asking for frames, per second: {per_second}"
         for tab in before_switch:
             open_tab(tab)
         page.locator(f"#lang input[value='{lang}']").check()
