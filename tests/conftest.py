@@ -72,11 +72,11 @@ _TLS = []
 
 
 def shared_tls():
-    """The tests' one ``ssl.SSLContext`` (for httpx's ``verify``)."""
+    """The tests' one ``ssl.SSLContext`` (for httpx's ``verify``), made as httpx makes its default."""
     if not _TLS:
-        import ssl
+        import httpx._config
 
-        _TLS.append(ssl.create_default_context())
+        _TLS.append(httpx._config.create_ssl_context(verify=True))
     return _TLS[0]
 
 
@@ -86,7 +86,7 @@ def _http_clients_made_cheaper() -> None:
 
     - a client made with the default ``verify=True`` (the README's examples as written; the file
       downloads of a gradio_client, each a new httpx client) loaded the CA certificates again:
-      23 s. It gets the process's one context (made the way httpx makes it, once).
+      23 s. It gets the process's one context, :func:`shared_tls`.
     - every ``gradio_client.Client`` parses the app's 1.1 MB configuration and its API description
       with Python's json: 34 s over the run. orjson (installed with Gradio) parses them 3-4x faster,
       to the same Python values; what it refuses (NaN, huge integers) goes to json as before.
@@ -96,13 +96,10 @@ def _http_clients_made_cheaper() -> None:
     import orjson
 
     make = transport.create_ssl_context
-    default: list = []
 
     def create_ssl_context(verify=True, cert=None, trust_env=True):
         if verify is True and cert is None and trust_env:
-            if not default:
-                default.append(make(verify=True, cert=None, trust_env=True))
-            return default[0]
+            return shared_tls()
         return make(verify=verify, cert=cert, trust_env=trust_env)
 
     transport.create_ssl_context = create_ssl_context

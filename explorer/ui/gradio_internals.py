@@ -424,31 +424,34 @@ def fixed_frontend_files(fixes: dict = FRONTEND_FIXES) -> dict[str, bytes]:
 
 class FrontendFixes:
     """ASGI middleware: a GET of ``/assets/<name>`` for a file of :func:`fixed_frontend_files` is
-    answered with the fixed file (Brotli-compressed when the browser takes it, as Gradio would);
-    everything else goes to the app. Installed inside :class:`explorer.ui.response_cache.ResponseCache`,
-    which then keeps the fixed answer."""
+    answered with the fixed file (Brotli-compressed when the browser takes it, as Gradio would: made
+    at the first such request, 30 ms, not at start-up); everything else goes to the app. Installed
+    inside :class:`explorer.ui.response_cache.ResponseCache`, which then keeps the fixed answer."""
 
     def __init__(self, app: Any, files: dict[str, bytes] | None = None):
-        import brotli
-
         self.app = app
         files = fixed_frontend_files() if files is None else files
-        self.files = {f"/assets/{name}": (body, brotli.compress(body, quality=11)) for name, body in files.items()}
+        self.files = {f"/assets/{name}": body for name, body in files.items()}
+        self._brotli: dict[str, bytes] = {}
 
     async def __call__(self, scope, receive, send):
+        from explorer.ui.response_cache import app_path
+
         if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD"):
-            path = scope.get("path", "")
-            root = scope.get("root_path", "")
-            found = self.files.get(path[len(root):] if root and path.startswith(root) else path)
+            path = app_path(scope)
             headers = {k.lower(): v for k, v in scope.get("headers", [])}
-            if found is not None and b"range" not in headers:
+            if path in self.files and b"range" not in headers:
                 codings = headers.get(b"accept-encoding", b"").split(b",")
-                brotli_ok = b"br" in [c.split(b";")[0].strip() for c in codings]
-                body = found[1] if brotli_ok else found[0]
+                if b"br" in [c.split(b";")[0].strip() for c in codings]:
+                    import brotli
+
+                    if path not in self._brotli:
+                        self._brotli[path] = brotli.compress(self.files[path], quality=11)
+                    body, extra = self._brotli[path], [(b"content-encoding", b"br")]
+                else:
+                    body, extra = self.files[path], []
                 out = [(b"content-type", b"text/javascript; charset=utf-8"),
-                       (b"content-length", str(len(body)).encode()), (b"vary", b"Accept-Encoding")]
-                if brotli_ok:
-                    out.append((b"content-encoding", b"br"))
+                       (b"content-length", str(len(body)).encode()), (b"vary", b"Accept-Encoding"), *extra]
                 await send({"type": "http.response.start", "status": 200, "headers": out})
                 await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
                 return

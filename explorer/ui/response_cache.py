@@ -51,13 +51,18 @@ def cacheable(path: str) -> bool:
     return path in PAGES or (path.startswith(STATIC_PREFIXES) and ".." not in path)
 
 
+def app_path(scope: Scope) -> str:
+    """The request's path with the app's root path (a proxy's prefix) taken off."""
+    root = scope.get("root_path") or ""
+    path = scope.get("path") or ""
+    return (path[len(root):] or "/") if root and path.startswith(root) else path
+
+
 def _key(scope: Scope) -> tuple | None:
     if scope.get("type") != "http" or scope.get("method") != "GET":
         return None
     root = scope.get("root_path") or ""
-    path = scope.get("path") or ""
-    if root and path.startswith(root):
-        path = path[len(root):] or "/"
+    path = app_path(scope)
     if not cacheable(path):
         return None
     headers = dict(scope.get("headers") or [])
